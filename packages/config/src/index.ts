@@ -1,0 +1,60 @@
+/**
+ * Configuration shared by every Berth service: parse `BERTH_*` environment variables once,
+ * with zod, reporting every problem at once.
+ */
+import { z } from "zod";
+
+/** Thrown when the environment does not satisfy a service's schema; lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Parse `env` with `schema`. The schema is written over the raw variable names
+ * (`BERTH_PORT`, …) and usually ends in a `.transform` to the service's config shape.
+ */
+export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const key = issue.path.join(".") || "(environment)";
+      return `${key}: ${issue.message}`;
+    }),
+  );
+}
+
+/** A TCP port number given as a string. */
+export const port = z.coerce.number().int().min(1).max(65535);
+
+/** An absolute http(s) URL without a trailing slash. */
+export const httpUrl = z
+  .url({ protocol: /^https?$/ })
+  .transform((u) => u.replace(/\/+$/, ""));
+
+/** Log levels, most severe first (winston's npm levels). */
+export const logLevel = z.enum(["error", "warn", "info", "http", "verbose", "debug", "silly"]);
+
+/** Variables every service reads: where to listen, how to log. */
+export const serviceEnv = {
+  BERTH_HOST: z.string().default("127.0.0.1"),
+  BERTH_PORT: port,
+  BERTH_LOG_LEVEL: logLevel.default("info"),
+  /** Base URL of the log-collector; unset means stdout only. */
+  BERTH_LOG_COLLECTOR_URL: httpUrl.optional(),
+};
+
+/** Variables of services that use PostgreSQL. */
+export const databaseEnv = {
+  BERTH_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
+};
+
+/** Variables of services that use Redis. */
+export const redisEnv = {
+  BERTH_REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL"),
+};
+
+export { z };

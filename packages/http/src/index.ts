@@ -1,0 +1,7 @@
+/**
+ * HTTP plumbing every Berth service shares: request ids, access logs, liveness/readiness
+ * endpoints, and listening with graceful shutdown.
+ */
+export { requestId, accessLog } from "./request-context.js";
+export { healthRoutes, type HealthCheck, type HealthReport, runChecks } from "./health.routes.js";
+export { listen, onShutdown, type Closer } from "./lifecycle.js";
