@@ -4,4 +4,5 @@
  */
 export { requestId, accessLog } from "./request-context.js";
 export { healthRoutes, type HealthCheck, type HealthReport, runChecks } from "./health.routes.js";
+export { createBaseApp } from "./base-app.js";
 export { listen, onShutdown, type Closer } from "./lifecycle.js";

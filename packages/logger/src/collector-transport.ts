@@ -23,7 +23,11 @@ export class CollectorTransport extends Transport {
   private readonly intervalMs: number;
   private buffer: Record<string, unknown>[] = [];
   private dropped = 0;
+  /** Entries ever cut from the front of the buffer by the bound (to reconcile a batch in flight). */
+  private trimmed = 0;
   private failures = 0;
+  /** Batch size in use: halved while the collector answers 413, back to `batchSize` after a success. */
+  private sendSize: number;
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
 
@@ -33,6 +37,7 @@ export class CollectorTransport extends Transport {
     this.bufferLimit = options.bufferLimit ?? 10_000;
     this.batchSize = options.batchSize ?? 500;
     this.intervalMs = options.intervalMs ?? 250;
+    this.sendSize = this.batchSize;
   }
 
   override log(info: Record<string | symbol, unknown>, callback: () => void): void {
@@ -48,6 +53,7 @@ export class CollectorTransport extends Transport {
       const excess = this.buffer.length - this.bufferLimit;
       this.buffer.splice(0, excess);
       this.dropped += excess;
+      this.trimmed += excess;
     }
     this.schedule(this.intervalMs);
     callback();
@@ -70,8 +76,10 @@ export class CollectorTransport extends Transport {
 
   private async send(): Promise<void> {
     while (this.buffer.length > 0) {
-      const batch = this.buffer.slice(0, this.batchSize);
+      const batch = this.buffer.slice(0, this.sendSize);
+      const sent = batch.length;
       const droppedNow = this.dropped;
+      const trimmedBefore = this.trimmed;
       if (droppedNow > 0) {
         batch.push({
           time: new Date().toISOString(),
@@ -81,6 +89,7 @@ export class CollectorTransport extends Transport {
           message: `log-collector was unreachable; ${droppedNow} log entries were dropped from its buffer (they are on stdout)`,
         });
       }
+      let status: number;
       try {
         const res = await fetch(this.url, {
           method: "POST",
@@ -89,14 +98,33 @@ export class CollectorTransport extends Transport {
           signal: AbortSignal.timeout(5_000),
         });
         await res.body?.cancel();
-        if (!res.ok) throw new Error(`collector answered ${res.status}`);
+        status = res.status;
       } catch {
         this.failures++;
         return;
       }
-      this.dropped -= droppedNow;
+      if (status === 413 && sent > 1) {
+        // Too large for the collector's body limit: retry the same entries in smaller batches.
+        this.sendSize = Math.ceil(sent / 2);
+        continue;
+      }
+      const ok = status >= 200 && status < 300;
+      // 5xx, 408 and 429 are worth retrying; any other 4xx refuses this batch for good, and
+      // retrying it would block every later entry behind it.
+      if (!ok && (status >= 500 || status === 408 || status === 429 || status < 400)) {
+        this.failures++;
+        return;
+      }
+      // Entries of this batch that the bound cut from the buffer while it was in flight.
+      const gone = Math.min(this.trimmed - trimmedBefore, sent);
+      this.buffer.splice(0, sent - gone);
+      if (ok) {
+        this.dropped -= droppedNow + gone; // those `gone` were delivered after all
+        this.sendSize = this.batchSize;
+      } else {
+        this.dropped += sent - gone;
+      }
       this.failures = 0;
-      this.buffer.splice(0, Math.min(this.batchSize, this.buffer.length));
     }
   }
 
@@ -107,6 +135,9 @@ export class CollectorTransport extends Transport {
       this.timer = undefined;
     }
     await this.sending;
+    // the send that just ended may have scheduled a retry; this attempt replaces it
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.failures = 0;
     await this.send();
   }

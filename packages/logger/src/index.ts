@@ -35,6 +35,8 @@ export function createLogger(options: LoggerOptions): Logger {
     winston.format((info) => {
       // `time` is the field the log API documents; winston's own `timestamp` is redundant.
       delete info["timestamp"];
+      // Not in defaultMeta: winston lets defaultMeta override what a child logger sets.
+      info["module"] ??= "main";
       return info;
     })(),
     winston.format.json(),
@@ -49,7 +51,7 @@ export function createLogger(options: LoggerOptions): Logger {
   }
   return winston.createLogger({
     level: options.level ?? "info",
-    defaultMeta: { service: options.service, module: "main" },
+    defaultMeta: { service: options.service },
     format,
     transports,
   });

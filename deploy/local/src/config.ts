@@ -1,0 +1,39 @@
+import { isAbsolute, resolve } from "node:path";
+import { httpUrl, logLevel, parseConfig, port, z } from "@berth/config";
+
+const schema = z.object({
+  BERTH_DATA_DIR: z.string().default("./.data"),
+  BERTH_HTTP_HOST: z.string().default("127.0.0.1"),
+  BERTH_HTTP_PORT: port.default(8080),
+  BERTH_ADMIN_PASSWORD: z.string().optional(),
+  BERTH_EXTERNAL_URL: httpUrl.optional(),
+  BERTH_LOG_LEVEL: logLevel.default("info"),
+  /** Where initdb and postgres are, when not in /usr/lib/postgresql/<v>/bin. */
+  BERTH_PG_BIN_DIR: z.string().optional(),
+});
+
+export interface LocalStackConfig {
+  /** Absolute. */
+  dataDir: string;
+  httpHost: string;
+  httpPort: number;
+  adminPassword: string | undefined;
+  externalUrl: string | undefined;
+  logLevel: string;
+  pgBinDir: string | undefined;
+}
+
+/** The launcher's settings from `BERTH_*` variables (empty values count as unset). */
+export function loadLocalConfig(env: NodeJS.ProcessEnv, cwd: string): LocalStackConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith("BERTH_") && v !== ""));
+  const parsed = parseConfig(schema, present);
+  return {
+    dataDir: isAbsolute(parsed.BERTH_DATA_DIR) ? parsed.BERTH_DATA_DIR : resolve(cwd, parsed.BERTH_DATA_DIR),
+    httpHost: parsed.BERTH_HTTP_HOST,
+    httpPort: parsed.BERTH_HTTP_PORT,
+    adminPassword: parsed.BERTH_ADMIN_PASSWORD,
+    externalUrl: parsed.BERTH_EXTERNAL_URL,
+    logLevel: parsed.BERTH_LOG_LEVEL,
+    pgBinDir: parsed.BERTH_PG_BIN_DIR,
+  };
+}

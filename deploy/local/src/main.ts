@@ -1,0 +1,84 @@
+// `npm start`: runs the whole suite in the foreground until Ctrl-C (see docs/local-stack.md).
+import { fileURLToPath } from "node:url";
+import { ConfigError } from "@berth/config";
+import { loadLocalConfig } from "./config.js";
+import { LocalStack, type RunningStack } from "./stack.js";
+
+const say = (line: string) => process.stdout.write(`[berth] ${line}\n`);
+// EPIPE when whoever reads our output goes away: keep running (and stopping) regardless.
+process.stdout.on("error", () => {});
+process.stderr.on("error", () => {});
+
+let config;
+try {
+  config = loadLocalConfig(process.env, process.cwd());
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  say(err.message);
+  process.exit(2);
+}
+
+const stack = new LocalStack({
+  ...config,
+  repoRoot: fileURLToPath(new URL("../../../", import.meta.url)),
+  log: say,
+});
+
+let signalled = false;
+function onSignal(signal: NodeJS.Signals): void {
+  if (signalled) {
+    say(`${signal} again: killing every process now`);
+    stack.killNow();
+    process.exit(130);
+  }
+  signalled = true;
+  say(`${signal} received; stopping (press Ctrl-C again to kill at once)`);
+  void stack.stop();
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
+
+// A bug in the launcher must not leave the children running.
+let crashed = false;
+function onLauncherCrash(err: unknown): void {
+  if (crashed) return;
+  crashed = true;
+  say(`launcher error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}; stopping everything`);
+  const deadline = setTimeout(() => process.exit(1), 30_000);
+  deadline.unref();
+  void stack.stop().finally(() => process.exit(1));
+}
+process.on("uncaughtException", onLauncherCrash);
+process.on("unhandledRejection", onLauncherCrash);
+process.on("exit", () => stack.killNow());
+
+let running: RunningStack;
+try {
+  running = await stack.start();
+} catch (err) {
+  say(signalled ? "stopped before start-up finished" : `could not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(signalled ? 0 : 1);
+}
+
+const { admin } = running;
+const kept =
+  admin.source === "env" ? "(from BERTH_ADMIN_PASSWORD)" : `(kept in ${admin.file}${admin.source === "generated" ? ", generated now" : ""})`;
+process.stdout.write(
+  [
+    "",
+    `Berth is running at ${running.urls.frontDoor}`,
+    ...(running.urls.external !== running.urls.frontDoor ? [`  external URL:   ${running.urls.external}`] : []),
+    `  admin user:     ${admin.username}`,
+    `  admin password: ${admin.password}   ${kept}`,
+    `  data:           ${running.dataDir}`,
+    "Press Ctrl-C to stop.",
+    "",
+  ].join("\n"),
+);
+
+const exit = await running.exited;
+if (exit.reason === "crashed") {
+  say(`stopped because ${exit.child} stopped unexpectedly`);
+  process.exit(1);
+}
+say("stopped");
+process.exit(0);

@@ -1,0 +1,128 @@
+import { spawn } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { requireExecutable } from "./binaries.js";
+import { ensureTraversable, firstExistingUser } from "./os-user.js";
+import type { ProcessSupervisor, SupervisedChild } from "./process-supervisor.js";
+import { httpProbe, StartupError, waitUntil } from "./wait.js";
+
+/**
+ * Fills `{{NAME}}` placeholders (nginx's own `$variables` are untouched). Every placeholder in
+ * the template must have a value and every value a placeholder, so a typo fails loudly.
+ */
+export function renderTemplate(template: string, values: Record<string, string>): string {
+  const used = new Set<string>();
+  const missing = new Set<string>();
+  const out = template.replace(/\{\{([A-Z0-9_]+)\}\}/g, (_m, name: string) => {
+    const value = values[name];
+    if (value === undefined) {
+      missing.add(name);
+      return "";
+    }
+    used.add(name);
+    return value;
+  });
+  const unused = Object.keys(values).filter((k) => !used.has(k));
+  if (missing.size || unused.length) {
+    throw new Error(`nginx template: ${[...[...missing].map((m) => `no value for {{${m}}}`), ...unused.map((u) => `{{${u}}} not in the template`)].join("; ")}`);
+  }
+  return out;
+}
+
+export interface NginxOptions {
+  /** nginx's prefix: nginx.conf, nginx.pid, html/, logs/, tmp/. */
+  dir: string;
+  templateFile: string;
+  htmlDir: string;
+  listenHost: string;
+  listenPort: number;
+  upstreams: { registry: number; core: number; jobservice: number };
+  syslogPort: number;
+  supervisor: ProcessSupervisor;
+  log: (line: string) => void;
+  signal?: AbortSignal | undefined;
+  tier: number;
+}
+
+export interface RunningNginx {
+  child: SupervisedChild;
+  configFile: string;
+}
+
+function listenAddress(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => resolvePromise({ code, output }));
+  });
+}
+
+/**
+ * Renders the proxy's template into `<dir>/nginx.conf`, checks it with `nginx -t`, and runs
+ * nginx in the foreground (master + workers; as root the workers run as www-data).
+ * Stops gracefully with SIGQUIT, then SIGTERM.
+ */
+export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
+  const binary = requireExecutable("nginx", "nginx");
+  const dir = resolve(options.dir);
+  const htmlRoot = join(dir, "html");
+  mkdirSync(join(dir, "logs"), { recursive: true });
+  mkdirSync(join(dir, "tmp"), { recursive: true });
+  // A copy under the data directory, so workers reach it even when the checkout is private.
+  rmSync(htmlRoot, { recursive: true, force: true });
+  cpSync(options.htmlDir, htmlRoot, { recursive: true });
+
+  let userDirective = "";
+  if (process.getuid?.() === 0) {
+    const worker = firstExistingUser(["www-data", "nginx", "nobody"]);
+    if (!worker) throw new StartupError("running as root, but there is no www-data, nginx or nobody user for nginx's workers");
+    const changed = ensureTraversable(htmlRoot, worker);
+    if (changed.length) options.log(`made ${changed.join(", ")} searchable by others (o+x) so nginx's workers can reach ${htmlRoot}`);
+    userDirective = `user ${worker.name};`;
+  }
+  const configFile = join(dir, "nginx.conf");
+  const config = renderTemplate(readFileSync(options.templateFile, "utf8"), {
+    USER_DIRECTIVE: userDirective,
+    PREFIX: dir,
+    HTML_ROOT: htmlRoot,
+    LISTEN: listenAddress(options.listenHost, options.listenPort),
+    UPSTREAM_REGISTRY: `127.0.0.1:${options.upstreams.registry}`,
+    UPSTREAM_CORE: `127.0.0.1:${options.upstreams.core}`,
+    UPSTREAM_JOBSERVICE: `127.0.0.1:${options.upstreams.jobservice}`,
+    SYSLOG_HOST: "127.0.0.1",
+    SYSLOG_PORT: String(options.syslogPort),
+  });
+  writeFileSync(configFile, config);
+  // -e: the error log nginx uses before it has read the config (Debian's default is /var/log/nginx).
+  const baseArgs = ["-p", dir, "-c", configFile, "-e", join(dir, "logs", "error.log")];
+  const test = await run(binary, [...baseArgs, "-t", "-q"]);
+  if (test.code !== 0) throw new StartupError(`nginx rejected ${configFile}:\n${test.output.trim()}`);
+  rmSync(join(dir, "nginx.pid"), { force: true });
+
+  const child = await options.supervisor.spawn({
+    name: "proxy",
+    command: binary,
+    args: [...baseArgs, "-g", "daemon off;"],
+    tier: options.tier,
+    stopSteps: [
+      { signal: "SIGQUIT", waitMs: 8_000 },
+      { signal: "SIGTERM", waitMs: 3_000 },
+    ],
+    deathSignal: "SIGTERM",
+  });
+  const probeHost = options.listenHost === "0.0.0.0" || options.listenHost === "::" ? "127.0.0.1" : options.listenHost;
+  await waitUntil(httpProbe(`http://${listenAddress(probeHost, options.listenPort)}/`), {
+    what: "nginx",
+    timeoutMs: 30_000,
+    child,
+    signal: options.signal,
+  });
+  return { child, configFile };
+}

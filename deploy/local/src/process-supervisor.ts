@@ -1,0 +1,238 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { readFileSync } from "node:fs";
+import { findExecutable } from "./binaries.js";
+
+export interface StopStep {
+  signal: NodeJS.Signals;
+  /** How long to wait for the process to exit after this signal before the next step. */
+  waitMs: number;
+}
+
+export interface ChildSpec {
+  /** Short name used as the log prefix and in pids.json (`postgres`, `core`, …). */
+  name: string;
+  command: string;
+  args: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Processes stop tier by tier, highest first; within a tier, concurrently. */
+  tier: number;
+  /** Signals tried in order; the whole process group gets SIGKILL after the last wait. */
+  stopSteps: StopStep[];
+  /** Signal the child receives if the launcher dies without stopping it (Linux parent-death signal). */
+  deathSignal?: NodeJS.Signals;
+  /** Run as this user (only when the launcher is root; uses setpriv so the PID stays the child's). */
+  runAs?: string;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface SupervisedChild {
+  readonly name: string;
+  readonly pid: number;
+  readonly spec: ChildSpec;
+  readonly exited: Promise<ExitInfo>;
+  readonly running: boolean;
+  /** The last lines the child wrote, for error messages. */
+  readonly recentOutput: string[];
+}
+
+export interface RecordedChild {
+  name: string;
+  pid: number;
+  /** /proc/<pid>/stat start time, to tell a PID reused by another process from ours. */
+  startTime: string | undefined;
+  stopSignal: NodeJS.Signals;
+}
+
+export interface SupervisorOptions {
+  /** Receives every line the children print (JSON lines unchanged, others prefixed `[name] `). */
+  output?: (line: string) => void;
+  /** Called when a child exits without being asked to. */
+  onUnexpectedExit?: (child: SupervisedChild, info: ExitInfo) => void;
+  /** Called whenever the set of running children changes (to keep `run/pids.json` current). */
+  onChange?: (children: RecordedChild[]) => void;
+}
+
+class Child implements SupervisedChild {
+  running = true;
+  stopping = false;
+  readonly recentOutput: string[] = [];
+  readonly exited: Promise<ExitInfo>;
+  readonly startTime: string | undefined;
+
+  constructor(
+    readonly spec: ChildSpec,
+    readonly process: ChildProcess,
+    readonly pid: number,
+  ) {
+    this.exited = new Promise((resolve) => {
+      process.once("exit", (code, signal) => {
+        this.running = false;
+        resolve({ code, signal });
+      });
+    });
+    this.startTime = processStartTime(pid);
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+}
+
+/** Reads field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined off Linux. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `pid` is alive (or a zombie) — and, given `startTime`, still the same process. */
+export function isAlive(pid: number, startTime?: string): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  return startTime === undefined || processStartTime(pid) === startTime;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Spawns the stack's processes as foreground children, passes their output through, and stops
+ * them in reverse tier order with escalating signals. Every child gets its own process group
+ * (so a terminal's Ctrl-C reaches only the launcher, which then stops things in order, and a
+ * SIGKILL can take a child's own children with it) and, on Linux, a parent-death signal through
+ * `setpriv --pdeathsig`, so nothing outlives a launcher that was killed with SIGKILL.
+ */
+export class ProcessSupervisor {
+  private readonly children: Child[] = [];
+  private readonly setpriv = findExecutable("setpriv");
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: SupervisorOptions = {}) {}
+
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  async spawn(spec: ChildSpec): Promise<SupervisedChild> {
+    if (this.stopping) throw new Error(`not starting ${spec.name}: the stack is stopping`);
+    let command = spec.command;
+    let args = spec.args;
+    const asOtherUser = spec.runAs !== undefined && process.getuid?.() === 0;
+    if (asOtherUser && !this.setpriv) throw new Error(`setpriv (util-linux) is needed to run ${spec.name} as ${spec.runAs}`);
+    if (this.setpriv && (asOtherUser || spec.deathSignal)) {
+      const wrapper: string[] = [];
+      if (asOtherUser) wrapper.push(`--reuid=${spec.runAs}`, `--regid=${spec.runAs}`, "--init-groups");
+      if (spec.deathSignal) wrapper.push(`--pdeathsig=${spec.deathSignal}`);
+      args = [...wrapper, "--", command, ...args];
+      command = this.setpriv;
+    }
+    const proc = spawn(command, args, {
+      cwd: spec.cwd,
+      env: spec.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    await new Promise<void>((resolve, reject) => {
+      proc.once("spawn", resolve);
+      proc.once("error", reject);
+    });
+    const child = new Child(spec, proc, proc.pid!);
+    this.children.push(child);
+    for (const stream of [proc.stdout!, proc.stderr!]) {
+      const lines = createInterface({ input: stream, crlfDelay: Infinity });
+      lines.on("line", (line) => this.pass(child, line));
+    }
+    this.changed();
+    void child.exited.then((info) => {
+      this.changed();
+      if (!child.stopping && !this.stopping) this.options.onUnexpectedExit?.(child, info);
+    });
+    return child;
+  }
+
+  private pass(child: Child, line: string): void {
+    child.recentOutput.push(line);
+    if (child.recentOutput.length > 20) child.recentOutput.shift();
+    // Services already log JSON lines naming their service: keep those intact.
+    const out = line.startsWith("{") ? line : `[${child.name}] ${line}`;
+    try {
+      (this.options.output ?? ((l: string) => process.stdout.write(`${l}\n`)))(out);
+    } catch {
+      // the launcher's stdout is gone; keep the child running regardless
+    }
+  }
+
+  private changed(): void {
+    this.options.onChange?.(
+      this.children
+        .filter((c) => c.running)
+        .map((c) => ({ name: c.name, pid: c.pid, startTime: c.startTime, stopSignal: c.spec.stopSteps[0]?.signal ?? "SIGTERM" })),
+    );
+  }
+
+  /** Stops one child: its stop signals in order, then SIGKILL to its whole process group. */
+  async stop(target: SupervisedChild): Promise<void> {
+    const child = this.children.find((c) => c === target);
+    if (!child) return;
+    child.stopping = true;
+    for (const step of child.spec.stopSteps) {
+      if (!child.running) break;
+      try {
+        process.kill(child.pid, step.signal);
+      } catch {
+        break;
+      }
+      await Promise.race([child.exited, delay(step.waitMs)]);
+    }
+    if (child.running) {
+      signalGroup(child.pid, "SIGKILL");
+      await Promise.race([child.exited, delay(5_000)]);
+    }
+    // Whatever the child left in its group (workers, backends) goes with it.
+    signalGroup(child.pid, "SIGKILL");
+  }
+
+  /** Stops every child, highest tier first; idempotent. */
+  stopAll(): Promise<void> {
+    this.stopping ??= (async () => {
+      const tiers = [...new Set(this.children.map((c) => c.spec.tier))].sort((a, b) => b - a);
+      for (const tier of tiers) {
+        await Promise.all(this.children.filter((c) => c.spec.tier === tier).map((c) => this.stop(c)));
+      }
+    })();
+    return this.stopping;
+  }
+
+  /** Last resort (second Ctrl-C, process exit): SIGKILL every child's group now, synchronously. */
+  killAllNow(): void {
+    for (const child of this.children) {
+      if (child.running) signalGroup(child.pid, "SIGKILL");
+    }
+  }
+
+  list(): SupervisedChild[] {
+    return [...this.children];
+  }
+}

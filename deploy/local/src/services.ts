@@ -1,0 +1,77 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { ProcessSupervisor, SupervisedChild } from "./process-supervisor.js";
+import { httpProbe, StartupError, waitUntil } from "./wait.js";
+
+/** The Node services, in start order (the log-collector first, so the others' logs reach it). */
+export const SERVICE_NAMES = ["log-collector", "core", "registry", "jobservice", "scanner-adapter"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface ServiceContext {
+  repoRoot: string;
+  /** Where a service's entry point is; default `<repoRoot>/services/<name>/dist/main.js`. */
+  serviceMain?: ((name: ServiceName) => string) | undefined;
+  dataDir: string;
+  logLevel: string;
+  ports: Record<ServiceName, number> & { postgres: number; redis: number; syslog: number };
+  adminPassword: string;
+  externalUrl: string;
+  /** The launcher's environment: every variable passes through, ours override. */
+  baseEnv: NodeJS.ProcessEnv;
+}
+
+const local = (port: number) => `http://127.0.0.1:${port}`;
+
+/** The environment of one service, per the launcher/service contract (docs/local-stack.md). */
+export function serviceEnv(name: ServiceName, ctx: ServiceContext): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...ctx.baseEnv,
+    BERTH_HOST: "127.0.0.1",
+    BERTH_PORT: String(ctx.ports[name]),
+    BERTH_LOG_LEVEL: ctx.logLevel,
+    BERTH_DATA_DIR: ctx.dataDir,
+    BERTH_LOG_COLLECTOR_URL: local(ctx.ports["log-collector"]),
+    BERTH_DATABASE_URL: `postgresql://berth@127.0.0.1:${ctx.ports.postgres}/berth`,
+    BERTH_REDIS_URL: `redis://127.0.0.1:${ctx.ports.redis}`,
+  };
+  if (name === "log-collector") {
+    env["BERTH_LOG_DIR"] = join(ctx.dataDir, "logs");
+    env["BERTH_SYSLOG_PORT"] = String(ctx.ports.syslog);
+  }
+  if (name === "core") {
+    env["BERTH_ADMIN_PASSWORD"] = ctx.adminPassword;
+    env["BERTH_EXTERNAL_URL"] = ctx.externalUrl;
+    env["BERTH_REGISTRY_URL"] = local(ctx.ports.registry);
+    env["BERTH_JOBSERVICE_URL"] = local(ctx.ports.jobservice);
+    env["BERTH_SCANNER_ADAPTER_URL"] = local(ctx.ports["scanner-adapter"]);
+  } else {
+    // Only core creates the admin account; nobody else needs its password.
+    delete env["BERTH_ADMIN_PASSWORD"];
+  }
+  return env;
+}
+
+/** Starts one service and waits for `GET /livez`. */
+export async function startService(
+  name: ServiceName,
+  ctx: ServiceContext,
+  supervisor: ProcessSupervisor,
+  tier: number,
+  signal?: AbortSignal,
+): Promise<SupervisedChild> {
+  const main = ctx.serviceMain?.(name) ?? join(ctx.repoRoot, "services", name, "dist", "main.js");
+  if (!existsSync(main)) throw new StartupError(`${main} is missing; build first (pnpm run build, or npm start which builds)`);
+  const child = await supervisor.spawn({
+    name,
+    command: process.execPath,
+    args: [main],
+    cwd: ctx.repoRoot,
+    env: serviceEnv(name, ctx),
+    tier,
+    // Services drain requests for up to 10 s on SIGTERM (packages/http lifecycle).
+    stopSteps: [{ signal: "SIGTERM", waitMs: 12_000 }],
+    deathSignal: "SIGTERM",
+  });
+  await waitUntil(httpProbe(`${local(ctx.ports[name])}/livez`), { what: name, timeoutMs: 60_000, child, signal });
+  return child;
+}

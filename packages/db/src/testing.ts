@@ -1,0 +1,81 @@
+/**
+ * `@berth/db/testing`: a fresh, migrated database per test file, in milliseconds.
+ *
+ * The first call on a server migrates a template database (`berth_test_template`) and records the
+ * migrations' checksum in its comment; every call then copies it with
+ * `CREATE DATABASE … TEMPLATE berth_test_template`. A session advisory lock serialises test
+ * processes, so parallel `node --test` workers neither race the template build nor copy it mid-build.
+ * When a migration is added or edited the checksum changes and the template is rebuilt.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { migrateDatabase, migrationsChecksum } from "./migrations.js";
+
+/** The template every test database is copied from. */
+export const TEMPLATE_DATABASE = "berth_test_template";
+
+/** Key of the advisory lock guarding the template ("berth" in ASCII); distinct from Prisma's 72707369. */
+const TEMPLATE_LOCK_KEY = 0x6265727468;
+
+/** A database made for one test file. */
+export interface TestDatabase {
+  /** Connection URL of the new database (the admin URL with its database name replaced). */
+  url: string;
+  /** Drops the database, closing any connections still open to it. */
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates a fresh database with every migration applied, named `berth_test_<random>`.
+ *
+ * @param adminUrl a URL for a role that may create databases, e.g.
+ *   `postgresql://berth@127.0.0.1:55432/postgres`.
+ */
+export async function createTestDatabase(adminUrl: string): Promise<TestDatabase> {
+  const name = `berth_test_${randomBytes(8).toString("hex")}`;
+  await withAdmin(adminUrl, async (admin) => {
+    await admin.query("SELECT pg_advisory_lock($1)", [TEMPLATE_LOCK_KEY]);
+    try {
+      await ensureTemplate(admin, adminUrl);
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+    } finally {
+      await admin.query("SELECT pg_advisory_unlock($1)", [TEMPLATE_LOCK_KEY]);
+    }
+  });
+  return {
+    url: withDatabase(adminUrl, name),
+    drop: () => withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+  };
+}
+
+/** Builds the template unless it exists and was built from the current migrations. */
+async function ensureTemplate(admin: pg.Client, adminUrl: string): Promise<void> {
+  const stamp = `berth-migrations:${migrationsChecksum()}`;
+  const existing = await admin.query<{ comment: string | null }>(
+    "SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1",
+    [TEMPLATE_DATABASE],
+  );
+  if (existing.rows[0]?.comment === stamp) return;
+  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  await migrateDatabase(withDatabase(adminUrl, TEMPLATE_DATABASE));
+  // Written last: a template whose build was interrupted has no stamp and is rebuilt next time.
+  await admin.query(`COMMENT ON DATABASE ${TEMPLATE_DATABASE} IS '${stamp}'`);
+}
+
+async function withAdmin<T>(adminUrl: string, fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** `url` with its database name replaced by `database`. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}

@@ -1,0 +1,47 @@
+/**
+ * 512 MiB through the filesystem driver, in its own file (so its own process): RSS must grow by
+ * less than 64 MB while writing (then moving) and while reading back with sha256 checked.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { FilesystemDriver } from "./filesystem-driver.js";
+import { fillChunk, measureRssGrowth, mib, sha256Of } from "./test-support.js";
+
+const MiB = 1024 * 1024;
+
+test("filesystem: 512 MiB streamed through the driver grows RSS by less than 64 MB", async () => {
+  const root = await mkdtemp(join(tmpdir(), "berth-storage-fs-large-"));
+  const size = 512 * MiB;
+  try {
+    const driver = new FilesystemDriver({ rootDirectory: root });
+    const chunk = Buffer.allocUnsafe(MiB);
+    const expected = await sha256Of(
+      (async function* () {
+        for (let i = 0; i * MiB < size; i++) yield fillChunk(chunk, i);
+      })(),
+    );
+    const write = await measureRssGrowth(async (sample) => {
+      const writer = await driver.writer("/uploads/large/data");
+      for (let i = 0; i * MiB < size; i++) {
+        await writer.write(fillChunk(chunk, i));
+        sample(MiB);
+      }
+      await writer.commit();
+      await driver.move("/uploads/large/data", "/blobs/large/data");
+      return writer.size;
+    });
+    assert.equal(write.result, size);
+    const read = await measureRssGrowth(async (sample) => sha256Of(await driver.reader("/blobs/large/data"), sample));
+    assert.deepEqual(read.result, expected);
+    const report =
+      `write: RSS +${mib(write.growth)}, JS memory +${mib(write.jsGrowth)}; ` +
+      `read: RSS +${mib(read.growth)}, JS memory +${mib(read.jsGrowth)}`;
+    process.stderr.write(`# filesystem, 512 MiB streamed: ${report}\n`);
+    for (const m of [write, read]) assert.ok(m.growth < 64e6 && m.jsGrowth < 64e6, report);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});

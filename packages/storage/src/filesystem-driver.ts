@@ -1,0 +1,267 @@
+/**
+ * The filesystem driver: logical path `/a/b` is the file `<rootDirectory>/a/b`. Whole-file
+ * writes (`putContent`) go to a temporary file next to the target, are fsynced and renamed into
+ * place; appendable writers write the target directly (the blob store keeps them in an upload
+ * area and moves finished uploads into place with the atomic {@link FilesystemDriver.move}).
+ */
+import { randomBytes } from "node:crypto";
+import { constants, mkdirSync } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { Readable } from "node:stream";
+import type { FileInfo, FileWriter, ReadRange, StorageDriver, WalkControl, WalkFn, WriterOptions } from "./driver.js";
+import { InvalidOffsetError, PathNotFoundError } from "./errors.js";
+import { BaseFileWriter } from "./file-writer.js";
+import { isValidSegment, joinPath, validatePath } from "./paths.js";
+
+/** Configuration of {@link FilesystemDriver}. */
+export interface FilesystemDriverOptions {
+  /** Absolute directory holding the store; created when missing. */
+  rootDirectory: string;
+}
+
+const NAME = "filesystem";
+
+function isErrno(err: unknown, ...codes: string[]): boolean {
+  return err instanceof Error && codes.includes((err as NodeJS.ErrnoException).code ?? "");
+}
+
+/** fsync a directory so that entries created or renamed in it survive a crash. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Stores files under a local directory. */
+export class FilesystemDriver implements StorageDriver {
+  readonly name = NAME;
+  readonly rootDirectory: string;
+
+  constructor(options: FilesystemDriverOptions) {
+    this.rootDirectory = resolve(options.rootDirectory);
+    mkdirSync(this.rootDirectory, { recursive: true });
+  }
+
+  /** Absolute filesystem path of a validated logical path. */
+  #full(path: string, allowRoot = false): string {
+    validatePath(path, { allowRoot, driverName: NAME });
+    return path === "/" ? this.rootDirectory : join(this.rootDirectory, path);
+  }
+
+  /**
+   * Create `dir` and missing parents; with `durable`, fsync the parents of every directory created
+   * so the new entries survive a crash.
+   */
+  async #ensureDirectory(dir: string, durable: boolean): Promise<void> {
+    const first = await mkdir(dir, { recursive: true });
+    if (first === undefined || !durable) return;
+    for (let d = dir; ; d = dirname(d)) {
+      await syncDirectory(dirname(d));
+      if (d === first || d === this.rootDirectory || dirname(d) === d) break;
+    }
+  }
+
+  #notFound(path: string, err: unknown): unknown {
+    return isErrno(err, "ENOENT", "ENOTDIR", "EISDIR") ? new PathNotFoundError(path, NAME, { cause: err }) : err;
+  }
+
+  async getContent(path: string): Promise<Buffer> {
+    const full = this.#full(path);
+    try {
+      return await readFile(full);
+    } catch (err) {
+      throw this.#notFound(path, err);
+    }
+  }
+
+  async putContent(path: string, content: Uint8Array | string): Promise<void> {
+    const full = this.#full(path);
+    const dir = dirname(full);
+    await this.#ensureDirectory(dir, true);
+    // "~" is outside the logical alphabet, so list and walk never show the temporary file.
+    const temp = join(dir, `~tmp-${randomBytes(8).toString("hex")}`);
+    const handle = await open(temp, "wx");
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+      await handle.close();
+      await rename(temp, full);
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      throw isErrno(err, "EISDIR") ? new PathNotFoundError(path, NAME, { cause: err }) : err;
+    }
+    await syncDirectory(dir);
+  }
+
+  async reader(path: string, from: number | ReadRange = 0): Promise<Readable> {
+    const full = this.#full(path);
+    const { offset, length } = typeof from === "number" ? { offset: from, length: undefined } : from;
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidOffsetError(path, offset, NAME);
+    let handle: FileHandle;
+    try {
+      handle = await open(full, "r");
+    } catch (err) {
+      throw this.#notFound(path, err);
+    }
+    try {
+      const info = await handle.stat();
+      if (info.isDirectory()) throw new PathNotFoundError(path, NAME);
+      if (offset > info.size) throw new InvalidOffsetError(path, offset, NAME);
+      const end = length === undefined ? info.size : Math.min(info.size, offset + Math.max(0, length));
+      if (end <= offset) {
+        await handle.close();
+        return Readable.from([]);
+      }
+      return handle.createReadStream({ start: offset, end: end - 1, autoClose: true });
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async writer(path: string, options: WriterOptions = {}): Promise<FileWriter> {
+    const full = this.#full(path);
+    await this.#ensureDirectory(dirname(full), false);
+    let handle: FileHandle;
+    try {
+      handle = await open(full, options.append ? "a" : "w");
+    } catch (err) {
+      throw this.#notFound(path, err);
+    }
+    const size = options.append ? (await handle.stat()).size : 0;
+    return new FilesystemWriter(path, full, handle, size);
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    const full = this.#full(path, true);
+    try {
+      const info = await stat(full);
+      return { path, size: info.isDirectory() ? 0 : info.size, modTime: info.mtime, isDir: info.isDirectory() };
+    } catch (err) {
+      throw this.#notFound(path, err);
+    }
+  }
+
+  async list(path: string): Promise<string[]> {
+    const full = this.#full(path, true);
+    try {
+      const names = await readdir(full);
+      return names.filter(isValidSegment).sort().map((name) => joinPath(path, name));
+    } catch (err) {
+      throw this.#notFound(path, err);
+    }
+  }
+
+  async walk(path: string, fn: WalkFn): Promise<void> {
+    const full = this.#full(path, true);
+    const info = await this.stat(path);
+    if (!info.isDir) throw new PathNotFoundError(path, NAME);
+    await this.#walkDirectory(path, full, fn);
+  }
+
+  /** Depth-first walk; returns `"stop"` when the callback stopped the walk. */
+  async #walkDirectory(path: string, full: string, fn: WalkFn): Promise<WalkControl> {
+    let entries;
+    try {
+      entries = await readdir(full, { withFileTypes: true });
+    } catch (err) {
+      if (isErrno(err, "ENOENT")) return; // removed while walking
+      throw err;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (!isValidSegment(entry.name)) continue;
+      const childPath = joinPath(path, entry.name);
+      const childFull = join(full, entry.name);
+      let info;
+      try {
+        info = await stat(childFull);
+      } catch (err) {
+        if (isErrno(err, "ENOENT")) continue;
+        throw err;
+      }
+      const isDir = info.isDirectory();
+      const control = await fn({ path: childPath, size: isDir ? 0 : info.size, modTime: info.mtime, isDir });
+      if (control === "stop") return "stop";
+      if (control === "skipDir") {
+        if (isDir) continue;
+        return;
+      }
+      if (isDir && (await this.#walkDirectory(childPath, childFull, fn)) === "stop") return "stop";
+    }
+  }
+
+  async move(sourcePath: string, destPath: string): Promise<void> {
+    const source = this.#full(sourcePath);
+    const dest = this.#full(destPath);
+    try {
+      await stat(source);
+    } catch (err) {
+      throw this.#notFound(sourcePath, err);
+    }
+    await this.#ensureDirectory(dirname(dest), true);
+    try {
+      await rename(source, dest);
+    } catch (err) {
+      throw this.#notFound(sourcePath, err);
+    }
+    await syncDirectory(dirname(dest));
+    if (dirname(source) !== dirname(dest)) await syncDirectory(dirname(source));
+  }
+
+  async delete(path: string): Promise<void> {
+    const full = this.#full(path);
+    try {
+      await stat(full);
+    } catch (err) {
+      throw this.#notFound(path, err);
+    }
+    await rm(full, { recursive: true, force: true });
+  }
+}
+
+/** Appends straight to the target file; fsync on commit, unlink on cancel. */
+class FilesystemWriter extends BaseFileWriter {
+  constructor(
+    path: string,
+    private readonly full: string,
+    private readonly handle: FileHandle,
+    size: number,
+  ) {
+    super(path);
+    this.bytes = size;
+  }
+
+  protected async doWrite(chunk: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < chunk.byteLength) {
+      const { bytesWritten } = await this.handle.write(chunk, done, chunk.byteLength - done, null);
+      done += bytesWritten;
+      this.bytes += bytesWritten;
+    }
+  }
+
+  protected async doCommit(): Promise<void> {
+    try {
+      await this.handle.sync();
+    } finally {
+      await this.handle.close();
+    }
+  }
+
+  protected async doCancel(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    await unlink(this.full).catch((err: unknown) => {
+      if (!isErrno(err, "ENOENT")) throw err;
+    });
+  }
+
+  protected async doClose(): Promise<void> {
+    await this.handle.close();
+  }
+}

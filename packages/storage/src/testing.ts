@@ -1,0 +1,16 @@
+/**
+ * `@berth/storage/testing`: the driver test suite and helpers for storage tests. Import only from
+ * tests (it registers node:test tests).
+ */
+export { runDriverSuite, type DriverFixture, type DriverSuiteOptions } from "./driver-suite.js";
+export {
+  collect,
+  collectGarbage,
+  fillChunk,
+  measureRssGrowth,
+  mib,
+  sha256Hex,
+  sha256Of,
+  testData,
+  type RssMeasurement,
+} from "./test-support.js";
