@@ -213,7 +213,7 @@ async function runRpc({ datamodels, datasource }) {
   const { SchemaEngine } = await loadWasmEngine();
   const engine = await SchemaEngine.new(
     { datamodels: datamodels.length > 0 ? datamodels.map((file) => [file, readFileSync(file, "utf8")]) : [["datasource.prisma", BARE_DATASOURCE]] },
-    (log) => process.stderr.write(`${(typeof log === "string" ? log : JSON.stringify(log)).trimEnd()}\n`),
+    (line) => process.stderr.write(`${(typeof line === "string" ? line : JSON.stringify(line)).trimEnd()}\n`),
     createAdapterFactory(datasource, shadowDatabases),
   );
 

@@ -208,7 +208,7 @@ export class FilesystemDriver implements StorageDriver {
     try {
       await rename(source, dest);
     } catch (err) {
-      throw this.#notFound(sourcePath, err);
+      throw isErrno(err, "ENOENT") ? new PathNotFoundError(sourcePath, NAME, { cause: err }) : err;
     }
     await syncDirectory(dirname(dest));
     if (dirname(source) !== dirname(dest)) await syncDirectory(dirname(source));

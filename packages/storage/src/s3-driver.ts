@@ -22,7 +22,7 @@ import {
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { Readable } from "node:stream";
 import type { FileInfo, FileWriter, ReadRange, RedirectOptions, StorageDriver, WalkFn, WriterOptions } from "./driver.js";
-import { InvalidOffsetError, PathNotFoundError, StorageError } from "./errors.js";
+import { InvalidOffsetError, PathNotFoundError, StorageError, UnsupportedMethodError } from "./errors.js";
 import { isValidSegment, joinPath, parentPath, validatePath } from "./paths.js";
 import { isInvalidRange, isNotFound, MAX_COPY_OBJECT_SIZE, MIN_PART_SIZE, type S3Location } from "./s3-common.js";
 import { discardWriterState, openS3Writer, readWriterState } from "./s3-writer.js";
@@ -255,7 +255,9 @@ export class S3Driver implements StorageDriver {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: source }));
       size = head.ContentLength ?? 0;
     } catch (err) {
-      throw isNotFound(err) ? new PathNotFoundError(sourcePath, NAME, { cause: err }) : err;
+      if (!isNotFound(err)) throw err;
+      const info = await this.stat(sourcePath);
+      throw info.isDir ? new UnsupportedMethodError("move of a directory", sourcePath, NAME) : err;
     }
     if (source === dest) return;
     // Keys are restricted to [A-Za-z0-9._/-], so the copy source needs no URL-encoding.

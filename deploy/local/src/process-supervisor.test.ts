@@ -1,0 +1,69 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isAlive, ProcessSupervisor, processStartTime } from "./process-supervisor.js";
+import { pickPorts } from "./ports.js";
+import { RunState } from "./run-state.js";
+
+const node = process.execPath;
+// Ignores SIGTERM, like a process stuck in shutdown.
+const stubborn = "process.on('SIGTERM', () => console.log('ignoring SIGTERM')); console.log('{\"service\":\"x\"}'); console.log('plain'); setInterval(() => {}, 1000);";
+
+test("stop escalates to SIGKILL, and output keeps JSON lines intact while prefixing others", async () => {
+  const lines: string[] = [];
+  const supervisor = new ProcessSupervisor({ output: (l) => lines.push(l) });
+  const child = await supervisor.spawn({
+    name: "stub",
+    command: node,
+    args: ["-e", stubborn],
+    tier: 0,
+    stopSteps: [{ signal: "SIGTERM", waitMs: 300 }],
+    deathSignal: "SIGTERM",
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  const started = Date.now();
+  await supervisor.stopAll();
+  assert.equal(child.running, false);
+  assert.ok(Date.now() - started < 5_000);
+  assert.deepEqual((await child.exited).signal, "SIGKILL");
+  assert.ok(lines.includes('{"service":"x"}') && lines.includes("[stub] plain"), lines.join("\n"));
+});
+
+test("an unexpected exit is reported; a requested stop is not", async () => {
+  const unexpected: string[] = [];
+  const supervisor = new ProcessSupervisor({ output: () => {}, onUnexpectedExit: (c) => unexpected.push(c.name) });
+  const crash = await supervisor.spawn({ name: "crash", command: node, args: ["-e", "process.exit(3)"], tier: 0, stopSteps: [] });
+  const steady = await supervisor.spawn({ name: "steady", command: node, args: ["-e", "setInterval(() => {}, 1000)"], tier: 1, stopSteps: [{ signal: "SIGTERM", waitMs: 2_000 }] });
+  assert.equal((await crash.exited).code, 3);
+  await supervisor.stopAll();
+  assert.equal(steady.running, false);
+  assert.deepEqual(unexpected, ["crash"]);
+});
+
+test("leftovers of a killed launcher are stopped, matched by PID and start time", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-run-test-"));
+  const supervisor = new ProcessSupervisor({ output: () => {} });
+  try {
+    const orphan = await supervisor.spawn({ name: "orphan", command: node, args: ["-e", "setInterval(() => {}, 1000)"], tier: 0, stopSteps: [] });
+    const state = new RunState(dir);
+    state.acquire();
+    state.recordChildren([
+      { name: "orphan", pid: orphan.pid, startTime: processStartTime(orphan.pid), stopSignal: "SIGTERM" },
+      // a reused PID (our own, with another start time) must be left alone
+      { name: "reused", pid: process.pid, startTime: "0", stopSignal: "SIGKILL" },
+    ]);
+    assert.deepEqual(await state.reapLeftovers(), [`orphan (PID ${orphan.pid})`]);
+    await orphan.exited;
+    assert.equal(isAlive(orphan.pid), false);
+  } finally {
+    await supervisor.stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("pickPorts hands out distinct ports", async () => {
+  const ports = await pickPorts(["a", "b", "c"], ["u"]);
+  assert.equal(new Set(Object.values(ports)).size, 4);
+});
