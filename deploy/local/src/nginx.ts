@@ -112,8 +112,8 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
     args: [...baseArgs, "-g", "daemon off;"],
     tier: options.tier,
     stopSteps: [
-      { signal: "SIGQUIT", waitMs: 8_000 },
-      { signal: "SIGTERM", waitMs: 3_000 },
+      { signal: "SIGQUIT", waitMs: 4_000 },
+      { signal: "SIGTERM", waitMs: 1_000 },
     ],
     deathSignal: "SIGTERM",
   });

@@ -191,8 +191,8 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     env: { ...process.env, LC_ALL: "C.UTF-8" },
     tier: options.tier ?? 0,
     stopSteps: [
-      { signal: "SIGINT", waitMs: 15_000 },
-      { signal: "SIGQUIT", waitMs: 3_000 },
+      { signal: "SIGINT", waitMs: 8_000 },
+      { signal: "SIGQUIT", waitMs: 2_000 },
     ],
     deathSignal: "SIGINT",
     ...(user ? { runAs: user.name } : {}),

@@ -208,13 +208,17 @@ export class ProcessSupervisor {
     }
     if (child.running) {
       signalGroup(child.pid, "SIGKILL");
-      await Promise.race([child.exited, delay(5_000)]);
+      await Promise.race([child.exited, delay(2_000)]);
     }
     // Whatever the child left in its group (workers, backends) goes with it.
     signalGroup(child.pid, "SIGKILL");
   }
 
-  /** Stops every child, highest tier first; idempotent. */
+  /**
+   * Stops every child, highest tier first; idempotent. The stack's stop steps are sized so the
+   * worst case (every process ignoring its polite signal) still ends within 30 s: nginx 5 s,
+   * services 8 s, log-collector 4 s, PostgreSQL/Redis 10 s, plus SIGKILL.
+   */
   stopAll(): Promise<void> {
     this.stopping ??= (async () => {
       const tiers = [...new Set(this.children.map((c) => c.spec.tier))].sort((a, b) => b - a);

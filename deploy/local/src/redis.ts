@@ -65,7 +65,7 @@ export async function startRedis(options: RedisOptions): Promise<RunningRedis> {
     command: binary,
     args: [configFile],
     tier: options.tier ?? 0,
-    stopSteps: [{ signal: "SIGTERM", waitMs: 15_000 }],
+    stopSteps: [{ signal: "SIGTERM", waitMs: 10_000 }],
     deathSignal: "SIGTERM",
   });
   const stop = ownSupervisor ? () => supervisor.stopAll() : () => supervisor.stop(child);

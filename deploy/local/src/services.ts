@@ -68,8 +68,8 @@ export async function startService(
     cwd: ctx.repoRoot,
     env: serviceEnv(name, ctx),
     tier,
-    // Services drain requests for up to 10 s on SIGTERM (packages/http lifecycle).
-    stopSteps: [{ signal: "SIGTERM", waitMs: 12_000 }],
+    // Services drain requests on SIGTERM; 8 s keeps the whole stop within 30 s (docs/local-stack.md).
+    stopSteps: [{ signal: "SIGTERM", waitMs: name === "log-collector" ? 4_000 : 8_000 }],
     deathSignal: "SIGTERM",
   });
   await waitUntil(httpProbe(`${local(ctx.ports[name])}/livez`), { what: name, timeoutMs: 60_000, child, signal });

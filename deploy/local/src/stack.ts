@@ -146,9 +146,14 @@ export class LocalStack {
       };
       this.log("starting the log-collector");
       await startService("log-collector", ctx, this.supervisor, TIER.logCollector, signal);
-      this.log("starting core, registry, jobservice and scanner-adapter");
+      // Core next: it creates the admin account and the token signing certificate the registry trusts.
+      this.log("starting core");
+      await startService("core", ctx, this.supervisor, TIER.services, signal);
+      this.log("starting registry, jobservice and scanner-adapter");
       await Promise.all(
-        SERVICE_NAMES.filter((n) => n !== "log-collector").map((n) => startService(n, ctx, this.supervisor, TIER.services, signal)),
+        SERVICE_NAMES.filter((n) => n !== "log-collector" && n !== "core").map((n) =>
+          startService(n, ctx, this.supervisor, TIER.services, signal),
+        ),
       );
 
       this.log(`starting nginx on ${httpHost}:${httpPort}`);

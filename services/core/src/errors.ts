@@ -4,6 +4,7 @@
  */
 import type { ErrorRequestHandler } from "express";
 import type { Logger } from "@berth/logger";
+import type { z } from "zod";
 
 export class ApiError extends Error {
   constructor(
@@ -36,10 +37,36 @@ export class NotFoundError extends ApiError {
     super(404, "NOT_FOUND", message);
   }
 }
+export class ConflictError extends ApiError {
+  constructor(message: string) {
+    super(409, "CONFLICT", message);
+  }
+}
+export class PreconditionFailedError extends ApiError {
+  constructor(message: string) {
+    super(412, "PRECONDITION", message);
+  }
+}
+/** 429 with `Retry-After` (seconds). */
+export class TooManyRequestsError extends ApiError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, "TOO_MANY_REQUEST", message);
+  }
+}
 export class UpstreamError extends ApiError {
   constructor(message: string) {
     super(502, "UPSTREAM_ERROR", message);
   }
+}
+
+/** Parses `input` with `schema`, turning every zod issue into one 400. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new BadRequestError(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "));
 }
 
 export function errorBody(code: string, message: string) {
@@ -52,7 +79,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     const requestId = res.locals["requestId"] as string | undefined;
     if (err instanceof ApiError) {
-      if (err.status === 401) res.setHeader("WWW-Authenticate", 'Basic realm="berth"');
+      if (err.status === 401 && !res.hasHeader("WWW-Authenticate")) res.setHeader("WWW-Authenticate", 'Basic realm="berth"');
+      if (err instanceof TooManyRequestsError) res.setHeader("Retry-After", String(err.retryAfterSeconds));
       res.status(err.status).json(errorBody(err.code, err.message));
       return;
     }

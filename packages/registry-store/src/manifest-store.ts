@@ -1,0 +1,264 @@
+/**
+ * Manifests and tags. A push validates the manifest (`@berth/oci`), then in ONE transaction:
+ * creates the repository if needed, checks every referenced blob is linked to the repository and
+ * every child manifest exists in it — holding `FOR SHARE` locks on those `blobs` / `manifests`
+ * rows, so GC (which takes `FOR UPDATE` on the same rows before deleting) either waits for the
+ * push to commit and then sees the new references, or finishes first and the push answers
+ * MANIFEST_BLOB_UNKNOWN (GC.md races 1, 2) — and writes the manifest (with its bytes), its
+ * references, the tag and the outbox events.
+ */
+import type { PrismaClient } from "@berth/db";
+import {
+  computeDigest,
+  digestAlgorithm,
+  parseManifest,
+  referencedBlobs,
+  referencedManifests,
+  sha256Digest,
+  type Digest,
+  type ManifestReference,
+  type ParsedManifest,
+} from "@berth/oci";
+import type { StorageDriver } from "@berth/storage";
+import { actorField, ensureRepositoryId, findRepositoryId, writeEvent, type Actor, type Db } from "./db.js";
+import { DigestMismatchError, ManifestBlobUnknownError, ManifestReferencedError, ManifestUnknownError, NameUnknownError } from "./errors.js";
+import { blobDataPath } from "./paths.js";
+
+/** A stored manifest, as served by GET. */
+export interface StoredManifest {
+  /** Row id (used by the pull recorder). */
+  id: bigint;
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  payload: Buffer;
+}
+
+/** Result of a manifest push. */
+export interface PushedManifest {
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  /** The `subject` digest, when the manifest has one (send `OCI-Subject`). */
+  subject: Digest | undefined;
+  manifest: ParsedManifest;
+}
+
+/** Options of {@link ManifestStore}. */
+export interface ManifestStoreOptions {
+  prisma: PrismaClient;
+  driver: StorageDriver;
+  /**
+   * Blobs whose row was last touched longer ago than this (ms) have their content re-checked in
+   * storage during a push (one `stat` each, in parallel): protects against a row whose content a
+   * crashed GC already removed (GC.md race 5). Recently uploaded blobs were verified on upload.
+   * Default 5 minutes; `Infinity` disables the check.
+   */
+  contentCheckAfterMs?: number;
+}
+
+interface BlobRow {
+  digest: string;
+  recent: boolean;
+}
+
+/** Pushes, reads and deletes manifests and tags. */
+export class ManifestStore {
+  readonly #prisma: PrismaClient;
+  readonly #driver: StorageDriver;
+  readonly #contentCheckAfterMs: number;
+
+  constructor(options: ManifestStoreOptions) {
+    this.#prisma = options.prisma;
+    this.#driver = options.driver;
+    this.#contentCheckAfterMs = options.contentCheckAfterMs ?? 5 * 60_000;
+  }
+
+  /**
+   * Stores a manifest under `reference` (a tag, which is created or moved, or the digest of the
+   * body).
+   *
+   * @throws oci's ManifestInvalidError family / ManifestTooLargeError (validation),
+   *   {DigestMismatchError} (by-digest push of other bytes), {ManifestBlobUnknownError}.
+   */
+  async put(repository: string, reference: ManifestReference, body: Buffer, contentType: string | undefined, actor?: Actor): Promise<PushedManifest> {
+    const manifest = parseManifest(body, contentType);
+    let digest: Digest;
+    if (reference.kind === "digest") {
+      digest = computeDigest(digestAlgorithm(reference.digest), body);
+      if (digest !== reference.digest) throw new DigestMismatchError(reference.digest, digest);
+    } else {
+      digest = sha256Digest(body);
+    }
+    const blobs = referencedBlobs(manifest, { skipNondistributable: true });
+    const children = referencedManifests(manifest);
+    const tag = reference.kind === "tag" ? reference.tag : undefined;
+    const event = { repository, digest, mediaType: manifest.mediaType, size: body.byteLength, ...actorField(actor) };
+
+    await this.#prisma.$transaction(
+      async (tx) => {
+        const repositoryId = await ensureRepositoryId(tx, repository);
+        const missingBlobs = await this.#lockBlobs(tx, repositoryId, blobs.map((b) => b.digest));
+        const childIds = await this.#lockChildren(tx, repositoryId, children.map((c) => c.digest));
+        const missingChildren = children.map((c) => c.digest).filter((d) => !childIds.has(d));
+        if (missingBlobs.length > 0 || missingChildren.length > 0) throw new ManifestBlobUnknownError(missingBlobs, missingChildren);
+
+        const rows = await tx.$queryRaw<{ id: bigint; inserted: boolean }[]>`
+          INSERT INTO manifests (repository_id, digest, media_type, artifact_type, payload, size, subject_digest)
+          VALUES (${repositoryId}, ${digest}, ${manifest.mediaType}, ${manifest.artifactType ?? null}, ${body},
+                  ${body.byteLength}, ${manifest.subject?.digest ?? null})
+          ON CONFLICT (repository_id, digest) DO UPDATE SET pushed_at = now()
+          RETURNING id, (xmax = 0) AS inserted`;
+        const { id, inserted } = rows[0]!;
+        if (inserted) {
+          await this.#insertReferences(tx, id, manifest, childIds);
+          await writeEvent(tx, "manifest.pushed", { ...event, ...(tag !== undefined && { tag }) });
+        }
+        if (tag !== undefined) await this.#tag(tx, repositoryId, tag, id, event, inserted);
+      },
+      { timeout: 60_000, maxWait: 30_000 },
+    );
+    return { digest, mediaType: manifest.mediaType, size: body.byteLength, subject: manifest.subject?.digest, manifest };
+  }
+
+  /**
+   * The manifest `reference` (tag or digest) of `repository`: one indexed lookup.
+   *
+   * @throws {ManifestUnknownError} | {NameUnknownError}
+   */
+  async get(repository: string, reference: ManifestReference): Promise<StoredManifest> {
+    const rows =
+      reference.kind === "tag"
+        ? await this.#prisma.$queryRaw<ManifestRow[]>`
+            SELECT m.id, m.digest, m.media_type, m.size, m.payload
+            FROM tags t JOIN repositories r ON r.id = t.repository_id JOIN manifests m ON m.id = t.manifest_id
+            WHERE r.name = ${repository} AND t.name = ${reference.tag}`
+        : await this.#prisma.$queryRaw<ManifestRow[]>`
+            SELECT m.id, m.digest, m.media_type, m.size, m.payload
+            FROM manifests m JOIN repositories r ON r.id = m.repository_id
+            WHERE r.name = ${repository} AND m.digest = ${reference.digest}`;
+    const row = rows[0];
+    if (row === undefined) {
+      if ((await findRepositoryId(this.#prisma, repository)) === undefined) throw new NameUnknownError(repository);
+      throw new ManifestUnknownError(reference.kind === "tag" ? reference.tag : reference.digest);
+    }
+    return {
+      id: row.id,
+      digest: row.digest as Digest,
+      mediaType: row.media_type,
+      size: Number(row.size),
+      payload: Buffer.from(row.payload),
+    };
+  }
+
+  /**
+   * Deletes a tag (by tag: only the tag) or a manifest with its tags and references (by digest).
+   * A manifest listed as a child by an index of the same repository is refused with
+   * {@link ManifestReferencedError} (Harbor's rule; Distribution would leave the index dangling).
+   *
+   * @throws {ManifestUnknownError} | {ManifestReferencedError}
+   */
+  async delete(repository: string, reference: ManifestReference, actor?: Actor): Promise<void> {
+    await this.#prisma.$transaction(async (tx) => {
+      if (reference.kind === "tag") {
+        const rows = await tx.$queryRaw<{ digest: string; media_type: string }[]>`
+          DELETE FROM tags t USING repositories r, manifests m
+          WHERE r.id = t.repository_id AND m.id = t.manifest_id AND r.name = ${repository} AND t.name = ${reference.tag}
+          RETURNING m.digest, m.media_type`;
+        const row = rows[0];
+        if (row === undefined) throw new ManifestUnknownError(reference.tag);
+        await writeEvent(tx, "tag.deleted", { repository, digest: row.digest, tag: reference.tag, mediaType: row.media_type, ...actorField(actor) });
+        return;
+      }
+      const rows = await tx.$queryRaw<{ id: bigint; media_type: string; size: bigint }[]>`
+        SELECT m.id, m.media_type, m.size FROM manifests m JOIN repositories r ON r.id = m.repository_id
+        WHERE r.name = ${repository} AND m.digest = ${reference.digest}
+        FOR UPDATE OF m`;
+      const row = rows[0];
+      if (row === undefined) throw new ManifestUnknownError(reference.digest);
+      const parents = await tx.$queryRaw<{ digest: string }[]>`
+        SELECT DISTINCT p.digest FROM manifest_references mr JOIN manifests p ON p.id = mr.manifest_id
+        WHERE mr.child_manifest_id = ${row.id} ORDER BY p.digest`;
+      if (parents.length > 0) throw new ManifestReferencedError(reference.digest, parents.map((p) => p.digest));
+      const tags = await tx.$queryRaw<{ name: string }[]>`DELETE FROM tags WHERE manifest_id = ${row.id} RETURNING name`;
+      await tx.$executeRaw`DELETE FROM manifests WHERE id = ${row.id}`;
+      const base = { repository, digest: reference.digest, mediaType: row.media_type, ...actorField(actor) };
+      for (const t of tags) await writeEvent(tx, "tag.deleted", { ...base, tag: t.name });
+      await writeEvent(tx, "manifest.deleted", { ...base, size: Number(row.size) });
+    });
+  }
+
+  /** Locks the referenced blob rows linked to the repository; returns the digests that are missing. */
+  async #lockBlobs(tx: Db, repositoryId: number, digests: string[]): Promise<string[]> {
+    if (digests.length === 0) return [];
+    const thresholdSeconds = Number.isFinite(this.#contentCheckAfterMs) ? this.#contentCheckAfterMs / 1000 : 1e12;
+    const rows = await tx.$queryRaw<BlobRow[]>`
+      SELECT b.digest, (b.updated_at > now() - make_interval(secs => ${thresholdSeconds})) AS recent
+      FROM blobs b JOIN repository_blobs rb ON rb.blob_digest = b.digest AND rb.repository_id = ${repositoryId}
+      WHERE b.digest = ANY(${digests}::text[]) AND b.status <> 'deleting'
+      ORDER BY b.digest
+      FOR SHARE OF b`;
+    const found = new Set<string>();
+    await Promise.all(
+      rows.map(async (row) => {
+        if (row.recent || (await this.#contentExists(row.digest))) found.add(row.digest);
+      }),
+    );
+    return digests.filter((d) => !found.has(d));
+  }
+
+  async #contentExists(digest: string): Promise<boolean> {
+    return this.#driver.stat(blobDataPath(digest as Digest)).then(
+      (info) => !info.isDir,
+      () => false,
+    );
+  }
+
+  /** Locks the child manifests present in the repository; returns digest → row id. */
+  async #lockChildren(tx: Db, repositoryId: number, digests: string[]): Promise<Map<string, bigint>> {
+    if (digests.length === 0) return new Map();
+    const rows = await tx.$queryRaw<{ id: bigint; digest: string }[]>`
+      SELECT id, digest FROM manifests WHERE repository_id = ${repositoryId} AND digest = ANY(${digests}::text[])
+      ORDER BY id FOR SHARE`;
+    return new Map(rows.map((r) => [r.digest, r.id]));
+  }
+
+  async #insertReferences(tx: Db, manifestId: bigint, manifest: ParsedManifest, childIds: Map<string, bigint>): Promise<void> {
+    const kinds: string[] = [];
+    const digests: string[] = [];
+    const children: (string | null)[] = [];
+    const add = (kind: string, digest: string, child?: bigint) => {
+      kinds.push(kind);
+      digests.push(digest);
+      children.push(child === undefined ? null : child.toString());
+    };
+    if (manifest.config !== undefined) add("config", manifest.config.digest);
+    const seen = new Set<string>();
+    for (const layer of manifest.layers) if (!seen.has(layer.digest) && seen.add(layer.digest)) add("layer", layer.digest);
+    for (const child of referencedManifests(manifest)) add("child", child.digest, childIds.get(child.digest));
+    if (kinds.length === 0) return;
+    await tx.$executeRaw`
+      INSERT INTO manifest_references (manifest_id, kind, digest, child_manifest_id)
+      SELECT ${manifestId}, k, d, c::bigint FROM unnest(${kinds}::text[], ${digests}::text[], ${children}::text[]) AS x(k, d, c)`;
+  }
+
+  async #tag(tx: Db, repositoryId: number, tag: string, manifestId: bigint, event: Record<string, unknown> & { repository: string; digest: string }, _inserted: boolean): Promise<void> {
+    const previous = await tx.$queryRaw<{ manifest_id: bigint; digest: string }[]>`
+      SELECT t.manifest_id, m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id
+      WHERE t.repository_id = ${repositoryId} AND t.name = ${tag} FOR UPDATE OF t`;
+    const before = previous[0];
+    if (before !== undefined && before.manifest_id === manifestId) return;
+    await tx.$executeRaw`
+      INSERT INTO tags (repository_id, name, manifest_id, updated_at) VALUES (${repositoryId}, ${tag}, ${manifestId}, now())
+      ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = excluded.manifest_id, updated_at = now()`;
+    await writeEvent(tx, "tag.created", { ...event, tag, ...(before !== undefined && { previousDigest: before.digest }) });
+  }
+}
+
+interface ManifestRow {
+  id: bigint;
+  digest: string;
+  media_type: string;
+  size: bigint;
+  payload: Uint8Array;
+}
