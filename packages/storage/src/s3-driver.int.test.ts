@@ -77,7 +77,7 @@ runDriverSuite(
       },
     };
   },
-  { redirect: true },
+  { redirect: true, atomicMoveVisible: false },
 );
 
 test("s3: a driver without redirect gives no URL; chunkSize below 5 MiB is refused", async () => {
