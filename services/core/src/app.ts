@@ -1,30 +1,51 @@
 import express from "express";
 import { createBaseApp, type HealthCheck } from "@berth/http";
 import type { Logger } from "@berth/logger";
+import { auditRoutes } from "./audit/audit.routes.js";
 import { authenticate } from "./auth/basic-auth.js";
+import { csrfProtection } from "./auth/csrf.js";
 import { internalAuthRoutes } from "./auth/internal.routes.js";
+import { sessionRoutes } from "./auth/session.js";
+import type { CoreServices } from "./core-services.js";
 import { errorHandler, NotFoundError } from "./errors.js";
+import { membersRoutes } from "./members/members.routes.js";
+import { projectsRoutes } from "./projects/projects.routes.js";
+import { robotsRoutes } from "./robots/robots.routes.js";
 import { healthRoutes } from "./system/health.routes.js";
 import { systemLogsRoutes } from "./system/logs.routes.js";
-import type { UserStore } from "./users/user-store.js";
+import { systemInfoRoutes } from "./system/systeminfo.routes.js";
+import { tokenRoutes } from "./token/token.routes.js";
+import { usersRoutes } from "./users/users.routes.js";
 
 export interface CoreDeps {
   logger: Logger;
-  users: UserStore;
+  services: CoreServices;
   /** Checks behind `/readyz` (core's own dependencies). */
   readiness: Record<string, HealthCheck>;
   /** Components of `/api/v2.0/health`, in Harbor's order. */
   components: Record<string, HealthCheck>;
   logCollectorUrl: string;
+  externalUrl: string;
+  version: string;
 }
 
 export function createApp(deps: CoreDeps): express.Express {
+  const s = deps.services;
   const app = createBaseApp(deps.logger, deps.readiness);
   app.use(express.json({ limit: "1mb" }));
   app.use(healthRoutes(deps.components));
-  app.use(authenticate(deps.users));
+  app.use(systemInfoRoutes({ externalUrl: deps.externalUrl, version: deps.version }));
+  app.use(sessionRoutes({ sessions: s.sessions, authenticator: s.authenticator, db: s.db, secureCookies: deps.externalUrl.startsWith("https:") }));
+  app.use(authenticate(s.authenticator, s.sessions));
+  app.use(csrfProtection());
+  app.use(tokenRoutes({ issuer: s.issuer, projects: s.projects, access: s.access }));
   app.use(internalAuthRoutes());
   app.use(systemLogsRoutes(deps.logCollectorUrl));
+  app.use(usersRoutes({ users: s.users }));
+  app.use(projectsRoutes(s));
+  app.use(membersRoutes(s));
+  app.use(robotsRoutes({ robots: s.robots, projects: s.projects, access: s.access }));
+  app.use(auditRoutes({ audit: s.audit, projects: s.projects, access: s.access }));
   app.use("/api", (_req, _res, next) => next(new NotFoundError("no such API endpoint")));
   app.use(errorHandler(deps.logger));
   return app;

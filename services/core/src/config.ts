@@ -1,4 +1,7 @@
+import path from "node:path";
 import { z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z
   .object({
@@ -12,22 +15,48 @@ const schema = z
     BERTH_JOBSERVICE_URL: httpUrl,
     BERTH_SCANNER_ADAPTER_URL: httpUrl,
     BERTH_LOG_COLLECTOR_URL: httpUrl,
+    BERTH_DATA_DIR: z.string().min(1).default("./.data"),
+    /** The token signing key and certificate; default `${BERTH_DATA_DIR}/secrets/token/tls.{key,crt}`. */
+    BERTH_TOKEN_KEY_FILE: z.string().min(1).optional(),
+    BERTH_TOKEN_CERT_FILE: z.string().min(1).optional(),
+    BERTH_TOKEN_EXPIRATION_MINUTES: int(1, 1440).default(30),
+    BERTH_TOKEN_SERVICE: z.string().min(1).default("berth-registry"),
+    BERTH_TOKEN_ISSUER: z.string().min(1).default("berth-token-issuer"),
+    BERTH_AUDIT_RETENTION_DAYS: int(1, 36_500).default(90),
+    /** Failed logins per user and per client address within the window before 429. */
+    BERTH_LOGIN_MAX_FAILURES: int(1, 10_000).default(10),
+    BERTH_LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(300),
+    BERTH_SESSION_TIMEOUT_MINUTES: int(1, 10_080).default(60),
   })
-  .transform((env) => ({
-    host: env.BERTH_HOST,
-    port: env.BERTH_PORT,
-    logLevel: env.BERTH_LOG_LEVEL,
-    databaseUrl: env.BERTH_DATABASE_URL,
-    redisUrl: env.BERTH_REDIS_URL,
-    adminPassword: env.BERTH_ADMIN_PASSWORD,
-    externalUrl: env.BERTH_EXTERNAL_URL,
-    services: {
-      registry: env.BERTH_REGISTRY_URL,
-      jobservice: env.BERTH_JOBSERVICE_URL,
-      scannerAdapter: env.BERTH_SCANNER_ADAPTER_URL,
-      logCollector: env.BERTH_LOG_COLLECTOR_URL,
-    },
-  }));
+  .transform((env) => {
+    const tokenDir = path.join(env.BERTH_DATA_DIR, "secrets", "token");
+    return {
+      host: env.BERTH_HOST,
+      port: env.BERTH_PORT,
+      logLevel: env.BERTH_LOG_LEVEL,
+      databaseUrl: env.BERTH_DATABASE_URL,
+      redisUrl: env.BERTH_REDIS_URL,
+      adminPassword: env.BERTH_ADMIN_PASSWORD,
+      externalUrl: env.BERTH_EXTERNAL_URL,
+      dataDir: env.BERTH_DATA_DIR,
+      services: {
+        registry: env.BERTH_REGISTRY_URL,
+        jobservice: env.BERTH_JOBSERVICE_URL,
+        scannerAdapter: env.BERTH_SCANNER_ADAPTER_URL,
+        logCollector: env.BERTH_LOG_COLLECTOR_URL,
+      },
+      token: {
+        keyFile: env.BERTH_TOKEN_KEY_FILE ?? path.join(tokenDir, "tls.key"),
+        certFile: env.BERTH_TOKEN_CERT_FILE ?? path.join(tokenDir, "tls.crt"),
+        expirationMinutes: env.BERTH_TOKEN_EXPIRATION_MINUTES,
+        service: env.BERTH_TOKEN_SERVICE,
+        issuer: env.BERTH_TOKEN_ISSUER,
+      },
+      auditRetentionDays: env.BERTH_AUDIT_RETENTION_DAYS,
+      loginRateLimit: { maxFailures: env.BERTH_LOGIN_MAX_FAILURES, windowSeconds: env.BERTH_LOGIN_FAILURE_WINDOW_SECONDS },
+      sessionTimeoutMinutes: env.BERTH_SESSION_TIMEOUT_MINUTES,
+    };
+  });
 
 export type CoreConfig = z.output<typeof schema>;
 

@@ -3,24 +3,16 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createPrismaClient, type PrismaClient } from "@berth/db";
-import { createTestDatabase } from "@berth/db/testing";
-import { createLogger } from "@berth/logger";
-import { listen } from "@berth/http";
-import { Writable } from "node:stream";
-import { createApp } from "./app.js";
+import type { PrismaClient } from "@berth/db";
+import { startTestCore, type TestCore } from "./test-support.js";
 import { readyzCheck } from "./system/health.routes.js";
 import { hashPassword } from "./users/password.js";
 import { UserStore } from "./users/user-store.js";
 
 const pgUrl = process.env["BERTH_TEST_PG_URL"];
-const silent = new Writable({ write: (_c, _e, cb) => cb() });
-const logger = createLogger({ service: "core", stdout: silent });
-
 let db: PrismaClient;
-let drop: () => Promise<void>;
+let core: TestCore;
 let base: string;
-let server: Server;
 let component: Server;
 let componentReady = true;
 
@@ -28,39 +20,29 @@ const basic = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.
 
 before(async () => {
   assert.ok(pgUrl, "BERTH_TEST_PG_URL must point at a PostgreSQL server (npm test starts one)");
-  const testDb = await createTestDatabase(pgUrl);
-  drop = testDb.drop;
-  db = createPrismaClient(testDb.url);
-  const users = new UserStore(db);
-  assert.equal(await users.ensureAdmin("Adm1nPassw0rd"), true);
-  assert.equal(await users.ensureAdmin("Other1Passw0rd"), false, "the admin is created once");
-  await db.user.create({ data: { username: "dev", realname: "dev", passwordHash: await hashPassword("Dev1Passw0rd"), sysadmin: false } });
-
   component = createServer((req, res) => {
     res.statusCode = req.url === "/readyz" && componentReady ? 200 : 503;
     res.end();
   }).listen(0, "127.0.0.1");
   await new Promise((r) => component.once("listening", r));
   const componentUrl = `http://127.0.0.1:${(component.address() as AddressInfo).port}`;
-
-  const database = async () => db.$queryRaw`SELECT 1`;
-  const app = createApp({
-    logger,
-    users,
+  let database: () => Promise<unknown> = async () => undefined;
+  core = await startTestCore({
+    redis: "none",
     logCollectorUrl: componentUrl,
-    readiness: { database },
-    components: { core: async () => undefined, registry: readyzCheck(componentUrl), database },
+    components: { core: async () => undefined, registry: readyzCheck(componentUrl), database: () => database().then(() => undefined) },
   });
-  server = await listen(app, "127.0.0.1", 0);
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  db = core.db;
+  database = async () => db.$queryRaw`SELECT 1`;
+  base = core.base;
+  const users = new UserStore(db);
+  assert.equal(await users.ensureAdmin("Other1Passw0rd"), false, "the admin is created once");
+  await db.user.create({ data: { username: "dev", realname: "dev", passwordHash: await hashPassword("Dev1Passw0rd"), sysadmin: false } });
 });
 
 after(async () => {
-  server?.closeAllConnections();
-  server?.close();
   component?.close();
-  await db?.$disconnect();
-  await drop?.();
+  await core?.close();
 });
 
 test("health reports each component and turns 503 when one is down", async () => {

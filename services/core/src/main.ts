@@ -3,24 +3,46 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createApp } from "./app.js";
+import { startAuditRetention } from "./audit/audit-retention.js";
 import { loadConfig } from "./config.js";
+import { createCoreServices } from "./core-services.js";
+import { noRepositoriesYet } from "./projects/repository-count.js";
 import { readyzCheck } from "./system/health.routes.js";
-import { UserStore } from "./users/user-store.js";
+import { ensureSigningKey } from "./token/signing-key.js";
+
+const VERSION = "0.1.0";
 
 const config = loadConfig(process.env);
 const logger = createLogger({ service: "core", level: config.logLevel, collectorUrl: config.services.logCollector });
-const db = createPrismaClient(config.databaseUrl);
+const db = createPrismaClient(config.databaseUrl, { applicationName: "core" });
 const redis = createRedisClient(config.redisUrl, logger);
-const users = new UserStore(db);
+const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => logger.info(msg) });
+const services = createCoreServices({
+  db,
+  redis,
+  logger,
+  signingKey,
+  token: config.token,
+  loginRateLimit: config.loginRateLimit,
+  sessionTimeoutMinutes: config.sessionTimeoutMinutes,
+  repositoryCount: noRepositoriesYet, // REGISTRY-STORE INTEGRATION: see projects/repository-count.ts
+});
 
-if (await users.ensureAdmin(config.adminPassword)) logger.info("created the admin account");
+if (await services.users.ensureAdmin(config.adminPassword)) logger.info("created the admin account");
+const admin = await services.users.findByName("admin");
+if (admin && (await services.projects.ensureProject("library", true, admin.id))) logger.info("created the public project library");
+const stopRetention = startAuditRetention(services.audit, config.auditRetentionDays, logger);
+const sessionSweep = setInterval(() => void services.sessions.purgeExpired().catch(() => undefined), 3_600_000);
+sessionSweep.unref();
 
 const database = async () => db.$queryRaw`SELECT 1`;
 const cache = () => pingRedis(redis);
 const app = createApp({
   logger,
-  users,
+  services,
   logCollectorUrl: config.services.logCollector,
+  externalUrl: config.externalUrl,
+  version: VERSION,
   readiness: { database, redis: cache },
   components: {
     core: async () => undefined,
@@ -33,5 +55,13 @@ const app = createApp({
   },
 });
 const server = await listen(app, config.host, config.port);
-logger.info(`core listening on ${config.host}:${config.port}`, { externalUrl: config.externalUrl });
-onShutdown(logger, server, [() => db.$disconnect(), () => closeRedis(redis), () => closeLogger(logger)]);
+logger.info(`core listening on ${config.host}:${config.port}`, { externalUrl: config.externalUrl, tokenKeyId: signingKey.keyId });
+onShutdown(logger, server, [
+  async () => {
+    stopRetention();
+    clearInterval(sessionSweep);
+  },
+  () => db.$disconnect(),
+  () => closeRedis(redis),
+  () => closeLogger(logger),
+]);

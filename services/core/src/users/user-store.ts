@@ -1,18 +1,46 @@
-import type { PrismaClient } from "@berth/db";
+import type { Prisma, PrismaClient, User } from "@berth/db";
+import { AuditStore, type AuditEntry } from "../audit/audit-store.js";
+import type { UserPrincipal } from "../auth/principal.js";
+import { ConflictError, NotFoundError } from "../errors.js";
+import type { Paging } from "../http/paging.js";
 import { hashPassword, verifyPassword } from "./password.js";
 
-/** What the rest of core knows of an authenticated user; never carries the hash. */
-export interface Principal {
-  kind: "user";
-  id: number;
-  username: string;
-  sysadmin: boolean;
-}
+export type { UserPrincipal as Principal } from "../auth/principal.js";
 
 // A real hash of a random string: verifying against it costs what a real check costs, so an
 // unknown username takes as long as a wrong password.
 const DUMMY_HASH = hashPassword(crypto.randomUUID());
 
+/** Harbor's `UserResp`; the hash never leaves this module. */
+export interface UserView {
+  user_id: number;
+  username: string;
+  email: string;
+  realname: string;
+  comment: string;
+  sysadmin_flag: boolean;
+  admin_role_in_auth: boolean;
+  creation_time: string;
+  update_time: string;
+}
+
+export function userView(u: User): UserView {
+  return {
+    user_id: u.id,
+    username: u.username,
+    email: u.email ?? "",
+    realname: u.realname,
+    comment: u.comment,
+    sysadmin_flag: u.sysadmin,
+    admin_role_in_auth: false,
+    creation_time: u.createdAt.toISOString(),
+    update_time: u.updatedAt.toISOString(),
+  };
+}
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "P2002";
+
+/** Local user accounts (`users`). */
 export class UserStore {
   constructor(private readonly db: PrismaClient) {}
 
@@ -30,7 +58,7 @@ export class UserStore {
   }
 
   /** Checks a username and password; `undefined` when either is wrong. */
-  async authenticate(username: string, password: string): Promise<Principal | undefined> {
+  async authenticate(username: string, password: string): Promise<UserPrincipal | undefined> {
     const user = await this.db.user.findUnique({
       where: { username },
       select: { id: true, username: true, sysadmin: true, passwordHash: true },
@@ -41,5 +69,114 @@ export class UserStore {
     }
     if (!(await verifyPassword(user.passwordHash, password))) return undefined;
     return { kind: "user", id: user.id, username: user.username, sysadmin: user.sysadmin };
+  }
+
+  async principalById(id: number): Promise<UserPrincipal | undefined> {
+    const user = await this.db.user.findUnique({ where: { id }, select: { id: true, username: true, sysadmin: true } });
+    return user ? { kind: "user", id: user.id, username: user.username, sysadmin: user.sysadmin } : undefined;
+  }
+
+  async get(id: number): Promise<User> {
+    const user = await this.db.user.findUnique({ where: { id } });
+    if (!user) throw new NotFoundError(`user ${id} not found`);
+    return user;
+  }
+
+  findByName(username: string): Promise<User | null> {
+    return this.db.user.findUnique({ where: { username } });
+  }
+
+  findById(id: number): Promise<User | null> {
+    return this.db.user.findUnique({ where: { id } });
+  }
+
+  async namesById(ids: number[]): Promise<Map<number, string>> {
+    const rows = await this.db.user.findMany({ where: { id: { in: [...new Set(ids)] } }, select: { id: true, username: true } });
+    return new Map(rows.map((r) => [r.id, r.username]));
+  }
+
+  async list(where: Prisma.UserWhereInput, page: Paging): Promise<{ total: number; items: User[] }> {
+    const [total, items] = await this.db.$transaction([
+      this.db.user.count({ where }),
+      this.db.user.findMany({ where, orderBy: { id: "asc" }, skip: page.skip, take: page.take }),
+    ]);
+    return { total, items };
+  }
+
+  async create(
+    input: { username: string; password: string; email?: string | undefined; realname?: string | undefined; comment?: string | undefined },
+    audit: Omit<AuditEntry, "resource" | "resourceType" | "operation">,
+  ): Promise<User> {
+    const passwordHash = await hashPassword(input.password);
+    try {
+      return await this.db.$transaction(async (tx) => {
+        const user = await tx.user.create({
+          data: {
+            username: input.username,
+            email: input.email || null,
+            realname: input.realname ?? "",
+            comment: input.comment ?? "",
+            passwordHash,
+          },
+        });
+        await AuditStore.write(tx, { ...audit, resource: `user:${user.username}`, resourceType: "user", operation: "create" });
+        return user;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError("username or email already exists");
+      throw err;
+    }
+  }
+
+  async update(
+    id: number,
+    data: { email?: string | undefined; realname?: string | undefined; comment?: string | undefined; sysadmin?: boolean | undefined },
+    audit: Omit<AuditEntry, "resource" | "resourceType">,
+  ): Promise<void> {
+    try {
+      await this.db.$transaction(async (tx) => {
+        const user = await tx.user.update({
+          where: { id },
+          data: {
+            ...(data.email !== undefined ? { email: data.email || null } : {}),
+            ...(data.realname !== undefined ? { realname: data.realname } : {}),
+            ...(data.comment !== undefined ? { comment: data.comment } : {}),
+            ...(data.sysadmin !== undefined ? { sysadmin: data.sysadmin } : {}),
+          },
+        });
+        await AuditStore.write(tx, { ...audit, resource: `user:${user.username}`, resourceType: "user" });
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError("email already exists");
+      if ((err as { code?: string }).code === "P2025") throw new NotFoundError(`user ${id} not found`);
+      throw err;
+    }
+  }
+
+  async checkPassword(id: number, password: string): Promise<boolean> {
+    const user = await this.db.user.findUnique({ where: { id }, select: { passwordHash: true } });
+    return user ? verifyPassword(user.passwordHash, password) : false;
+  }
+
+  /** Sets a new password and ends the user's browser sessions. */
+  async setPassword(id: number, password: string, audit: Omit<AuditEntry, "resource" | "resourceType" | "operation">): Promise<void> {
+    const passwordHash = await hashPassword(password);
+    await this.db.$transaction(async (tx) => {
+      const user = await tx.user.update({ where: { id }, data: { passwordHash } });
+      await tx.session.deleteMany({ where: { userId: id } });
+      await AuditStore.write(tx, { ...audit, resource: `user:${user.username}`, resourceType: "user", operation: "update", detail: { field: "password" } });
+    });
+  }
+
+  /** Deletes the user with their memberships and sessions (projects they own keep `owner_id`). */
+  async delete(id: number, audit: Omit<AuditEntry, "resource" | "resourceType" | "operation">): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      const user = await tx.user.findUnique({ where: { id } });
+      if (!user) throw new NotFoundError(`user ${id} not found`);
+      await tx.projectMember.deleteMany({ where: { userId: id } });
+      await tx.session.deleteMany({ where: { userId: id } });
+      await tx.user.delete({ where: { id } });
+      await AuditStore.write(tx, { ...audit, resource: `user:${user.username}`, resourceType: "user", operation: "delete" });
+    });
   }
 }

@@ -1,0 +1,35 @@
+import type { Project } from "@berth/db";
+
+/** Harbor's `Project` JSON. `metadata.public` is the string "true"/"false", as Harbor sends it. */
+export interface ProjectView {
+  project_id: number;
+  owner_id: number;
+  name: string;
+  owner_name: string;
+  creation_time: string;
+  update_time: string;
+  deleted: boolean;
+  togglable: boolean;
+  repo_count: number;
+  current_user_role_id: number;
+  current_user_role_ids: number[];
+  metadata: Record<string, string>;
+}
+
+export function projectView(p: Project, extra: { ownerName: string; repoCount: number; roleId?: number | undefined }): ProjectView {
+  const metadata = { ...(p.metadata as Record<string, string>), public: String(p.public) };
+  return {
+    project_id: p.id,
+    owner_id: p.ownerId,
+    name: p.name,
+    owner_name: extra.ownerName,
+    creation_time: p.createdAt.toISOString(),
+    update_time: p.updatedAt.toISOString(),
+    deleted: false,
+    togglable: true,
+    repo_count: extra.repoCount,
+    current_user_role_id: extra.roleId ?? 0,
+    current_user_role_ids: extra.roleId ? [extra.roleId] : [],
+    metadata,
+  };
+}

@@ -1,0 +1,63 @@
+import { randomUUID, sign } from "node:crypto";
+import type { SigningKey } from "./signing-key.js";
+
+/** One `access` entry of a registry token. */
+export interface TokenAccess {
+  type: string;
+  name: string;
+  actions: string[];
+}
+
+export interface TokenClaims {
+  iss: string;
+  sub: string;
+  aud: string;
+  exp: number;
+  nbf: number;
+  iat: number;
+  jti: string;
+  access: TokenAccess[];
+}
+
+export interface IssuedToken {
+  token: string;
+  expiresIn: number;
+  issuedAt: Date;
+}
+
+const b64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
+
+/**
+ * RS256 JWTs as CNCF Distribution's `auth.token` verifies them: `x5c` (the certificate chained
+ * to the registry's `rootcertbundle`) and `kid` (libtrust key ID) in the header; `iss`, `aud`
+ * (the service), `exp`/`nbf`/`iat`, `jti` and `access` in the claims.
+ */
+export class TokenIssuer {
+  constructor(
+    private readonly key: SigningKey,
+    readonly options: { issuer: string; service: string; expirationMinutes: number },
+  ) {}
+
+  get keyId(): string {
+    return this.key.keyId;
+  }
+
+  issue(subject: string, access: TokenAccess[], now = new Date()): IssuedToken {
+    const iat = Math.floor(now.getTime() / 1000);
+    const expiresIn = this.options.expirationMinutes * 60;
+    const header = { typ: "JWT", alg: "RS256", kid: this.key.keyId, x5c: [this.key.certificateDer.toString("base64")] };
+    const claims: TokenClaims = {
+      iss: this.options.issuer,
+      sub: subject,
+      aud: this.options.service,
+      exp: iat + expiresIn,
+      nbf: iat,
+      iat,
+      jti: randomUUID(),
+      access,
+    };
+    const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+    const signature = sign("sha256", Buffer.from(signingInput), this.key.privateKey);
+    return { token: `${signingInput}.${signature.toString("base64url")}`, expiresIn, issuedAt: new Date(iat * 1000) };
+  }
+}
