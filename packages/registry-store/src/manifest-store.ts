@@ -110,11 +110,10 @@ export class ManifestStore {
           ON CONFLICT (repository_id, digest) DO UPDATE SET pushed_at = now()
           RETURNING id, (xmax = 0) AS inserted`;
         const { id, inserted } = rows[0]!;
-        if (inserted) {
-          await this.#insertReferences(tx, id, manifest, childIds);
-          await writeEvent(tx, "manifest.pushed", { ...event, ...(tag !== undefined && { tag }) });
-        }
-        if (tag !== undefined) await this.#tag(tx, repositoryId, tag, id, event, inserted);
+        if (inserted) await this.#insertReferences(tx, id, manifest, childIds);
+        // Every successful PUT is a push event (as Distribution's notifications), re-pushes included.
+        await writeEvent(tx, "manifest.pushed", { ...event, ...(tag !== undefined && { tag }) });
+        if (tag !== undefined) await this.#tag(tx, repositoryId, tag, id, event);
       },
       { timeout: 60_000, maxWait: 30_000 },
     );
@@ -242,7 +241,7 @@ export class ManifestStore {
       SELECT ${manifestId}, k, d, c::bigint FROM unnest(${kinds}::text[], ${digests}::text[], ${children}::text[]) AS x(k, d, c)`;
   }
 
-  async #tag(tx: Db, repositoryId: number, tag: string, manifestId: bigint, event: Record<string, unknown> & { repository: string; digest: string }, _inserted: boolean): Promise<void> {
+  async #tag(tx: Db, repositoryId: number, tag: string, manifestId: bigint, event: { repository: string; digest: string; mediaType: string; size: number; actor?: string }): Promise<void> {
     const previous = await tx.$queryRaw<{ manifest_id: bigint; digest: string }[]>`
       SELECT t.manifest_id, m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id
       WHERE t.repository_id = ${repositoryId} AND t.name = ${tag} FOR UPDATE OF t`;

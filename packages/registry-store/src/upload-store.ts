@@ -161,7 +161,7 @@ export class UploadStore {
    * Streams `source` onto the session's bytes and into the running hash. On failure, what was
    * stored is recorded (so a status request reports it) and the writer is closed.
    */
-  async #write(row: SessionRow, source: AsyncIterable<Uint8Array>, chunk: ChunkOptions): Promise<{ writer: FileWriter; hash: Sha256 }> {
+  async #write(row: SessionRow, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, chunk: ChunkOptions): Promise<{ writer: FileWriter; hash: Sha256 }> {
     const writer = await this.#driver.writer(row.storage_path, { append: true });
     let hash: Sha256 | undefined;
     try {

@@ -1,13 +1,20 @@
 import type express from "express";
 import { createBaseApp, type HealthCheck } from "@berth/http";
 import type { Logger } from "@berth/logger";
+import type { RegistryStore } from "@berth/registry-store";
+import type { Authorizer } from "./auth/authorizer.js";
+import { v2Router } from "./v2.router.js";
 
 export interface RegistryDeps {
   logger: Logger;
   readiness: Record<string, HealthCheck>;
+  store: RegistryStore;
+  authorizer: Authorizer;
 }
 
-/** The registry's HTTP surface. The OCI Distribution API (`/v2/`) arrives with the registry issue. */
+/** The registry's HTTP surface: probes plus the OCI Distribution API under `/v2`. */
 export function createApp(deps: RegistryDeps): express.Express {
-  return createBaseApp(deps.logger, deps.readiness);
+  const app = createBaseApp(deps.logger, deps.readiness);
+  app.use("/v2", v2Router(deps));
+  return app;
 }

@@ -1,16 +1,69 @@
-import { z, parseConfig, serviceEnv, databaseEnv, redisEnv } from "@berth/config";
+import { isAbsolute, join, resolve } from "node:path";
+import { ConfigError, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 
-const schema = z.object({ ...serviceEnv, ...databaseEnv, ...redisEnv }).transform((env) => ({
-  host: env.BERTH_HOST,
-  port: env.BERTH_PORT,
-  logLevel: env.BERTH_LOG_LEVEL,
-  logCollectorUrl: env.BERTH_LOG_COLLECTOR_URL,
-  databaseUrl: env.BERTH_DATABASE_URL,
-  redisUrl: env.BERTH_REDIS_URL,
-}));
+const schema = z
+  .object({
+    ...serviceEnv,
+    ...databaseEnv,
+    ...redisEnv,
+    BERTH_DATA_DIR: z.string().min(1).default("./.data"),
+    BERTH_EXTERNAL_URL: httpUrl.default("http://127.0.0.1:8080"),
+    /** PEM certificate (or public key) whose key verifies tokens; core writes it at its start. */
+    BERTH_TOKEN_CERT_FILE: z.string().min(1).optional(),
+    BERTH_TOKEN_SERVICE: z.string().min(1).default("berth-registry"),
+    BERTH_TOKEN_ISSUER: z.string().min(1).default("berth-token-issuer"),
+    BERTH_TOKEN_REALM: httpUrl.optional(),
+  })
+  .transform((env) => {
+    const dataDir = isAbsolute(env.BERTH_DATA_DIR) ? env.BERTH_DATA_DIR : resolve(env.BERTH_DATA_DIR);
+    return {
+      host: env.BERTH_HOST,
+      port: env.BERTH_PORT,
+      logLevel: env.BERTH_LOG_LEVEL,
+      logCollectorUrl: env.BERTH_LOG_COLLECTOR_URL,
+      databaseUrl: env.BERTH_DATABASE_URL,
+      redisUrl: env.BERTH_REDIS_URL,
+      dataDir,
+      externalUrl: env.BERTH_EXTERNAL_URL,
+      token: {
+        certFile: env.BERTH_TOKEN_CERT_FILE ?? join(dataDir, "secrets", "token", "tls.crt"),
+        service: env.BERTH_TOKEN_SERVICE,
+        issuer: env.BERTH_TOKEN_ISSUER,
+        realm: env.BERTH_TOKEN_REALM ?? `${env.BERTH_EXTERNAL_URL}/service/token`,
+      },
+    };
+  });
 
-export type RegistryConfig = z.output<typeof schema>;
+export type RegistryConfig = z.output<typeof schema> & { storage: StorageConfig };
 
+/**
+ * The registry's configuration from `env`: service, database, Redis, token settings and the
+ * storage driver (`BERTH_STORAGE_*`; by default the filesystem under `${BERTH_DATA_DIR}/registry`).
+ * Every problem is reported at once in one {@link ConfigError}.
+ */
 export function loadConfig(env: Record<string, string | undefined>): RegistryConfig {
-  return parseConfig(schema, env);
+  const problems: string[] = [];
+  let base: z.output<typeof schema> | undefined;
+  try {
+    base = parseConfig(schema, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  let storage: StorageConfig | undefined;
+  try {
+    const driver = env["BERTH_STORAGE_DRIVER"] || "filesystem";
+    const dataDir = base?.dataDir ?? resolve(env["BERTH_DATA_DIR"] || "./.data");
+    const withDefault =
+      driver === "filesystem" && !env["BERTH_STORAGE_FILESYSTEM_ROOT"]
+        ? { ...env, BERTH_STORAGE_FILESYSTEM_ROOT: join(dataDir, "registry") }
+        : env;
+    storage = storageConfigFromEnv(withDefault);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0 || base === undefined || storage === undefined) throw new ConfigError(problems);
+  return { ...base, storage };
 }

@@ -2,18 +2,51 @@ import { createPrismaClient } from "@berth/db";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
+import { createRegistryStore } from "@berth/registry-store";
+import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
+import { TokenAuthorizer } from "./auth/authorizer.js";
+import { loadTokenKeyFile, TokenVerifier } from "./auth/token-verifier.js";
 import { loadConfig } from "./config.js";
 
 const config = loadConfig(process.env);
 const logger = createLogger({ service: "registry", level: config.logLevel, collectorUrl: config.logCollectorUrl });
-const db = createPrismaClient(config.databaseUrl);
+let publicKey;
+try {
+  publicKey = await loadTokenKeyFile(config.token.certFile);
+} catch (err) {
+  logger.error((err as Error).message);
+  await closeLogger(logger);
+  process.exit(1);
+}
+const db = createPrismaClient(config.databaseUrl, { applicationName: "registry", onPoolError: (err) => logger.warn("database pool error", { err }) });
 const redis = createRedisClient(config.redisUrl, logger);
+const driver = createStorageDriver(config.storage);
+const store = createRegistryStore({
+  prisma: db,
+  driver,
+  onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }),
+});
+const authorizer = new TokenAuthorizer({
+  verifier: new TokenVerifier({ publicKey, issuer: config.token.issuer, service: config.token.service }),
+  realm: config.token.realm,
+  service: config.token.service,
+});
 
 const app = createApp({
   logger,
+  store,
+  authorizer,
   readiness: { database: async () => db.$queryRaw`SELECT 1`, redis: () => pingRedis(redis) },
 });
 const server = await listen(app, config.host, config.port);
-logger.info(`registry listening on ${config.host}:${config.port}`);
-onShutdown(logger, server, [() => db.$disconnect(), () => closeRedis(redis), () => closeLogger(logger)]);
+// Blob uploads and downloads may take longer than Node's default 5-minute request timeout.
+server.requestTimeout = 0;
+logger.info(`registry listening on ${config.host}:${config.port} (storage: ${driver.name})`);
+onShutdown(logger, server, [
+  () => store.close(),
+  () => driver.close?.(),
+  () => db.$disconnect(),
+  () => closeRedis(redis),
+  () => closeLogger(logger),
+]);

@@ -1,0 +1,62 @@
+/**
+ * `@berth/registry-store`: the registry's metadata and blob logic over PostgreSQL (`@berth/db`)
+ * and a storage driver (`@berth/storage`) — uploads, links, mounts, manifests, tags, referrers,
+ * pull events — shared by the registry service, core and jobservice. Throws domain errors only.
+ */
+import type { PrismaClient } from "@berth/db";
+import type { StorageDriver } from "@berth/storage";
+import { BlobStore } from "./blob-store.js";
+import { ListingStore } from "./listing-store.js";
+import { ManifestStore } from "./manifest-store.js";
+import { PullRecorder } from "./pull-recorder.js";
+import { UploadStore } from "./upload-store.js";
+
+export * from "./errors.js";
+export { blobDataPath, uploadDataPath, uploadDirectory } from "./paths.js";
+export { BlobStore, type BlobInfo, type BlobStoreOptions } from "./blob-store.js";
+export { UploadStore, type ChunkOptions, type UploadSession, type UploadStoreOptions } from "./upload-store.js";
+export { ManifestStore, type ManifestStoreOptions, type PushedManifest, type StoredManifest } from "./manifest-store.js";
+export { ListingStore, DEFAULT_PAGE_SIZE, type Page, type PageQuery } from "./listing-store.js";
+export { PullRecorder, type PullRecord, type PullRecorderOptions } from "./pull-recorder.js";
+export type { Actor, RegistryEventPayload, RegistryEventType } from "./db.js";
+
+/** Options of {@link createRegistryStore}. */
+export interface RegistryStoreOptions {
+  prisma: PrismaClient;
+  driver: StorageDriver;
+  /** See {@link ManifestStoreOptions.contentCheckAfterMs}. */
+  contentCheckAfterMs?: number;
+  /** Pull event flush interval (ms, default 1000). */
+  pullFlushIntervalMs?: number;
+  /** Told about failed pull-event flushes. */
+  onPullFlushError?: (err: unknown) => void;
+}
+
+/** Every store over one database and one driver. */
+export interface RegistryStore {
+  blobs: BlobStore;
+  uploads: UploadStore;
+  manifests: ManifestStore;
+  listings: ListingStore;
+  pulls: PullRecorder;
+  /** Flushes pending pull events and stops the timer (does not close the client or driver). */
+  close(): Promise<void>;
+}
+
+/** Builds the stores. */
+export function createRegistryStore(options: RegistryStoreOptions): RegistryStore {
+  const { prisma, driver } = options;
+  const pulls = new PullRecorder({
+    prisma,
+    ...(options.pullFlushIntervalMs !== undefined && { flushIntervalMs: options.pullFlushIntervalMs }),
+    ...(options.onPullFlushError !== undefined && { onError: options.onPullFlushError }),
+  });
+  return {
+    blobs: new BlobStore({ prisma, driver }),
+    uploads: new UploadStore({ prisma, driver }),
+    manifests: new ManifestStore({ prisma, driver, ...(options.contentCheckAfterMs !== undefined && { contentCheckAfterMs: options.contentCheckAfterMs }) }),
+    listings: new ListingStore({ prisma }),
+    pulls,
+    close: () => pulls.close(),
+  };
+}

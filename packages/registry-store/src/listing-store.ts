@@ -1,0 +1,78 @@
+/** Read-only listings: tags of a repository, the catalog, and referrers of a manifest. */
+import type { PrismaClient } from "@berth/db";
+import { buildReferrersIndex, parseManifest, type Digest, type ReferrerCandidate, type ReferrersResult } from "@berth/oci";
+import { findRepositoryId } from "./db.js";
+import { NameUnknownError } from "./errors.js";
+
+/** One page of a lexically ordered listing. */
+export interface Page {
+  items: string[];
+  /** True when more items follow the last one returned. */
+  hasMore: boolean;
+}
+
+/** Paging of a listing: at most `n` items after `last` (both optional). */
+export interface PageQuery {
+  n?: number | undefined;
+  last?: string | undefined;
+}
+
+/** Default (and maximum) page size when the client gives none. */
+export const DEFAULT_PAGE_SIZE = 1000;
+
+/** Lists tags, repositories and referrers. */
+export class ListingStore {
+  readonly #prisma: PrismaClient;
+
+  constructor(options: { prisma: PrismaClient }) {
+    this.#prisma = options.prisma;
+  }
+
+  /**
+   * Tags of `repository` in lexical (byte) order, after `last`.
+   *
+   * @throws {NameUnknownError}
+   */
+  async tags(repository: string, query: PageQuery = {}): Promise<Page> {
+    const repositoryId = await findRepositoryId(this.#prisma, repository);
+    if (repositoryId === undefined) throw new NameUnknownError(repository);
+    const n = query.n ?? DEFAULT_PAGE_SIZE;
+    if (n === 0) return { items: [], hasMore: false };
+    const rows = await this.#prisma.$queryRaw<{ name: string }[]>`
+      SELECT name FROM tags WHERE repository_id = ${repositoryId} AND name COLLATE "C" > ${query.last ?? ""}
+      ORDER BY name COLLATE "C" LIMIT ${n + 1}`;
+    return page(rows.map((r) => r.name), n);
+  }
+
+  /** Repository names in lexical (byte) order, after `last`. */
+  async catalog(query: PageQuery = {}): Promise<Page> {
+    const n = query.n ?? DEFAULT_PAGE_SIZE;
+    if (n === 0) return { items: [], hasMore: false };
+    const rows = await this.#prisma.$queryRaw<{ name: string }[]>`
+      SELECT name FROM repositories WHERE name COLLATE "C" > ${query.last ?? ""}
+      ORDER BY name COLLATE "C" LIMIT ${n + 1}`;
+    return page(rows.map((r) => r.name), n);
+  }
+
+  /**
+   * The referrers index of `subject` in `repository` (manifests whose `subject` is it), oldest
+   * first, filtered by `artifactType`. An unknown repository or subject gives an empty index.
+   */
+  async referrers(repository: string, subject: Digest, artifactType?: string): Promise<ReferrersResult> {
+    const rows = await this.#prisma.$queryRaw<{ digest: string; media_type: string; size: bigint; payload: Uint8Array }[]>`
+      SELECT m.digest, m.media_type, m.size, m.payload
+      FROM manifests m JOIN repositories r ON r.id = m.repository_id
+      WHERE r.name = ${repository} AND m.subject_digest = ${subject}
+      ORDER BY m.created_at, m.id`;
+    const candidates: ReferrerCandidate[] = rows.map((row) => ({
+      digest: row.digest as Digest,
+      size: Number(row.size),
+      manifest: parseManifest(Buffer.from(row.payload), row.media_type),
+    }));
+    return buildReferrersIndex(subject, candidates, { artifactType });
+  }
+}
+
+function page(items: string[], n: number): Page {
+  return items.length > n ? { items: items.slice(0, n), hasMore: true } : { items, hasMore: false };
+}

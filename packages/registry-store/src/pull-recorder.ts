@@ -1,0 +1,115 @@
+/**
+ * Pull bookkeeping that must not slow GET: pulls are gathered in memory and flushed every
+ * `flushIntervalMs` (default 1 s) in ONE statement that stamps `manifests.pulled_at` and appends
+ * the `manifest.pulled` outbox rows. Identical pulls (same repository, digest, tag and actor)
+ * within one window become one event with a `count`.
+ *
+ * Loss window: pulls recorded in the last interval before a crash (not a clean shutdown, which
+ * flushes) are lost. Pull events are statistics and webhook hints, not state, so that trade is
+ * made deliberately; pushes and deletes go through the transactional outbox.
+ */
+import type { PrismaClient } from "@berth/db";
+
+/** One pull of a manifest. */
+export interface PullRecord {
+  manifestId: bigint;
+  repository: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  tag?: string | undefined;
+  actor?: string | undefined;
+}
+
+/** Options of {@link PullRecorder}. */
+export interface PullRecorderOptions {
+  prisma: PrismaClient;
+  flushIntervalMs?: number;
+  /** Flush early when this many distinct pulls are pending (default 5000). */
+  maxPending?: number;
+  /** Told about failed flushes (the batch is dropped). */
+  onError?: (err: unknown) => void;
+}
+
+interface Pending {
+  record: PullRecord;
+  count: number;
+  at: Date;
+}
+
+/** Batches pull events; call {@link PullRecorder.close} on shutdown. */
+export class PullRecorder {
+  readonly #prisma: PrismaClient;
+  readonly #maxPending: number;
+  readonly #onError: (err: unknown) => void;
+  #pending = new Map<string, Pending>();
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(options: PullRecorderOptions) {
+    this.#prisma = options.prisma;
+    this.#maxPending = options.maxPending ?? 5000;
+    this.#onError = options.onError ?? (() => {});
+    this.#timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  /** Records a pull; costs a map update. */
+  record(pull: PullRecord): void {
+    const key = `${pull.manifestId}\u0000${pull.tag ?? ""}\u0000${pull.actor ?? ""}`;
+    const existing = this.#pending.get(key);
+    if (existing) {
+      existing.count += 1;
+      existing.at = new Date();
+    } else {
+      this.#pending.set(key, { record: pull, count: 1, at: new Date() });
+      if (this.#pending.size >= this.#maxPending) void this.flush();
+    }
+  }
+
+  /** Writes what is pending (one statement). Resolves when written (or dropped after an error). */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(() => this.#flushNow());
+    return this.#flushing;
+  }
+
+  /** Stops the timer and flushes. */
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.flush();
+  }
+
+  async #flushNow(): Promise<void> {
+    if (this.#pending.size === 0) return;
+    const batch = [...this.#pending.values()];
+    this.#pending = new Map();
+    const ids = batch.map((p) => p.record.manifestId.toString());
+    const times = batch.map((p) => p.at.toISOString());
+    const payloads = batch.map((p) =>
+      JSON.stringify({
+        repository: p.record.repository,
+        digest: p.record.digest,
+        mediaType: p.record.mediaType,
+        size: p.record.size,
+        ...(p.record.tag !== undefined && { tag: p.record.tag }),
+        ...(p.record.actor ? { actor: p.record.actor } : {}),
+        ...(p.count > 1 && { count: p.count }),
+        pulledAt: p.at.toISOString(),
+      }),
+    );
+    try {
+      await this.#prisma.$executeRaw`
+        WITH pulls AS (
+          SELECT id::bigint AS id, at::timestamptz AS at FROM unnest(${ids}::text[], ${times}::text[]) AS x(id, at)
+        ), stamped AS (
+          UPDATE manifests m SET pulled_at = GREATEST(COALESCE(m.pulled_at, p.at), p.at)
+          FROM (SELECT id, max(at) AS at FROM pulls GROUP BY id) p WHERE m.id = p.id
+        )
+        INSERT INTO outbox_events (type, payload)
+        SELECT 'manifest.pulled', payload::jsonb FROM unnest(${payloads}::text[]) AS y(payload)`;
+    } catch (err) {
+      this.#onError(err);
+    }
+  }
+}

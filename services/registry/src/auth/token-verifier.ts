@@ -1,0 +1,98 @@
+/**
+ * Verifies the registry's bearer tokens: RS256 JWTs signed by core's token service, checked
+ * against the public key of core's certificate (`tls.crt`; a bare PEM public key also works).
+ * Only RS256 is accepted, so `alg: none` and HS256-signed-with-the-public-key tokens fail.
+ */
+import { X509Certificate, createPublicKey, type KeyObject } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import jwt from "jsonwebtoken";
+
+/** One entry of the token's `access` claim. */
+export interface AccessEntry {
+  type: string;
+  name: string;
+  actions: string[];
+}
+
+/** What a verified token says. */
+export interface TokenClaims {
+  /** `sub`: user or robot name; empty for anonymous. */
+  subject: string;
+  access: AccessEntry[];
+}
+
+/** The token is malformed, badly signed, expired, or for another issuer/service. */
+export class TokenInvalidError extends Error {
+  override name = "TokenInvalidError";
+}
+
+/** The public key in a PEM certificate or PEM public key. */
+export function parseTokenKey(pem: string): KeyObject {
+  const key = pem.includes("BEGIN CERTIFICATE") ? new X509Certificate(pem).publicKey : createPublicKey(pem);
+  if (key.asymmetricKeyType !== "rsa") throw new Error(`token key must be RSA, got ${key.asymmetricKeyType}`);
+  return key;
+}
+
+/** Reads {@link parseTokenKey}'s input from `path`, failing with a message that says what to do. */
+export async function loadTokenKeyFile(path: string): Promise<KeyObject> {
+  let pem: string;
+  try {
+    pem = await readFile(path, "utf8");
+  } catch (err) {
+    throw new Error(
+      `cannot read the token certificate ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}): ` +
+        "core creates it at its start; start core first or set BERTH_TOKEN_CERT_FILE",
+      { cause: err },
+    );
+  }
+  try {
+    return parseTokenKey(pem);
+  } catch (err) {
+    throw new Error(`${path} is not a PEM certificate or public key with an RSA key: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Options of {@link TokenVerifier}. */
+export interface TokenVerifierOptions {
+  publicKey: KeyObject;
+  /** Expected `iss`. */
+  issuer: string;
+  /** Expected `aud` (the registry's service name). */
+  service: string;
+  /** Allowed clock skew for `exp`/`nbf`, in seconds (default 30). */
+  clockToleranceSeconds?: number;
+}
+
+/** Verifies tokens with one key. */
+export class TokenVerifier {
+  constructor(private readonly options: TokenVerifierOptions) {}
+
+  /** @throws {TokenInvalidError} */
+  verify(token: string): TokenClaims {
+    let payload: jwt.JwtPayload | string;
+    try {
+      payload = jwt.verify(token, this.options.publicKey, {
+        algorithms: ["RS256"],
+        issuer: this.options.issuer,
+        audience: this.options.service,
+        clockTolerance: this.options.clockToleranceSeconds ?? 30,
+      });
+    } catch (err) {
+      throw new TokenInvalidError((err as Error).message);
+    }
+    if (typeof payload === "string") throw new TokenInvalidError("token payload is not a JSON object");
+    if (payload.exp === undefined) throw new TokenInvalidError("token has no expiry");
+    return { subject: typeof payload.sub === "string" ? payload.sub : "", access: parseAccess(payload["access"]) };
+  }
+}
+
+function parseAccess(value: unknown): AccessEntry[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new TokenInvalidError("access claim must be an array");
+  return value.flatMap((entry): AccessEntry[] => {
+    if (typeof entry !== "object" || entry === null) return [];
+    const { type, name, actions } = entry as Record<string, unknown>;
+    if (typeof type !== "string" || typeof name !== "string" || !Array.isArray(actions)) return [];
+    return [{ type, name, actions: actions.filter((a): a is string => typeof a === "string") }];
+  });
+}

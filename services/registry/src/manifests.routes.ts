@@ -1,0 +1,60 @@
+/** `GET`/`HEAD`/`PUT`/`DELETE /v2/<name>/manifests/<reference>`. */
+import { MAX_MANIFEST_BYTES, ManifestTooLargeError, parseManifestReference } from "@berth/oci";
+import type { RegistryStore } from "@berth/registry-store";
+import { readBody } from "./http-util.js";
+import { repoPath, type RouteContext } from "./route-context.js";
+
+export interface ManifestHandlers {
+  fetch(ctx: RouteContext, reference: string): Promise<void>;
+  put(ctx: RouteContext, reference: string): Promise<void>;
+  delete(ctx: RouteContext, reference: string): Promise<void>;
+}
+
+/** Manifest handlers over the store. */
+export function manifestHandlers(deps: { store: RegistryStore }): ManifestHandlers {
+  const { manifests, pulls } = deps.store;
+  return {
+    async fetch({ req, res, name, grant }, raw) {
+      const reference = parseManifestReference(raw);
+      const manifest = await manifests.get(name, reference);
+      res.status(200);
+      res.setHeader("Content-Type", manifest.mediaType);
+      res.setHeader("Content-Length", manifest.payload.byteLength);
+      res.setHeader("Docker-Content-Digest", manifest.digest);
+      res.setHeader("ETag", `"${manifest.digest}"`);
+      if (req.method === "HEAD") {
+        res.end();
+        return;
+      }
+      res.end(manifest.payload);
+      pulls.record({
+        manifestId: manifest.id,
+        repository: name,
+        digest: manifest.digest,
+        mediaType: manifest.mediaType,
+        size: manifest.size,
+        tag: reference.kind === "tag" ? reference.tag : undefined,
+        actor: grant.subject || undefined,
+      });
+    },
+
+    async put({ req, res, name, grant }, raw) {
+      const reference = parseManifestReference(raw);
+      const body = await readBody(req, MAX_MANIFEST_BYTES, (size) => new ManifestTooLargeError(size, MAX_MANIFEST_BYTES));
+      const pushed = await manifests.put(name, reference, body, req.headers["content-type"], { name: grant.subject });
+      res.status(201);
+      res.setHeader("Location", `${repoPath(name)}/manifests/${pushed.digest}`);
+      res.setHeader("Docker-Content-Digest", pushed.digest);
+      if (pushed.subject !== undefined) res.setHeader("OCI-Subject", pushed.subject);
+      res.setHeader("Content-Length", 0);
+      res.end();
+    },
+
+    async delete({ res, name, grant }, raw) {
+      const reference = parseManifestReference(raw);
+      await manifests.delete(name, reference, { name: grant.subject });
+      res.status(202).setHeader("Content-Length", 0);
+      res.end();
+    },
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * Test harness: the registry app in-process on 127.0.0.1, port 0, over a fresh PostgreSQL
+ * database (`@berth/db/testing`) and a temporary filesystem storage directory, with tokens minted
+ * by a test key whose self-signed certificate the registry trusts. `addInstance()` starts another
+ * app over the same database and storage (a second registry process).
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import jwt from "jsonwebtoken";
+import { createPrismaClient, type PrismaClient } from "@berth/db";
+import { createTestDatabase, type TestDatabase } from "@berth/db/testing";
+import { createLogger } from "@berth/logger";
+import { createRegistryStore, type RegistryStore } from "@berth/registry-store";
+import { FilesystemDriver } from "@berth/storage";
+import { Writable } from "node:stream";
+import { createApp } from "../app.js";
+import { TokenAuthorizer } from "../auth/authorizer.js";
+import { loadTokenKeyFile, TokenVerifier } from "../auth/token-verifier.js";
+import { selfSignedCertificate } from "./self-signed-cert.js";
+
+export const SERVICE = "berth-registry";
+export const ISSUER = "berth-token-issuer";
+export const REALM = "http://127.0.0.1:1/service/token";
+
+/** One running registry app. */
+export interface Instance {
+  port: number;
+  store: RegistryStore;
+  prisma: PrismaClient;
+  server: Server;
+}
+
+/** A response, body buffered. */
+export interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  json(): any;
+}
+
+export interface Harness {
+  db: TestDatabase;
+  storageDir: string;
+  instances: Instance[];
+  /** The first instance's port. */
+  port: number;
+  /** The first instance's Prisma client (for assertions). */
+  prisma: PrismaClient;
+  privateKey: import("node:crypto").KeyObject;
+  certFile: string;
+  addInstance(): Promise<Instance>;
+  /** A token granting `access` entries (`"repository:a/b:pull,push"` strings or objects). */
+  token(access: (string | { type: string; name: string; actions: string[] })[], options?: jwt.SignOptions & { payload?: object }): string;
+  request(method: string, path: string, options?: { token?: string; headers?: Record<string, string | number>; body?: Buffer | string; port?: number }): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+const quietLogger = () =>
+  createLogger({
+    service: "registry-test",
+    level: process.env["BERTH_TEST_LOG_LEVEL"] ?? "error",
+    stdout: new Writable({ write: (_c, _e, cb) => cb() }),
+  });
+
+export async function startHarness(adminUrl: string): Promise<Harness> {
+  const db = await createTestDatabase(adminUrl);
+  const storageDir = await mkdtemp(join(tmpdir(), "berth-registry-test-"));
+  const { privateKey, certPem } = selfSignedCertificate();
+  const certFile = join(storageDir, "tls.crt");
+  await writeFile(certFile, certPem);
+  const publicKey = await loadTokenKeyFile(certFile);
+  const instances: Instance[] = [];
+
+  async function addInstance(): Promise<Instance> {
+    const prisma = createPrismaClient(db.url, { poolSize: 5 });
+    const driver = new FilesystemDriver({ rootDirectory: join(storageDir, "storage") });
+    const store = createRegistryStore({ prisma, driver, pullFlushIntervalMs: 100 });
+    const authorizer = new TokenAuthorizer({ verifier: new TokenVerifier({ publicKey, issuer: ISSUER, service: SERVICE }), realm: REALM, service: SERVICE });
+    const app = createApp({ logger: quietLogger(), readiness: {}, store, authorizer });
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    });
+    const instance = { port: (server.address() as AddressInfo).port, store, prisma, server };
+    instances.push(instance);
+    return instance;
+  }
+
+  const first = await addInstance();
+
+  function token(access: Parameters<Harness["token"]>[0], options: jwt.SignOptions & { payload?: object } = {}): string {
+    const entries = access.map((a) => {
+      if (typeof a !== "string") return a;
+      const [type, ...rest] = a.split(":");
+      const actions = rest.pop()!;
+      return { type: type!, name: rest.join(":"), actions: actions.split(",") };
+    });
+    const { payload, ...signOptions } = options;
+    return jwt.sign({ access: entries, ...payload }, privateKey, {
+      algorithm: "RS256",
+      issuer: ISSUER,
+      audience: SERVICE,
+      subject: "tester",
+      ...(payload && "exp" in payload ? {} : { expiresIn: 300 }),
+      ...signOptions,
+    });
+  }
+
+  function request(method: string, path: string, options: Parameters<Harness["request"]>[2] = {}): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string | number> = { ...options.headers };
+      if (options.token) headers["Authorization"] = `Bearer ${options.token}`;
+      if (options.body !== undefined && headers["Content-Length"] === undefined) headers["Content-Length"] = Buffer.byteLength(options.body);
+      const req = httpRequest({ host: "127.0.0.1", port: options.port ?? first.port, method, path, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode!, headers: res.headers, body, json: () => JSON.parse(body.toString("utf8")) });
+        });
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end(options.body);
+    });
+  }
+
+  return {
+    db,
+    storageDir,
+    instances,
+    port: first.port,
+    prisma: first.prisma,
+    privateKey,
+    certFile,
+    addInstance,
+    token,
+    request,
+    async close() {
+      for (const i of instances) {
+        i.server.closeAllConnections();
+        await new Promise((r) => i.server.close(r));
+        await i.store.close();
+        await i.prisma.$disconnect();
+      }
+      await db.drop();
+      await rm(storageDir, { recursive: true, force: true });
+    },
+  };
+}

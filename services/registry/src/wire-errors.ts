@@ -1,0 +1,118 @@
+/**
+ * The ONE mapping from domain errors (of @berth/oci, @berth/registry-store, @berth/storage and this
+ * service's request parsing) to OCI wire errors `{errors:[{code,message,detail}]}` with the spec's
+ * status codes. Anything unrecognised is UNKNOWN/500 with the request id, logged, and no stack trace.
+ */
+import type { Response } from "express";
+import {
+  DigestInvalidError,
+  ManifestInvalidError,
+  ManifestTooLargeError,
+  NameInvalidError,
+  OCI_ERROR_CODES,
+  TagInvalidError,
+  UnsupportedDigestAlgorithmError,
+  toOciErrorsBody,
+  type OciErrorCode,
+  type OciErrorInput,
+} from "@berth/oci";
+import {
+  BlobUnknownError,
+  DigestMismatchError,
+  ManifestBlobUnknownError,
+  ManifestReferencedError,
+  ManifestUnknownError,
+  NameUnknownError,
+  RangeInvalidError,
+  SizeInvalidError,
+  UploadUnknownError,
+} from "@berth/registry-store";
+import { PathNotFoundError } from "@berth/storage";
+import type { Logger } from "@berth/logger";
+
+/** A client mistake found while parsing the request itself (headers, query). */
+export class RequestInvalidError extends Error {
+  override name = "RequestInvalidError";
+  constructor(
+    readonly code: OciErrorCode,
+    message: string,
+    readonly detail?: Record<string, unknown>,
+    readonly status: number = OCI_ERROR_CODES[code].status,
+  ) {
+    super(message);
+  }
+}
+
+/** A wire error: status plus body entries. */
+export interface WireError {
+  status: number;
+  errors: OciErrorInput[];
+}
+
+function one(code: OciErrorCode, message: string, detail?: unknown, status: number = OCI_ERROR_CODES[code].status): WireError {
+  return { status, errors: [{ code, message, detail }] };
+}
+
+/** The wire error for a known domain error, or `undefined` for an unexpected one. */
+export function toWireError(err: unknown): WireError | undefined {
+  if (err instanceof RequestInvalidError) return one(err.code, err.message, err.detail, err.status);
+  if (err instanceof NameInvalidError) return one("NAME_INVALID", err.message, err.detail);
+  if (err instanceof DigestInvalidError || err instanceof UnsupportedDigestAlgorithmError) return one("DIGEST_INVALID", err.message, err.detail);
+  if (err instanceof TagInvalidError) return one("MANIFEST_INVALID", err.message, err.detail);
+  if (err instanceof ManifestTooLargeError) return one("MANIFEST_INVALID", err.message, err.detail, 413);
+  if (err instanceof ManifestInvalidError) return one("MANIFEST_INVALID", err.message, err.detail);
+  if (err instanceof NameUnknownError) return one("NAME_UNKNOWN", err.message, err.detail);
+  if (err instanceof BlobUnknownError) return one("BLOB_UNKNOWN", err.message, err.detail);
+  if (err instanceof ManifestUnknownError) return one("MANIFEST_UNKNOWN", err.message, err.detail);
+  if (err instanceof ManifestBlobUnknownError) {
+    return {
+      status: 400,
+      errors: [
+        ...err.blobs.map((digest) => ({ code: "MANIFEST_BLOB_UNKNOWN" as const, message: `blob ${digest} is not known in this repository`, detail: { digest } })),
+        ...err.manifests.map((digest) => ({ code: "MANIFEST_UNKNOWN" as const, message: `child manifest ${digest} is not known in this repository`, detail: { digest } })),
+      ],
+    };
+  }
+  if (err instanceof ManifestReferencedError) return one("DENIED", err.message, err.detail, 409);
+  if (err instanceof UploadUnknownError) return one("BLOB_UPLOAD_UNKNOWN", err.message, err.detail);
+  if (err instanceof RangeInvalidError) return one("RANGE_INVALID", err.message, err.detail);
+  if (err instanceof DigestMismatchError) return one("DIGEST_INVALID", err.message, err.detail);
+  if (err instanceof SizeInvalidError) return one("SIZE_INVALID", err.message, err.detail);
+  return undefined;
+}
+
+/**
+ * Answers `err` on `res` (unless headers are already out, in which case the response is cut).
+ * Storage "not found" for a blob the database lists is logged as an inconsistency and answered
+ * BLOB_UNKNOWN, so the client uploads again.
+ */
+export function sendError(res: Response, err: unknown, logger: Logger): void {
+  const requestId = res.locals["requestId"] as string | undefined;
+  let wire = toWireError(err);
+  if (wire === undefined && err instanceof PathNotFoundError) {
+    logger.warn("blob content missing from storage", { requestId, path: err.path });
+    wire = one("BLOB_UNKNOWN", "blob unknown to registry", undefined);
+  }
+  if (wire === undefined) {
+    logger.error("unexpected error", { requestId, err });
+    wire = one("UNKNOWN", "unknown error", { requestId });
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(toOciErrorsBody(wire.errors));
+  res.status(wire.status);
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.end(res.req.method === "HEAD" ? undefined : body);
+}
+
+/** Sends an error body with an explicit code (used for challenges and routing misses). */
+export function sendWireError(res: Response, status: number, code: OciErrorCode, message: string, detail?: unknown): void {
+  const body = JSON.stringify(toOciErrorsBody([{ code, message, detail }]));
+  res.status(status);
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.end(res.req.method === "HEAD" ? undefined : body);
+}
