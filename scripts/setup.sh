@@ -12,7 +12,7 @@ die() { say "ERROR: $*"; exit 1; }
 #   runtime: postgresql redis-server nginx
 #   tests:   skopeo podman buildah docker.io docker-registry (clients and CNCF Distribution)
 APT_RUNTIME="postgresql redis-server nginx"
-APT_TEST="skopeo podman buildah docker.io docker-registry wrk util-linux"
+APT_TEST="skopeo podman buildah docker.io docker-registry wrk util-linux busybox-static umoci"
 want="$APT_RUNTIME"
 [ "${BERTH_SETUP_TEST_TOOLS:-0}" = 1 ] && want="$want $APT_TEST"
 missing=()

@@ -25,3 +25,8 @@ test("reports every bad variable at once", () => {
     (err: unknown) => err instanceof ConfigError && err.problems.length === 2,
   );
 });
+
+test("BERTH_RESTART_CHILDREN=1 turns on the restart policy; off by default", () => {
+  assert.equal(loadLocalConfig({}, "/repo").restartChildren, false);
+  assert.equal(loadLocalConfig({ BERTH_RESTART_CHILDREN: "1" }, "/repo").restartChildren, true);
+});

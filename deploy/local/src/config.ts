@@ -10,6 +10,8 @@ const schema = z.object({
   BERTH_LOG_LEVEL: logLevel.default("info"),
   /** Where initdb and postgres are, when not in /usr/lib/postgresql/<v>/bin. */
   BERTH_PG_BIN_DIR: z.string().optional(),
+  /** `1`: restart a Node service that dies on its own (with backoff) instead of stopping the stack. */
+  BERTH_RESTART_CHILDREN: z.enum(["0", "1", "true", "false"]).optional(),
 });
 
 export interface LocalStackConfig {
@@ -21,6 +23,7 @@ export interface LocalStackConfig {
   externalUrl: string | undefined;
   logLevel: string;
   pgBinDir: string | undefined;
+  restartChildren: boolean;
 }
 
 /** The launcher's settings from `BERTH_*` variables (empty values count as unset). */
@@ -35,5 +38,6 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, cwd: string): LocalStack
     externalUrl: parsed.BERTH_EXTERNAL_URL,
     logLevel: parsed.BERTH_LOG_LEVEL,
     pgBinDir: parsed.BERTH_PG_BIN_DIR,
+    restartChildren: parsed.BERTH_RESTART_CHILDREN === "1" || parsed.BERTH_RESTART_CHILDREN === "true",
   };
 }

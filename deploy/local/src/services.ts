@@ -48,6 +48,8 @@ export function serviceEnv(name: ServiceName, ctx: ServiceContext): NodeJS.Proce
     // Only core creates the admin account; nobody else needs its password.
     delete env["BERTH_ADMIN_PASSWORD"];
   }
+  // The registry's challenge names the token realm `<external URL>/service/token`.
+  if (name === "registry") env["BERTH_EXTERNAL_URL"] = ctx.externalUrl;
   return env;
 }
 

@@ -34,6 +34,12 @@ export interface StackOptions {
   /** The children's output lines; default stdout. */
   output?: (line: string) => void;
   healthTimeoutMs?: number;
+  /**
+   * Restart a Node service (core, registry, jobservice, scanner-adapter, log-collector) that dies
+   * on its own, with backoff (0.5 s doubling to 30 s), instead of stopping the stack. PostgreSQL,
+   * Redis and nginx dying still stop everything. Default false (`BERTH_RESTART_CHILDREN=1`).
+   */
+  restartChildren?: boolean;
 }
 
 /** Ports of everything the stack runs (also in `<data>/run/ports.json`). */
@@ -70,6 +76,10 @@ export class LocalStack {
   private stopping: Promise<void> | undefined;
   private crash: { child: SupervisedChild; info: ExitInfo } | undefined;
   private resolveExited!: (exit: StackExit) => void;
+  private serviceContext: ServiceContext | undefined;
+  /** Start-up finished: from now on the restart policy (if enabled) applies. */
+  private startedUp = false;
+  private readonly restarts = new Map<string, { count: number; last: number }>();
   readonly exited: Promise<StackExit>;
 
   constructor(private readonly options: StackOptions) {
@@ -85,11 +95,35 @@ export class LocalStack {
 
   private onCrash(child: SupervisedChild, info: ExitInfo): void {
     if (this.crash || this.stopping) return;
+    if (this.options.restartChildren && this.startedUp && this.serviceContext && (SERVICE_NAMES as readonly string[]).includes(child.name)) {
+      this.scheduleRestart(child.name as ServiceName, child.spec.tier, info);
+      return;
+    }
     this.crash = { child, info };
     const how = info.signal ? `signal ${info.signal}` : `exit code ${info.code}`;
     const output = child.recentOutput.slice(-5).map((l) => `\n    ${l}`).join("");
     this.log(`${child.name} (PID ${child.pid}) stopped unexpectedly (${how}); stopping Berth. Its last output:${output}`);
     void this.stop();
+  }
+
+  /** Restart policy (opt-in): backoff 0.5 s doubling to 30 s, reset after 60 s without a crash. */
+  private scheduleRestart(name: ServiceName, tier: number, info: ExitInfo): void {
+    const now = Date.now();
+    const prev = this.restarts.get(name);
+    const count = prev && now - prev.last < 60_000 ? prev.count + 1 : 0;
+    this.restarts.set(name, { count, last: now });
+    const delayMs = Math.min(30_000, 500 * 2 ** count);
+    const how = info.signal ? `signal ${info.signal}` : `exit code ${info.code}`;
+    this.log(`${name} stopped unexpectedly (${how}); restarting it in ${delayMs} ms (BERTH_RESTART_CHILDREN)`);
+    const timer = setTimeout(() => {
+      if (this.stopping || this.crash || !this.serviceContext) return;
+      startService(name, this.serviceContext, this.supervisor, tier, this.abort.signal).then(
+        (c) => this.log(`${name} restarted (PID ${c.pid})`),
+        // A child that dies again is reported through onUnexpectedExit and scheduled again.
+        (err: unknown) => this.log(`restarting ${name} failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }, delayMs);
+    timer.unref();
   }
 
   async start(): Promise<RunningStack> {
@@ -144,6 +178,7 @@ export class LocalStack {
         externalUrl,
         baseEnv: this.options.env ?? process.env,
       };
+      this.serviceContext = ctx;
       this.log("starting the log-collector");
       await startService("log-collector", ctx, this.supervisor, TIER.logCollector, signal);
       // Core next: it creates the admin account and the token signing certificate the registry trusts.
@@ -176,6 +211,7 @@ export class LocalStack {
       const health = `${frontDoor}/api/v2.0/health`;
       this.log("waiting until every component is healthy");
       await waitUntil(httpProbe(health), { what: "Berth", timeoutMs: this.options.healthTimeoutMs ?? 120_000, intervalMs: 500, signal });
+      this.startedUp = true;
       return {
         urls: { frontDoor, external: externalUrl, health },
         ports,

@@ -13,6 +13,7 @@ import { ensureRepositoryId, findRepositoryId } from "./db.js";
 import type { PrismaClient } from "@berth/db";
 import { BlobUnknownError, NameUnknownError } from "./errors.js";
 import { blobDataPath } from "./paths.js";
+import { chargeBlobs, unlinkBlobs } from "./quota-store.js";
 import type { Readable } from "node:stream";
 
 /** What the registry knows about a blob. */
@@ -81,10 +82,12 @@ export class BlobStore {
    * @throws {BlobUnknownError} not linked.
    */
   async unlink(repository: string, digest: Digest): Promise<void> {
-    const deleted = await this.#prisma.$executeRaw`
-      DELETE FROM repository_blobs rb USING repositories r
-      WHERE r.id = rb.repository_id AND r.name = ${repository} AND rb.blob_digest = ${digest}`;
-    if (deleted === 0) throw new BlobUnknownError(digest);
+    await this.#prisma.$transaction(async (tx) => {
+      const repositoryId = await findRepositoryId(tx, repository);
+      // Releases the project's usage when no other repository of the project links the blob.
+      const removed = repositoryId === undefined ? [] : await unlinkBlobs(tx, repositoryId, [digest]);
+      if (removed.length === 0) throw new BlobUnknownError(digest);
+    });
   }
 
   /**
@@ -116,6 +119,8 @@ export class BlobStore {
       await tx.$executeRaw`
         INSERT INTO repository_blobs (repository_id, blob_digest) VALUES (${targetId}, ${digest})
         ON CONFLICT DO NOTHING`;
+      // Counted once per project, in the link's transaction (throws QuotaExceededError).
+      await chargeBlobs(tx, targetId, [{ digest, size: Number(row.size) }]);
       return { digest, size: Number(row.size), mediaType: row.media_type ?? undefined };
     });
   }

@@ -10,6 +10,8 @@ import { ListingStore } from "./listing-store.js";
 import { ManifestStore } from "./manifest-store.js";
 import { PullRecorder } from "./pull-recorder.js";
 import { UploadStore } from "./upload-store.js";
+import { ArtifactStore } from "./artifact-store.js";
+import { QuotaStore } from "./quota-store.js";
 
 export * from "./errors.js";
 export { blobDataPath, uploadDataPath, uploadDirectory } from "./paths.js";
@@ -18,6 +20,34 @@ export { UploadStore, type ChunkOptions, type UploadSession, type UploadStoreOpt
 export { ManifestStore, type ManifestStoreOptions, type PushedManifest, type StoredManifest } from "./manifest-store.js";
 export { ListingStore, DEFAULT_PAGE_SIZE, type Page, type PageQuery } from "./listing-store.js";
 export { PullRecorder, type PullRecord, type PullRecorderOptions } from "./pull-recorder.js";
+export {
+  GarbageCollector,
+  GC_ACTOR,
+  releaseLinks,
+  type GarbageCollectorOptions,
+  type GcHooks,
+  type GcParameters,
+  type GcReport,
+} from "./gc/garbage-collector.js";
+export { createGcRun, executeGcRun, GcRunningError, STALE_RUN_MS } from "./gc/gc-runs.js";
+export {
+  QuotaStore,
+  QuotaExceededError,
+  unlinkBlobs,
+  chargeBlobs,
+  projectOfRepository,
+  formatBytes,
+  type RepositoryProject,
+} from "./quota-store.js";
+export {
+  ArtifactStore,
+  TagExistsError,
+  type ArtifactChild,
+  type ArtifactQuery,
+  type ArtifactRecord,
+  type RepositoryRecord,
+  type TagRecord,
+} from "./artifact-store.js";
 export type { Actor, RegistryEventPayload, RegistryEventType } from "./db.js";
 
 /** Options of {@link createRegistryStore}. */
@@ -39,6 +69,10 @@ export interface RegistryStore {
   manifests: ManifestStore;
   listings: ListingStore;
   pulls: PullRecorder;
+  /** Project usage (quota) reads and recounts. */
+  quotas: QuotaStore;
+  /** Repositories, artifacts and tags for core's management API. */
+  artifacts: ArtifactStore;
   /** Flushes pending pull events and stops the timer (does not close the client or driver). */
   close(): Promise<void>;
 }
@@ -57,6 +91,8 @@ export function createRegistryStore(options: RegistryStoreOptions): RegistryStor
     manifests: new ManifestStore({ prisma, driver, ...(options.contentCheckAfterMs !== undefined && { contentCheckAfterMs: options.contentCheckAfterMs }) }),
     listings: new ListingStore({ prisma }),
     pulls,
+    quotas: new QuotaStore({ prisma }),
+    artifacts: new ArtifactStore({ prisma, driver }),
     close: () => pulls.close(),
   };
 }

@@ -169,25 +169,63 @@ export class ManifestStore {
         await writeEvent(tx, "tag.deleted", { repository, digest: row.digest, tag: reference.tag, mediaType: row.media_type, ...actorField(actor) });
         return;
       }
-      const rows = await tx.$queryRaw<{ id: bigint; media_type: string; size: bigint }[]>`
-        SELECT m.id, m.media_type, m.size FROM manifests m JOIN repositories r ON r.id = m.repository_id
-        WHERE r.name = ${repository} AND m.digest = ${reference.digest}
-        FOR UPDATE OF m`;
-      const row = rows[0];
+      const row = await this.#lockManifest(tx, repository, reference.digest);
       if (row === undefined) throw new ManifestUnknownError(reference.digest);
       const parents = await tx.$queryRaw<{ digest: string }[]>`
         SELECT DISTINCT p.digest FROM manifest_references mr JOIN manifests p ON p.id = mr.manifest_id
         WHERE mr.child_manifest_id = ${row.id} ORDER BY p.digest`;
       if (parents.length > 0) throw new ManifestReferencedError(reference.digest, parents.map((p) => p.digest));
-      const tags = await tx.$queryRaw<{ name: string }[]>`DELETE FROM tags WHERE manifest_id = ${row.id} RETURNING name`;
-      await tx.$executeRaw`DELETE FROM manifests WHERE id = ${row.id}`;
-      const base = { repository, digest: reference.digest, mediaType: row.media_type, ...actorField(actor) };
-      for (const t of tags) await writeEvent(tx, "tag.deleted", { ...base, tag: t.name });
-      await writeEvent(tx, "manifest.deleted", { ...base, size: Number(row.size) });
+      await this.#deleteLocked(tx, repository, reference.digest, row, actor);
     });
   }
 
-  /** Locks the referenced blob rows linked to the repository; returns the digests that are missing. */
+  /**
+   * GC's delete of an untagged manifest (`delete_untagged`): by digest, through the same delete
+   * and outbox events as {@link delete}, but only when — re-checked under the manifest's
+   * `FOR UPDATE` row lock, which a concurrent push of the same manifest (tag or re-push) and an
+   * index push naming it as a child (`FOR SHARE`) also take — it has no tag, no parent index in
+   * the repository, no live subject in the repository (a referrer lives with its subject) and
+   * was last pushed more than `windowSeconds` ago. Returns whether it was deleted.
+   */
+  async deleteIfUnused(repository: string, digest: Digest, windowSeconds: number, actor?: Actor): Promise<boolean> {
+    return this.#prisma.$transaction(async (tx) => {
+      const row = await this.#lockManifest(tx, repository, digest);
+      if (row === undefined) return false;
+      // A new statement after the lock: sees every push that committed while we waited.
+      const unused = await tx.$queryRaw<{ ok: boolean }[]>`
+        SELECT (m.pushed_at < now() - make_interval(secs => ${windowSeconds})
+          AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)
+          AND NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.child_manifest_id = m.id)
+          AND NOT EXISTS (SELECT 1 FROM manifests s WHERE s.repository_id = m.repository_id AND s.digest = m.subject_digest)) AS ok
+        FROM manifests m WHERE m.id = ${row.id}`;
+      if (unused[0]?.ok !== true) return false;
+      await this.#deleteLocked(tx, repository, digest, row, actor);
+      return true;
+    });
+  }
+
+  async #lockManifest(tx: Db, repository: string, digest: string): Promise<{ id: bigint; media_type: string; size: bigint } | undefined> {
+    const rows = await tx.$queryRaw<{ id: bigint; media_type: string; size: bigint }[]>`
+      SELECT m.id, m.media_type, m.size FROM manifests m JOIN repositories r ON r.id = m.repository_id
+      WHERE r.name = ${repository} AND m.digest = ${digest}
+      FOR UPDATE OF m`;
+    return rows[0];
+  }
+
+  async #deleteLocked(tx: Db, repository: string, digest: string, row: { id: bigint; media_type: string; size: bigint }, actor: Actor | undefined): Promise<void> {
+    const tags = await tx.$queryRaw<{ name: string }[]>`DELETE FROM tags WHERE manifest_id = ${row.id} RETURNING name`;
+    await tx.$executeRaw`DELETE FROM manifests WHERE id = ${row.id}`;
+    const base = { repository, digest, mediaType: row.media_type, ...actorField(actor) };
+    for (const t of tags) await writeEvent(tx, "tag.deleted", { ...base, tag: t.name });
+    await writeEvent(tx, "manifest.deleted", { ...base, size: Number(row.size) });
+  }
+
+  /**
+   * Locks the referenced blob rows linked to the repository; returns the digests that are missing.
+   * The link rows are locked too (`OF b, rb`): GC removes a link only while holding `FOR UPDATE`
+   * on it (and on the blob row), so a push that waited for GC re-reads the link and sees it gone
+   * instead of writing references to a blob its repository no longer links.
+   */
   async #lockBlobs(tx: Db, repositoryId: number, digests: string[]): Promise<string[]> {
     if (digests.length === 0) return [];
     const thresholdSeconds = Number.isFinite(this.#contentCheckAfterMs) ? this.#contentCheckAfterMs / 1000 : 1e12;
@@ -196,7 +234,7 @@ export class ManifestStore {
       FROM blobs b JOIN repository_blobs rb ON rb.blob_digest = b.digest AND rb.repository_id = ${repositoryId}
       WHERE b.digest = ANY(${digests}::text[]) AND b.status <> 'deleting'
       ORDER BY b.digest
-      FOR SHARE OF b`;
+      FOR SHARE OF b, rb`;
     const found = new Set<string>();
     await Promise.all(
       rows.map(async (row) => {

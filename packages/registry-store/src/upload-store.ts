@@ -18,6 +18,7 @@ import type { BlobInfo } from "./blob-store.js";
 import { ensureRepositoryId } from "./db.js";
 import { DigestMismatchError, RangeInvalidError, SizeInvalidError, UploadUnknownError } from "./errors.js";
 import { blobDataPath, uploadDataPath, uploadDirectory } from "./paths.js";
+import { chargeBlobs, precheckBlob } from "./quota-store.js";
 
 /** Where an upload session stands. */
 export interface UploadSession {
@@ -225,6 +226,8 @@ export class UploadStore {
           INSERT INTO blobs (digest, size, status, updated_at) VALUES (${digest}, ${size}, 'none', now())
           ON CONFLICT (digest) DO UPDATE SET updated_at = now(), status = 'none', size = excluded.size
           RETURNING (xmax = 0) AS inserted`;
+        // Quota: refuse before moving content when the blob is new to the project and cannot fit.
+        await precheckBlob(tx, row.repository_id, digest, size);
         let present = false;
         if (!upserted[0]!.inserted) {
           present = await this.#driver.stat(target).then(
@@ -239,6 +242,8 @@ export class UploadStore {
           INSERT INTO repository_blobs (repository_id, blob_digest) VALUES (${row.repository_id}, ${digest})
           ON CONFLICT DO NOTHING`;
         await tx.$executeRaw`DELETE FROM upload_sessions WHERE id = ${row.id}::uuid`;
+        // Usage counted in the same transaction as the link; the quota row lock is taken last.
+        await chargeBlobs(tx, row.repository_id, [{ digest, size }]);
       },
       { timeout: this.#commitTimeoutMs, maxWait: 30_000 },
     );

@@ -10,12 +10,16 @@ import type { CoreServices } from "./core-services.js";
 import { errorHandler, NotFoundError } from "./errors.js";
 import { membersRoutes } from "./members/members.routes.js";
 import { projectsRoutes } from "./projects/projects.routes.js";
+import { artifactsRoutes } from "./artifacts/artifacts.routes.js";
+import { quotaRoutes } from "./quota/quota.routes.js";
+import { repositoriesRoutes } from "./repositories/repositories.routes.js";
 import { robotsRoutes } from "./robots/robots.routes.js";
 import { healthRoutes } from "./system/health.routes.js";
 import { systemLogsRoutes } from "./system/logs.routes.js";
 import { systemInfoRoutes } from "./system/systeminfo.routes.js";
 import { tokenRoutes } from "./token/token.routes.js";
 import { usersRoutes } from "./users/users.routes.js";
+import { webhooksApi } from "./webhooks/index.js";
 
 export interface CoreDeps {
   logger: Logger;
@@ -46,6 +50,10 @@ export function createApp(deps: CoreDeps): express.Express {
   app.use(membersRoutes(s));
   app.use(robotsRoutes({ robots: s.robots, projects: s.projects, access: s.access }));
   app.use(auditRoutes({ audit: s.audit, projects: s.projects, access: s.access }));
+  app.use(repositoriesRoutes(s));
+  app.use(artifactsRoutes(s));
+  app.use(quotaRoutes(s));
+  app.use(webhooksApi({ db: s.db, projects: s.projects, access: s.access }));
   app.use("/api", (_req, _res, next) => next(new NotFoundError("no such API endpoint")));
   app.use(errorHandler(deps.logger));
   return app;

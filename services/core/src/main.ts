@@ -1,12 +1,14 @@
+import path from "node:path";
 import { createPrismaClient } from "@berth/db";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
+import { createRegistryStore } from "@berth/registry-store";
+import { createStorageDriver, storageConfigFromEnv } from "@berth/storage";
 import { createApp } from "./app.js";
 import { startAuditRetention } from "./audit/audit-retention.js";
 import { loadConfig } from "./config.js";
 import { createCoreServices } from "./core-services.js";
-import { noRepositoriesYet } from "./projects/repository-count.js";
 import { readyzCheck } from "./system/health.routes.js";
 import { ensureSigningKey } from "./token/signing-key.js";
 
@@ -17,6 +19,14 @@ const logger = createLogger({ service: "core", level: config.logLevel, collector
 const db = createPrismaClient(config.databaseUrl, { applicationName: "core" });
 const redis = createRedisClient(config.redisUrl, logger);
 const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => logger.info(msg) });
+// The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
+// registry): artifact deletes, copies, tags and quotas go through registry-store.
+const storageEnv =
+  (process.env["BERTH_STORAGE_DRIVER"] || "filesystem") === "filesystem" && !process.env["BERTH_STORAGE_FILESYSTEM_ROOT"]
+    ? { ...process.env, BERTH_STORAGE_FILESYSTEM_ROOT: path.join(path.resolve(config.dataDir), "registry") }
+    : process.env;
+const driver = createStorageDriver(storageConfigFromEnv(storageEnv));
+const registry = createRegistryStore({ prisma: db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
 const services = createCoreServices({
   db,
   redis,
@@ -25,7 +35,7 @@ const services = createCoreServices({
   token: config.token,
   loginRateLimit: config.loginRateLimit,
   sessionTimeoutMinutes: config.sessionTimeoutMinutes,
-  repositoryCount: noRepositoriesYet, // REGISTRY-STORE INTEGRATION: see projects/repository-count.ts
+  registry,
 });
 
 if (await services.users.ensureAdmin(config.adminPassword)) logger.info("created the admin account");
@@ -61,6 +71,8 @@ onShutdown(logger, server, [
     stopRetention();
     clearInterval(sessionSweep);
   },
+  () => registry.close(),
+  async () => driver.close?.(),
   () => db.$disconnect(),
   () => closeRedis(redis),
   () => closeLogger(logger),

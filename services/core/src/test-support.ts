@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { createPrismaClient, type PrismaClient } from "@berth/db";
+import { createRegistryStore, type RegistryStore } from "@berth/registry-store";
+import { FilesystemDriver } from "@berth/storage";
 import { createTestDatabase } from "@berth/db/testing";
 import { listen, type HealthCheck } from "@berth/http";
 import { createLogger, type Logger } from "@berth/logger";
@@ -27,6 +29,8 @@ export interface TestCore {
   logger: Logger;
   keyDir: string;
   redis: Redis | undefined;
+  /** registry-store over the test database and a temporary filesystem driver. */
+  registry: RegistryStore;
   close(): Promise<void>;
 }
 
@@ -57,6 +61,7 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
     redis = createRedisClient(url, logger);
   } else if (redisOption !== "none") redis = createRedisClient(redisOption, logger);
   const keyDir = mkdtempSync(path.join(tmpdir(), "berth-core-token-"));
+  const registry = createRegistryStore({ prisma: db, driver: new FilesystemDriver({ rootDirectory: path.join(keyDir, "storage") }) });
   const signingKey = await ensureSigningKey({ keyFile: path.join(keyDir, "tls.key"), certFile: path.join(keyDir, "tls.crt"), bits: 2048 });
   const services = createCoreServices({
     db,
@@ -66,7 +71,8 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
     token: { issuer: "berth-token-issuer", service: "berth-registry", expirationMinutes: 30 },
     loginRateLimit: { ...(options.loginRateLimit ?? { maxFailures: 10, windowSeconds: 300 }), keyPrefix: `berth-test:${randomUUID()}:` },
     sessionTimeoutMinutes: 60,
-    repositoryCount: options.repositoryCount ?? (async () => 0),
+    registry,
+    ...(options.repositoryCount !== undefined && { repositoryCount: options.repositoryCount }),
   });
   await services.users.ensureAdmin(ADMIN_PASSWORD);
   const admin = await services.users.findByName("admin");
@@ -89,9 +95,11 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
     logger,
     keyDir,
     redis,
+    registry,
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await registry.close();
       if (redis) await closeRedis(redis);
       await db.$disconnect();
       await testDb.drop();

@@ -1,4 +1,16 @@
-import { z, parseConfig, serviceEnv, databaseEnv, redisEnv } from "@berth/config";
+import { z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { QUEUE_NAMES, type QueueName } from "@berth/queue";
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+/** `BERTH_QUEUE_CONCURRENCY_<QUEUE>` per queue (upper-case), falling back to `BERTH_QUEUE_CONCURRENCY`. */
+const concurrencyEnv = Object.fromEntries(QUEUE_NAMES.map((q) => [`BERTH_QUEUE_CONCURRENCY_${q.toUpperCase()}`, int(1, 1000).optional()])) as Record<
+  `BERTH_QUEUE_CONCURRENCY_${Uppercase<QueueName>}`,
+  z.ZodOptional<z.ZodCoercedNumber>
+>;
+
+const DEFAULT_CONCURRENCY: Record<QueueName, number> = { events: 10, webhooks: 20, maintenance: 1 };
 
 const schema = z
   .object({
@@ -7,6 +19,19 @@ const schema = z
     ...redisEnv,
     /** Prefix of BullMQ's keys in Redis, so instances can share one Redis. */
     BERTH_QUEUE_PREFIX: z.string().regex(/^[a-z0-9:_-]+$/).default("berth"),
+    /** Default concurrency of every queue's workers (per process). */
+    BERTH_QUEUE_CONCURRENCY: int(1, 1000).optional(),
+    ...concurrencyEnv,
+    /** The URL clients reach Berth at: webhook payloads' resource URLs and callback URLs. */
+    BERTH_EXTERNAL_URL: httpUrl.default("http://127.0.0.1:8080"),
+    /** How often the outbox relay looks for unpublished events (ms). */
+    BERTH_RELAY_POLL_MS: int(20, 60_000).default(250),
+    /** Refuse webhook addresses resolving to private, loopback or link-local ranges. */
+    BERTH_WEBHOOK_DENY_PRIVATE: bool.default(false),
+    /** Per-attempt timeout of a webhook delivery (ms). */
+    BERTH_WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    /** Validity of DockerHub-format callback URLs (hours). */
+    BERTH_WEBHOOK_CALLBACK_TTL_HOURS: int(1, 24 * 30).default(24),
   })
   .transform((env) => ({
     host: env.BERTH_HOST,
@@ -16,6 +41,16 @@ const schema = z
     databaseUrl: env.BERTH_DATABASE_URL,
     redisUrl: env.BERTH_REDIS_URL,
     queuePrefix: env.BERTH_QUEUE_PREFIX,
+    concurrency: Object.fromEntries(
+      QUEUE_NAMES.map((q) => [q, env[`BERTH_QUEUE_CONCURRENCY_${q.toUpperCase() as Uppercase<QueueName>}`] ?? env.BERTH_QUEUE_CONCURRENCY ?? DEFAULT_CONCURRENCY[q]]),
+    ) as Record<QueueName, number>,
+    externalUrl: env.BERTH_EXTERNAL_URL,
+    relayPollMs: env.BERTH_RELAY_POLL_MS,
+    webhook: {
+      denyPrivate: env.BERTH_WEBHOOK_DENY_PRIVATE,
+      timeoutMs: env.BERTH_WEBHOOK_TIMEOUT_MS,
+      callbackTtlMs: env.BERTH_WEBHOOK_CALLBACK_TTL_HOURS * 3600 * 1000,
+    },
   }));
 
 export type JobserviceConfig = z.output<typeof schema>;

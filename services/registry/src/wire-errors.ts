@@ -23,6 +23,7 @@ import {
   ManifestReferencedError,
   ManifestUnknownError,
   NameUnknownError,
+  QuotaExceededError,
   RangeInvalidError,
   SizeInvalidError,
   UploadUnknownError,
@@ -74,6 +75,7 @@ export function toWireError(err: unknown): WireError | undefined {
     };
   }
   if (err instanceof ManifestReferencedError) return one("DENIED", err.message, err.detail, 409);
+  if (err instanceof QuotaExceededError) return one("DENIED", err.message, err.detail, 403);
   if (err instanceof UploadUnknownError) return one("BLOB_UPLOAD_UNKNOWN", err.message, err.detail);
   if (err instanceof RangeInvalidError) return one("RANGE_INVALID", err.message, err.detail);
   if (err instanceof DigestMismatchError) return one("DIGEST_INVALID", err.message, err.detail);

@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient, Project } from "@berth/db";
+import { QuotaStore } from "@berth/registry-store";
 import { AuditStore, type AuditEntry } from "../audit/audit-store.js";
 import { ROLES } from "../auth/permissions.js";
 import { ConflictError, NotFoundError, PreconditionFailedError } from "../errors.js";
@@ -104,6 +105,7 @@ export class ProjectStore {
     }
     await this.db.$transaction(async (tx) => {
       await tx.project.delete({ where: { id: project.id } });
+      await QuotaStore.forgetProject(tx, project.id);
       await AuditStore.write(tx, { ...actor, resource: `project:${project.name}`, resourceType: "project", operation: "delete", projectId: project.id });
     });
   }

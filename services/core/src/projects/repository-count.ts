@@ -1,10 +1,12 @@
+import type { RegistryStore } from "@berth/registry-store";
+
 /**
- * How many repositories a project holds. Deleting a project is refused (412) while this is above 0.
- *
- * REGISTRY-STORE INTEGRATION: core cannot count repositories until `@berth/registry-store`
- * exposes it; main.ts wires `noRepositoriesYet` until then. Replace it with the store's count of
- * repositories named `<project>/…` (and use it for `repo_count` in project views).
+ * How many repositories a project holds. Deleting a project is refused (412) while this is above
+ * 0; `repo_count` of project views uses it too.
  */
 export type RepositoryCounter = (projectId: number, projectName: string) => Promise<number>;
 
-export const noRepositoriesYet: RepositoryCounter = async () => 0;
+/** The registry's count of repositories named `<project>/…` (registry-store's metadata). */
+export function registryRepositoryCounter(registry: RegistryStore): RepositoryCounter {
+  return (_projectId, projectName) => registry.artifacts.countRepositories(projectName);
+}

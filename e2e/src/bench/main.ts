@@ -1,0 +1,244 @@
+// `npm run bench`: Berth and CNCF Distribution side by side in one run, each behind an nginx from
+// the same template; the same workloads alternate between them round by round. See
+// docs/performance.md for what is measured and how to read the results.
+//
+// Settings (environment): BERTH_BENCH_ROUNDS (default 3, at least 3), BERTH_BENCH_WRK_SECONDS
+// (default 8), BERTH_BENCH_BIG=0 to skip the 2 GiB blob, BERTH_BENCH_KEEP=1 to keep the scratch
+// directory, BERTH_BENCH_OUT (default e2e/bench-results/latest.json).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { repoRoot } from "../support/launcher.js";
+import { machineNote, makeRow, renderFailures, renderRounds, renderTable, series, type Report, type RoundValue, type Row } from "./report.js";
+import { highWaterMark, RssSampler } from "./rss.js";
+import { BerthTarget, DistributionTarget, type Target, type TargetName } from "./targets.js";
+import { bigBlob, BIG_SIZE, type BigBlobResult } from "./workloads/big-blob.js";
+import { MiB, type Context, type Workload } from "./workloads/common.js";
+import { download } from "./workloads/download.js";
+import { manifestGet, manifestPut, runningWrk } from "./workloads/manifests.js";
+import { pushStorm } from "./workloads/storm.js";
+import { chunkedUpload, monolithicUpload } from "./workloads/uploads.js";
+
+const ROUNDS = Math.max(3, Number(process.env["BERTH_BENCH_ROUNDS"] ?? 3) || 3);
+const RUN_BIG = process.env["BERTH_BENCH_BIG"] !== "0";
+const KEEP = process.env["BERTH_BENCH_KEEP"] === "1";
+const OUT = process.env["BERTH_BENCH_OUT"] ?? join(repoRoot, "e2e", "bench-results", "latest.json");
+/** Everything is bounded on its own; this is the last word (the brief: about 10 minutes). */
+const WATCHDOG_MS = 20 * 60_000;
+const BIG_GROWTH_LIMIT_MIB = 256;
+
+const WORKLOADS: Workload[] = [monolithicUpload, chunkedUpload, download, manifestGet, manifestPut, pushStorm];
+
+const startedAt = Date.now();
+const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)}s] ${line}\n`);
+const abort = new AbortController();
+const targets: Target[] = [];
+let scratch: string | undefined;
+let cleaning: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const child of runningWrk) child.kill("SIGKILL");
+    await Promise.all(targets.map((t) => t.stop().catch((err: unknown) => log(`stopping ${t.label}: ${String(err)}`))));
+    if (scratch && !KEEP) rmSync(scratch, { recursive: true, force: true });
+    else if (scratch) log(`kept ${scratch}`);
+  })();
+  return cleaning;
+}
+
+let signalled = 0;
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(sig, () => {
+    signalled++;
+    if (signalled > 1) {
+      for (const t of targets) t.killNow();
+      process.exit(130);
+    }
+    log(`${sig}: stopping everything (again to kill at once)`);
+    abort.abort();
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+process.on("exit", () => {
+  for (const child of runningWrk) child.kill("SIGKILL");
+  for (const t of targets) t.killNow();
+});
+const watchdog = setTimeout(() => {
+  log(`still running after ${WATCHDOG_MS / 60_000} min: giving up`);
+  abort.abort();
+  void cleanup().finally(() => process.exit(1));
+}, WATCHDOG_MS);
+watchdog.unref();
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function main(): Promise<number> {
+  scratch = mkdtempSync(join(tmpdir(), "berth-bench-"));
+  const ctx: Context = { tmpDir: scratch, log, signal: abort.signal };
+  log(`scratch directory ${scratch}; starting Berth (LocalStack) and CNCF Distribution + nginx`);
+
+  const [berth, distribution] = await Promise.all([BerthTarget.start(scratch, log), DistributionTarget.start(scratch, log)]);
+  targets.push(berth, distribution);
+  for (const t of targets) {
+    if (t.unavailable) log(`${t.label} cannot be measured: ${t.unavailable}`);
+    else log(`${t.label} is up at ${t.baseUrl}`);
+  }
+  if (abort.signal.aborted) return 130;
+
+  // Resident memory of each registry process, all through the workloads (peak per round).
+  const samplers = new Map<TargetName, RssSampler>();
+  for (const t of targets) {
+    const pid = t.unavailable ? undefined : t.registryPid();
+    if (pid !== undefined) samplers.set(t.name, new RssSampler(pid, 100).start());
+  }
+
+  // results[workload][metric][target] → per-round values
+  const results = new Map<Workload, Map<string, Record<TargetName, RoundValue[]>>>();
+  for (const w of WORKLOADS) {
+    const byMetric = new Map<string, Record<TargetName, RoundValue[]>>();
+    for (const m of w.metrics) byMetric.set(m.key, { berth: [], distribution: [] });
+    results.set(w, byMetric);
+  }
+  const rssRounds: Record<TargetName, RoundValue[]> = { berth: [], distribution: [] };
+
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Alternate who goes first, so neither always runs on a warmer (or more tired) machine.
+    const order = round % 2 === 1 ? [berth, distribution] : [distribution, berth];
+    log(`round ${round} of ${ROUNDS} (${order.map((t) => t.label).join(" first, then ")})`);
+    for (const s of samplers.values()) s.reset();
+    for (const w of WORKLOADS) {
+      for (const t of order) {
+        if (abort.signal.aborted) return 130;
+        const byMetric = results.get(w)!;
+        if (t.unavailable) {
+          for (const m of w.metrics) byMetric.get(m.key)![t.name].push({ round, error: `unavailable: ${t.unavailable}` });
+          continue;
+        }
+        try {
+          const values = await w.run(t, round, ctx);
+          for (const m of w.metrics) byMetric.get(m.key)![t.name].push({ round, value: values[m.key]! });
+          log(`  ${w.name.padEnd(18)} ${t.label.padEnd(12)} ${w.metrics.map((m) => `${values[m.key]!.toFixed(m.decimals ?? 1)} ${m.unit}`).join(", ")}`);
+        } catch (err) {
+          const message = t.unavailable ? `unavailable: ${t.unavailable}` : errorText(err);
+          for (const m of w.metrics) byMetric.get(m.key)![t.name].push({ round, error: message });
+          log(`  ${w.name.padEnd(18)} ${t.label.padEnd(12)} FAILED: ${message}`);
+        }
+      }
+    }
+    for (const t of targets) {
+      const s = samplers.get(t.name);
+      if (s && !t.unavailable) rssRounds[t.name].push({ round, value: s.peak / MiB });
+      else rssRounds[t.name].push({ round, error: t.unavailable ? `unavailable: ${t.unavailable}` : "registry PID unknown" });
+    }
+  }
+  for (const s of samplers.values()) s.stop();
+
+  const rows: Row[] = [];
+  for (const w of WORKLOADS) {
+    for (const m of w.metrics) {
+      const r = results.get(w)!.get(m.key)!;
+      rows.push(makeRow(m, series(r.berth), series(r.distribution)));
+    }
+  }
+  rows.push(
+    makeRow(
+      { key: "peak-rss", label: "registry peak RSS during the workloads (MiB)", unit: "MiB", higherIsBetter: false, summary: "max", decimals: 0 },
+      series(rssRounds.berth, "max"),
+      series(rssRounds.distribution, "max"),
+    ),
+  );
+
+  // The 2 GiB blob, once per target (Distribution for reference), after the rounds.
+  if (RUN_BIG) {
+    const big: Record<TargetName, RoundValue[][]> = { berth: [[], [], []], distribution: [[], [], []] };
+    for (const t of [berth, distribution]) {
+      if (abort.signal.aborted) return 130;
+      let r: BigBlobResult | undefined;
+      let error: string | undefined;
+      if (t.unavailable) error = `unavailable: ${t.unavailable}`;
+      else {
+        log(`2 GiB streamed upload + download on ${t.label}`);
+        try {
+          r = await bigBlob(t, ctx);
+          log(`  ${t.label}: RSS ${r.baselineMiB.toFixed(0)} → peak ${r.peakMiB.toFixed(0)} MiB (+${r.growthMiB.toFixed(0)}), up ${r.uploadMiBps.toFixed(0)} MiB/s, down ${r.downloadMiBps.toFixed(0)} MiB/s`);
+        } catch (err) {
+          error = t.unavailable ? `unavailable: ${t.unavailable}` : errorText(err);
+          log(`  ${t.label}: FAILED: ${error}`);
+        }
+      }
+      const [growth, up, down] = big[t.name];
+      growth!.push(r ? { round: 1, value: r.growthMiB } : { round: 1, error: error! });
+      up!.push(r ? { round: 1, value: r.uploadMiBps } : { round: 1, error: error! });
+      down!.push(r ? { round: 1, value: r.downloadMiBps } : { round: 1, error: error! });
+    }
+    const gib = BIG_SIZE / 1024 / MiB;
+    rows.push(
+      makeRow(
+        { key: "big-growth", label: `RSS growth during ${gib} GiB up+down (MiB)`, unit: "MiB", higherIsBetter: false, berthMax: BIG_GROWTH_LIMIT_MIB, decimals: 0 },
+        series(big.berth[0]!),
+        series(big.distribution[0]!),
+      ),
+      makeRow({ key: "big-up", label: `${gib} GiB streamed upload, 1 PATCH (MiB/s)`, unit: "MiB/s", higherIsBetter: true, decimals: 0 }, series(big.berth[1]!), series(big.distribution[1]!)),
+      makeRow({ key: "big-down", label: `${gib} GiB download (MiB/s)`, unit: "MiB/s", higherIsBetter: true, decimals: 0 }, series(big.berth[2]!), series(big.distribution[2]!)),
+    );
+  }
+
+  // The kernel's high-water mark of each registry process over the whole run (the 2 GiB blob included).
+  const hwm = (t: Target) => {
+    const pid = t.unavailable ? undefined : t.registryPid();
+    const bytes = pid === undefined ? undefined : highWaterMark(pid);
+    return bytes === undefined ? {} : { registryVmHWMMiB: Math.round(bytes / MiB) };
+  };
+
+  const report: Report = {
+    date: new Date().toISOString(),
+    durationSeconds: Math.round((Date.now() - startedAt) / 1000),
+    machine: machineNote(),
+    settings: { rounds: ROUNDS, wrkSeconds: Number(process.env["BERTH_BENCH_WRK_SECONDS"] ?? 8), bigBlob: RUN_BIG },
+    targets: {
+      berth: {
+        baseUrl: berth.baseUrl,
+        ...hwm(berth),
+        ...(berth.unavailable ? { unavailable: berth.unavailable } : {}),
+        notes: "LocalStack behind its nginx; bearer-token auth on (tokens fetched untimed); BERTH_LOG_LEVEL=warn",
+      },
+      distribution: {
+        baseUrl: distribution.baseUrl,
+        ...hwm(distribution),
+        ...(distribution.unavailable ? { unavailable: distribution.unavailable } : {}),
+        notes: "CNCF Distribution (docker-registry serve), filesystem storage, inmemory blob descriptor cache, no auth, log level warn, behind nginx rendered from the same template",
+      },
+    },
+    rows,
+  };
+
+  const table = renderTable(rows);
+  process.stdout.write(`\nBerth vs CNCF Distribution — ${report.date}, ${ROUNDS} rounds, medians (ratio > 1: Berth better)\n\n${table}\n\nEach round:\n${renderRounds(rows)}\n`);
+  const failures = renderFailures(rows);
+  if (failures) process.stdout.write(`\nFailures:\n${failures}\n`);
+  for (const t of targets) {
+    const h = report.targets[t.name].registryVmHWMMiB;
+    if (h !== undefined) process.stdout.write(`${t.label}'s registry process: VmHWM ${h} MiB over the whole run\n`);
+  }
+  for (const t of targets) if (t.unavailable) process.stdout.write(`\n${t.label} was not measurable: ${t.unavailable}\n`);
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\nJSON: ${OUT} (took ${report.durationSeconds} s)\n`);
+  return rows.some((r) => r.status === "failed" || r.berth.failed || r.distribution.failed) ? 1 : 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (err) {
+  log(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  for (const t of targets) {
+    const tail = t.recentOutput().slice(-10);
+    if (tail.length) log(`${t.label}'s last output:\n    ${tail.join("\n    ")}`);
+  }
+} finally {
+  await cleanup();
+}
+process.exit(code);

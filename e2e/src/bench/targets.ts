@@ -1,0 +1,363 @@
+// The two registries the benchmark compares, each behind an nginx rendered from the same
+// template (services/proxy/nginx.conf.template):
+//   Berth         the whole local stack (LocalStack), token auth on, BERTH_LOG_LEVEL=warn
+//   Distribution  CNCF Distribution 2.8.2 (`docker-registry serve`), filesystem storage, no auth
+import { spawnSync } from "node:child_process";
+import { createSocket, type Socket } from "node:dgram";
+import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { findExecutable, generatePassword, LocalStack, pickFreeTcpPort, ProcessSupervisor, renderTemplate } from "@berth/local-stack";
+import { repoRoot } from "../support/launcher.js";
+import { basicAuth } from "../support/http.js";
+import { HttpClient, Repo } from "./oci-client.js";
+
+export type TargetName = "berth" | "distribution";
+
+export interface Target {
+  readonly name: TargetName;
+  readonly label: string;
+  /** The front door (nginx). */
+  readonly baseUrl: string;
+  readonly http: HttpClient;
+  /** Why this target cannot be measured; undefined when it can. */
+  unavailable: string | undefined;
+  /** The registry process whose memory is sampled. */
+  registryPid(): number | undefined;
+  /** A repository client with its Authorization header fetched beforehand (not timed). */
+  repo(name: string): Promise<Repo>;
+  /** The last lines the target's processes printed (for failure messages). */
+  recentOutput(): string[];
+  stop(): Promise<void>;
+  /** Synchronous last resort (process exit): SIGKILL everything it started. */
+  killNow(): void;
+}
+
+type Log = (line: string) => void;
+type SupervisedChild = Awaited<ReturnType<ProcessSupervisor["spawn"]>>;
+
+function keepLines(limit: number): { push: (line: string) => void; lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    push: (line) => {
+      lines.push(line);
+      if (lines.length > limit) lines.splice(0, lines.length - limit);
+    },
+  };
+}
+
+async function waitForStatus(url: string, statuses: number[], timeoutMs: number, what: string, child?: SupervisedChild): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (child && !child.running) throw new Error(`${what} exited: ${child.recentOutput.slice(-5).join(" | ")}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (statuses.includes(res.status)) return;
+      last = `answered ${res.status}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} not ready after ${timeoutMs / 1000} s (${url}: ${last})`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Berth
+
+interface CachedToken {
+  header: Record<string, string>;
+  validUntil: number;
+}
+
+export class BerthTarget implements Target {
+  readonly name = "berth" as const;
+  readonly label = "Berth";
+  unavailable: string | undefined;
+  readonly http: HttpClient;
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly output = keepLines(300);
+
+  private constructor(
+    private readonly stack: LocalStack,
+    readonly baseUrl: string,
+    private readonly dataDir: string,
+    private readonly password: string,
+    private readonly log: Log,
+  ) {
+    this.http = new HttpClient(baseUrl);
+  }
+
+  /** Starts the stack; a start-up failure leaves a target marked unavailable (reported, not hidden). */
+  static async start(dir: string, log: Log): Promise<BerthTarget> {
+    const port = await pickFreeTcpPort();
+    const password = generatePassword();
+    const dataDir = join(dir, "berth");
+    let output: (line: string) => void = () => {};
+    const stack = new LocalStack({
+      dataDir,
+      httpHost: "127.0.0.1",
+      httpPort: port,
+      adminPassword: password,
+      logLevel: "warn",
+      repoRoot,
+      log: (line) => log(`[berth] ${line}`),
+      output: (line) => output(line),
+    });
+    const target = new BerthTarget(stack, `http://127.0.0.1:${port}`, dataDir, password, log);
+    output = target.output.push;
+    try {
+      await stack.start();
+    } catch (err) {
+      target.unavailable = `the stack did not start: ${err instanceof Error ? err.message : String(err)}`;
+      return target;
+    }
+    void stack.exited.then((exit) => {
+      if (exit.reason === "crashed") target.unavailable = `the stack stopped: ${exit.child} exited unexpectedly`;
+    });
+    await target.checkRegistry();
+    return target;
+  }
+
+  /** The registry's API must be there: `GET /v2/` → 401 with a Bearer challenge, and a token must work. */
+  private async checkRegistry(): Promise<void> {
+    const res = await fetch(`${this.baseUrl}/v2/`, { signal: AbortSignal.timeout(5_000) });
+    await res.arrayBuffer();
+    const challenge = res.headers.get("www-authenticate") ?? "";
+    if (!(res.status === 401 && /^Bearer /i.test(challenge)) && res.status !== 200) {
+      this.unavailable = `its registry API is not there yet (GET /v2/ answered ${res.status}${challenge ? `, ${challenge}` : ""})`;
+      return;
+    }
+    await this.ensureProject("bench");
+    try {
+      const repo = await this.repo("bench/probe");
+      const probe = await repo.http.send({ method: "GET", path: "/v2/", headers: await this.authHeader("bench/probe"), expect: [200] });
+      void probe;
+    } catch (err) {
+      this.unavailable = `a token does not work: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
+  /** Harbor-style: repositories live in projects. Creates `name` unless it exists. */
+  private async ensureProject(name: string): Promise<void> {
+    const res = await fetch(`${this.baseUrl}/api/v2.0/projects`, {
+      method: "POST",
+      headers: { ...basicAuth("admin", this.password), "content-type": "application/json" },
+      body: JSON.stringify({ project_name: name, metadata: { public: "false" } }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    if (res.status !== 201 && res.status !== 409) this.log(`creating project ${name} answered ${res.status} ${text.slice(0, 200)}; going on`);
+  }
+
+  private async authHeader(repo: string): Promise<Record<string, string>> {
+    const cached = this.tokens.get(repo);
+    if (cached && cached.validUntil > Date.now()) return cached.header;
+    const url = new URL(`${this.baseUrl}/service/token`);
+    url.searchParams.set("service", "berth-registry");
+    url.searchParams.set("scope", `repository:${repo}:pull,push`);
+    const res = await fetch(url, { headers: basicAuth("admin", this.password), signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`GET /service/token for ${repo} answered ${res.status}: ${text.slice(0, 200)}`);
+    const body = JSON.parse(text) as { token?: string; access_token?: string; expires_in?: number };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new Error(`/service/token answered without a token: ${text.slice(0, 200)}`);
+    // Docker's token spec: 60 s when unstated. Refetch well before expiry: a workload never
+    // outlives a token it was given, so no fetch happens inside a timed section.
+    const lifetimeMs = (body.expires_in ?? 60) * 1000;
+    const header = { authorization: `Bearer ${token}` };
+    this.tokens.set(repo, { header, validUntil: Date.now() + lifetimeMs - Math.min(90_000, lifetimeMs / 2) });
+    return header;
+  }
+
+  async repo(name: string): Promise<Repo> {
+    if (this.unavailable) throw new Error(`Berth is unavailable: ${this.unavailable}`);
+    return new Repo(this.http, name, await this.authHeader(name));
+  }
+
+  registryPid(): number | undefined {
+    try {
+      const pids = JSON.parse(readFileSync(join(this.dataDir, "run", "pids.json"), "utf8")) as { children: { name: string; pid: number }[] };
+      return pids.children.find((c) => c.name === "registry")?.pid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  recentOutput(): string[] {
+    return this.output.lines;
+  }
+
+  async stop(): Promise<void> {
+    this.http.close();
+    await this.stack.stop();
+  }
+
+  killNow(): void {
+    this.stack.killNow();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CNCF Distribution + nginx
+
+export class DistributionTarget implements Target {
+  readonly name = "distribution" as const;
+  readonly label = "Distribution";
+  unavailable: string | undefined;
+  readonly http: HttpClient;
+  private registry: SupervisedChild | undefined;
+  private readonly output = keepLines(300);
+  private readonly supervisor: ProcessSupervisor;
+
+  private constructor(
+    readonly baseUrl: string,
+    private readonly syslog: Socket,
+  ) {
+    this.http = new HttpClient(baseUrl);
+    this.supervisor = new ProcessSupervisor({
+      output: (line) => this.output.push(line),
+      onUnexpectedExit: (child, info) => {
+        this.unavailable = `${child.name} exited unexpectedly (${info.signal ?? `code ${info.code}`}): ${child.recentOutput.slice(-3).join(" | ")}`;
+      },
+    });
+  }
+
+  static async start(dir: string, log: Log): Promise<DistributionTarget> {
+    const registryPort = await pickFreeTcpPort();
+    const httpPort = await pickFreeTcpPort();
+    // core and jobservice do not exist here: their upstreams point at a port nobody listens on.
+    const closedPort = await pickFreeTcpPort();
+    // nginx sends its access log over syslog as in Berth's stack; here it is received and dropped.
+    const syslog = createSocket("udp4");
+    syslog.on("message", () => {});
+    await new Promise<void>((resolve) => syslog.bind({ address: "127.0.0.1", port: 0 }, resolve));
+    syslog.unref();
+
+    const target = new DistributionTarget(`http://127.0.0.1:${httpPort}`, syslog);
+    try {
+      await target.launch(dir, registryPort, httpPort, closedPort, log);
+    } catch (err) {
+      target.unavailable = err instanceof Error ? err.message : String(err);
+    }
+    return target;
+  }
+
+  private async launch(dir: string, registryPort: number, httpPort: number, closedPort: number, log: Log): Promise<void> {
+    const binary = findExecutable("docker-registry");
+    const nginx = findExecutable("nginx");
+    if (!binary) throw new Error("docker-registry not found (Debian: apt-get install -y docker-registry)");
+    if (!nginx) throw new Error("nginx not found (Debian: apt-get install -y nginx)");
+    const base = join(dir, "distribution");
+    const storage = join(base, "storage");
+    const nginxDir = join(base, "nginx");
+    for (const d of [storage, join(nginxDir, "logs"), join(nginxDir, "tmp")]) mkdirSync(d, { recursive: true });
+
+    // Debian's packaged configuration (/etc/docker/registry/config.yml) minus htpasswd auth, on
+    // loopback; warn-level logs without access logs, like Berth's BERTH_LOG_LEVEL=warn.
+    const config = join(base, "config.yml");
+    writeFileSync(
+      config,
+      [
+        "version: 0.1",
+        "log:",
+        "  level: warn",
+        "  accesslog:",
+        "    disabled: true",
+        "storage:",
+        "  cache:",
+        "    blobdescriptor: inmemory",
+        "  filesystem:",
+        `    rootdirectory: ${storage}`,
+        "  delete:",
+        "    enabled: true",
+        "http:",
+        `  addr: 127.0.0.1:${registryPort}`,
+        "  headers:",
+        "    X-Content-Type-Options: [nosniff]",
+        "",
+      ].join("\n"),
+    );
+    log(`starting CNCF Distribution on 127.0.0.1:${registryPort} (storage ${storage})`);
+    this.registry = await this.supervisor.spawn({
+      name: "distribution",
+      command: binary,
+      args: ["serve", config],
+      tier: 0,
+      stopSteps: [{ signal: "SIGTERM", waitMs: 5_000 }],
+      deathSignal: "SIGTERM",
+    });
+    await waitForStatus(`http://127.0.0.1:${registryPort}/v2/`, [200], 30_000, "Distribution", this.registry);
+
+    // The same template Berth's launcher renders; only the upstreams differ.
+    let userDirective = "";
+    if (process.getuid?.() === 0) {
+      const id = spawnSync("id", ["-u", "www-data"]);
+      userDirective = id.status === 0 ? "user www-data;" : "user nobody;";
+      // Workers must reach the prefix (mkdtemp makes 0700 directories).
+      for (const d of [dir, base, nginxDir]) chmodSync(d, 0o755);
+    }
+    const html = join(nginxDir, "html");
+    cpSync(join(repoRoot, "services", "proxy", "html"), html, { recursive: true });
+    const confFile = join(nginxDir, "nginx.conf");
+    writeFileSync(
+      confFile,
+      renderTemplate(readFileSync(join(repoRoot, "services", "proxy", "nginx.conf.template"), "utf8"), {
+        USER_DIRECTIVE: userDirective,
+        PREFIX: nginxDir,
+        HTML_ROOT: html,
+        LISTEN: `127.0.0.1:${httpPort}`,
+        UPSTREAM_REGISTRY: `127.0.0.1:${registryPort}`,
+        UPSTREAM_CORE: `127.0.0.1:${closedPort}`,
+        UPSTREAM_JOBSERVICE: `127.0.0.1:${closedPort}`,
+        SYSLOG_HOST: "127.0.0.1",
+        SYSLOG_PORT: String(this.syslog.address().port),
+      }),
+    );
+    const args = ["-p", nginxDir, "-c", confFile, "-e", join(nginxDir, "logs", "error.log")];
+    const test = spawnSync(nginx, [...args, "-t", "-q"], { encoding: "utf8" });
+    if (test.status !== 0) throw new Error(`nginx rejected ${confFile}: ${test.stderr}`);
+    log(`starting nginx for Distribution on 127.0.0.1:${httpPort}`);
+    const proxy = await this.supervisor.spawn({
+      name: "distribution-proxy",
+      command: nginx,
+      args: [...args, "-g", "daemon off;"],
+      tier: 1,
+      stopSteps: [
+        { signal: "SIGQUIT", waitMs: 4_000 },
+        { signal: "SIGTERM", waitMs: 1_000 },
+      ],
+      deathSignal: "SIGTERM",
+    });
+    await waitForStatus(`${this.baseUrl}/v2/`, [200], 30_000, "nginx in front of Distribution", proxy);
+  }
+
+  async repo(name: string): Promise<Repo> {
+    if (this.unavailable) throw new Error(`Distribution is unavailable: ${this.unavailable}`);
+    return new Repo(this.http, name, {});
+  }
+
+  registryPid(): number | undefined {
+    return this.registry?.running ? this.registry.pid : undefined;
+  }
+
+  recentOutput(): string[] {
+    return this.output.lines;
+  }
+
+  async stop(): Promise<void> {
+    this.http.close();
+    await this.supervisor.stopAll();
+    try {
+      this.syslog.close();
+    } catch {
+      // closed already
+    }
+  }
+
+  killNow(): void {
+    this.supervisor.killAllNow();
+  }
+}

@@ -1,0 +1,43 @@
+// Runs a client command line and keeps its output (never throws on a non-zero exit).
+import { spawn } from "node:child_process";
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The command line and its output, for assertion messages. */
+  describe: string;
+}
+
+export function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: Buffer | string; timeoutMs?: number; cwd?: string } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.on("data", (c: Buffer) => err.push(c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 180_000);
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString("utf8");
+      const stderr = Buffer.concat(err).toString("utf8");
+      resolve({ code, stdout, stderr, describe: `$ ${command} ${args.join(" ")}\n→ exit ${code}\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}` });
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Like run(), failing unless the command exits 0. */
+export async function runOk(command: string, args: string[], options: Parameters<typeof run>[2] = {}): Promise<RunResult> {
+  const r = await run(command, args, options);
+  if (r.code !== 0) throw new Error(`command failed:\n${r.describe}`);
+  return r;
+}

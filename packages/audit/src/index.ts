@@ -1,0 +1,42 @@
+/**
+ * `@berth/audit`: the one way a row gets into `audit_logs`. Core's `AuditStore` (API operations,
+ * in the caller's transaction) and jobservice's fan-out (registry pushes, pulls and deletes) both
+ * write through {@link writeAuditLog}.
+ */
+import type { Prisma, PrismaClient } from "@berth/db";
+
+/** Who performed an audited operation. */
+export type OperatorType = "user" | "robot" | "anonymous" | "system";
+
+/** One audited operation. `resource` names the thing (`library/app:1.0`, `project:foo`). */
+export interface AuditEntry {
+  operator: string;
+  operatorType: OperatorType;
+  resource: string;
+  resourceType: string;
+  operation: string;
+  result?: "success" | "failure";
+  detail?: Prisma.InputJsonValue;
+  projectId?: number | null;
+  source?: "api" | "registry";
+  /** When it happened (default: now). */
+  opTime?: Date;
+}
+
+/** Writes `entry` with `db` (a client, or a transaction's client to commit with the change). */
+export async function writeAuditLog(db: PrismaClient | Prisma.TransactionClient, entry: AuditEntry): Promise<void> {
+  await db.auditLog.create({
+    data: {
+      operator: entry.operator,
+      operatorType: entry.operatorType,
+      resource: entry.resource,
+      resourceType: entry.resourceType,
+      operation: entry.operation,
+      result: entry.result ?? "success",
+      ...(entry.detail !== undefined ? { detail: entry.detail } : {}),
+      projectId: entry.projectId ?? null,
+      source: entry.source ?? "api",
+      ...(entry.opTime ? { opTime: entry.opTime } : {}),
+    },
+  });
+}

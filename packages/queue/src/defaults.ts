@@ -1,0 +1,26 @@
+import type { JobsOptions } from "bullmq";
+import type { JobName } from "./jobs.js";
+
+/**
+ * Central job defaults: retried with exponential backoff, completed jobs kept briefly for the
+ * dashboard, failed ones longer for diagnosis. Execution history lives in Postgres, not here.
+ */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: "exponential", delay: 1_000 },
+  removeOnComplete: { age: 24 * 3600, count: 1_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 5_000 },
+};
+
+/** Per-job overrides of {@link DEFAULT_JOB_OPTIONS}. */
+export const JOB_OPTIONS: { readonly [N in JobName]?: JobsOptions } = {
+  // Webhook receivers get 10 tries over about 17 minutes (2 s, 4 s, … 512 s between them).
+  "webhook.deliver": { attempts: 10, backoff: { type: "exponential", delay: 2_000 } },
+  "relay.sweep": { attempts: 1, removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } },
+  "webhook.callbacks.expire": { attempts: 1, removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } },
+};
+
+/** The options a job of `name` is added with (defaults, then its overrides, then `extra`). */
+export function jobOptions(name: JobName, extra: JobsOptions = {}): JobsOptions {
+  return { ...DEFAULT_JOB_OPTIONS, ...JOB_OPTIONS[name], ...extra };
+}

@@ -1,0 +1,46 @@
+/**
+ * Every job Berth runs, defined once: its name, the queue it runs on and its payload. Payloads
+ * carry ids only; handlers load the current state from Postgres when they run.
+ */
+
+/** The queues. Each has its own workers and concurrency (`BERTH_QUEUE_CONCURRENCY_<QUEUE>`). */
+export const QUEUE_NAMES = ["events", "webhooks", "maintenance"] as const;
+
+/** A queue's name. */
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** Job name → payload. Add a job here and the handler map stops compiling until it is handled. */
+export interface JobMap {
+  /** Fan an outbox event out to its subscribers (audit, webhooks, later scan and replication). */
+  "event.fanout": { eventId: string };
+  /** Deliver one webhook task (one target of one policy for one event). */
+  "webhook.deliver": { taskId: number };
+  /** Safety sweep of the outbox relay: publishes rows a missed wake-up left behind. */
+  "relay.sweep": Record<string, never>;
+  /** Deletes expired webhook callback tokens. */
+  "webhook.callbacks.expire": Record<string, never>;
+}
+
+/** A job's name. */
+export type JobName = keyof JobMap;
+
+/** The payload of job `N`. */
+export type JobData<N extends JobName> = JobMap[N];
+
+/** Which queue runs each job. */
+export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
+  "event.fanout": "events",
+  "webhook.deliver": "webhooks",
+  "relay.sweep": "maintenance",
+  "webhook.callbacks.expire": "maintenance",
+};
+
+/** The names of the jobs of `queue`. */
+export function jobsOf(queue: QueueName): JobName[] {
+  return (Object.keys(JOB_QUEUES) as JobName[]).filter((name) => JOB_QUEUES[name] === queue);
+}
+
+/** Whether `name` is a known job name (for jobs read back from Redis). */
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOB_QUEUES, name);
+}

@@ -1,0 +1,68 @@
+import { Queue, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
+import { JOB_QUEUES, QUEUE_NAMES, type JobData, type JobName, type QueueName } from "./jobs.js";
+import { jobOptions } from "./defaults.js";
+
+/** Where the queues live: a Redis connection (BullMQ mode: `maxRetriesPerRequest: null`) and a key prefix. */
+export interface QueueConnection {
+  connection: ConnectionOptions;
+  prefix: string;
+  /** Per-job option overrides on top of the central defaults (tests use short backoffs). */
+  overrides?: { readonly [N in JobName]?: JobsOptions };
+}
+
+/** One BullMQ `Queue` per queue name, and typed ways to add jobs to them. */
+export class Queues {
+  readonly #queues: Map<QueueName, Queue>;
+
+  constructor(readonly options: QueueConnection) {
+    this.#queues = new Map(
+      QUEUE_NAMES.map((name) => {
+        const queue = new Queue(name, { connection: options.connection, prefix: options.prefix });
+        // Connection errors are reported by the shared Redis client; without a listener they would throw.
+        queue.on("error", () => undefined);
+        return [name, queue];
+      }),
+    );
+  }
+
+  /** The BullMQ queue `name` (dashboards, schedulers, counts). */
+  queue(name: QueueName): Queue {
+    return this.#queues.get(name)!;
+  }
+
+  /** Every queue. */
+  all(): Queue[] {
+    return [...this.#queues.values()];
+  }
+
+  /**
+   * Adds job `name` with `data` to its queue, with the central defaults. Pass `jobId` to
+   * deduplicate: BullMQ ignores an add whose id is already known (waiting, active, kept).
+   */
+  enqueue<N extends JobName>(name: N, data: JobData<N>, options: JobsOptions = {}): Promise<Job<JobData<N>, unknown, N>> {
+    return this.queue(JOB_QUEUES[name]).add(name, data, jobOptions(name, { ...this.options.overrides?.[name], ...options })) as Promise<Job<JobData<N>, unknown, N>>;
+  }
+
+  /** Adds many jobs of one name (one round trip per queue). */
+  enqueueBulk<N extends JobName>(name: N, jobs: { data: JobData<N>; options?: JobsOptions }[]): Promise<Job[]> {
+    return this.queue(JOB_QUEUES[name]).addBulk(jobs.map((j) => ({ name, data: j.data, opts: jobOptions(name, { ...this.options.overrides?.[name], ...j.options }) })));
+  }
+
+  /**
+   * Runs job `name` every `everyMs` (BullMQ job scheduler; idempotent, so every instance may
+   * call it at start-up and only one schedule exists).
+   */
+  schedule<N extends JobName>(name: N, everyMs: number, data: JobData<N>): Promise<Job | undefined> {
+    const { attempts, removeOnComplete, removeOnFail } = jobOptions(name);
+    return this.queue(JOB_QUEUES[name]).upsertJobScheduler(`scheduler:${name}`, { every: everyMs }, {
+      name,
+      data,
+      opts: { ...(attempts !== undefined && { attempts }), ...(removeOnComplete !== undefined && { removeOnComplete }), ...(removeOnFail !== undefined && { removeOnFail }) },
+    });
+  }
+
+  /** Closes every queue's connection. */
+  async close(): Promise<void> {
+    await Promise.all(this.all().map((q) => q.close()));
+  }
+}

@@ -1,0 +1,382 @@
+/**
+ * The management view of the registry metadata that core's `/api/v2.0` serves (Harbor's
+ * repositories, artifacts and tags): repositories of a project, artifacts with their tags and
+ * index children, repository deletes and tag writes. Writes go through the same tables, locks,
+ * quota accounting ({@link unlinkBlobs}) and outbox events as the registry's own paths.
+ *
+ * A repository belongs to the project named by its first path segment (see quota-store.ts).
+ */
+import type { PrismaClient } from "@berth/db";
+import { Prisma } from "@berth/db";
+import { isIndexMediaType, type Digest } from "@berth/oci";
+import type { StorageDriver } from "@berth/storage";
+import { actorField, findRepositoryId, writeEvent, type Actor } from "./db.js";
+import { ManifestUnknownError, NameUnknownError, RegistryStoreError } from "./errors.js";
+import { blobDataPath } from "./paths.js";
+import { unlinkBlobs } from "./quota-store.js";
+
+/** The tag already exists in the repository (Harbor answers 409). */
+export class TagExistsError extends RegistryStoreError {
+  constructor(
+    readonly repository: string,
+    readonly tag: string,
+  ) {
+    super(`tag ${tag} already exists in ${repository}`, { repository, tag });
+  }
+}
+
+/** A repository as the API lists it. */
+export interface RepositoryRecord {
+  id: number;
+  projectId: number | null;
+  name: string;
+  artifactCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A tag of an artifact. */
+export interface TagRecord {
+  id: number;
+  repositoryId: number;
+  artifactId: number;
+  name: string;
+  pushTime: Date;
+  pullTime: Date | null;
+}
+
+/** A child of an index. */
+export interface ArtifactChild {
+  parentId: number;
+  childId: number | null;
+  childDigest: string;
+  platform: Record<string, unknown> | null;
+}
+
+/** An artifact (a manifest) with what the API shows about it. */
+export interface ArtifactRecord {
+  id: number;
+  repositoryId: number;
+  repositoryName: string;
+  projectId: number | null;
+  digest: Digest;
+  manifestMediaType: string;
+  /** The config's media type for images (Harbor's `media_type`), the manifest's for indexes. */
+  mediaType: string;
+  artifactType: string | null;
+  configDigest: string | null;
+  /** Manifest + config + layers; for an index, its own bytes plus its children's sizes. */
+  size: number;
+  pushTime: Date;
+  pullTime: Date | null;
+  tags: TagRecord[];
+  references: ArtifactChild[];
+  /** Parsed manifest payload. */
+  manifest: ManifestJson;
+}
+
+interface ManifestJson {
+  mediaType?: string;
+  artifactType?: string;
+  config?: { mediaType?: string; digest?: string; size?: number };
+  layers?: { size?: number }[];
+  manifests?: { digest?: string; size?: number; platform?: Record<string, unknown> }[];
+}
+
+/** Filters of {@link ArtifactStore.listArtifacts}. */
+export interface ArtifactQuery {
+  /** Exact tag, `~fuzzy`, `*` (tagged) or `nil` (untagged). */
+  tag?: { kind: "exact" | "fuzzy" | "any" | "none"; value?: string };
+  digest?: string;
+  mediaType?: string;
+  skip: number;
+  take: number;
+}
+
+interface ManifestRow {
+  id: bigint;
+  repository_id: number;
+  repository_name: string;
+  project_id: number | null;
+  digest: string;
+  media_type: string;
+  artifact_type: string | null;
+  payload: Uint8Array;
+  size: bigint;
+  pushed_at: Date;
+  pulled_at: Date | null;
+}
+
+/** Repositories, artifacts and tags for the management API. */
+export class ArtifactStore {
+  readonly #prisma: PrismaClient;
+  readonly #driver: StorageDriver;
+
+  constructor(options: { prisma: PrismaClient; driver: StorageDriver }) {
+    this.#prisma = options.prisma;
+    this.#driver = options.driver;
+  }
+
+  /** How many repositories project `projectName` holds (any repository row named `<project>/…`). */
+  async countRepositories(projectName: string): Promise<number> {
+    const rows = await this.#prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*)::bigint AS n FROM repositories WHERE split_part(name, '/', 1) = ${projectName}`;
+    return Number(rows[0]!.n);
+  }
+
+  /** Repositories of project `projectName`, by name; `name` filters the full name (exact or contains). */
+  async listRepositories(
+    projectName: string,
+    options: { name?: { kind: "exact" | "fuzzy"; value: string }; skip: number; take: number },
+  ): Promise<{ total: number; items: RepositoryRecord[] }> {
+    const nameFilter =
+      options.name === undefined
+        ? Prisma.empty
+        : options.name.kind === "exact"
+          ? Prisma.sql`AND r.name = ${options.name.value}`
+          : Prisma.sql`AND strpos(r.name, ${options.name.value}) > 0`;
+    const where = Prisma.sql`WHERE split_part(r.name, '/', 1) = ${projectName} ${nameFilter}`;
+    const [count, rows] = await Promise.all([
+      this.#prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repositories r ${where}`,
+      this.#prisma.$queryRaw<RepositoryRow[]>`
+        SELECT r.id, r.name, r.created_at, r.updated_at, p.id AS project_id,
+               (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id)::bigint AS artifact_count,
+               (SELECT max(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_push
+        FROM repositories r LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
+        ${where}
+        ORDER BY r.name COLLATE "C" LIMIT ${options.take} OFFSET ${options.skip}`,
+    ]);
+    return { total: Number(count[0]!.n), items: rows.map(repositoryRecord) };
+  }
+
+  /** Repository `name`, or `undefined`. */
+  async getRepository(name: string): Promise<RepositoryRecord | undefined> {
+    const rows = await this.#prisma.$queryRaw<RepositoryRow[]>`
+      SELECT r.id, r.name, r.created_at, r.updated_at, p.id AS project_id,
+             (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id)::bigint AS artifact_count,
+             (SELECT max(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_push
+      FROM repositories r LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
+      WHERE r.name = ${name}`;
+    return rows[0] && repositoryRecord(rows[0]);
+  }
+
+  /**
+   * Deletes repository `name` in ONE transaction: every tag and manifest (outbox `tag.deleted` and
+   * `manifest.deleted` events, as the registry's deletes write them), every blob link (releasing
+   * the project's usage through {@link unlinkBlobs}), its upload sessions and the row. Blob content
+   * stays for GC.
+   *
+   * @throws {NameUnknownError}
+   */
+  async deleteRepository(name: string, actor?: Actor): Promise<{ manifests: number; tags: number }> {
+    return this.#prisma.$transaction(
+      async (tx) => {
+        const repo = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM repositories WHERE name = ${name} FOR UPDATE`;
+        const repositoryId = repo[0]?.id;
+        if (repositoryId === undefined) throw new NameUnknownError(name);
+        const manifests = await tx.$queryRaw<{ id: bigint; digest: string; media_type: string; size: bigint }[]>`
+          SELECT id, digest, media_type, size FROM manifests WHERE repository_id = ${repositoryId} ORDER BY id FOR UPDATE`;
+        const tags = await tx.$queryRaw<{ name: string; digest: string; media_type: string }[]>`
+          DELETE FROM tags t USING manifests m WHERE m.id = t.manifest_id AND t.repository_id = ${repositoryId}
+          RETURNING t.name, m.digest, m.media_type`;
+        const actorPart = actorField(actor);
+        for (const t of tags) await writeEvent(tx, "tag.deleted", { repository: name, digest: t.digest, tag: t.name, mediaType: t.media_type, ...actorPart });
+        // Index → child references first (child_manifest_id is ON DELETE RESTRICT).
+        await tx.$executeRaw`
+          DELETE FROM manifest_references mr USING manifests m WHERE m.id = mr.manifest_id AND m.repository_id = ${repositoryId}`;
+        await tx.$executeRaw`DELETE FROM manifests WHERE repository_id = ${repositoryId}`;
+        for (const m of manifests) {
+          await writeEvent(tx, "manifest.deleted", { repository: name, digest: m.digest, mediaType: m.media_type, size: Number(m.size), ...actorPart });
+        }
+        const links = await tx.$queryRaw<{ blob_digest: string }[]>`
+          SELECT blob_digest FROM repository_blobs WHERE repository_id = ${repositoryId} ORDER BY blob_digest`;
+        await unlinkBlobs(tx, repositoryId, links.map((l) => l.blob_digest));
+        await tx.$executeRaw`DELETE FROM upload_sessions WHERE repository_id = ${repositoryId}`;
+        await tx.$executeRaw`DELETE FROM repositories WHERE id = ${repositoryId}`;
+        return { manifests: manifests.length, tags: tags.length };
+      },
+      { timeout: 60_000, maxWait: 30_000 },
+    );
+  }
+
+  /** Artifacts of repository `name`, newest push first. @throws {NameUnknownError} */
+  async listArtifacts(name: string, query: ArtifactQuery): Promise<{ total: number; items: ArtifactRecord[] }> {
+    const repositoryId = await findRepositoryId(this.#prisma, name);
+    if (repositoryId === undefined) throw new NameUnknownError(name);
+    const parts: Prisma.Sql[] = [Prisma.sql`m.repository_id = ${repositoryId}`];
+    if (query.digest !== undefined) parts.push(Prisma.sql`m.digest = ${query.digest}`);
+    if (query.mediaType !== undefined) parts.push(Prisma.sql`m.media_type = ${query.mediaType}`);
+    const tag = query.tag;
+    if (tag?.kind === "exact") parts.push(Prisma.sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id AND t.name = ${tag.value ?? ""})`);
+    if (tag?.kind === "fuzzy") parts.push(Prisma.sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id AND strpos(t.name, ${tag.value ?? ""}) > 0)`);
+    if (tag?.kind === "any") parts.push(Prisma.sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
+    if (tag?.kind === "none") parts.push(Prisma.sql`NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
+    const where = Prisma.join(parts, " AND ");
+    const [count, rows] = await Promise.all([
+      this.#prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM manifests m WHERE ${where}`,
+      this.#prisma.$queryRaw<ManifestRow[]>`
+        SELECT m.id, m.repository_id, r.name AS repository_name, p.id AS project_id, m.digest, m.media_type, m.artifact_type,
+               m.payload, m.size, m.pushed_at, m.pulled_at
+        FROM manifests m JOIN repositories r ON r.id = m.repository_id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
+        WHERE ${where}
+        ORDER BY m.pushed_at DESC, m.id DESC LIMIT ${query.take} OFFSET ${query.skip}`,
+    ]);
+    return { total: Number(count[0]!.n), items: await this.#records(rows) };
+  }
+
+  /**
+   * Artifact `reference` (a tag or a digest) of repository `name`.
+   *
+   * @throws {NameUnknownError} | {ManifestUnknownError}
+   */
+  async getArtifact(name: string, reference: string): Promise<ArtifactRecord> {
+    const byDigest = reference.includes(":");
+    const rows = await this.#prisma.$queryRaw<ManifestRow[]>`
+      SELECT m.id, m.repository_id, r.name AS repository_name, p.id AS project_id, m.digest, m.media_type, m.artifact_type,
+             m.payload, m.size, m.pushed_at, m.pulled_at
+      FROM manifests m JOIN repositories r ON r.id = m.repository_id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
+      WHERE r.name = ${name} AND ${
+        byDigest ? Prisma.sql`m.digest = ${reference}` : Prisma.sql`m.id = (SELECT t.manifest_id FROM tags t WHERE t.repository_id = r.id AND t.name = ${reference})`
+      }`;
+    if (rows.length === 0) {
+      if ((await findRepositoryId(this.#prisma, name)) === undefined) throw new NameUnknownError(name);
+      throw new ManifestUnknownError(reference);
+    }
+    return (await this.#records(rows))[0]!;
+  }
+
+  /**
+   * Adds tag `tag` to the manifest `digest` of repository `name` (outbox `tag.created`). Harbor
+   * refuses a tag that already exists in the repository.
+   *
+   * @throws {ManifestUnknownError} | {TagExistsError}
+   */
+  async createTag(name: string, digest: string, tag: string, actor?: Actor): Promise<void> {
+    await this.#prisma.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ id: bigint; repository_id: number; media_type: string; size: bigint }[]>`
+        SELECT m.id, m.repository_id, m.media_type, m.size FROM manifests m JOIN repositories r ON r.id = m.repository_id
+        WHERE r.name = ${name} AND m.digest = ${digest} FOR SHARE OF m`;
+      const m = rows[0];
+      if (m === undefined) throw new ManifestUnknownError(digest);
+      const inserted = await tx.$executeRaw`
+        INSERT INTO tags (repository_id, name, manifest_id, updated_at) VALUES (${m.repository_id}, ${tag}, ${m.id}, now())
+        ON CONFLICT (repository_id, name) DO NOTHING`;
+      if (inserted === 0) throw new TagExistsError(name, tag);
+      await writeEvent(tx, "tag.created", { repository: name, digest, tag, mediaType: m.media_type, size: Number(m.size), ...actorField(actor) });
+    });
+  }
+
+  /**
+   * Removes tag `tag` when it points at manifest `digest` (outbox `tag.deleted`).
+   *
+   * @throws {ManifestUnknownError} the tag does not exist on that manifest.
+   */
+  async deleteTag(name: string, digest: string, tag: string, actor?: Actor): Promise<void> {
+    await this.#prisma.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ media_type: string }[]>`
+        DELETE FROM tags t USING repositories r, manifests m
+        WHERE r.id = t.repository_id AND m.id = t.manifest_id AND r.name = ${name} AND t.name = ${tag} AND m.digest = ${digest}
+        RETURNING m.media_type`;
+      if (rows.length === 0) throw new ManifestUnknownError(tag);
+      await writeEvent(tx, "tag.deleted", { repository: name, digest, tag, mediaType: rows[0]!.media_type, ...actorField(actor) });
+    });
+  }
+
+  /**
+   * The image config's `architecture`, `os`, `created` (and `author`), read from storage when the
+   * config is small; `null` otherwise.
+   */
+  async configAttributes(artifact: ArtifactRecord): Promise<Record<string, unknown> | null> {
+    const config = artifact.manifest.config;
+    if (!config?.digest || (config.size ?? 0) > 256 * 1024) return null;
+    if (config.mediaType !== "application/vnd.oci.image.config.v1+json" && config.mediaType !== "application/vnd.docker.container.image.v1+json") return null;
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await this.#driver.reader(blobDataPath(config.digest as Digest), 0)) chunks.push(Buffer.from(chunk as Uint8Array));
+      const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+      const attrs: Record<string, unknown> = {};
+      for (const key of ["architecture", "os", "created", "author", "variant"]) if (parsed[key] !== undefined) attrs[key] = parsed[key];
+      return attrs;
+    } catch {
+      return null;
+    }
+  }
+
+  async #records(rows: ManifestRow[]): Promise<ArtifactRecord[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id.toString());
+    const [tags, children] = await Promise.all([
+      this.#prisma.$queryRaw<{ id: bigint; repository_id: number; manifest_id: bigint; name: string; created_at: Date; updated_at: Date; pulled_at: Date | null }[]>`
+        SELECT t.id, t.repository_id, t.manifest_id, t.name, t.created_at, t.updated_at, m.pulled_at
+        FROM tags t JOIN manifests m ON m.id = t.manifest_id WHERE t.manifest_id = ANY(${ids}::bigint[]) ORDER BY t.updated_at DESC, t.id DESC`,
+      this.#prisma.$queryRaw<{ manifest_id: bigint; digest: string; child_manifest_id: bigint | null; child_payload: Uint8Array | null; child_size: bigint | null }[]>`
+        SELECT mr.manifest_id, mr.digest, mr.child_manifest_id, c.payload AS child_payload, c.size AS child_size
+        FROM manifest_references mr LEFT JOIN manifests c ON c.id = mr.child_manifest_id
+        WHERE mr.manifest_id = ANY(${ids}::bigint[]) AND mr.kind = 'child' ORDER BY mr.id`,
+    ]);
+    return rows.map((row) => {
+      const manifest = parsePayload(row.payload);
+      const isIndex = isIndexMediaType(row.media_type);
+      const mine = children.filter((c) => c.manifest_id === row.id);
+      let size = Number(row.size);
+      if (isIndex) {
+        for (const c of mine) size += c.child_payload ? imageSize(parsePayload(c.child_payload), Number(c.child_size ?? 0)) : 0;
+      } else size = imageSize(manifest, size);
+      const platforms = new Map((manifest.manifests ?? []).map((d) => [d.digest, d.platform ?? null]));
+      return {
+        id: Number(row.id),
+        repositoryId: row.repository_id,
+        repositoryName: row.repository_name,
+        projectId: row.project_id,
+        digest: row.digest as Digest,
+        manifestMediaType: row.media_type,
+        mediaType: isIndex ? row.media_type : (manifest.config?.mediaType ?? row.media_type),
+        artifactType: row.artifact_type,
+        configDigest: manifest.config?.digest ?? null,
+        size,
+        pushTime: row.pushed_at,
+        pullTime: row.pulled_at,
+        tags: tags
+          .filter((t) => t.manifest_id === row.id)
+          .map((t) => ({ id: Number(t.id), repositoryId: t.repository_id, artifactId: Number(t.manifest_id), name: t.name, pushTime: t.updated_at, pullTime: t.pulled_at })),
+        references: mine.map((c) => ({
+          parentId: Number(row.id),
+          childId: c.child_manifest_id === null ? null : Number(c.child_manifest_id),
+          childDigest: c.digest,
+          platform: platforms.get(c.digest) ?? null,
+        })),
+        manifest,
+      };
+    });
+  }
+}
+
+interface RepositoryRow {
+  id: number;
+  name: string;
+  created_at: Date;
+  updated_at: Date;
+  project_id: number | null;
+  artifact_count: bigint;
+  last_push: Date | null;
+}
+
+function repositoryRecord(r: RepositoryRow): RepositoryRecord {
+  const updated = r.last_push !== null && r.last_push > r.updated_at ? r.last_push : r.updated_at;
+  return { id: r.id, projectId: r.project_id, name: r.name, artifactCount: Number(r.artifact_count), createdAt: r.created_at, updatedAt: updated };
+}
+
+function parsePayload(payload: Uint8Array): ManifestJson {
+  try {
+    return JSON.parse(Buffer.from(payload).toString("utf8")) as ManifestJson;
+  } catch {
+    return {};
+  }
+}
+
+/** Manifest bytes + config + layers, as Harbor sums an image's size. */
+function imageSize(manifest: ManifestJson, manifestBytes: number): number {
+  let size = manifestBytes + (manifest.config?.size ?? 0);
+  for (const layer of manifest.layers ?? []) size += layer.size ?? 0;
+  return size;
+}

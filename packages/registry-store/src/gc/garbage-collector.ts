@@ -1,0 +1,497 @@
+/**
+ * Online garbage collection (docs/gc.md): runs while clients push and pull, no read-only window.
+ * Every deletion re-checks, in a statement issued AFTER it holds the row locks that pushes,
+ * uploads and mounts also take, that the thing is still unused; busy rows are skipped (`SKIP
+ * LOCKED`) and left for the next run, so GC never makes a client wait for more than one short
+ * transaction and never waits itself.
+ *
+ * Steps, in order:
+ * 1. `deleteUntagged`: untagged manifests pushed before the window, not a child of an index and
+ *    not a referrer of a live subject, deleted through {@link ManifestStore.deleteIfUnused}
+ *    (outbox events, references), repeated while a pass frees more (index → children,
+ *    subject → referrers).
+ * 2. Links: `repository_blobs` rows older than the window, of blobs not touched within the window,
+ *    that no manifest of the repository references → removed (quota released in the same
+ *    transaction, {@link releaseLinks}).
+ * 3. Blobs no repository links and no manifest references, not touched within the window: marked
+ *    `deleting` (committed: from then on every reader treats them as absent and an upload of the
+ *    same digest revives them), then per blob under `FOR UPDATE`: content deleted, row deleted.
+ *    A crash can only leave a `deleting` row (invisible, finished by the next run) or an orphan
+ *    file — never a visible row without content.
+ * 4. Upload sessions idle longer than the window (at least `uploadMinIdleHours`): rows, then files.
+ * 5. Storage walk: blob files without a row and upload directories without a session (left by a
+ *    crash between steps), older than the window.
+ */
+import type { PrismaClient } from "@berth/db";
+import type { Digest } from "@berth/oci";
+import { PathNotFoundError, type StorageDriver } from "@berth/storage";
+import type { Db } from "../db.js";
+import type { ManifestStore } from "../manifest-store.js";
+import { blobDataPath, uploadDirectory } from "../paths.js";
+
+/** Parameters of one GC run (Harbor's `parameters`). */
+export interface GcParameters {
+  /** Also delete untagged manifests (Harbor's `delete_untagged`). */
+  deleteUntagged?: boolean;
+  /** Report what would be freed, delete nothing. */
+  dryRun?: boolean;
+  /** Parallel blob sweepers, 1–5 (Harbor's `workers`). */
+  workers?: number;
+  /** Grace window in hours (Harbor's `time_window`, default 2; 0 allowed). */
+  timeWindowHours?: number;
+}
+
+/** Options of {@link GarbageCollector}. */
+export interface GarbageCollectorOptions {
+  prisma: PrismaClient;
+  driver: StorageDriver;
+  manifests: ManifestStore;
+  /**
+   * Upload sessions are purged only when idle for at least this long, even with a smaller window
+   * (a 0 window must not abort uploads in progress). Default 24 hours.
+   */
+  uploadMinIdleHours?: number;
+  /** Rows per batch (default 500). */
+  batchSize?: number;
+  /** Longest time one blob's deletion may hold its row lock (ms, default 5 min). */
+  sweepTimeoutMs?: number;
+  /** Test seams: called inside the steps (throw to simulate a crash). */
+  hooks?: GcHooks;
+}
+
+/** Test seams of a run. */
+export interface GcHooks {
+  /** Inside a link-removal transaction, after the links were deleted, before commit. */
+  afterUnlink?(links: { repositoryId: number; digest: string }[]): void | Promise<void>;
+  /** After blobs were marked `deleting` (committed), before any is swept. */
+  afterMark?(digests: Digest[]): void | Promise<void>;
+  /** After a blob's content was deleted, before its row is deleted and the transaction commits. */
+  afterContentDelete?(digest: Digest): void | Promise<void>;
+}
+
+/** What a run did (or, in a dry run, would do). */
+export interface GcReport {
+  dryRun: boolean;
+  timeWindowHours: number;
+  manifestsDeleted: number;
+  linksRemoved: number;
+  blobsDeleted: number;
+  bytesFreed: number;
+  uploadsPurged: number;
+  orphanBlobFiles: number;
+  orphanUploadDirs: number;
+  /** Rows left alone because a client held them (taken at the next run). */
+  skippedBusy: number;
+  durationMs: number;
+}
+
+/** The actor named in GC's outbox events. */
+export const GC_ACTOR = { name: "garbage-collector" } as const;
+
+/**
+ * Removes `digests`' links from repository `repositoryId` in transaction `tx`, releasing their
+ * quota usage in the same transaction (GC.md race 6).
+ *
+ * QUOTA: the single place GC removes links. Replace the DELETE with the quota module's
+ * quota-aware unlink (`unlinkBlobs(tx, repositoryId, digests)`) once it is in registry-store.
+ */
+export async function releaseLinks(tx: Db, repositoryId: number, digests: string[]): Promise<number> {
+  if (digests.length === 0) return 0;
+  return tx.$executeRaw`
+    DELETE FROM repository_blobs WHERE repository_id = ${repositoryId} AND blob_digest = ANY(${digests}::text[])`;
+}
+
+const DIGEST_FILE = /^\/blobs\/([a-z0-9]+)\/[0-9a-f]{2}\/([0-9a-f]+)\/data$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Runs garbage collection over one database and storage. Safe to run concurrently with itself. */
+export class GarbageCollector {
+  readonly #prisma: PrismaClient;
+  readonly #driver: StorageDriver;
+  readonly #manifests: ManifestStore;
+  readonly #uploadMinIdleHours: number;
+  readonly #batch: number;
+  readonly #sweepTimeoutMs: number;
+  readonly #hooks: GcHooks;
+
+  constructor(options: GarbageCollectorOptions) {
+    this.#prisma = options.prisma;
+    this.#driver = options.driver;
+    this.#manifests = options.manifests;
+    this.#uploadMinIdleHours = options.uploadMinIdleHours ?? 24;
+    this.#batch = options.batchSize ?? 500;
+    this.#sweepTimeoutMs = options.sweepTimeoutMs ?? 5 * 60_000;
+    this.#hooks = options.hooks ?? {};
+  }
+
+  /** One run. `log` receives human-readable lines (the run's log). */
+  async run(parameters: GcParameters = {}, log: (line: string) => void = () => {}): Promise<GcReport> {
+    const started = Date.now();
+    const windowHours = parameters.timeWindowHours ?? 2;
+    if (!(windowHours >= 0)) throw new RangeError("time window must be >= 0 hours");
+    const workers = Math.min(5, Math.max(1, Math.trunc(parameters.workers ?? 1)));
+    const w = windowHours * 3600;
+    const dryRun = parameters.dryRun === true;
+    const report: GcReport = {
+      dryRun,
+      timeWindowHours: windowHours,
+      manifestsDeleted: 0,
+      linksRemoved: 0,
+      blobsDeleted: 0,
+      bytesFreed: 0,
+      uploadsPurged: 0,
+      orphanBlobFiles: 0,
+      orphanUploadDirs: 0,
+      skippedBusy: 0,
+      durationMs: 0,
+    };
+    log(`gc start: dry_run=${dryRun} delete_untagged=${parameters.deleteUntagged === true} time_window=${windowHours}h workers=${workers}`);
+    if (dryRun) {
+      await this.#dryRun(parameters.deleteUntagged === true, w, report, log);
+    } else {
+      if (parameters.deleteUntagged === true) await this.#deleteUntagged(w, report, log);
+      await this.#removeLinks(w, report, log);
+      await this.#sweepBlobs(w, workers, report, log);
+      await this.#purgeUploads(w, report, log);
+      await this.#walkStorage(w, report, log);
+    }
+    report.durationMs = Date.now() - started;
+    log(
+      `gc ${dryRun ? "dry run " : ""}done in ${report.durationMs} ms: manifests=${report.manifestsDeleted} links=${report.linksRemoved} ` +
+        `blobs=${report.blobsDeleted} bytes=${report.bytesFreed} uploads=${report.uploadsPurged} ` +
+        `orphan_files=${report.orphanBlobFiles} orphan_uploads=${report.orphanUploadDirs} skipped_busy=${report.skippedBusy}`,
+    );
+    return report;
+  }
+
+  // ---- step 1: untagged manifests -------------------------------------------------------------
+
+  /** Untagged, old, no parent index, no live subject (one pass; SQL shared with the dry run). */
+  async #untaggedCandidates(w: number, afterId: bigint): Promise<{ id: bigint; repository: string; digest: string; size: bigint }[]> {
+    return this.#prisma.$queryRaw`
+      SELECT m.id, r.name AS repository, m.digest, m.size FROM manifests m JOIN repositories r ON r.id = m.repository_id
+      WHERE m.id > ${afterId}
+        AND m.pushed_at < now() - make_interval(secs => ${w})
+        AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)
+        AND NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.child_manifest_id = m.id)
+        AND NOT EXISTS (SELECT 1 FROM manifests s WHERE s.repository_id = m.repository_id AND s.digest = m.subject_digest)
+      ORDER BY m.id LIMIT ${this.#batch}`;
+  }
+
+  async #deleteUntagged(w: number, report: GcReport, log: (line: string) => void): Promise<void> {
+    // Deleting an index frees its children, deleting a subject frees its referrers: repeat.
+    for (let pass = 1; pass <= 20; pass++) {
+      let deleted = 0;
+      let cursor = 0n;
+      for (;;) {
+        const rows = await this.#untaggedCandidates(w, cursor);
+        if (rows.length === 0) break;
+        cursor = rows[rows.length - 1]!.id;
+        for (const row of rows) {
+          if (await this.#manifests.deleteIfUnused(row.repository, row.digest as Digest, w, GC_ACTOR)) {
+            deleted++;
+            log(`deleted untagged manifest ${row.repository}@${row.digest}`);
+          }
+        }
+      }
+      report.manifestsDeleted += deleted;
+      if (deleted === 0) break;
+    }
+    log(`step 1 (untagged manifests): ${report.manifestsDeleted} deleted`);
+  }
+
+  // ---- step 2: repository links no manifest of the repository references ----------------------
+
+  async #removeLinks(w: number, report: GcReport, log: (line: string) => void): Promise<void> {
+    let cursorRepo = 0;
+    let cursorDigest = "";
+    for (;;) {
+      const result = await this.#prisma.$transaction(async (tx) => {
+        // Lock the candidates (skipping rows a push, mount or upload holds)...
+        const locked = await tx.$queryRaw<{ repository_id: number; blob_digest: string }[]>`
+          SELECT rb.repository_id, rb.blob_digest FROM repository_blobs rb JOIN blobs b ON b.digest = rb.blob_digest
+          WHERE (rb.repository_id, rb.blob_digest) > (${cursorRepo}, ${cursorDigest})
+            AND rb.created_at < now() - make_interval(secs => ${w})
+            AND b.updated_at < now() - make_interval(secs => ${w})
+            AND NOT EXISTS (SELECT 1 FROM manifest_references mr JOIN manifests m ON m.id = mr.manifest_id
+                            WHERE m.repository_id = rb.repository_id AND mr.digest = rb.blob_digest)
+          ORDER BY rb.repository_id, rb.blob_digest LIMIT ${this.#batch}
+          FOR UPDATE OF rb, b SKIP LOCKED`;
+        if (locked.length === 0) return undefined;
+        // ...then re-check in a new statement (new snapshot): pushes that committed between the
+        // first statement's snapshot and our lock are visible now; later ones wait for us.
+        const repos = locked.map((l) => l.repository_id);
+        const digests = locked.map((l) => l.blob_digest);
+        const still = await tx.$queryRaw<{ repository_id: number; blob_digest: string }[]>`
+          SELECT rb.repository_id, rb.blob_digest FROM repository_blobs rb JOIN blobs b ON b.digest = rb.blob_digest
+          JOIN unnest(${repos}::int[], ${digests}::text[]) AS x(repository_id, blob_digest)
+            ON x.repository_id = rb.repository_id AND x.blob_digest = rb.blob_digest
+          WHERE rb.created_at < now() - make_interval(secs => ${w})
+            AND b.updated_at < now() - make_interval(secs => ${w})
+            AND NOT EXISTS (SELECT 1 FROM manifest_references mr JOIN manifests m ON m.id = mr.manifest_id
+                            WHERE m.repository_id = rb.repository_id AND mr.digest = rb.blob_digest)`;
+        const byRepo = new Map<number, string[]>();
+        for (const s of still) byRepo.set(s.repository_id, [...(byRepo.get(s.repository_id) ?? []), s.blob_digest]);
+        let removed = 0;
+        for (const [repositoryId, ds] of byRepo) removed += await releaseLinks(tx, repositoryId, ds);
+        if (removed > 0) await this.#hooks.afterUnlink?.(still.map((s) => ({ repositoryId: s.repository_id, digest: s.blob_digest })));
+        return { last: locked[locked.length - 1]!, removed };
+      }, { timeout: this.#sweepTimeoutMs, maxWait: 30_000 });
+      if (result === undefined) break;
+      report.linksRemoved += result.removed;
+      cursorRepo = result.last.repository_id;
+      cursorDigest = result.last.blob_digest;
+    }
+    log(`step 2 (unreferenced repository links): ${report.linksRemoved} removed`);
+  }
+
+  // ---- step 3: blobs nothing links or references ----------------------------------------------
+
+  async #sweepBlobs(w: number, workers: number, report: GcReport, log: (line: string) => void): Promise<void> {
+    let cursor = "";
+    for (;;) {
+      // Mark: lock, re-check in a new statement, set `deleting`, commit.
+      const marked = await this.#prisma.$transaction(async (tx) => {
+        const locked = await tx.$queryRaw<{ digest: string }[]>`
+          SELECT b.digest FROM blobs b
+          WHERE b.digest > ${cursor}
+            AND (b.status = 'deleting' OR b.updated_at < now() - make_interval(secs => ${w}))
+            AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.blob_digest = b.digest)
+            AND NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.digest = b.digest)
+          ORDER BY b.digest LIMIT ${this.#batch}
+          FOR UPDATE SKIP LOCKED`;
+        if (locked.length === 0) return undefined;
+        const digests = locked.map((l) => l.digest);
+        const rows = await tx.$queryRaw<{ digest: string }[]>`
+          UPDATE blobs b SET status = 'deleting'
+          WHERE b.digest = ANY(${digests}::text[])
+            AND (b.status = 'deleting' OR b.updated_at < now() - make_interval(secs => ${w}))
+            AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.blob_digest = b.digest)
+            AND NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.digest = b.digest)
+          RETURNING b.digest`;
+        return { last: digests[digests.length - 1]!, marked: rows.map((r) => r.digest as Digest) };
+      });
+      if (marked === undefined) break;
+      cursor = marked.last;
+      if (marked.marked.length === 0) continue;
+      await this.#hooks.afterMark?.(marked.marked);
+      // Sweep with `workers` in parallel.
+      const queue = [...marked.marked];
+      await Promise.all(
+        Array.from({ length: workers }, async () => {
+          for (let d = queue.shift(); d !== undefined; d = queue.shift()) {
+            const freed = await this.#sweepOne(d);
+            if (freed === undefined) report.skippedBusy++;
+            else {
+              report.blobsDeleted++;
+              report.bytesFreed += freed;
+              log(`deleted blob ${d} (${freed} bytes)`);
+            }
+          }
+        }),
+      );
+    }
+    log(`step 3 (unreferenced blobs): ${report.blobsDeleted} deleted, ${report.bytesFreed} bytes freed`);
+  }
+
+  /**
+   * Deletes one `deleting` blob: under `FOR UPDATE` (which an upload of the same digest also
+   * takes), content first, then the row, then commit. Returns the size freed, or `undefined` when
+   * the blob was revived (an upload set it back to `none`) or is busy.
+   */
+  async #sweepOne(digest: Digest): Promise<number | undefined> {
+    return this.#prisma.$transaction(
+      async (tx) => {
+        const rows = await tx.$queryRaw<{ size: bigint }[]>`
+          SELECT size FROM blobs WHERE digest = ${digest} AND status = 'deleting' FOR UPDATE SKIP LOCKED`;
+        const row = rows[0];
+        if (row === undefined) return undefined;
+        // Nothing can link or reference a `deleting` blob (pushes and mounts ignore it, an upload
+        // revives it first); re-checked anyway.
+        const used = await tx.$queryRaw<{ used: boolean }[]>`
+          SELECT (EXISTS (SELECT 1 FROM repository_blobs WHERE blob_digest = ${digest})
+               OR EXISTS (SELECT 1 FROM manifest_references WHERE digest = ${digest})) AS used`;
+        if (used[0]?.used === true) {
+          await tx.$executeRaw`UPDATE blobs SET status = 'none' WHERE digest = ${digest}`;
+          return undefined;
+        }
+        await this.#deleteContent(digest);
+        await this.#hooks.afterContentDelete?.(digest);
+        await tx.$executeRaw`DELETE FROM blobs WHERE digest = ${digest}`;
+        return Number(row.size);
+      },
+      { timeout: this.#sweepTimeoutMs, maxWait: 30_000 },
+    );
+  }
+
+  async #deleteContent(digest: Digest): Promise<void> {
+    const dir = blobDataPath(digest).replace(/\/data$/, "");
+    try {
+      await this.#driver.delete(dir);
+    } catch (err) {
+      if (!(err instanceof PathNotFoundError)) throw err;
+    }
+  }
+
+  // ---- step 4: stale upload sessions ----------------------------------------------------------
+
+  #uploadIdleSeconds(w: number): number {
+    return Math.max(w, this.#uploadMinIdleHours * 3600);
+  }
+
+  async #purgeUploads(w: number, report: GcReport, log: (line: string) => void): Promise<void> {
+    const idle = this.#uploadIdleSeconds(w);
+    for (;;) {
+      const ids = await this.#prisma.$transaction(async (tx) => {
+        const rows = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id::text AS id FROM upload_sessions WHERE updated_at < now() - make_interval(secs => ${idle})
+          ORDER BY updated_at LIMIT ${this.#batch} FOR UPDATE SKIP LOCKED`;
+        if (rows.length === 0) return [];
+        const ids = rows.map((r) => r.id);
+        await tx.$executeRaw`DELETE FROM upload_sessions WHERE id = ANY(${ids}::uuid[])`;
+        return ids;
+      });
+      if (ids.length === 0) break;
+      // Rows first, then files: a crash in between leaves a directory the storage walk removes.
+      for (const id of ids) await this.#driver.delete(uploadDirectory(id)).catch(() => {});
+      report.uploadsPurged += ids.length;
+    }
+    log(`step 4 (stale upload sessions, idle > ${idle / 3600} h): ${report.uploadsPurged} purged`);
+  }
+
+  // ---- step 5: storage walk -------------------------------------------------------------------
+
+  /** Blob files under `/blobs` (digest, size, mtime), in batches. */
+  async #blobFiles(onBatch: (files: { digest: Digest; size: number; modTime: Date }[]) => Promise<void>): Promise<void> {
+    let batch: { digest: Digest; size: number; modTime: Date }[] = [];
+    const pending: Promise<void>[] = [];
+    try {
+      await this.#driver.walk("/blobs", (info) => {
+        if (info.isDir) return;
+        const m = DIGEST_FILE.exec(info.path);
+        if (m === null) return;
+        batch.push({ digest: `${m[1]}:${m[2]}` as Digest, size: info.size, modTime: info.modTime });
+        if (batch.length >= this.#batch) {
+          pending.push(onBatch(batch));
+          batch = [];
+        }
+      });
+    } catch (err) {
+      if (!(err instanceof PathNotFoundError)) throw err;
+    }
+    await Promise.all(pending);
+    if (batch.length > 0) await onBatch(batch);
+  }
+
+  /** Digests of `files` that have no `blobs` row and are older than the window. */
+  async #orphans(files: { digest: Digest; size: number; modTime: Date }[], w: number): Promise<{ digest: Digest; size: number }[]> {
+    const digests = files.map((f) => f.digest);
+    const known = new Set(
+      (await this.#prisma.$queryRaw<{ digest: string }[]>`SELECT digest FROM blobs WHERE digest = ANY(${digests}::text[])`).map((r) => r.digest),
+    );
+    const cutoff = Date.now() - w * 1000;
+    return files.filter((f) => !known.has(f.digest) && f.modTime.getTime() <= cutoff);
+  }
+
+  async #walkStorage(w: number, report: GcReport, log: (line: string) => void): Promise<void> {
+    await this.#blobFiles(async (files) => {
+      for (const f of await this.#orphans(files, w)) {
+        // Claim the digest with a placeholder row: an upload of the same digest in progress
+        // (row inserted, not committed) makes us wait and then skip; one that starts after us
+        // waits for our commit. The placeholder goes with the file.
+        const deleted = await this.#prisma.$transaction(
+          async (tx) => {
+            const claimed = await tx.$queryRaw<{ digest: string }[]>`
+              INSERT INTO blobs (digest, size, status, updated_at) VALUES (${f.digest}, ${f.size}, 'deleting', now())
+              ON CONFLICT (digest) DO NOTHING RETURNING digest`;
+            if (claimed.length === 0) return false;
+            await this.#deleteContent(f.digest);
+            await tx.$executeRaw`DELETE FROM blobs WHERE digest = ${f.digest}`;
+            return true;
+          },
+          { timeout: this.#sweepTimeoutMs, maxWait: 30_000 },
+        );
+        if (deleted) {
+          report.orphanBlobFiles++;
+          report.bytesFreed += f.size;
+          log(`deleted orphan blob file ${f.digest} (${f.size} bytes)`);
+        }
+      }
+    });
+    for (const dir of await this.#orphanUploadDirs(w)) {
+      await this.#driver.delete(uploadDirectory(dir)).catch(() => {});
+      report.orphanUploadDirs++;
+    }
+    log(`step 5 (storage walk): ${report.orphanBlobFiles} orphan blob files, ${report.orphanUploadDirs} orphan upload directories`);
+  }
+
+  /** Upload directories without a session row, idle longer than the upload threshold. */
+  async #orphanUploadDirs(w: number): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await this.#driver.list("/uploads");
+    } catch {
+      return [];
+    }
+    const cutoff = Date.now() - this.#uploadIdleSeconds(w) * 1000;
+    const ids = entries.map((p) => p.slice(p.lastIndexOf("/") + 1)).filter((id) => UUID.test(id));
+    if (ids.length === 0) return [];
+    const live = new Set((await this.#prisma.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM upload_sessions WHERE id = ANY(${ids}::uuid[])`).map((r) => r.id));
+    const out: string[] = [];
+    for (const id of ids) {
+      if (live.has(id)) continue;
+      // A session row is written before its directory, so a directory without a row is dead;
+      // the age check only keeps the walk from racing a cancel/purge that is still deleting it.
+      const info = await this.#driver.stat(uploadDirectory(id)).catch(() => undefined);
+      if (info !== undefined && info.modTime.getTime() <= cutoff) out.push(id);
+    }
+    return out;
+  }
+
+  // ---- dry run --------------------------------------------------------------------------------
+
+  async #dryRun(deleteUntagged: boolean, w: number, report: GcReport, log: (line: string) => void): Promise<void> {
+    if (deleteUntagged) {
+      let cursor = 0n;
+      for (;;) {
+        const rows = await this.#untaggedCandidates(w, cursor);
+        if (rows.length === 0) break;
+        cursor = rows[rows.length - 1]!.id;
+        for (const r of rows) log(`would delete untagged manifest ${r.repository}@${r.digest}`);
+        report.manifestsDeleted += rows.length;
+      }
+    }
+    const links = await this.#prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM repository_blobs rb JOIN blobs b ON b.digest = rb.blob_digest
+      WHERE rb.created_at < now() - make_interval(secs => ${w}) AND b.updated_at < now() - make_interval(secs => ${w})
+        AND NOT EXISTS (SELECT 1 FROM manifest_references mr JOIN manifests m ON m.id = mr.manifest_id
+                        WHERE m.repository_id = rb.repository_id AND mr.digest = rb.blob_digest)`;
+    report.linksRemoved = Number(links[0]!.n);
+    // Blobs referenced by no manifest, old, and every link of which step 2 would remove.
+    const blobs = await this.#prisma.$queryRaw<{ digest: string; size: bigint }[]>`
+      SELECT b.digest, b.size FROM blobs b
+      WHERE (b.status = 'deleting' OR b.updated_at < now() - make_interval(secs => ${w}))
+        AND NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.digest = b.digest)
+        AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.blob_digest = b.digest
+                        AND rb.created_at >= now() - make_interval(secs => ${w}))
+      ORDER BY b.digest`;
+    for (const b of blobs) log(`would delete blob ${b.digest} (${b.size} bytes)`);
+    report.blobsDeleted = blobs.length;
+    report.bytesFreed = blobs.reduce((sum, b) => sum + Number(b.size), 0);
+    const uploads = await this.#prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM upload_sessions WHERE updated_at < now() - make_interval(secs => ${this.#uploadIdleSeconds(w)})`;
+    report.uploadsPurged = Number(uploads[0]!.n);
+    await this.#blobFiles(async (files) => {
+      for (const f of await this.#orphans(files, w)) {
+        report.orphanBlobFiles++;
+        report.bytesFreed += f.size;
+        log(`would delete orphan blob file ${f.digest} (${f.size} bytes)`);
+      }
+    });
+    report.orphanUploadDirs = (await this.#orphanUploadDirs(w)).length;
+    log(
+      `dry run: would delete ${report.manifestsDeleted} untagged manifests (first pass), ${report.linksRemoved} links, ` +
+        `${report.blobsDeleted} blobs, ${report.uploadsPurged} upload sessions; ${report.bytesFreed} bytes`,
+    );
+  }
+}

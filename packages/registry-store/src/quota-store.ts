@@ -1,0 +1,189 @@
+/**
+ * Project storage quotas (Harbor's `quota` / `quota_usage` / `project_blob`).
+ *
+ * A repository belongs to the project named by its first path segment (`p/a/b` → project `p`);
+ * projects cannot be renamed, so that never changes. A repository whose project does not exist is
+ * outside quota accounting (the token service grants nothing there, so the registry never sees
+ * such pushes; tests of the registry alone push without projects).
+ *
+ * Usage counts a blob ONCE per project: `project_blobs` holds one row per (project, blob) while any
+ * repository of the project links the blob, with the size counted; `project_quotas.used_storage`
+ * is the sum of those sizes. Both change in the SAME transaction as the `repository_blobs` links
+ * that cause them, under `SELECT … FOR UPDATE` on the project's `project_quotas` row, so
+ * concurrent pushes into one project serialize on that row for the last statements of their
+ * transactions and can neither overshoot the limit nor drift.
+ *
+ * Lock order: the quota row is always the LAST lock a transaction takes (after `blobs` rows and
+ * `repository_blobs` links), so it cannot take part in a deadlock cycle with GC or pushes.
+ *
+ * Manifest bytes (kept in Postgres) are not counted; only blobs (configs and layers) are.
+ */
+import type { Db } from "./db.js";
+import { RegistryStoreError } from "./errors.js";
+import type { PrismaClient } from "@berth/db";
+
+/** A push (upload completion or mount) would take the project over its storage limit. */
+export class QuotaExceededError extends RegistryStoreError {
+  constructor(
+    readonly project: string,
+    /** Bytes the project would use after the push. */
+    readonly wouldUse: number,
+    /** The project's limit in bytes. */
+    readonly limit: number,
+  ) {
+    super(`quota exceeded: project "${project}" would use ${formatBytes(wouldUse)} of its ${formatBytes(limit)} limit`, {
+      project,
+      wouldUse,
+      limit,
+    });
+  }
+}
+
+/** `1536` → `1.5 KiB`; bytes below 1 KiB as `N B`. */
+export function formatBytes(bytes: number): string {
+  const units = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+  if (bytes < 1024) return `${bytes} B`;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The project a repository belongs to. */
+export interface RepositoryProject {
+  id: number;
+  name: string;
+  /** Bytes; -1 unlimited. */
+  storageLimit: number;
+}
+
+/** The project of repository `repositoryId` (by its name's first segment), or `undefined`. */
+export async function projectOfRepository(db: Db, repositoryId: number): Promise<RepositoryProject | undefined> {
+  const rows = await db.$queryRaw<{ id: number; name: string; storage_limit: bigint }[]>`
+    SELECT p.id, p.name, p.storage_limit FROM repositories r JOIN projects p ON p.name = split_part(r.name, '/', 1)
+    WHERE r.id = ${repositoryId}`;
+  const row = rows[0];
+  return row === undefined ? undefined : { id: row.id, name: row.name, storageLimit: Number(row.storage_limit) };
+}
+
+/** Takes `FOR UPDATE` on the project's usage row (creating it at 0) and returns the usage. */
+async function lockUsage(db: Db, projectId: number): Promise<number> {
+  await db.$executeRaw`INSERT INTO project_quotas (project_id, used_storage, updated_at) VALUES (${projectId}, 0, now()) ON CONFLICT DO NOTHING`;
+  const rows = await db.$queryRaw<{ used_storage: bigint }[]>`
+    SELECT used_storage FROM project_quotas WHERE project_id = ${projectId} FOR UPDATE`;
+  return Number(rows[0]!.used_storage);
+}
+
+/**
+ * Charges blobs just linked into repository `repositoryId` to its project's usage: blobs new to
+ * the project add their size, blobs the project already counts add nothing. Call it in the
+ * transaction that inserted the links, after inserting them (it takes the quota row lock last).
+ *
+ * @throws {QuotaExceededError} when the project would go over its limit (roll the links back).
+ */
+export async function chargeBlobs(db: Db, repositoryId: number, blobs: readonly { digest: string; size: number }[]): Promise<void> {
+  if (blobs.length === 0) return;
+  const project = await projectOfRepository(db, repositoryId);
+  if (project === undefined) return;
+  const used = await lockUsage(db, project.id);
+  const rows = await db.$queryRaw<{ added: bigint }[]>`
+    WITH ins AS (
+      INSERT INTO project_blobs (project_id, blob_digest, size)
+      SELECT ${project.id}, d, s FROM unnest(${blobs.map((b) => b.digest)}::text[], ${blobs.map((b) => String(b.size))}::bigint[]) AS x(d, s)
+      ON CONFLICT DO NOTHING RETURNING size)
+    SELECT coalesce(sum(size), 0)::bigint AS added FROM ins`;
+  const added = Number(rows[0]!.added);
+  if (added === 0) return;
+  if (project.storageLimit >= 0 && used + added > project.storageLimit) throw new QuotaExceededError(project.name, used + added, project.storageLimit);
+  await db.$executeRaw`UPDATE project_quotas SET used_storage = used_storage + ${added}, updated_at = now() WHERE project_id = ${project.id}`;
+}
+
+/**
+ * An early, lock-free check before an upload moves its content into place: refuses a blob that is
+ * new to the project and would not fit. The authoritative check is {@link chargeBlobs}.
+ *
+ * @throws {QuotaExceededError}
+ */
+export async function precheckBlob(db: Db, repositoryId: number, digest: string, size: number): Promise<void> {
+  const project = await projectOfRepository(db, repositoryId);
+  if (project === undefined || project.storageLimit < 0) return;
+  const rows = await db.$queryRaw<{ used: bigint; counted: boolean }[]>`
+    SELECT coalesce((SELECT used_storage FROM project_quotas WHERE project_id = ${project.id}), 0)::bigint AS used,
+           EXISTS (SELECT 1 FROM project_blobs WHERE project_id = ${project.id} AND blob_digest = ${digest}) AS counted`;
+  const { used, counted } = rows[0]!;
+  if (!counted && Number(used) + size > project.storageLimit) throw new QuotaExceededError(project.name, Number(used) + size, project.storageLimit);
+}
+
+/**
+ * THE quota-aware unlink: removes the links of `digests` from repository `repositoryId` and
+ * releases, in the caller's transaction `tx`, the usage of every blob no other repository of the
+ * same project still links. Returns the digests whose link was removed. GC, `blobs.unlink`
+ * (blob DELETE) and repository deletes all unlink through here, so usage never drifts
+ * (GC.md race 6). Takes the project's quota row lock after deleting the links (last lock).
+ */
+export async function unlinkBlobs(tx: Db, repositoryId: number, digests: readonly string[]): Promise<string[]> {
+  if (digests.length === 0) return [];
+  const removed = await tx.$queryRaw<{ blob_digest: string }[]>`
+    DELETE FROM repository_blobs WHERE repository_id = ${repositoryId} AND blob_digest = ANY(${[...digests]}::text[])
+    RETURNING blob_digest`;
+  const removedDigests = removed.map((r) => r.blob_digest);
+  if (removedDigests.length === 0) return [];
+  const project = await projectOfRepository(tx, repositoryId);
+  if (project === undefined) return removedDigests;
+  await lockUsage(tx, project.id);
+  const rows = await tx.$queryRaw<{ freed: bigint }[]>`
+    WITH del AS (
+      DELETE FROM project_blobs pb
+      WHERE pb.project_id = ${project.id} AND pb.blob_digest = ANY(${removedDigests}::text[])
+        AND NOT EXISTS (
+          SELECT 1 FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
+          WHERE rb.blob_digest = pb.blob_digest AND split_part(r.name, '/', 1) = ${project.name})
+      RETURNING size)
+    SELECT coalesce(sum(size), 0)::bigint AS freed FROM del`;
+  const freed = Number(rows[0]!.freed);
+  if (freed > 0) {
+    await tx.$executeRaw`UPDATE project_quotas SET used_storage = used_storage - ${freed}, updated_at = now() WHERE project_id = ${project.id}`;
+  }
+  return removedDigests;
+}
+
+/** Reads and checks project usage. */
+export class QuotaStore {
+  readonly #prisma: PrismaClient;
+
+  constructor(options: { prisma: PrismaClient }) {
+    this.#prisma = options.prisma;
+  }
+
+  /** Stored usage (bytes) of each project id (0 when it has none). */
+  async usage(projectIds: readonly number[]): Promise<Map<number, number>> {
+    const result = new Map<number, number>(projectIds.map((id) => [id, 0]));
+    if (projectIds.length === 0) return result;
+    const rows = await this.#prisma.$queryRaw<{ project_id: number; used_storage: bigint }[]>`
+      SELECT project_id, used_storage FROM project_quotas WHERE project_id = ANY(${[...projectIds]}::int[])`;
+    for (const r of rows) result.set(r.project_id, Number(r.used_storage));
+    return result;
+  }
+
+  /**
+   * Usage recounted from scratch from the links (each distinct blob linked by any repository of
+   * the project, once): what the stored usage must always equal.
+   */
+  async recount(projectName: string): Promise<number> {
+    const rows = await this.#prisma.$queryRaw<{ total: bigint }[]>`
+      SELECT coalesce(sum(b.size), 0)::bigint AS total FROM blobs b
+      WHERE b.digest IN (
+        SELECT rb.blob_digest FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
+        WHERE split_part(r.name, '/', 1) = ${projectName})`;
+    return Number(rows[0]!.total);
+  }
+
+  /** Drops a deleted project's usage rows (call in the project delete's transaction). */
+  static async forgetProject(tx: Db, projectId: number): Promise<void> {
+    await tx.$executeRaw`DELETE FROM project_blobs WHERE project_id = ${projectId}`;
+    await tx.$executeRaw`DELETE FROM project_quotas WHERE project_id = ${projectId}`;
+  }
+}

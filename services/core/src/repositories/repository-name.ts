@@ -1,0 +1,21 @@
+import { isValidRepositoryName } from "@berth/oci";
+import { BadRequestError } from "../errors.js";
+
+/**
+ * The full repository name `<project>/<rest>` from a `{repository_name}` path parameter. Express
+ * has decoded it once (`a%2Fb` → `a/b`); Harbor's clients double-encode (`a%252Fb` → `a%2Fb`),
+ * so a remaining `%2F` is decoded again.
+ */
+export function repositoryNameParam(projectName: string, raw: string): string {
+  let rest = raw;
+  if (/%2f/i.test(rest)) {
+    try {
+      rest = decodeURIComponent(rest);
+    } catch {
+      throw new BadRequestError(`invalid repository name ${raw}`);
+    }
+  }
+  const full = `${projectName}/${rest}`;
+  if (!isValidRepositoryName(full)) throw new BadRequestError(`invalid repository name ${full}`);
+  return full;
+}

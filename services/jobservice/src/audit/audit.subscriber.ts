@@ -1,0 +1,40 @@
+/** Writes core's audit log rows for the registry's pushes, pulls and deletes. */
+import { writeAuditLog, type OperatorType } from "@berth/audit";
+import type { PrismaClient } from "@berth/db";
+import { projectOf, registryEventData, type EventSubscriber } from "../events/subscriber.js";
+
+const OPERATIONS: Record<string, string> = { "manifest.pushed": "create", "manifest.pulled": "pull", "manifest.deleted": "delete" };
+
+function operatorType(actor: string | undefined): OperatorType {
+  if (!actor) return "anonymous";
+  return actor.startsWith("robot$") ? "robot" : "user";
+}
+
+export function auditSubscriber(db: PrismaClient): EventSubscriber {
+  return {
+    name: "audit",
+    types: Object.keys(OPERATIONS),
+    async handle(event) {
+      const data = registryEventData(event);
+      const project = await db.project.findUnique({ where: { name: projectOf(data.repository) }, select: { id: true } });
+      await writeAuditLog(db, {
+        operator: data.actor ?? "anonymous",
+        operatorType: operatorType(data.actor),
+        resource: data.tag ? `${data.repository}:${data.tag}` : `${data.repository}@${data.digest}`,
+        resourceType: "artifact",
+        operation: OPERATIONS[event.type]!,
+        projectId: project?.id ?? null,
+        source: "registry",
+        detail: {
+          event_id: event.eventId,
+          digest: data.digest,
+          ...(data.tag !== undefined && { tag: data.tag }),
+          ...(data.mediaType !== undefined && { media_type: data.mediaType }),
+          ...(data.size !== undefined && { size: data.size }),
+          ...(data.count !== undefined && { count: data.count }),
+        },
+        opTime: data.pulledAt ? new Date(data.pulledAt) : event.createdAt,
+      });
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Jobservice's parts built from their dependencies (shared by main.ts and the integration
+ * tests): queues, the outbox relay, the fan-out subscribers, the handler map, the workers and
+ * the periodic jobs.
+ */
+import type { PrismaClient } from "@berth/db";
+import type { Logger } from "@berth/logger";
+import { Queues, type JobName, type JobsOptions, type QueueName } from "@berth/queue";
+import type { Redis } from "@berth/redis";
+import { purgeExpiredCallbacks } from "@berth/webhooks";
+import { auditSubscriber } from "./audit/audit.subscriber.js";
+import { fanoutHandler } from "./events/fanout.job.js";
+import type { EventSubscriber } from "./events/subscriber.js";
+import { ExecutionStore } from "./executions/execution-store.js";
+import { OutboxRelay } from "./relay/outbox-relay.js";
+import { deliverHandler } from "./webhooks/deliver.job.js";
+import { promoteTagSubscriber, type Tagger } from "./webhooks/promote-tag.subscriber.js";
+import { webhookSubscriber } from "./webhooks/webhook.subscriber.js";
+import type { HandlerMap } from "./workers/handlers.js";
+import { WorkerPool } from "./workers/worker-pool.js";
+
+export interface JobserviceOptions {
+  db: PrismaClient;
+  /** A BullMQ-mode connection (`createRedisClient(url, logger, { forQueues: true })`). */
+  redis: Redis;
+  logger: Logger;
+  prefix: string;
+  concurrency: Record<QueueName, number>;
+  externalUrl: string;
+  relayPollMs: number;
+  webhook: { denyPrivate: boolean; timeoutMs: number; callbackTtlMs: number };
+  /** Per-job option overrides (tests: short backoffs). */
+  jobOptions?: { [N in JobName]?: JobsOptions };
+  /** registry-store's artifact store, for `promote_tag` (absent: promotions are logged, not applied). */
+  tagger?: Tagger;
+}
+
+export const RELAY_SWEEP_EVERY_MS = 60_000;
+export const CALLBACK_EXPIRY_EVERY_MS = 3_600_000;
+
+export function createJobservice(o: JobserviceOptions) {
+  const queues = new Queues({ connection: o.redis, prefix: o.prefix, ...(o.jobOptions && { overrides: o.jobOptions }) });
+  const executions = new ExecutionStore(o.db);
+  const relay = new OutboxRelay({ db: o.db, queues, logger: o.logger, queueReady: () => o.redis.status === "ready", pollIntervalMs: o.relayPollMs });
+  // The fan-out is a list of small subscribers; scan-on-push and replication join here.
+  const subscribers: EventSubscriber[] = [
+    auditSubscriber(o.db),
+    webhookSubscriber({ db: o.db, executions, queues }),
+    promoteTagSubscriber({ tagger: o.tagger, logger: o.logger }),
+  ];
+  const handlers: HandlerMap = {
+    "event.fanout": fanoutHandler({ db: o.db, subscribers }),
+    "webhook.deliver": deliverHandler({ db: o.db, executions, logger: o.logger, externalUrl: o.externalUrl, ...o.webhook }),
+    "relay.sweep": async () => ({ published: await relay.publishPending() }),
+    "webhook.callbacks.expire": async () => ({ deleted: await purgeExpiredCallbacks(o.db) }),
+  };
+  let workers: WorkerPool | undefined;
+  return {
+    queues,
+    executions,
+    relay,
+    /** Starts the relay, the workers and the schedules. */
+    async start(): Promise<void> {
+      relay.start();
+      workers = new WorkerPool({ connection: o.redis, prefix: o.prefix, handlers, concurrency: o.concurrency, logger: o.logger });
+      // Schedules need Redis; without it they are set up when it returns (the relay does not need them).
+      const schedule = async () => {
+        await queues.schedule("relay.sweep", RELAY_SWEEP_EVERY_MS, {});
+        await queues.schedule("webhook.callbacks.expire", CALLBACK_EXPIRY_EVERY_MS, {});
+      };
+      if (o.redis.status === "ready") await schedule();
+      else o.redis.once("ready", () => void schedule().catch((err: Error) => o.logger.warn("cannot set up job schedules", { err: err.message })));
+    },
+    /** Stops the relay and the workers (running jobs finish), then closes the queues. */
+    async stop(): Promise<void> {
+      await relay.stop();
+      await workers?.close();
+      await queues.close();
+    },
+  };
+}
+
+export type Jobservice = ReturnType<typeof createJobservice>;

@@ -1,0 +1,128 @@
+// Helpers for jobservice's integration tests: a fresh database, a jobservice on the test Redis
+// under its own BullMQ prefix, loopback webhook receivers.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { createPrismaClient, type PrismaClient } from "@berth/db";
+import { createTestDatabase, type TestDatabase } from "@berth/db/testing";
+import { createLogger, type Logger } from "@berth/logger";
+import { closeRedis, createRedisClient, type Redis } from "@berth/redis";
+import type { WebhookTarget } from "@berth/webhooks";
+import { createJobservice, type Jobservice, type JobserviceOptions } from "./jobservice.js";
+
+export const silentLogger = (): Logger => createLogger({ service: "jobservice", stdout: new Writable({ write: (_c, _e, cb) => cb() }) });
+
+export function testUrls(): { pg: string; redis: string } {
+  const pg = process.env["BERTH_TEST_PG_URL"];
+  const redis = process.env["BERTH_TEST_REDIS_URL"];
+  assert.ok(pg && redis, "BERTH_TEST_PG_URL and BERTH_TEST_REDIS_URL must be set (npm test sets them)");
+  return { pg, redis };
+}
+
+export interface TestJobservice {
+  db: PrismaClient;
+  testDb: TestDatabase;
+  redis: Redis;
+  js: Jobservice;
+  prefix: string;
+  close(): Promise<void>;
+}
+
+export async function startTestJobservice(options: Partial<Omit<JobserviceOptions, "db" | "redis" | "logger">> & { redisUrl?: string; start?: boolean; testDb?: TestDatabase } = {}): Promise<TestJobservice> {
+  const urls = testUrls();
+  const testDb = options.testDb ?? (await createTestDatabase(urls.pg));
+  const db = createPrismaClient(testDb.url, { poolSize: 5 });
+  const logger = silentLogger();
+  const redis = createRedisClient(options.redisUrl ?? urls.redis, logger, { forQueues: true });
+  const prefix = options.prefix ?? `berth-test-${randomUUID()}`;
+  const js = createJobservice({
+    db,
+    redis,
+    logger,
+    prefix,
+    concurrency: options.concurrency ?? { events: 4, webhooks: 8, maintenance: 1 },
+    externalUrl: options.externalUrl ?? "http://registry.test:8080",
+    relayPollMs: options.relayPollMs ?? 50,
+    webhook: options.webhook ?? { denyPrivate: false, timeoutMs: 1_000, callbackTtlMs: 3_600_000 },
+    jobOptions: options.jobOptions ?? { "webhook.deliver": { attempts: 4, backoff: { type: "exponential", delay: 100 } }, "event.fanout": { backoff: { type: "fixed", delay: 100 } } },
+  });
+  if (options.start !== false) await js.start();
+  return {
+    db,
+    testDb,
+    redis,
+    js,
+    prefix,
+    async close() {
+      await js.stop();
+      await closeRedis(redis);
+      await db.$disconnect();
+      if (!options.testDb) await testDb.drop();
+    },
+  };
+}
+
+/** Inserts a project (owner 1) and returns its id. */
+export async function createProject(db: PrismaClient, name: string, isPublic = false): Promise<number> {
+  return (await db.project.create({ data: { name, ownerId: 1, public: isPublic } })).id;
+}
+
+/** Inserts a webhook policy. */
+export async function createPolicy(db: PrismaClient, projectId: number, targets: Partial<WebhookTarget>[], eventTypes = ["PUSH_ARTIFACT"], name = `p-${randomUUID()}`): Promise<bigint> {
+  const full = targets.map((t) => ({ type: "http", skip_cert_verify: false, payload_format: "Default", ...t }));
+  return (await db.webhookPolicy.create({ data: { projectId, name, targets: full, eventTypes, creator: "admin" } })).id;
+}
+
+/** Appends a registry-style outbox event and returns its event id. */
+export async function writeEvent(db: PrismaClient, type: string, payload: Record<string, unknown>): Promise<string> {
+  return (await db.outboxEvent.create({ data: { type, payload: payload as never } })).eventId;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export interface Receiver {
+  url: string;
+  requests: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+/** A loopback HTTP receiver; `respond` decides each answer (default 200). */
+export async function startReceiver(respond: (req: ReceivedRequest, res: http.ServerResponse, n: number) => void = (_q, res) => res.end("ok")): Promise<Receiver> {
+  const requests: ReceivedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const r = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      requests.push(r);
+      respond(r, res, requests.length);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000, what = "condition"): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * `artifact.validated` with `promote_tag` (a DockerHub-format target's option, set only on a
+ * `success` callback): adds that tag to the validated artifact through registry-store.
+ */
+import type { Logger } from "@berth/logger";
+import type { EventSubscriber } from "../events/subscriber.js";
+
+/** The part of registry-store's `ArtifactStore` this needs. */
+export interface Tagger {
+  createTag(repository: string, digest: string, tag: string, actor?: { name?: string }): Promise<void>;
+}
+
+interface ValidatedPayload {
+  repository: string;
+  digest: string;
+  promote_tag?: string;
+  context?: string;
+}
+
+export function promoteTagSubscriber(deps: { tagger: Tagger | undefined; logger: Logger }): EventSubscriber {
+  const log = deps.logger.child({ module: "promote-tag" });
+  return {
+    name: "promote-tag",
+    types: ["artifact.validated"],
+    async handle(event) {
+      const p = event.payload as unknown as ValidatedPayload;
+      if (!p.promote_tag) return;
+      if (!deps.tagger) {
+        log.warn("promote_tag requested but this jobservice has no registry storage configured; tag not added", { repository: p.repository, digest: p.digest, tag: p.promote_tag });
+        return;
+      }
+      try {
+        await deps.tagger.createTag(p.repository, p.digest, p.promote_tag, { name: "webhook-callback" });
+      } catch (err) {
+        // Already promoted (a re-run, or someone tagged it by hand): nothing left to do.
+        if ((err as Error).name === "TagExistsError") return;
+        throw err;
+      }
+    },
+  };
+}
