@@ -15,7 +15,7 @@ import { startTestStack, type TestStack } from "./support/stack.js";
 import type { RunResult } from "./support/exec.js";
 
 const PW = "E2e-User-Passw0rd1";
-const REFUSED = /denied|unauthorized|authentication required|insufficient_scope|forbidden|401|403/i;
+const REFUSED = /denied|unauthorized|authentication required|invalid username\/password|insufficient_scope|forbidden|401|403/i;
 
 function refused(r: RunResult, what: string): void {
   assert.notEqual(r.code, 0, `${what} should be refused:\n${r.describe}`);
@@ -222,6 +222,8 @@ describe("login and roles through nginx with docker, podman, buildah, skopeo", {
     assert.notEqual(r.code, 0, r.describe);
     assert.match(r.stderr, /quota exceeded: project \\?"tiny\\?" would use [\d.]+ KiB of its 8\.0 KiB limit/, r.describe);
     assert.match(r.stderr, /denied/i, r.describe);
-    refused(await pull("tiny/big:1", user("dev1")), "nothing of the refused push is visible");
+    const gone = await pull("tiny/big:1", user("dev1"));
+    assert.notEqual(gone.code, 0, gone.describe);
+    assert.match(gone.stderr, /manifest unknown/, `nothing of the refused push is visible:\n${gone.describe}`);
   });
 });

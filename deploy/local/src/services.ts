@@ -33,6 +33,8 @@ export function serviceEnv(name: ServiceName, ctx: ServiceContext): NodeJS.Proce
     BERTH_LOG_COLLECTOR_URL: local(ctx.ports["log-collector"]),
     BERTH_DATABASE_URL: `postgresql://berth@127.0.0.1:${ctx.ports.postgres}/berth`,
     BERTH_REDIS_URL: `redis://127.0.0.1:${ctx.ports.redis}`,
+    // The URL clients use: the registry's token realm, webhook payloads' resource and callback URLs.
+    BERTH_EXTERNAL_URL: ctx.externalUrl,
   };
   if (name === "log-collector") {
     env["BERTH_LOG_DIR"] = join(ctx.dataDir, "logs");
@@ -40,7 +42,6 @@ export function serviceEnv(name: ServiceName, ctx: ServiceContext): NodeJS.Proce
   }
   if (name === "core") {
     env["BERTH_ADMIN_PASSWORD"] = ctx.adminPassword;
-    env["BERTH_EXTERNAL_URL"] = ctx.externalUrl;
     env["BERTH_REGISTRY_URL"] = local(ctx.ports.registry);
     env["BERTH_JOBSERVICE_URL"] = local(ctx.ports.jobservice);
     env["BERTH_SCANNER_ADAPTER_URL"] = local(ctx.ports["scanner-adapter"]);
@@ -48,8 +49,6 @@ export function serviceEnv(name: ServiceName, ctx: ServiceContext): NodeJS.Proce
     // Only core creates the admin account; nobody else needs its password.
     delete env["BERTH_ADMIN_PASSWORD"];
   }
-  // The registry's challenge names the token realm `<external URL>/service/token`.
-  if (name === "registry") env["BERTH_EXTERNAL_URL"] = ctx.externalUrl;
   return env;
 }
 

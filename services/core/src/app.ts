@@ -31,6 +31,8 @@ export interface CoreDeps {
   logCollectorUrl: string;
   externalUrl: string;
   version: string;
+  /** Refuse webhook targets on private and loopback addresses (BERTH_WEBHOOK_DENY_PRIVATE). */
+  webhookDenyPrivate?: boolean;
 }
 
 export function createApp(deps: CoreDeps): express.Express {
@@ -53,7 +55,7 @@ export function createApp(deps: CoreDeps): express.Express {
   app.use(repositoriesRoutes(s));
   app.use(artifactsRoutes(s));
   app.use(quotaRoutes(s));
-  app.use(webhooksApi({ db: s.db, projects: s.projects, access: s.access }));
+  app.use(webhooksApi({ db: s.db, projects: s.projects, access: s.access, denyPrivate: deps.webhookDenyPrivate ?? false }));
   app.use("/api", (_req, _res, next) => next(new NotFoundError("no such API endpoint")));
   app.use(errorHandler(deps.logger));
   return app;

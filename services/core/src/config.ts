@@ -23,6 +23,8 @@ const schema = z
     BERTH_TOKEN_SERVICE: z.string().min(1).default("berth-registry"),
     BERTH_TOKEN_ISSUER: z.string().min(1).default("berth-token-issuer"),
     BERTH_AUDIT_RETENTION_DAYS: int(1, 36_500).default(90),
+    /** Refuse webhook targets on private, link-local and loopback addresses (jobservice enforces it too). */
+    BERTH_WEBHOOK_DENY_PRIVATE: z.enum(["true", "false", "1", "0"]).default("false").transform((v) => v === "true" || v === "1"),
     /** Failed logins per user and per client address within the window before 429. */
     BERTH_LOGIN_MAX_FAILURES: int(1, 10_000).default(10),
     BERTH_LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(300),
@@ -53,6 +55,7 @@ const schema = z
         issuer: env.BERTH_TOKEN_ISSUER,
       },
       auditRetentionDays: env.BERTH_AUDIT_RETENTION_DAYS,
+      webhookDenyPrivate: env.BERTH_WEBHOOK_DENY_PRIVATE,
       loginRateLimit: { maxFailures: env.BERTH_LOGIN_MAX_FAILURES, windowSeconds: env.BERTH_LOGIN_FAILURE_WINDOW_SECONDS },
       sessionTimeoutMinutes: env.BERTH_SESSION_TIMEOUT_MINUTES,
     };

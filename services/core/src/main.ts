@@ -48,6 +48,7 @@ sessionSweep.unref();
 const database = async () => db.$queryRaw`SELECT 1`;
 const cache = () => pingRedis(redis);
 const app = createApp({
+  webhookDenyPrivate: config.webhookDenyPrivate,
   logger,
   services,
   logCollectorUrl: config.services.logCollector,

@@ -1,20 +1,8 @@
+import { writeAuditLog, type AuditEntry } from "@berth/audit";
 import type { Prisma, PrismaClient } from "@berth/db";
 import type { Paging } from "../http/paging.js";
 
-export type OperatorType = "user" | "robot" | "anonymous" | "system";
-
-/** One audited operation. `resource` names the thing (`library/app:1.0`, `project:foo`). */
-export interface AuditEntry {
-  operator: string;
-  operatorType: OperatorType;
-  resource: string;
-  resourceType: string;
-  operation: string;
-  result?: "success" | "failure";
-  detail?: Prisma.InputJsonValue;
-  projectId?: number | null;
-  source?: "api" | "registry";
-}
+export type { AuditEntry, OperatorType } from "@berth/audit";
 
 export interface AuditLogView {
   id: number;
@@ -37,20 +25,8 @@ export class AuditStore {
   constructor(private readonly db: PrismaClient) {}
 
   /** Writes `entry` inside the caller's transaction `tx`, so the change and its row commit together. */
-  static async write(tx: Tx, entry: AuditEntry): Promise<void> {
-    await tx.auditLog.create({
-      data: {
-        operator: entry.operator,
-        operatorType: entry.operatorType,
-        resource: entry.resource,
-        resourceType: entry.resourceType,
-        operation: entry.operation,
-        result: entry.result ?? "success",
-        ...(entry.detail !== undefined ? { detail: entry.detail } : {}),
-        projectId: entry.projectId ?? null,
-        source: entry.source ?? "api",
-      },
-    });
+  static write(tx: Tx, entry: AuditEntry): Promise<void> {
+    return writeAuditLog(tx, entry);
   }
 
   /** Writes `entry` in its own transaction. */
