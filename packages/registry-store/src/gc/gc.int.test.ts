@@ -281,7 +281,7 @@ describe("online GC", { skip: adminUrl === undefined && "BERTH_TEST_PG_URL is no
     assert.equal(await f.contentExists(digestOf(a.l)), false);
     assert.ok(await f.contentVerifies(digestOf(b.l)));
     const events = await f.prisma.$queryRaw<{ n: bigint }[]>`
-      SELECT count(*) AS n FROM outbox_events WHERE type = 'manifest.deleted' AND payload->>'actor' = 'garbage-collector'`;
+      SELECT count(*) AS n FROM outbox_events WHERE type = 'manifest.deleted' AND payload->>'actor' = 'garbage-collector' AND payload->>'repository' = ${repo}`;
     assert.equal(Number(events[0]!.n), 2);
   });
 

@@ -1,0 +1,124 @@
+// The registry streams: a 512 MiB blob goes up (one chunked PATCH, then PUT) and comes back down
+// through nginx while the registry process's resident memory stays within a few tens of MiB of
+// where it started. Memory is read from /proc/<pid>/status of the real registry child.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { request } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { startTestStack, type TestStack } from "./support/stack.js";
+import { basicAuth } from "./support/http.js";
+
+const MiB = 1024 * 1024;
+const SIZE = 512 * MiB;
+const LIMIT = 64 * MiB;
+const REPO = "library/memory-check";
+
+let stack: TestStack;
+let token: string;
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
+  assert.ok(kb > 0, "VmRSS readable");
+  return kb * 1024;
+}
+
+/** Deterministic content: a random 1 MiB block, each copy stamped with its index. */
+function content(size: number): { stream: () => Readable; digest: string } {
+  const block = randomBytes(MiB);
+  const chunk = (i: number) => {
+    const b = Buffer.from(block);
+    b.writeUInt32BE(i, 0);
+    return b;
+  };
+  const hash = createHash("sha256");
+  for (let i = 0; i < size / MiB; i++) hash.update(chunk(i));
+  return {
+    digest: `sha256:${hash.digest("hex")}`,
+    stream: () =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < size / MiB; i++) yield chunk(i);
+        })(),
+      ),
+  };
+}
+
+function send(method: string, url: string, body?: Readable, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Readable }>((resolve, reject) => {
+    const req = request(url, { method, headers: { authorization: `Bearer ${token}`, ...headers } }, (res) =>
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
+    );
+    req.on("error", reject);
+    if (body) body.pipe(req);
+    else req.end();
+  });
+}
+
+before(async () => {
+  stack = await startTestStack("memory");
+  const scope = encodeURIComponent(`repository:${REPO}:pull,push`);
+  const res = await fetch(`${stack.baseUrl}/service/token?service=berth-registry&scope=${scope}`, {
+    headers: basicAuth("admin", stack.adminPassword),
+  });
+  assert.equal(res.status, 200);
+  token = ((await res.json()) as { token: string }).token;
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+test("a 512 MiB blob streams up and down with bounded registry memory", async () => {
+  const pid = stack.pidOf("registry");
+  assert.ok(pid, "registry pid recorded");
+  const data = content(SIZE);
+
+  // Warm up the code paths (and the allocator) with a small upload before taking the baseline.
+  const warm = content(MiB);
+  const w = await send("POST", `${stack.baseUrl}/v2/${REPO}/blobs/uploads/?digest=${warm.digest}`, warm.stream(), {
+    "content-type": "application/octet-stream",
+    "content-length": String(MiB),
+  });
+  w.body.resume();
+  assert.equal(w.status, 201);
+
+  const baseline = rssOf(pid);
+  let peak = baseline;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssOf(pid));
+  }, 25);
+  try {
+    const start = await send("POST", `${stack.baseUrl}/v2/${REPO}/blobs/uploads/`);
+    start.body.resume();
+    assert.equal(start.status, 202);
+    const location = new URL(String(start.headers["location"]), stack.baseUrl).toString();
+
+    const patched = await send("PATCH", location, data.stream(), { "content-type": "application/octet-stream" });
+    patched.body.resume();
+    assert.equal(patched.status, 202, "chunk accepted");
+    assert.equal(patched.headers["range"], `0-${SIZE - 1}`);
+
+    const next = new URL(String(patched.headers["location"]), stack.baseUrl);
+    next.searchParams.set("digest", data.digest);
+    const put = await send("PUT", next.toString());
+    put.body.resume();
+    assert.equal(put.status, 201, "upload completed");
+    assert.equal(put.headers["docker-content-digest"], data.digest);
+
+    const got = await send("GET", `${stack.baseUrl}/v2/${REPO}/blobs/${data.digest}`);
+    assert.equal(got.status, 200);
+    assert.equal(got.headers["content-length"], String(SIZE));
+    const hash = createHash("sha256");
+    await pipeline(got.body, hash);
+    assert.equal(`sha256:${hash.digest("hex")}`, data.digest, "downloaded bytes verify");
+  } finally {
+    clearInterval(sampler);
+  }
+  const growth = peak - baseline;
+  console.log(`# registry RSS: baseline ${(baseline / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB`);
+  assert.ok(growth < LIMIT, `registry RSS grew by ${(growth / MiB).toFixed(1)} MiB moving 512 MiB (limit ${LIMIT / MiB} MiB)`);
+});
