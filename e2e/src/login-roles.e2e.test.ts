@@ -191,6 +191,7 @@ describe("login and roles through nginx with docker, podman, buildah, skopeo", {
     succeeded(await d.login(reg, "admin", stack.adminPassword), "docker login admin");
     succeeded(await d.docker(["push", `${reg}/library/dock:1`]), "docker push as admin");
     succeeded(await d.logout(reg), "docker logout");
+    refused(await d.docker(["push", `${reg}/library/dock:1`]), "docker push after logout");
 
     // Anonymous pull of the public image, from a clean local store.
     succeeded(await d.docker(["rmi", `${reg}/library/dock:1`]), "docker rmi");

@@ -108,6 +108,7 @@ test("a 512 MiB blob streams up and down with bounded registry memory", async ()
     put.body.resume();
     assert.equal(put.status, 201, "upload completed");
     assert.equal(put.headers["docker-content-digest"], data.digest);
+    console.log(`# registry RSS after the upload: peak ${(peak / MiB).toFixed(1)} MiB (baseline ${(baseline / MiB).toFixed(1)} MiB)`);
 
     const got = await send("GET", `${stack.baseUrl}/v2/${REPO}/blobs/${data.digest}`);
     assert.equal(got.status, 200);

@@ -1,8 +1,10 @@
 /**
- * Upload sessions: bytes stream into `/uploads/<uuid>/data` while their sha256 is computed; the
- * running hash state is saved in the session row after every chunk, so the next chunk (or the
- * closing PUT) can arrive at any registry process, even after a restart. When the saved state is
- * missing or does not match the stored length, the stored bytes are re-hashed.
+ * Upload sessions: bytes stream into `/uploads/<uuid>/data` while their sha256 is computed
+ * (node:crypto). The offset is saved in the session row after every chunk, so the next chunk (or
+ * the closing PUT) can arrive at any registry process, even after a restart; the running hash
+ * stays in the memory of the process that took the chunk (`RunningHashCache`), and a process
+ * without it (or with an older one) hashes the stored bytes it has not seen. The stored bytes
+ * are the truth: `hash_state` is no longer written (node:crypto's state cannot be saved).
  *
  * Completing an upload verifies the digest, then — holding the `blobs` row lock that GC also
  * takes — moves the bytes into place (or drops them when the blob's content is already there),
@@ -13,7 +15,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { PrismaClient } from "@berth/db";
 import { digestAlgorithm, type Digest } from "@berth/oci";
-import { Sha256, rehashStored, type FileWriter, type StorageDriver } from "@berth/storage";
+import { RunningHashCache, type FileWriter, type RunningSha256, type StorageDriver } from "@berth/storage";
 import type { BlobInfo } from "./blob-store.js";
 import { ensureRepositoryId } from "./db.js";
 import { DigestMismatchError, RangeInvalidError, SizeInvalidError, UploadUnknownError } from "./errors.js";
@@ -60,6 +62,8 @@ export class UploadStore {
   readonly #prisma: PrismaClient;
   readonly #driver: StorageDriver;
   readonly #commitTimeoutMs: number;
+  /** Running hashes of this process's sessions, so a session's next chunk need not re-hash. */
+  readonly #hashes = new RunningHashCache();
 
   constructor(options: UploadStoreOptions) {
     this.#prisma = options.prisma;
@@ -124,6 +128,7 @@ export class UploadStore {
       await this.#saveProgress(row, size, hash);
       throw new DigestMismatchError(digest, actual);
     }
+    this.#hashes.drop(row.id);
     await writer.commit();
     await this.#publish(row, digest, size);
     return { digest, size, mediaType: undefined };
@@ -143,6 +148,7 @@ export class UploadStore {
   /** Cancels a session and drops its bytes. @throws {UploadUnknownError} */
   async cancel(repository: string, id: string): Promise<void> {
     const row = await this.#load(repository, id);
+    this.#hashes.drop(row.id);
     await this.#prisma.$executeRaw`DELETE FROM upload_sessions WHERE id = ${row.id}::uuid`;
     await this.#driver.delete(uploadDirectory(id)).catch(() => {});
   }
@@ -162,9 +168,9 @@ export class UploadStore {
    * Streams `source` onto the session's bytes and into the running hash. On failure, what was
    * stored is recorded (so a status request reports it) and the writer is closed.
    */
-  async #write(row: SessionRow, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, chunk: ChunkOptions): Promise<{ writer: FileWriter; hash: Sha256 }> {
+  async #write(row: SessionRow, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, chunk: ChunkOptions): Promise<{ writer: FileWriter; hash: RunningSha256 }> {
     const writer = await this.#driver.writer(row.storage_path, { append: true });
-    let hash: Sha256 | undefined;
+    let hash: RunningSha256 | undefined;
     try {
       const offset = writer.size;
       if (chunk.start !== undefined && chunk.start !== offset) throw new RangeInvalidError(offset, chunk.start);
@@ -186,28 +192,23 @@ export class UploadStore {
     }
   }
 
-  async #restoreHash(row: SessionRow, size: number): Promise<Sha256> {
-    if (size === 0) return Sha256.create();
-    if (row.hash_state !== null) {
-      try {
-        const restored = await Sha256.restore(row.hash_state);
-        if (restored.size === size) return restored;
-      } catch {
-        // fall through to re-hashing the stored bytes
-      }
-    }
-    return rehashStored(this.#driver, row.storage_path, size);
+  /** The running hash of the `size` stored bytes: this process's (caught up), else re-hashed. */
+  async #restoreHash(row: SessionRow, size: number): Promise<RunningSha256> {
+    return this.#hashes.take(row.id, this.#driver, row.storage_path, size);
   }
 
-  async #saveProgress(row: SessionRow, size: number, hash: Sha256 | undefined): Promise<void> {
-    const state = hash !== undefined && hash.size === size ? Buffer.from(hash.save()) : null;
+  async #saveProgress(row: SessionRow, size: number, hash: RunningSha256 | undefined): Promise<void> {
+    // Kept only when it covers exactly the stored bytes; otherwise the next chunk re-hashes them.
+    if (hash !== undefined && hash.size === size) this.#hashes.put(row.id, hash);
+    else this.#hashes.drop(row.id);
+    const state = null;
     await this.#prisma.$executeRaw`
       UPDATE upload_sessions SET "offset" = ${size}, hash_state = ${state}, updated_at = now()
       WHERE id = ${row.id}::uuid`;
   }
 
   /** The digest of the stored bytes in `expected`'s algorithm (sha512 re-reads the bytes). */
-  async #digestOf(row: SessionRow, expected: Digest, hash: Sha256, size: number): Promise<string> {
+  async #digestOf(row: SessionRow, expected: Digest, hash: RunningSha256, size: number): Promise<string> {
     const algorithm = digestAlgorithm(expected);
     if (algorithm === "sha256") return `sha256:${await hash.hex()}`;
     const h = createHash(algorithm);

@@ -21,6 +21,8 @@ export interface FilesystemDriverOptions {
 }
 
 const NAME = "filesystem";
+/** Read and write in 1 MiB pieces: 16× fewer syscalls and promise round trips than Node's 64 KiB. */
+const IO_CHUNK = 1024 * 1024;
 
 function isErrno(err: unknown, ...codes: string[]): boolean {
   return err instanceof Error && codes.includes((err as NodeJS.ErrnoException).code ?? "");
@@ -117,7 +119,7 @@ export class FilesystemDriver implements StorageDriver {
         await handle.close();
         return Readable.from([]);
       }
-      return handle.createReadStream({ start: offset, end: end - 1, autoClose: true });
+      return handle.createReadStream({ start: offset, end: end - 1, autoClose: true, highWaterMark: Math.min(IO_CHUNK, end - offset) });
     } catch (err) {
       await handle.close().catch(() => undefined);
       throw err;
@@ -225,8 +227,21 @@ export class FilesystemDriver implements StorageDriver {
   }
 }
 
-/** Appends straight to the target file; fsync on commit, unlink on cancel. */
+/**
+ * Appends straight to the target file; fsync on commit, unlink on cancel. Small chunks (a
+ * socket's 16–64 KiB) are gathered into a 1 MiB buffer that is written while the next one fills
+ * (at most one write in flight, so at most 2 MiB held per writer); `size` counts the bytes taken,
+ * and `close`/`commit` flush first. After a failed write `size` is what reached the file.
+ */
 class FilesystemWriter extends BaseFileWriter {
+  #buffer: Buffer | undefined;
+  #filled = 0;
+  #inFlight: Promise<void> | undefined;
+  /** Bytes that reached the file. */
+  #written: number;
+  /** A write failed: nothing more is written (it would land after a gap). */
+  #failed = false;
+
   constructor(
     path: string,
     private readonly full: string,
@@ -235,19 +250,82 @@ class FilesystemWriter extends BaseFileWriter {
   ) {
     super(path);
     this.bytes = size;
+    this.#written = size;
   }
 
   protected async doWrite(chunk: Uint8Array): Promise<void> {
+    if (chunk.byteLength >= IO_CHUNK && this.#filled === 0) {
+      // Already big: write it as it is (after the previous write), no copy.
+      await this.#settle();
+      await this.#writeAll(chunk, chunk.byteLength);
+      this.bytes += chunk.byteLength;
+      return;
+    }
     let done = 0;
     while (done < chunk.byteLength) {
-      const { bytesWritten } = await this.handle.write(chunk, done, chunk.byteLength - done, null);
-      done += bytesWritten;
-      this.bytes += bytesWritten;
+      this.#buffer ??= Buffer.allocUnsafe(IO_CHUNK);
+      const n = Math.min(chunk.byteLength - done, IO_CHUNK - this.#filled);
+      this.#buffer.set(chunk.subarray(done, done + n), this.#filled);
+      this.#filled += n;
+      done += n;
+      this.bytes += n;
+      if (this.#filled === IO_CHUNK) await this.#flush();
+    }
+  }
+
+  /** Starts writing the buffer (after the previous write finished) and hands out a fresh one. */
+  async #flush(): Promise<void> {
+    await this.#settle();
+    if (this.#failed) {
+      this.#filled = 0;
+      this.bytes = this.#written;
+      return;
+    }
+    if (this.#filled === 0) return;
+    const buffer = this.#buffer!;
+    const length = this.#filled;
+    this.#buffer = undefined;
+    this.#filled = 0;
+    this.#inFlight = this.#writeAll(buffer, length);
+    // Surfaces (and records) a failure at the next write, flush or end; never unhandled.
+    this.#inFlight.catch(() => undefined);
+  }
+
+  async #settle(): Promise<void> {
+    const pending = this.#inFlight;
+    this.#inFlight = undefined;
+    if (pending !== undefined) await pending;
+  }
+
+  async #writeAll(data: Uint8Array, length: number): Promise<void> {
+    let done = 0;
+    try {
+      while (done < length) {
+        const { bytesWritten } = await this.handle.write(data, done, length - done, null);
+        done += bytesWritten;
+        this.#written += bytesWritten;
+      }
+    } catch (err) {
+      this.#failed = true;
+      this.bytes = this.#written;
+      throw err;
+    }
+  }
+
+  /** Everything taken is in the file (or the write's error is thrown, `size` then what is). */
+  async #drain(): Promise<void> {
+    try {
+      await this.#flush();
+      await this.#settle();
+    } catch (err) {
+      this.bytes = this.#written;
+      throw err;
     }
   }
 
   protected async doCommit(): Promise<void> {
     try {
+      await this.#drain();
       await this.handle.sync();
     } finally {
       await this.handle.close();
@@ -255,6 +333,7 @@ class FilesystemWriter extends BaseFileWriter {
   }
 
   protected async doCancel(): Promise<void> {
+    await this.#settle().catch(() => undefined);
     await this.handle.close().catch(() => undefined);
     await unlink(this.full).catch((err: unknown) => {
       if (!isErrno(err, "ENOENT")) throw err;
@@ -262,6 +341,13 @@ class FilesystemWriter extends BaseFileWriter {
   }
 
   protected async doClose(): Promise<void> {
-    await this.handle.close();
+    try {
+      // A failed write leaves `size` at what reached the file; the bytes taken after it are lost.
+      await this.#drain().catch(() => {
+        this.bytes = this.#written;
+      });
+    } finally {
+      await this.handle.close();
+    }
   }
 }

@@ -8,6 +8,7 @@ import { internalAuthRoutes } from "./auth/internal.routes.js";
 import { sessionRoutes } from "./auth/session.js";
 import type { CoreServices } from "./core-services.js";
 import { errorHandler, NotFoundError } from "./errors.js";
+import { gcRoutes } from "./gc/gc.routes.js";
 import { membersRoutes } from "./members/members.routes.js";
 import { projectsRoutes } from "./projects/projects.routes.js";
 import { artifactsRoutes } from "./artifacts/artifacts.routes.js";
@@ -56,6 +57,7 @@ export function createApp(deps: CoreDeps): express.Express {
   app.use(artifactsRoutes(s));
   app.use(quotaRoutes(s));
   app.use(webhooksApi({ db: s.db, projects: s.projects, access: s.access, denyPrivate: deps.webhookDenyPrivate ?? false }));
+  app.use(gcRoutes({ db: s.db }));
   app.use("/api", (_req, _res, next) => next(new NotFoundError("no such API endpoint")));
   app.use(errorHandler(deps.logger));
   return app;

@@ -28,6 +28,7 @@ import { PathNotFoundError, type StorageDriver } from "@berth/storage";
 import type { Db } from "../db.js";
 import type { ManifestStore } from "../manifest-store.js";
 import { blobDataPath, uploadDirectory } from "../paths.js";
+import { unlinkBlobs } from "../quota-store.js";
 
 /** Parameters of one GC run (Harbor's `parameters`). */
 export interface GcParameters {
@@ -92,13 +93,10 @@ export const GC_ACTOR = { name: "garbage-collector" } as const;
  * Removes `digests`' links from repository `repositoryId` in transaction `tx`, releasing their
  * quota usage in the same transaction (GC.md race 6).
  *
- * QUOTA: the single place GC removes links. Replace the DELETE with the quota module's
- * quota-aware unlink (`unlinkBlobs(tx, repositoryId, digests)`) once it is in registry-store.
+ * The single place GC removes links: through the quota module's {@link unlinkBlobs}.
  */
 export async function releaseLinks(tx: Db, repositoryId: number, digests: string[]): Promise<number> {
-  if (digests.length === 0) return 0;
-  return tx.$executeRaw`
-    DELETE FROM repository_blobs WHERE repository_id = ${repositoryId} AND blob_digest = ANY(${digests}::text[])`;
+  return (await unlinkBlobs(tx, repositoryId, digests)).length;
 }
 
 const DIGEST_FILE = /^\/blobs\/([a-z0-9]+)\/[0-9a-f]{2}\/([0-9a-f]+)\/data$/;

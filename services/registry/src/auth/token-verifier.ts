@@ -63,12 +63,40 @@ export interface TokenVerifierOptions {
   clockToleranceSeconds?: number;
 }
 
-/** Verifies tokens with one key. */
+/** Most verified tokens kept (by their exact string, signature included). */
+const VERIFIED_CACHE_LIMIT = 2048;
+
+interface VerifiedToken {
+  claims: TokenClaims;
+  /** Usable from/until (ms since epoch), the clock tolerance included. */
+  notBefore: number;
+  notAfter: number;
+}
+
+/**
+ * Verifies tokens with one key. A token that verified is remembered by its exact string (the
+ * signature is part of it, so no other bytes can hit the entry) until its `exp` (plus the clock
+ * tolerance): a client sends the same token for every request of a pull or push, and the RSA
+ * check is the most expensive step of a small request.
+ */
 export class TokenVerifier {
+  readonly #verified = new Map<string, VerifiedToken>();
+
   constructor(private readonly options: TokenVerifierOptions) {}
 
   /** @throws {TokenInvalidError} */
   verify(token: string): TokenClaims {
+    const now = Date.now();
+    const cached = this.#verified.get(token);
+    if (cached !== undefined) {
+      if (now >= cached.notBefore && now <= cached.notAfter) return cached.claims;
+      this.#verified.delete(token);
+    }
+    const claims = this.#verify(token);
+    return claims;
+  }
+
+  #verify(token: string): TokenClaims {
     let payload: jwt.JwtPayload | string;
     try {
       payload = jwt.verify(token, this.options.publicKey, {
@@ -82,7 +110,15 @@ export class TokenVerifier {
     }
     if (typeof payload === "string") throw new TokenInvalidError("token payload is not a JSON object");
     if (payload.exp === undefined) throw new TokenInvalidError("token has no expiry");
-    return { subject: typeof payload.sub === "string" ? payload.sub : "", access: parseAccess(payload["access"]) };
+    const claims = { subject: typeof payload.sub === "string" ? payload.sub : "", access: parseAccess(payload["access"]) };
+    const tolerance = (this.options.clockToleranceSeconds ?? 30) * 1000;
+    if (this.#verified.size >= VERIFIED_CACHE_LIMIT) this.#verified.delete(this.#verified.keys().next().value!);
+    this.#verified.set(token, {
+      claims,
+      notBefore: typeof payload.nbf === "number" ? payload.nbf * 1000 - tolerance : 0,
+      notAfter: payload.exp * 1000 + tolerance,
+    });
+    return claims;
   }
 }
 
