@@ -1,6 +1,9 @@
 // The registry streams: a 512 MiB blob goes up (one chunked PATCH, then PUT) and comes back down
 // through nginx while the registry process's resident memory stays within a few tens of MiB of
 // where it started. Memory is read from /proc/<pid>/status of the real registry child.
+// Nothing is retained per byte moved; the limit leaves room for V8's lazy collection of spent
+// stream Buffers (it collects after tens of MiB of external memory, its soft limit being 64 MiB),
+// which is why growth does not depend on the size moved (`npm run bench`: 2 GiB up and down).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
@@ -13,7 +16,7 @@ import { basicAuth } from "./support/http.js";
 
 const MiB = 1024 * 1024;
 const SIZE = 512 * MiB;
-const LIMIT = 64 * MiB;
+const LIMIT = 96 * MiB;
 const REPO = "library/memory-check";
 
 let stack: TestStack;

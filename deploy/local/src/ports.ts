@@ -1,52 +1,75 @@
 import { createServer } from "node:net";
 import { createSocket } from "node:dgram";
+import { randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
 
-/** Asks the kernel for a free TCP port on `host` (bind port 0, read it, close). */
-export function pickFreeTcpPort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen({ host, port: 0, exclusive: true }, () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
+/** A free TCP port on 127.0.0.1, chosen as {@link pickPorts} does. */
+export async function pickFreeTcpPort(): Promise<number> {
+  return (await pickPorts(["port"], [])).port;
 }
 
-/** Asks the kernel for a free UDP port on `host`. */
-export function pickFreeUdpPort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket("udp4");
-    socket.unref();
-    socket.once("error", reject);
-    socket.bind({ address: host, port: 0, exclusive: true }, () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
+/** A free UDP port on 127.0.0.1, chosen as {@link pickPorts} does. */
+export async function pickFreeUdpPort(): Promise<number> {
+  return (await pickPorts([], ["port"])).port;
+}
+
+/** The kernel's ephemeral range for outgoing connections (Linux), else the IANA default. */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (low && high && low < high) return [low, high];
+  } catch {
+    // not Linux
+  }
+  return [49152, 65535];
+}
+
+function isFree(port: number, protocol: "tcp" | "udp", host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (protocol === "tcp") {
+      const server = createServer();
+      server.unref();
+      server.once("error", () => resolve(false));
+      server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+    } else {
+      const socket = createSocket("udp4");
+      socket.unref();
+      socket.once("error", () => resolve(false));
+      socket.bind({ address: host, port, exclusive: true }, () => socket.close(() => resolve(true)));
+    }
   });
 }
 
 /**
- * Picks distinct free ports, TCP for `tcp` names and UDP for `udp` names. A port is only free at
- * the moment it was picked; the processes bind them a few seconds later, which is good enough on
- * one machine (the kernel hands out ephemeral ports in sequence, so a collision needs a wrap-around).
+ * Picks distinct free ports, TCP for `tcp` names and UDP for `udp` names, at random from the
+ * 10 000 ports just below the kernel's ephemeral range. Ports handed out by the kernel (bind to
+ * port 0) are a poor choice: every outgoing connection (to PostgreSQL, Redis, between services)
+ * also takes one from the ephemeral range, and one could take a picked port in the seconds before
+ * its service binds it. Below the range, only another listener can collide, and the port was
+ * checked free just now.
  */
-export async function pickPorts<T extends string, U extends string>(tcp: readonly T[], udp: readonly U[]): Promise<Record<T | U, number>> {
-  const taken = new Set<number>();
+export async function pickPorts<T extends string, U extends string>(
+  tcp: readonly T[],
+  udp: readonly U[],
+  avoid: readonly number[] = [],
+): Promise<Record<T | U, number>> {
+  const [low] = ephemeralRange();
+  const top = low - 1;
+  const bottom = Math.max(1025, top - 10_000);
+  const taken = new Set<number>(avoid);
   const ports = {} as Record<T | U, number>;
-  const pick = async (name: T | U, fn: () => Promise<number>) => {
-    for (;;) {
-      const port = await fn();
-      if (!taken.has(port)) {
-        taken.add(port);
-        ports[name] = port;
-        return;
-      }
+  const pick = async (name: T | U, protocol: "tcp" | "udp") => {
+    for (let attempt = 0; attempt < 1_000; attempt++) {
+      const port = bottom + randomInt(top - bottom + 1);
+      if (taken.has(port) || !(await isFree(port, protocol))) continue;
+      taken.add(port);
+      ports[name] = port;
+      return;
     }
+    throw new Error(`no free ${protocol} port found between ${bottom} and ${top}`);
   };
-  for (const name of tcp) await pick(name, () => pickFreeTcpPort());
-  for (const name of udp) await pick(name, () => pickFreeUdpPort());
+  for (const name of tcp) await pick(name, "tcp");
+  for (const name of udp) await pick(name, "udp");
   return ports;
 }
 

@@ -137,7 +137,7 @@ export class LocalStack {
       await assertTcpPortFree(httpHost, httpPort, "set BERTH_HTTP_PORT to a free port (is another Berth running?)");
 
       const admin = resolveAdminPassword(dataDir, this.options.adminPassword);
-      const picked = await pickPorts(["postgres", "redis", ...SERVICE_NAMES], ["syslog"]);
+      const picked = await pickPorts(["postgres", "redis", ...SERVICE_NAMES], ["syslog"], [httpPort]);
       const ports: StackPorts = { http: httpPort, ...picked };
       this.runState.writeJson("ports.json", ports);
       const externalUrl = this.options.externalUrl ?? `http://127.0.0.1:${httpPort}`;

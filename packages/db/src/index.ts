@@ -5,6 +5,7 @@
  */
 export * from "./generated/prisma/client.js";
 export { createPrismaClient, type PrismaClientOptions } from "./client.js";
+export { createSqlClient, SqlTransactionTimeoutError, type SqlClient, type SqlClientOptions, type SqlTransactionOptions } from "./sql-client.js";
 export {
   listMigrations,
   migrateDatabase,

@@ -18,6 +18,9 @@ export const JOB_OPTIONS: { readonly [N in JobName]?: JobsOptions } = {
   "webhook.deliver": { attempts: 10, backoff: { type: "exponential", delay: 2_000 } },
   "relay.sweep": { attempts: 1, removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } },
   "webhook.callbacks.expire": { attempts: 1, removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } },
+  // A failed run is recorded as Error in gc_runs; a retry would find it no longer Pending.
+  "gc.run": { attempts: 1, removeOnComplete: { age: 7 * 24 * 3600, count: 200 }, removeOnFail: { age: 30 * 24 * 3600, count: 200 } },
+  "gc.scheduled": { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
 };
 
 /** The options a job of `name` is added with (defaults, then its overrides, then `extra`). */

@@ -4,7 +4,7 @@
  */
 
 /** The queues. Each has its own workers and concurrency (`BERTH_QUEUE_CONCURRENCY_<QUEUE>`). */
-export const QUEUE_NAMES = ["events", "webhooks", "maintenance"] as const;
+export const QUEUE_NAMES = ["events", "webhooks", "maintenance", "gc"] as const;
 
 /** A queue's name. */
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -19,6 +19,10 @@ export interface JobMap {
   "relay.sweep": Record<string, never>;
   /** Deletes expired webhook callback tokens. */
   "webhook.callbacks.expire": Record<string, never>;
+  /** Executes the Pending `gc_runs` row `runId` (a bigint as a string). Job id `gc-<runId>`. */
+  "gc.run": { runId: string };
+  /** The GC schedule fired: creates a run with the stored parameters and hands it to `gc.run`. */
+  "gc.scheduled": Record<string, never>;
 }
 
 /** A job's name. */
@@ -33,6 +37,8 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   "webhook.deliver": "webhooks",
   "relay.sweep": "maintenance",
   "webhook.callbacks.expire": "maintenance",
+  "gc.run": "gc",
+  "gc.scheduled": "gc",
 };
 
 /** The names of the jobs of `queue`. */

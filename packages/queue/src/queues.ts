@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
+import { Queue, type ConnectionOptions, type Job, type JobSchedulerJson, type JobsOptions } from "bullmq";
 import { JOB_QUEUES, QUEUE_NAMES, type JobData, type JobName, type QueueName } from "./jobs.js";
 import { jobOptions } from "./defaults.js";
 
@@ -59,6 +59,31 @@ export class Queues {
       data,
       opts: { ...(attempts !== undefined && { attempts }), ...(removeOnComplete !== undefined && { removeOnComplete }), ...(removeOnFail !== undefined && { removeOnFail }) },
     });
+  }
+
+  /**
+   * Runs job `name` on the cron `pattern` (BullMQ job scheduler `scheduler:<name>`; 5 or 6 fields,
+   * seconds first when 6, evaluated in `tz` — default UTC). Idempotent: upserting replaces it.
+   */
+  scheduleCron<N extends JobName>(name: N, pattern: string, data: JobData<N>, tz = "UTC"): Promise<Job | undefined> {
+    const { attempts, removeOnComplete, removeOnFail } = jobOptions(name);
+    return this.queue(JOB_QUEUES[name]).upsertJobScheduler(`scheduler:${name}`, { pattern, tz }, {
+      name,
+      data,
+      opts: { ...(attempts !== undefined && { attempts }), ...(removeOnComplete !== undefined && { removeOnComplete }), ...(removeOnFail !== undefined && { removeOnFail }) },
+    });
+  }
+
+  /** Removes the job scheduler of `name` (set by {@link schedule} or {@link scheduleCron}); false when there was none. */
+  unschedule(name: JobName): Promise<boolean> {
+    return this.queue(JOB_QUEUES[name]).removeJobScheduler(`scheduler:${name}`);
+  }
+
+  /** The job scheduler of `name`, if any (its pattern or interval and next run). */
+  async scheduler(name: JobName): Promise<JobSchedulerJson | undefined> {
+    const found = await this.queue(JOB_QUEUES[name]).getJobScheduler(`scheduler:${name}`);
+    // BullMQ reads an id containing ":" it does not hold as a legacy repeat key and returns a stub.
+    return found && (found.pattern || found.every) ? found : undefined;
   }
 
   /** Closes every queue's connection. */

@@ -29,7 +29,7 @@ export {
   type GcParameters,
   type GcReport,
 } from "./gc/garbage-collector.js";
-export { createGcRun, executeGcRun, GcRunningError, STALE_RUN_MS } from "./gc/gc-runs.js";
+export { createGcRun, executeGcRun, GcRunningError, GC_REQUESTED_EVENT, STALE_RUN_MS } from "./gc/gc-runs.js";
 export {
   QuotaStore,
   QuotaExceededError,

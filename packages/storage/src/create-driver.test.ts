@@ -83,3 +83,12 @@ test("createStorageDriver builds the configured driver", async () => {
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test("with dataDir, a filesystem driver without a root stores under <dataDir>/registry (the registry's default)", () => {
+  assert.deepEqual(storageConfigFromEnv({}, { dataDir: "/srv/berth" }), { driver: "filesystem", rootDirectory: "/srv/berth/registry" });
+  assert.deepEqual(storageConfigFromEnv({ BERTH_STORAGE_DRIVER: "" }, { dataDir: "/srv/berth" }), { driver: "filesystem", rootDirectory: "/srv/berth/registry" });
+  assert.deepEqual(storageConfigFromEnv({ BERTH_STORAGE_FILESYSTEM_ROOT: "/mnt/blobs" }, { dataDir: "/srv/berth" }), { driver: "filesystem", rootDirectory: "/mnt/blobs" });
+  assert.equal(storageConfigFromEnv({}, { dataDir: "rel" }).driver, "filesystem");
+  assert.equal((storageConfigFromEnv({}, { dataDir: "rel" }) as { rootDirectory: string }).rootDirectory, join(process.cwd(), "rel", "registry"));
+  assert.equal(storageConfigFromEnv({ BERTH_STORAGE_DRIVER: "s3", BERTH_STORAGE_S3_BUCKET: "berth-blobs" }, { dataDir: "/srv/berth" }).driver, "s3");
+});

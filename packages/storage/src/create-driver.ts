@@ -4,7 +4,7 @@
  * driver name is an error, never a fallback.
  */
 import { ConfigError } from "@berth/config";
-import { isAbsolute } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import type { StorageDriver } from "./driver.js";
 import { FilesystemDriver } from "./filesystem-driver.js";
@@ -109,10 +109,19 @@ export function parseStorageConfig(input: unknown): StorageConfig {
  * composition root; this never reads it itself). `BERTH_STORAGE_DRIVER` defaults to
  * `filesystem` when unset; any other value than `filesystem` or `s3` throws. Booleans are
  * `true`/`false`/`1`/`0`; the chunk size is in bytes. Every problem is reported at once.
+ *
+ * With `options.dataDir` (`BERTH_DATA_DIR`), a filesystem driver without
+ * `BERTH_STORAGE_FILESYSTEM_ROOT` stores under `<dataDir>/registry` (resolved): the registry's
+ * default. Every service that reads or deletes blobs (registry, core, jobservice) passes it, so
+ * they all agree on where blobs live.
  */
-export function storageConfigFromEnv(env: Env): StorageConfig {
+export function storageConfigFromEnv(env: Env, options: { dataDir?: string } = {}): StorageConfig {
   const v = storageEnvVars;
   const driver = env[v.driver] ?? "filesystem";
+  if (options.dataDir !== undefined && (driver === "filesystem" || driver === "") && !env[v.rootDirectory]) {
+    env = { ...env, [v.driver]: "filesystem", [v.rootDirectory]: join(resolve(options.dataDir), "registry") };
+    return storageConfigFromEnv(env);
+  }
   const problems: string[] = [];
   const flag = (name: string): boolean | undefined => {
     const raw = env[name];

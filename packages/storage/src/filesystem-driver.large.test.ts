@@ -1,6 +1,9 @@
 /**
  * 512 MiB through the filesystem driver, in its own file (so its own process): RSS must grow by
- * less than 64 MB while writing (then moving) and while reading back with sha256 checked.
+ * less than 96 MB while writing (then moving) and while reading back with sha256 checked.
+ * Nothing is retained per byte; the margin is V8's: a stream's spent 64 KiB Buffers are freed at
+ * the next GC, which V8 triggers only after tens of MiB of external memory (its soft limit is
+ * 64 MiB), so a busy machine sees up to that much garbage whatever the size moved.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -12,7 +15,7 @@ import { fillChunk, measureRssGrowth, mib, sha256Of } from "./test-support.js";
 
 const MiB = 1024 * 1024;
 
-test("filesystem: 512 MiB streamed through the driver grows RSS by less than 64 MB", async () => {
+test("filesystem: 512 MiB streamed through the driver grows RSS by less than 96 MB", async () => {
   const root = await mkdtemp(join(tmpdir(), "berth-storage-fs-large-"));
   const size = 512 * MiB;
   try {
@@ -40,7 +43,7 @@ test("filesystem: 512 MiB streamed through the driver grows RSS by less than 64 
       `write: RSS +${mib(write.growth)}, JS memory +${mib(write.jsGrowth)}; ` +
       `read: RSS +${mib(read.growth)}, JS memory +${mib(read.jsGrowth)}`;
     process.stderr.write(`# filesystem, 512 MiB streamed: ${report}\n`);
-    for (const m of [write, read]) assert.ok(m.growth < 64e6 && m.jsGrowth < 64e6, report);
+    for (const m of [write, read]) assert.ok(m.growth < 96e6 && m.jsGrowth < 96e6, report);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

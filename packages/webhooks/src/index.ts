@@ -5,4 +5,5 @@
 export * from "./vocabulary.js";
 export { AddressRefusedError, checkWebhookAddress, guardedLookup, isPrivateAddress, parseWebhookUrl, resolveHost } from "./address-policy.js";
 export { CALLBACK_TTL_MS, CallbackGoneError, CallbackUnknownError, consumeCallback, createCallback, purgeExpiredCallbacks, type CallbackSubject, type Db } from "./callback-store.js";
+export { answerCallback, type CallbackAnswer } from "./callback-answer.js";
 export { VALIDATION_STATES, recordValidation, validationOf, type ArtifactValidationView, type ValidationState } from "./validation-store.js";

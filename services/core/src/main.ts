@@ -1,4 +1,3 @@
-import path from "node:path";
 import { createPrismaClient } from "@berth/db";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
@@ -21,11 +20,7 @@ const redis = createRedisClient(config.redisUrl, logger);
 const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => logger.info(msg) });
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
-const storageEnv =
-  (process.env["BERTH_STORAGE_DRIVER"] || "filesystem") === "filesystem" && !process.env["BERTH_STORAGE_FILESYSTEM_ROOT"]
-    ? { ...process.env, BERTH_STORAGE_FILESYSTEM_ROOT: path.join(path.resolve(config.dataDir), "registry") }
-    : process.env;
-const driver = createStorageDriver(storageConfigFromEnv(storageEnv));
+const driver = createStorageDriver(storageConfigFromEnv(process.env, { dataDir: config.dataDir }));
 const registry = createRegistryStore({ prisma: db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
 const services = createCoreServices({
   db,

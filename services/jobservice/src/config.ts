@@ -1,5 +1,6 @@
 import { z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 import { QUEUE_NAMES, type QueueName } from "@berth/queue";
+import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -10,7 +11,9 @@ const concurrencyEnv = Object.fromEntries(QUEUE_NAMES.map((q) => [`BERTH_QUEUE_C
   z.ZodOptional<z.ZodCoercedNumber>
 >;
 
-const DEFAULT_CONCURRENCY: Record<QueueName, number> = { events: 10, webhooks: 20, maintenance: 1 };
+const DEFAULT_CONCURRENCY: Record<QueueName, number> = { events: 10, webhooks: 20, maintenance: 1, gc: 1 };
+/** Queues whose concurrency is not configurable: one garbage collection at a time per process. */
+const FIXED_CONCURRENCY: Partial<Record<QueueName, number>> = { gc: 1 };
 
 const schema = z
   .object({
@@ -22,6 +25,8 @@ const schema = z
     /** Default concurrency of every queue's workers (per process). */
     BERTH_QUEUE_CONCURRENCY: int(1, 1000).optional(),
     ...concurrencyEnv,
+    /** Where the registry's default filesystem storage lives (`<dir>/registry`), as for the registry. */
+    BERTH_DATA_DIR: z.string().min(1).default("./.data"),
     /** The URL clients reach Berth at: webhook payloads' resource URLs and callback URLs. */
     BERTH_EXTERNAL_URL: httpUrl.default("http://127.0.0.1:8080"),
     /** How often the outbox relay looks for unpublished events (ms). */
@@ -42,7 +47,7 @@ const schema = z
     redisUrl: env.BERTH_REDIS_URL,
     queuePrefix: env.BERTH_QUEUE_PREFIX,
     concurrency: Object.fromEntries(
-      QUEUE_NAMES.map((q) => [q, env[`BERTH_QUEUE_CONCURRENCY_${q.toUpperCase() as Uppercase<QueueName>}`] ?? env.BERTH_QUEUE_CONCURRENCY ?? DEFAULT_CONCURRENCY[q]]),
+      QUEUE_NAMES.map((q) => [q, FIXED_CONCURRENCY[q] ?? env[`BERTH_QUEUE_CONCURRENCY_${q.toUpperCase() as Uppercase<QueueName>}`] ?? env.BERTH_QUEUE_CONCURRENCY ?? DEFAULT_CONCURRENCY[q]]),
     ) as Record<QueueName, number>,
     externalUrl: env.BERTH_EXTERNAL_URL,
     relayPollMs: env.BERTH_RELAY_POLL_MS,
@@ -53,8 +58,14 @@ const schema = z
     },
   }));
 
-export type JobserviceConfig = z.output<typeof schema>;
+export type JobserviceConfig = z.output<typeof schema> & { storage: StorageConfig };
 
+/**
+ * Jobservice's configuration from `env`, including the registry's storage (`BERTH_STORAGE_*`,
+ * default the filesystem under `${BERTH_DATA_DIR}/registry`, the same helper as the registry's):
+ * garbage collection deletes blobs and `promote_tag` reads manifests there.
+ */
 export function loadConfig(env: Record<string, string | undefined>): JobserviceConfig {
-  return parseConfig(schema, env);
+  const base = parseConfig(schema, env);
+  return { ...base, storage: storageConfigFromEnv(env, { dataDir: env["BERTH_DATA_DIR"] || "./.data" }) };
 }

@@ -1,17 +1,20 @@
 /**
  * Jobservice's parts built from their dependencies (shared by main.ts and the integration
  * tests): queues, the outbox relay, the fan-out subscribers, the handler map, the workers and
- * the periodic jobs.
+ * the periodic jobs (including the GC schedule mirrored from `system_schedules`).
  */
 import type { PrismaClient } from "@berth/db";
 import type { Logger } from "@berth/logger";
 import { Queues, type JobName, type JobsOptions, type QueueName } from "@berth/queue";
 import type { Redis } from "@berth/redis";
+import { GarbageCollector, type GarbageCollectorOptions, type RegistryStore } from "@berth/registry-store";
+import type { StorageDriver } from "@berth/storage";
 import { purgeExpiredCallbacks } from "@berth/webhooks";
 import { auditSubscriber } from "./audit/audit.subscriber.js";
 import { fanoutHandler } from "./events/fanout.job.js";
 import type { EventSubscriber } from "./events/subscriber.js";
 import { ExecutionStore } from "./executions/execution-store.js";
+import { gcRequestedSubscriber, gcRunHandler, gcScheduledHandler, gcScheduleSubscriber, syncGcSchedule } from "./gc/gc.jobs.js";
 import { OutboxRelay } from "./relay/outbox-relay.js";
 import { deliverHandler } from "./webhooks/deliver.job.js";
 import { promoteTagSubscriber, type Tagger } from "./webhooks/promote-tag.subscriber.js";
@@ -31,8 +34,15 @@ export interface JobserviceOptions {
   webhook: { denyPrivate: boolean; timeoutMs: number; callbackTtlMs: number };
   /** Per-job option overrides (tests: short backoffs). */
   jobOptions?: { [N in JobName]?: JobsOptions };
-  /** registry-store's artifact store, for `promote_tag` (absent: promotions are logged, not applied). */
+  /**
+   * The registry's storage and registry-store over `db` (the same `BERTH_STORAGE_*` settings and
+   * default root as the registry): garbage collection and `promote_tag` work on them.
+   */
+  storage: { driver: StorageDriver; registry: RegistryStore };
+  /** Tagger for `promote_tag` (default: `storage.registry.artifacts`). */
   tagger?: Tagger;
+  /** Collector tuning (tests: a shorter upload idle floor). */
+  gc?: Partial<Pick<GarbageCollectorOptions, "uploadMinIdleHours" | "batchSize" | "sweepTimeoutMs">>;
 }
 
 export const RELAY_SWEEP_EVERY_MS = 60_000;
@@ -46,13 +56,18 @@ export function createJobservice(o: JobserviceOptions) {
   const subscribers: EventSubscriber[] = [
     auditSubscriber(o.db),
     webhookSubscriber({ db: o.db, executions, queues }),
-    promoteTagSubscriber({ tagger: o.tagger, logger: o.logger }),
+    promoteTagSubscriber({ tagger: o.tagger ?? o.storage.registry.artifacts, logger: o.logger }),
+    gcRequestedSubscriber({ queues }),
+    gcScheduleSubscriber({ db: o.db, queues, logger: o.logger }),
   ];
+  const collector = new GarbageCollector({ prisma: o.db, driver: o.storage.driver, manifests: o.storage.registry.manifests, ...o.gc });
   const handlers: HandlerMap = {
     "event.fanout": fanoutHandler({ db: o.db, subscribers }),
     "webhook.deliver": deliverHandler({ db: o.db, executions, logger: o.logger, externalUrl: o.externalUrl, ...o.webhook }),
     "relay.sweep": async () => ({ published: await relay.publishPending() }),
     "webhook.callbacks.expire": async () => ({ deleted: await purgeExpiredCallbacks(o.db) }),
+    "gc.run": gcRunHandler({ db: o.db, queues, logger: o.logger, collector }),
+    "gc.scheduled": gcScheduledHandler({ db: o.db, queues, logger: o.logger }),
   };
   let workers: WorkerPool | undefined;
   return {
@@ -67,6 +82,7 @@ export function createJobservice(o: JobserviceOptions) {
       const schedule = async () => {
         await queues.schedule("relay.sweep", RELAY_SWEEP_EVERY_MS, {});
         await queues.schedule("webhook.callbacks.expire", CALLBACK_EXPIRY_EVERY_MS, {});
+        await syncGcSchedule(o.db, queues);
       };
       if (o.redis.status === "ready") await schedule();
       else o.redis.once("ready", () => void schedule().catch((err: Error) => o.logger.warn("cannot set up job schedules", { err: err.message })));

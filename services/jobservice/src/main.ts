@@ -2,6 +2,8 @@ import { createPrismaClient } from "@berth/db";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient } from "@berth/redis";
+import { createRegistryStore } from "@berth/registry-store";
+import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { createJobservice } from "./jobservice.js";
@@ -10,6 +12,10 @@ const config = loadConfig(process.env);
 const logger = createLogger({ service: "jobservice", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 const db = createPrismaClient(config.databaseUrl, { applicationName: "jobservice" });
 const redis = createRedisClient(config.redisUrl, logger, { forQueues: true });
+// The registry's storage (same BERTH_STORAGE_* settings and default root as the registry):
+// garbage collection deletes blobs there; promote_tag tags through registry-store.
+const driver = createStorageDriver(config.storage);
+const registry = createRegistryStore({ prisma: db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
 const jobservice = createJobservice({
   db,
   redis,
@@ -19,6 +25,7 @@ const jobservice = createJobservice({
   externalUrl: config.externalUrl,
   relayPollMs: config.relayPollMs,
   webhook: config.webhook,
+  storage: { driver, registry },
 });
 
 const app = createApp({
@@ -35,4 +42,4 @@ const app = createApp({
 await jobservice.start();
 const server = await listen(app, config.host, config.port);
 logger.info(`jobservice listening on ${config.host}:${config.port}`, { concurrency: config.concurrency });
-onShutdown(logger, server, [() => jobservice.stop(), () => db.$disconnect(), () => closeRedis(redis), () => closeLogger(logger)]);
+onShutdown(logger, server, [() => jobservice.stop(), () => registry.close(), async () => driver.close?.(), () => db.$disconnect(), () => closeRedis(redis), () => closeLogger(logger)]);

@@ -2,6 +2,9 @@
 // under its own BullMQ prefix, loopback webhook receivers.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
@@ -9,6 +12,8 @@ import { createPrismaClient, type PrismaClient } from "@berth/db";
 import { createTestDatabase, type TestDatabase } from "@berth/db/testing";
 import { createLogger, type Logger } from "@berth/logger";
 import { closeRedis, createRedisClient, type Redis } from "@berth/redis";
+import { createRegistryStore, type RegistryStore } from "@berth/registry-store";
+import { FilesystemDriver } from "@berth/storage";
 import type { WebhookTarget } from "@berth/webhooks";
 import { createJobservice, type Jobservice, type JobserviceOptions } from "./jobservice.js";
 
@@ -27,6 +32,10 @@ export interface TestJobservice {
   redis: Redis;
   js: Jobservice;
   prefix: string;
+  /** Registry-store over the test database and a temporary filesystem driver (`storageRoot`). */
+  registry: RegistryStore;
+  driver: FilesystemDriver;
+  storageRoot: string;
   close(): Promise<void>;
 }
 
@@ -37,15 +46,21 @@ export async function startTestJobservice(options: Partial<Omit<JobserviceOption
   const logger = silentLogger();
   const redis = createRedisClient(options.redisUrl ?? urls.redis, logger, { forQueues: true });
   const prefix = options.prefix ?? `berth-test-${randomUUID()}`;
+  const storageRoot = await mkdtemp(join(tmpdir(), "berth-js-storage-"));
+  const driver = new FilesystemDriver({ rootDirectory: storageRoot });
+  const registry = createRegistryStore({ prisma: db, driver, pullFlushIntervalMs: 50 });
   const js = createJobservice({
     db,
     redis,
     logger,
     prefix,
-    concurrency: options.concurrency ?? { events: 4, webhooks: 8, maintenance: 1 },
+    concurrency: options.concurrency ?? { events: 4, webhooks: 8, maintenance: 1, gc: 1 },
     externalUrl: options.externalUrl ?? "http://registry.test:8080",
     relayPollMs: options.relayPollMs ?? 50,
     webhook: options.webhook ?? { denyPrivate: false, timeoutMs: 1_000, callbackTtlMs: 3_600_000 },
+    storage: options.storage ?? { driver, registry },
+    ...(options.gc && { gc: options.gc }),
+    ...(options.tagger && { tagger: options.tagger }),
     jobOptions: options.jobOptions ?? { "webhook.deliver": { attempts: 4, backoff: { type: "exponential", delay: 100 } }, "event.fanout": { backoff: { type: "fixed", delay: 100 } } },
   });
   if (options.start !== false) await js.start();
@@ -55,8 +70,13 @@ export async function startTestJobservice(options: Partial<Omit<JobserviceOption
     redis,
     js,
     prefix,
+    registry,
+    driver,
+    storageRoot,
     async close() {
       await js.stop();
+      await registry.close();
+      await rm(storageRoot, { recursive: true, force: true });
       await closeRedis(redis);
       await db.$disconnect();
       if (!options.testDb) await testDb.drop();

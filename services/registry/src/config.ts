@@ -53,13 +53,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegistryCon
   }
   let storage: StorageConfig | undefined;
   try {
-    const driver = env["BERTH_STORAGE_DRIVER"] || "filesystem";
-    const dataDir = base?.dataDir ?? resolve(env["BERTH_DATA_DIR"] || "./.data");
-    const withDefault =
-      driver === "filesystem" && !env["BERTH_STORAGE_FILESYSTEM_ROOT"]
-        ? { ...env, BERTH_STORAGE_FILESYSTEM_ROOT: join(dataDir, "registry") }
-        : env;
-    storage = storageConfigFromEnv(withDefault);
+    storage = storageConfigFromEnv(env, { dataDir: base?.dataDir ?? resolve(env["BERTH_DATA_DIR"] || "./.data") });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);

@@ -1,4 +1,4 @@
-import { createPrismaClient } from "@berth/db";
+import { createSqlClient } from "@berth/db";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
@@ -19,11 +19,13 @@ try {
   await closeLogger(logger);
   process.exit(1);
 }
-const db = createPrismaClient(config.databaseUrl, { applicationName: "registry", onPoolError: (err) => logger.warn("database pool error", { err }) });
+// Raw SQL over `pg` (the stores' queries are all raw SQL): Prisma's client layer cost more CPU
+// than the queries on the hot paths, and its engine weighed on resident memory (docs/performance.md).
+const db = createSqlClient(config.databaseUrl, { applicationName: "registry", onPoolError: (err) => logger.warn("database pool error", { err }) });
 const redis = createRedisClient(config.redisUrl, logger);
 const driver = createStorageDriver(config.storage);
 const store = createRegistryStore({
-  prisma: db,
+  prisma: db.asPrisma(),
   driver,
   onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }),
 });

@@ -24,7 +24,15 @@ export class GcRunningError extends Error {
   }
 }
 
-/** Creates a Pending run; @throws {GcRunningError}. */
+/** Outbox event written with every new run: jobservice's fan-out turns it into the `gc.run` job. */
+export const GC_REQUESTED_EVENT = "gc.requested";
+
+/**
+ * Creates a Pending run and, in the same transaction, the outbox event {@link GC_REQUESTED_EVENT}
+ * (`{runId}` as a string), so the run is executed even if Redis is down when it is created.
+ *
+ * @throws {GcRunningError}
+ */
 export async function createGcRun(prisma: PrismaClient, parameters: GcParameters, trigger: "Manual" | "Schedule"): Promise<bigint> {
   return prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CREATE_LOCK_KEY})`;
@@ -39,7 +47,9 @@ export async function createGcRun(prisma: PrismaClient, parameters: GcParameters
       VALUES ('Pending', ${trigger}, ${parameters.dryRun === true}, ${parameters.deleteUntagged === true},
               ${parameters.timeWindowHours ?? 2}, ${parameters.workers ?? 1})
       RETURNING id`;
-    return rows[0]!.id;
+    const id = rows[0]!.id;
+    await tx.$executeRaw`INSERT INTO outbox_events (type, payload) VALUES (${GC_REQUESTED_EVENT}, ${JSON.stringify({ runId: String(id), trigger })}::jsonb)`;
+    return id;
   });
 }
 

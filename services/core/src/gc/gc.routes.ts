@@ -2,20 +2,23 @@
  * Harbor's GC endpoints (`/api/v2.0/system/gc…`, system administrators only): history, one run,
  * its log, and the schedule (`Manual` starts a run now). Runs are rows of `gc_runs` executed by
  * jobservice's `gc.run` job (registry-store's `executeGcRun`); one at a time — a second manual
- * request while one is pending or running answers 409, as Harbor does. docs/gc.md.
+ * request while one is pending or running answers 409, as Harbor does. Nothing here talks to
+ * Redis: a new run (registry-store's `createGcRun`) and a schedule change are each committed with
+ * an outbox event (`gc.requested`, `gc.schedule.changed`) that jobservice's relay and fan-out turn
+ * into the `gc.run` job and the cron job scheduler. docs/gc.md.
  */
 import { Router } from "express";
 import { z } from "zod";
 import type { PrismaClient } from "@berth/db";
+import { createGcRun, GcRunningError } from "@berth/registry-store";
 import { requireSysadmin } from "../auth/basic-auth.js";
 import { BadRequestError, ConflictError, NotFoundError, parseInput } from "../errors.js";
 import { paging, pagingQuery, setPageHeaders } from "../http/paging.js";
 
 /** Harbor's 6-field crons for the predefined schedule types. */
 export const SCHEDULE_CRONS = { Hourly: "0 0 * * * *", Daily: "0 0 0 * * *", Weekly: "0 0 0 * * 0" } as const;
-/** Advisory lock key serializing run creation; the same key as registry-store's `createGcRun`. */
-const CREATE_LOCK_KEY = 0x62657274686763n;
-const STALE_RUN_SECONDS = 600;
+/** Outbox event written with every schedule change; jobservice re-reads the row and re-syncs its job scheduler. */
+export const GC_SCHEDULE_CHANGED_EVENT = "gc.schedule.changed";
 
 const parameters = z.object({
     delete_untagged: z.boolean().default(false),
@@ -61,10 +64,6 @@ function historyView(r: RunRow, cron: string) {
 
 export interface GcRoutesDeps {
   db: PrismaClient;
-  /** Hands a new Pending run to jobservice (`gc.run` job); without it jobservice's dispatcher picks Pending rows up. */
-  enqueueRun?: (runId: number) => Promise<void>;
-  /** Tells jobservice the schedule changed (re-syncs its cron job scheduler). */
-  scheduleChanged?: () => Promise<void>;
 }
 
 export function gcRoutes(deps: GcRoutesDeps): Router {
@@ -102,9 +101,12 @@ export function gcRoutes(deps: GcRoutesDeps): Router {
   const putSchedule = async (body: z.output<typeof scheduleBody>): Promise<number | undefined> => {
     const p = body.parameters;
     if (body.schedule.type === "Manual") {
-      const id = await createRun(db, { dryRun: p.dry_run, deleteUntagged: p.delete_untagged, workers: p.workers, timeWindowHours: p.time_window });
-      await deps.enqueueRun?.(id);
-      return id;
+      try {
+        return Number(await createGcRun(db, { dryRun: p.dry_run, deleteUntagged: p.delete_untagged, workers: p.workers, timeWindowHours: p.time_window }, "Manual"));
+      } catch (err) {
+        if (err instanceof GcRunningError) throw new ConflictError(err.message);
+        throw err;
+      }
     }
     const type = body.schedule.type === "Schedule" ? "Custom" : body.schedule.type;
     let cron = "";
@@ -113,8 +115,10 @@ export function gcRoutes(deps: GcRoutesDeps): Router {
       if (!/^(\S+\s+){5}\S+$/.test(cron)) throw new BadRequestError("a Custom schedule needs a 6-field cron");
     } else if (type !== "None") cron = SCHEDULE_CRONS[type];
     const data = { type, cron, parameters: { delete_untagged: p.delete_untagged, dry_run: p.dry_run, workers: p.workers, time_window: p.time_window } };
-    await db.systemSchedule.upsert({ where: { kind: "gc" }, create: { kind: "gc", ...data }, update: data });
-    await deps.scheduleChanged?.();
+    await db.$transaction([
+      db.systemSchedule.upsert({ where: { kind: "gc" }, create: { kind: "gc", ...data }, update: data }),
+      db.outboxEvent.create({ data: { type: GC_SCHEDULE_CHANGED_EVENT, payload: { kind: "gc", type, cron } } }),
+    ]);
     return undefined;
   };
 
@@ -145,20 +149,4 @@ export function gcRoutes(deps: GcRoutesDeps): Router {
   });
 
   return router;
-}
-
-/** Creates a Pending run unless one is pending or running (409); mirrors registry-store's `createGcRun`. */
-async function createRun(db: PrismaClient, p: { dryRun: boolean; deleteUntagged: boolean; workers: number; timeWindowHours: number }): Promise<number> {
-  return db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CREATE_LOCK_KEY})`;
-    await tx.$executeRaw`
-      UPDATE gc_runs SET status = 'Error', finished_at = now(), log = log || 'run abandoned (no heartbeat)' || chr(10)
-      WHERE status = 'Running' AND updated_at < now() - make_interval(secs => ${STALE_RUN_SECONDS})`;
-    const busy = await tx.gcRun.findFirst({ where: { status: { in: ["Pending", "Running"] } }, select: { id: true } });
-    if (busy) throw new ConflictError(`a garbage collection (id ${busy.id}) is already pending or running`);
-    const run = await tx.gcRun.create({
-      data: { status: "Pending", trigger: "Manual", dryRun: p.dryRun, deleteUntagged: p.deleteUntagged, workers: p.workers, timeWindowHours: p.timeWindowHours },
-    });
-    return Number(run.id);
-  });
 }

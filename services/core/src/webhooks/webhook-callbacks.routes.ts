@@ -1,13 +1,14 @@
 /**
  * `POST /api/v2.0/webhook-callbacks/{token}`: a DockerHub-format consumer (e.g. Jenkins) reports
  * its validation of a pushed artifact. Unauthenticated: the token is the credential (long,
- * random, stored hashed, single-use, expiring). Records the validation and emits
- * `artifact.validated` (whose consumers apply `promote_tag`) in one transaction.
+ * random, stored hashed, single-use, expiring). `@berth/webhooks`' `answerCallback` records the
+ * validation and emits `artifact.validated` in one transaction; jobservice's promote-tag
+ * subscriber then adds `promote_tag` through registry-store (retried until it succeeds).
  */
 import { Router } from "express";
 import { z } from "zod";
 import type { PrismaClient } from "@berth/db";
-import { CallbackGoneError, CallbackUnknownError, consumeCallback, recordValidation, VALIDATION_STATES } from "@berth/webhooks";
+import { answerCallback, CallbackGoneError, CallbackUnknownError, VALIDATION_STATES } from "@berth/webhooks";
 import { ApiError, NotFoundError, parseInput } from "../errors.js";
 
 class GoneError extends ApiError {
@@ -28,27 +29,7 @@ export function webhookCallbackRoutes(deps: { db: PrismaClient }): Router {
   router.post("/api/v2.0/webhook-callbacks/:token", async (req, res) => {
     const input = parseInput(body, req.body);
     try {
-      const result = await deps.db.$transaction(async (tx) => {
-        const cb = await consumeCallback(tx, String(req.params["token"]));
-        await recordValidation(tx, { repository: cb.repository, digest: cb.digest, state: input.state, description: input.description, context: input.context, targetUrl: input.target_url, policyId: cb.policyId });
-        await tx.outboxEvent.create({
-          data: {
-            type: "artifact.validated",
-            payload: {
-              repository: cb.repository,
-              digest: cb.digest,
-              ...(cb.tag !== null && { tag: cb.tag }),
-              state: input.state,
-              description: input.description,
-              context: input.context,
-              target_url: input.target_url,
-              policy_id: Number(cb.policyId),
-              ...(cb.promoteTag !== null && input.state === "success" && { promote_tag: cb.promoteTag }),
-            },
-          },
-        });
-        return cb;
-      });
+      const result = await answerCallback(deps.db, String(req.params["token"]), input);
       res.json({ repository: result.repository, digest: result.digest, state: input.state });
     } catch (err) {
       if (err instanceof CallbackUnknownError) throw new NotFoundError(err.message);

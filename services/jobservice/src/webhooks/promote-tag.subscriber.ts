@@ -17,7 +17,7 @@ interface ValidatedPayload {
   context?: string;
 }
 
-export function promoteTagSubscriber(deps: { tagger: Tagger | undefined; logger: Logger }): EventSubscriber {
+export function promoteTagSubscriber(deps: { tagger: Tagger; logger: Logger }): EventSubscriber {
   const log = deps.logger.child({ module: "promote-tag" });
   return {
     name: "promote-tag",
@@ -25,15 +25,16 @@ export function promoteTagSubscriber(deps: { tagger: Tagger | undefined; logger:
     async handle(event) {
       const p = event.payload as unknown as ValidatedPayload;
       if (!p.promote_tag) return;
-      if (!deps.tagger) {
-        log.warn("promote_tag requested but this jobservice has no registry storage configured; tag not added", { repository: p.repository, digest: p.digest, tag: p.promote_tag });
-        return;
-      }
       try {
         await deps.tagger.createTag(p.repository, p.digest, p.promote_tag, { name: "webhook-callback" });
       } catch (err) {
         // Already promoted (a re-run, or someone tagged it by hand): nothing left to do.
         if ((err as Error).name === "TagExistsError") return;
+        // The artifact was deleted since it was validated: nothing to promote, retrying cannot help.
+        if ((err as Error).name === "ManifestUnknownError") {
+          log.warn("promote_tag skipped: the validated artifact no longer exists", { repository: p.repository, digest: p.digest, tag: p.promote_tag });
+          return;
+        }
         throw err;
       }
     },

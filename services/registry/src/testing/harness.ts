@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import jwt from "jsonwebtoken";
-import { createPrismaClient, type PrismaClient } from "@berth/db";
+import { createSqlClient, type PrismaClient } from "@berth/db";
 import { createTestDatabase, type TestDatabase } from "@berth/db/testing";
 import { createLogger } from "@berth/logger";
 import { createRegistryStore, type RegistryStore } from "@berth/registry-store";
@@ -75,7 +75,8 @@ export async function startHarness(adminUrl: string): Promise<Harness> {
   const instances: Instance[] = [];
 
   async function addInstance(): Promise<Instance> {
-    const prisma = createPrismaClient(db.url, { poolSize: 5 });
+    // The client main.ts uses (raw SQL over pg), typed as the PrismaClient the stores declare.
+    const prisma = createSqlClient(db.url, { poolSize: 5 }).asPrisma();
     const driver = new FilesystemDriver({ rootDirectory: join(storageDir, "storage") });
     const store = createRegistryStore({ prisma, driver, pullFlushIntervalMs: 100 });
     const authorizer = new TokenAuthorizer({ verifier: new TokenVerifier({ publicKey, issuer: ISSUER, service: SERVICE }), realm: REALM, service: SERVICE });

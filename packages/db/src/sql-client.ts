@@ -1,0 +1,167 @@
+/**
+ * A lean client for services whose database work is all raw SQL (the registry's stores): the
+ * subset of `PrismaClient` they use — `$queryRaw`, `$executeRaw` (tagged templates, `Prisma.sql`
+ * fragments included), their `…Unsafe` forms and interactive `$transaction(fn)` — straight over a
+ * `pg` pool. Results come back as Prisma returns them for raw queries (int8 as `bigint`, bytea as
+ * bytes, json parsed, timestamps as `Date`).
+ *
+ * Why: per query, Prisma's client (query building, its engine's result mapping, the adapter)
+ * costs several times what `pg` does; on the registry's hot paths (manifest GET by tag, manifest
+ * PUT's transaction of ~10 statements, upload sessions) that overhead dominated the CPU profile.
+ * Semantics are the same SQL in the same transactions: only the client-side layer is thinner.
+ */
+import pg from "pg";
+import { Prisma, type PrismaClient } from "./generated/prisma/client.js";
+
+/** Options for {@link createSqlClient}. */
+export interface SqlClientOptions {
+  /** Most connections the pool opens (default 10). */
+  poolSize?: number;
+  /** How long to wait for a free connection before failing, in ms (default 10 000). */
+  connectionTimeoutMillis?: number;
+  /** Idle connections are closed after this many ms (default 30 000). */
+  idleTimeoutMillis?: number;
+  /** Shown in `pg_stat_activity`; use the service's name. */
+  applicationName?: string;
+  /** Told about errors of idle pooled connections (e.g. the server restarted); they never crash. */
+  onPoolError?: (err: Error) => void;
+}
+
+/** Options of an interactive transaction (as Prisma's). */
+export interface SqlTransactionOptions {
+  /** Longest wait for a connection (ms, default 2 000 as Prisma). */
+  maxWait?: number;
+  /** Longest the transaction may run before it is rolled back (ms, default 5 000 as Prisma). */
+  timeout?: number;
+}
+
+/** What {@link createSqlClient} returns: usable wherever the stores take a `PrismaClient`. */
+export interface SqlClient {
+  $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T>;
+  $executeRaw(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<number>;
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+  $transaction<R>(fn: (tx: SqlClient) => Promise<R>, options?: SqlTransactionOptions): Promise<R>;
+  $disconnect(): Promise<void>;
+  /** This client as the `PrismaClient` type the stores declare (raw SQL methods only). */
+  asPrisma(): PrismaClient;
+}
+
+const INT8 = 20;
+const INT8_ARRAY = 1016;
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === INT8) return (value: string) => BigInt(value);
+    if (oid === INT8_ARRAY) {
+      const parseArray = (pg.types.getTypeParser as (oid: number, format: string) => unknown)(1009, "text") as (value: string) => (string | null)[];
+      return (value: string) => parseArray(value).map((v) => (v === null ? null : BigInt(v)));
+    }
+    return (pg.types.getTypeParser as (oid: number, format: string) => unknown)(oid, format ?? "text");
+  },
+} as unknown as pg.CustomTypesConfig;
+
+type Queryable = { query: pg.Pool["query"] };
+
+function toQuery(query: TemplateStringsArray | Prisma.Sql, values: unknown[]): { text: string; values: unknown[] } {
+  if (query instanceof Prisma.Sql) return { text: query.text, values: query.values };
+  const sql = Prisma.sql(query, ...(values as Prisma.Sql[]));
+  return { text: sql.text, values: sql.values };
+}
+
+/** Thrown by queries of a transaction that ran past its `timeout` (it is rolled back). */
+export class SqlTransactionTimeoutError extends Error {
+  override name = "SqlTransactionTimeoutError";
+}
+
+function clientOver(runner: Queryable, pool: pg.Pool, assertOpen: () => void): SqlClient {
+  const run = async (text: string, values: unknown[]): Promise<pg.QueryResult> => {
+    assertOpen();
+    return runner.query({ text, values, types });
+  };
+  const self: SqlClient = {
+    async $queryRaw<T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T> {
+      const q = toQuery(query, values);
+      return (await run(q.text, q.values)).rows as T;
+    },
+    async $executeRaw(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<number> {
+      const q = toQuery(query, values);
+      return (await run(q.text, q.values)).rowCount ?? 0;
+    },
+    async $queryRawUnsafe<T>(text: string, ...values: unknown[]): Promise<T> {
+      return (await run(text, values)).rows as T;
+    },
+    async $executeRawUnsafe(text: string, ...values: unknown[]): Promise<number> {
+      return (await run(text, values)).rowCount ?? 0;
+    },
+    async $transaction<R>(fn: (tx: SqlClient) => Promise<R>, options: SqlTransactionOptions = {}): Promise<R> {
+      if (runner !== pool) throw new Error("nested transactions are not supported");
+      if (typeof fn !== "function") throw new Error("only interactive transactions ($transaction(async (tx) => …)) are supported");
+      const client = await connectWithin(pool, options.maxWait ?? 2_000);
+      let expired = false;
+      let done = false;
+      const timer = setTimeout(() => {
+        expired = true;
+      }, options.timeout ?? 5_000);
+      const assertLive = () => {
+        if (expired) throw new SqlTransactionTimeoutError(`transaction ran past its ${options.timeout ?? 5_000} ms timeout and was rolled back`);
+        if (done) throw new Error("transaction already closed");
+      };
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const result = await fn(clientOver(client, pool, assertLive));
+        assertLive();
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {
+          broken = true;
+        });
+        throw err;
+      } finally {
+        done = true;
+        clearTimeout(timer);
+        client.release(broken ? true : undefined);
+      }
+    },
+    async $disconnect() {
+      await pool.end();
+    },
+    asPrisma() {
+      return self as unknown as PrismaClient;
+    },
+  };
+  return self;
+}
+
+async function connectWithin(pool: pg.Pool, maxWaitMs: number): Promise<pg.PoolClient> {
+  let timer: NodeJS.Timeout | undefined;
+  const connecting = pool.connect();
+  try {
+    return await Promise.race([
+      connecting,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no database connection free within ${maxWaitMs} ms`)), maxWaitMs);
+      }),
+    ]);
+  } catch (err) {
+    // A connection that arrives after the deadline goes back to the pool.
+    connecting.then((c) => c.release(), () => undefined);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A {@link SqlClient} for the database at `databaseUrl`; connections open lazily. */
+export function createSqlClient(databaseUrl: string, options: SqlClientOptions = {}): SqlClient {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+    idleTimeoutMillis: options.idleTimeoutMillis ?? 30_000,
+    ...(options.applicationName ? { application_name: options.applicationName } : {}),
+  });
+  pool.on("error", (err) => options.onPoolError?.(err));
+  return clientOver(pool, pool, () => {});
+}
