@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { findExecutable, generatePassword, LocalStack, pickFreeTcpPort, ProcessSupervisor, renderTemplate } from "@berth/local-stack";
 import { repoRoot } from "../support/launcher.js";
 import { basicAuth } from "../support/http.js";
-import { HttpClient, Repo } from "./oci-client.js";
+import { HttpClient, Repo } from "../support/oci-client.js";
 
 export type TargetName = "berth" | "distribution";
 

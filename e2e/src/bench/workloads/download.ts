@@ -1,6 +1,6 @@
 // Blob download: 4 parallel GETs of the same 64 MiB blob, twice; MiB/s over all bytes received.
 // The blob is pushed once per target (not timed) and its digest checked on a first full GET.
-import { sha256 } from "../oci-client.js";
+import { sha256 } from "../../support/oci-client.js";
 import type { TargetName } from "../targets.js";
 import { MiB, randomBytesOf, seconds, type Workload } from "./common.js";
 

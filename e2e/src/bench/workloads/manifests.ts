@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findExecutable } from "@berth/local-stack";
-import { makeManifest, makeSmallImage, MANIFEST_ACCEPT, pushImage, type SmallImage } from "../oci-client.js";
+import { makeManifest, makeSmallImage, MANIFEST_ACCEPT, pushImage, type SmallImage } from "../../support/oci-client.js";
 import type { TargetName } from "../targets.js";
 import { pool, randomBytesOf, seconds, type Workload } from "./common.js";
 

@@ -3,7 +3,7 @@
 // unique config, pushed as docker does (HEAD, then POST+PUT per blob), then the manifest.
 // Timed: from the first request to the last manifest's 201; images/s.
 // Not timed: making the data and fetching the tokens (one per repository).
-import { makeSmallImage, pushImage, type Repo } from "../oci-client.js";
+import { makeSmallImage, pushImage, type Repo } from "../../support/oci-client.js";
 import { pool, randomBytesOf, seconds, type Workload } from "./common.js";
 
 const IMAGES = 50;

@@ -2,7 +2,7 @@
 //   monolithic  POST then PUT ?digest= with the whole blob
 //   chunked     POST, 8 PATCHes of 8 MiB (Content-Range), PUT ?digest= without a body
 // Timed: from the POST to the 201 of the closing PUT. Not timed: making the data and its digest.
-import { sha256 } from "../oci-client.js";
+import { sha256 } from "../../support/oci-client.js";
 import type { Target } from "../targets.js";
 import { MiB, randomBytesOf, seconds, type Workload } from "./common.js";
 
