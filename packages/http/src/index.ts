@@ -5,4 +5,5 @@
 export { requestId, accessLog } from "./request-context.js";
 export { healthRoutes, type HealthCheck, type HealthReport, runChecks } from "./health.routes.js";
 export { createBaseApp } from "./base-app.js";
+export { ApiError, BadRequestError, apiErrorHandler, errorBody, notFoundHandler } from "./api-errors.js";
 export { listen, onShutdown, type Closer } from "./lifecycle.js";

@@ -1,61 +1,13 @@
 /**
- * The collector's wire errors, Harbor-style `{"errors":[{"code","message"}]}` like core's.
- * Routes throw these; only `errorHandler` turns them into responses.
+ * The collector's wire errors, Harbor-style `{"errors":[{"code","message"}]}` like core's (the
+ * shape and handler live in @berth/http).
  */
-import type { ErrorRequestHandler, RequestHandler } from "express";
-import type { Logger } from "@berth/logger";
+import { ApiError } from "@berth/http";
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
-export class BadRequestError extends ApiError {
-  constructor(message: string) {
-    super(400, "BAD_REQUEST", message);
-  }
-}
+export { ApiError, BadRequestError, apiErrorHandler as errorHandler, notFoundHandler as notFound } from "@berth/http";
 
 export class StorageUnavailableError extends ApiError {
   constructor(message: string) {
     super(503, "STORAGE_UNAVAILABLE", message);
   }
-}
-
-export function errorBody(code: string, message: string) {
-  return { errors: [{ code, message }] };
-}
-
-export function notFound(): RequestHandler {
-  return (req, res) => {
-    res.status(404).json(errorBody("NOT_FOUND", `no route for ${req.method} ${req.path}`));
-  };
-}
-
-/** Client mistakes keep their 4xx; anything else is a 500 naming the request id, no stack. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  const log = logger.child({ module: "errors" });
-  return (err: unknown, _req, res, _next) => {
-    const requestId = res.locals["requestId"] as string | undefined;
-    if (err instanceof ApiError) {
-      if (err.status >= 500) log.error(err.message, { err, requestId });
-      res.status(err.status).json(errorBody(err.code, err.message));
-      return;
-    }
-    // express' body parser: malformed JSON (400), too large (413), unsupported charset (415).
-    const status = (err as { status?: unknown }).status;
-    if (typeof status === "number" && status >= 400 && status < 500) {
-      const code = status === 413 ? "PAYLOAD_TOO_LARGE" : status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "BAD_REQUEST";
-      res.status(status).json(errorBody(code, (err as Error).message));
-      return;
-    }
-    log.error("unhandled error", { err, requestId });
-    res.status(500).json(errorBody("INTERNAL_SERVER_ERROR", `internal error; request id ${requestId ?? "unknown"}`));
-  };
 }
