@@ -58,3 +58,22 @@ export const redisEnv = {
 };
 
 export { z };
+
+/** The wiring every service with a database and Redis reads, in its config's shape. */
+export function backendConfig(env: {
+  BERTH_HOST: string;
+  BERTH_PORT: number;
+  BERTH_LOG_LEVEL: z.infer<typeof logLevel>;
+  BERTH_LOG_COLLECTOR_URL?: string | undefined;
+  BERTH_DATABASE_URL: string;
+  BERTH_REDIS_URL: string;
+}) {
+  return {
+    host: env.BERTH_HOST,
+    port: env.BERTH_PORT,
+    logLevel: env.BERTH_LOG_LEVEL,
+    logCollectorUrl: env.BERTH_LOG_COLLECTOR_URL,
+    databaseUrl: env.BERTH_DATABASE_URL,
+    redisUrl: env.BERTH_REDIS_URL,
+  };
+}

@@ -1,4 +1,4 @@
-import { z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { backendConfig, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 import { QUEUE_NAMES, type QueueName } from "@berth/queue";
 import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 
@@ -39,12 +39,7 @@ const schema = z
     BERTH_WEBHOOK_CALLBACK_TTL_HOURS: int(1, 24 * 30).default(24),
   })
   .transform((env) => ({
-    host: env.BERTH_HOST,
-    port: env.BERTH_PORT,
-    logLevel: env.BERTH_LOG_LEVEL,
-    logCollectorUrl: env.BERTH_LOG_COLLECTOR_URL,
-    databaseUrl: env.BERTH_DATABASE_URL,
-    redisUrl: env.BERTH_REDIS_URL,
+    ...backendConfig(env),
     queuePrefix: env.BERTH_QUEUE_PREFIX,
     concurrency: Object.fromEntries(
       QUEUE_NAMES.map((q) => [q, FIXED_CONCURRENCY[q] ?? env[`BERTH_QUEUE_CONCURRENCY_${q.toUpperCase() as Uppercase<QueueName>}`] ?? env.BERTH_QUEUE_CONCURRENCY ?? DEFAULT_CONCURRENCY[q]]),

@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from "node:path";
-import { ConfigError, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { backendConfig, ConfigError, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 
 const schema = z
@@ -18,12 +18,7 @@ const schema = z
   .transform((env) => {
     const dataDir = isAbsolute(env.BERTH_DATA_DIR) ? env.BERTH_DATA_DIR : resolve(env.BERTH_DATA_DIR);
     return {
-      host: env.BERTH_HOST,
-      port: env.BERTH_PORT,
-      logLevel: env.BERTH_LOG_LEVEL,
-      logCollectorUrl: env.BERTH_LOG_COLLECTOR_URL,
-      databaseUrl: env.BERTH_DATABASE_URL,
-      redisUrl: env.BERTH_REDIS_URL,
+      ...backendConfig(env),
       dataDir,
       externalUrl: env.BERTH_EXTERNAL_URL,
       token: {

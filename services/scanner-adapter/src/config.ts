@@ -1,12 +1,7 @@
-import { z, parseConfig, serviceEnv, databaseEnv, redisEnv } from "@berth/config";
+import { backendConfig, z, parseConfig, serviceEnv, databaseEnv, redisEnv } from "@berth/config";
 
 const schema = z.object({ ...serviceEnv, ...databaseEnv, ...redisEnv }).transform((env) => ({
-  host: env.BERTH_HOST,
-  port: env.BERTH_PORT,
-  logLevel: env.BERTH_LOG_LEVEL,
-  logCollectorUrl: env.BERTH_LOG_COLLECTOR_URL,
-  databaseUrl: env.BERTH_DATABASE_URL,
-  redisUrl: env.BERTH_REDIS_URL,
+  ...backendConfig(env),
 }));
 
 export type ScannerAdapterConfig = z.output<typeof schema>;
