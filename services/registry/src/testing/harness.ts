@@ -1,10 +1,12 @@
 /**
  * Test harness: the registry app in-process on 127.0.0.1, port 0, over a fresh PostgreSQL
- * database (`@berth/db/testing`) and a temporary filesystem storage directory, with tokens minted
- * by a test key whose self-signed certificate the registry trusts. `addInstance()` starts another
- * app over the same database and storage (a second registry process).
+ * database (`@berth/db/testing`) and fresh storage — a temporary filesystem directory, or with
+ * `driver: "s3"` a new bucket of an in-process `s3rver` (path-style, 5 MiB parts, optionally
+ * `redirect`) — with tokens minted by a test key whose self-signed certificate the registry
+ * trusts. `addInstance()` starts another app over the same database and storage (a second
+ * registry process, with its own driver instance).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,11 +16,12 @@ import { createSqlClient, type PrismaClient } from "@berth/db";
 import { createTestDatabase, type TestDatabase } from "@berth/db/testing";
 import { createLogger } from "@berth/logger";
 import { createRegistryStore, type RegistryStore } from "@berth/registry-store";
-import { FilesystemDriver } from "@berth/storage";
+import { FilesystemDriver, S3Driver, type StorageDriver } from "@berth/storage";
 import { Writable } from "node:stream";
 import { createApp } from "../app.js";
 import { TokenAuthorizer } from "../auth/authorizer.js";
 import { loadTokenKeyFile, TokenVerifier } from "../auth/token-verifier.js";
+import { startS3rver, type TestS3Server } from "./s3rver.js";
 import { selfSignedCertificate } from "./self-signed-cert.js";
 
 export const SERVICE = "berth-registry";
@@ -31,6 +34,18 @@ export interface Instance {
   store: RegistryStore;
   prisma: PrismaClient;
   server: Server;
+  /** This instance's storage driver (its own S3 client with `driver: "s3"`). */
+  driver: StorageDriver;
+}
+
+/** Options of {@link startHarness}. */
+export interface HarnessOptions {
+  /** Storage of the apps: a temporary directory (default) or a bucket of an in-process s3rver. */
+  driver?: "filesystem" | "s3";
+  /** S3 only: blob GETs answer 307 to a presigned URL. */
+  redirect?: boolean;
+  /** S3 only: multipart part size (default 5 MiB, the least S3 allows). */
+  chunkSize?: number;
 }
 
 /** A response, body buffered. */
@@ -43,7 +58,10 @@ export interface Reply {
 
 export interface Harness {
   db: TestDatabase;
+  /** Temporary directory: the filesystem storage (`storage/`), the certificate, s3rver's objects (`s3/`). */
   storageDir: string;
+  /** With `driver: "s3"`: the server and the bucket the apps share. */
+  s3?: { server: TestS3Server; bucket: string };
   instances: Instance[];
   /** The first instance's port. */
   port: number;
@@ -65,9 +83,25 @@ const quietLogger = () =>
     stdout: new Writable({ write: (_c, _e, cb) => cb() }),
   });
 
-export async function startHarness(adminUrl: string): Promise<Harness> {
+export async function startHarness(adminUrl: string, options: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase(adminUrl);
   const storageDir = await mkdtemp(join(tmpdir(), "berth-registry-test-"));
+  let s3: Harness["s3"];
+  if (options.driver === "s3") {
+    const dir = join(storageDir, "s3");
+    await mkdir(dir);
+    const server = await startS3rver(dir);
+    s3 = { server, bucket: await server.createBucket() };
+  }
+  const makeDriver = (): StorageDriver =>
+    s3 !== undefined
+      ? new S3Driver(
+          s3.server.driverOptions(s3.bucket, {
+            redirect: options.redirect ?? false,
+            ...(options.chunkSize !== undefined && { chunkSize: options.chunkSize }),
+          }),
+        )
+      : new FilesystemDriver({ rootDirectory: join(storageDir, "storage") });
   const { privateKey, certPem } = selfSignedCertificate();
   const certFile = join(storageDir, "tls.crt");
   await writeFile(certFile, certPem);
@@ -77,14 +111,14 @@ export async function startHarness(adminUrl: string): Promise<Harness> {
   async function addInstance(): Promise<Instance> {
     // The client main.ts uses (raw SQL over pg), typed as the PrismaClient the stores declare.
     const prisma = createSqlClient(db.url, { poolSize: 5 }).asPrisma();
-    const driver = new FilesystemDriver({ rootDirectory: join(storageDir, "storage") });
+    const driver = makeDriver();
     const store = createRegistryStore({ prisma, driver, pullFlushIntervalMs: 100 });
     const authorizer = new TokenAuthorizer({ verifier: new TokenVerifier({ publicKey, issuer: ISSUER, service: SERVICE }), realm: REALM, service: SERVICE });
     const app = createApp({ logger: quietLogger(), readiness: {}, store, authorizer });
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
     });
-    const instance = { port: (server.address() as AddressInfo).port, store, prisma, server };
+    const instance = { port: (server.address() as AddressInfo).port, store, prisma, server, driver };
     instances.push(instance);
     return instance;
   }
@@ -131,6 +165,7 @@ export async function startHarness(adminUrl: string): Promise<Harness> {
   return {
     db,
     storageDir,
+    ...(s3 !== undefined && { s3 }),
     instances,
     port: first.port,
     prisma: first.prisma,
@@ -145,7 +180,9 @@ export async function startHarness(adminUrl: string): Promise<Harness> {
         await new Promise((r) => i.server.close(r));
         await i.store.close();
         await i.prisma.$disconnect();
+        await i.driver.close?.();
       }
+      await s3?.server.close();
       await db.drop();
       await rm(storageDir, { recursive: true, force: true });
     },
