@@ -13,14 +13,14 @@
  * in place (GC.md race 3).
  */
 import { createHash, randomUUID } from "node:crypto";
-import type { PrismaClient } from "@berth/db";
+import { Prisma, type PrismaClient } from "@berth/db";
 import { digestAlgorithm, type Digest } from "@berth/oci";
-import { RunningHashCache, type FileWriter, type RunningSha256, type StorageDriver } from "@berth/storage";
+import { HashStateLostError, RunningHashCache, createUploadHash, type FileWriter, type StorageDriver, type UploadHash } from "@berth/storage";
 import type { BlobInfo } from "./blob-store.js";
 import { ensureRepositoryId } from "./db.js";
 import { DigestMismatchError, RangeInvalidError, SizeInvalidError, UploadUnknownError } from "./errors.js";
 import { blobDataPath, uploadDataPath, uploadDirectory } from "./paths.js";
-import { chargeBlobs, precheckBlob } from "./quota-store.js";
+import { chargeBlobs, QuotaExceededError, type RepositoryProject } from "./quota-store.js";
 
 /** Where an upload session stands. */
 export interface UploadSession {
@@ -50,9 +50,15 @@ export interface UploadStoreOptions {
 interface SessionRow {
   id: string;
   repository_id: number;
-  offset: bigint;
-  hash_state: Uint8Array | null;
+  /** The row's offset (only when it was read from the row). */
+  offset?: bigint;
   storage_path: string;
+  /** There is a session row (false: a monolithic upload without one). */
+  persisted: boolean;
+  /** Taken from this process's memory: the row's existence is checked by a later statement. */
+  unchecked?: boolean;
+  /** The saved running hash (drivers that cannot re-read unfinished uploads, i.e. S3). */
+  hash_state?: Uint8Array | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -64,6 +70,12 @@ export class UploadStore {
   readonly #commitTimeoutMs: number;
   /** Running hashes of this process's sessions, so a session's next chunk need not re-hash. */
   readonly #hashes = new RunningHashCache();
+  /**
+   * Sessions this process opened or fed, with their repository: a chunk or the closing PUT of one
+   * skips the session lookup, and its session row is checked by the statement that records the
+   * chunk (or deletes the session) instead — so a chunk costs one statement.
+   */
+  readonly #known = new KnownSessions();
 
   constructor(options: UploadStoreOptions) {
     this.#prisma = options.prisma;
@@ -71,29 +83,42 @@ export class UploadStore {
     this.#commitTimeoutMs = options.commitTimeoutMs ?? 15 * 60_000;
   }
 
-  /** Opens a new session in `repository` (created when missing). */
+  /** Opens a new session in `repository` (created when missing): one statement. */
   async start(repository: string): Promise<UploadSession> {
-    const repositoryId = await ensureRepositoryId(this.#prisma, repository);
     const id = randomUUID();
-    await this.#prisma.$executeRaw`
+    const rows = await this.#prisma.$queryRaw<{ repository_id: number }[]>`
+      WITH r AS (SELECT id FROM repositories WHERE name = ${repository}::text),
+      created AS (
+        INSERT INTO repositories (name, updated_at) SELECT ${repository}::text, now() WHERE NOT EXISTS (SELECT 1 FROM r)
+        ON CONFLICT (name) DO UPDATE SET updated_at = now()
+        RETURNING id)
       INSERT INTO upload_sessions (id, repository_id, "offset", storage_path, updated_at)
-      VALUES (${id}::uuid, ${repositoryId}, 0, ${uploadDataPath(id)}, now())`;
+      SELECT ${id}::uuid, coalesce((SELECT id FROM r), (SELECT id FROM created)), 0, ${uploadDataPath(id)}::text, now()
+      RETURNING repository_id`;
+    this.#known.set(id, { repository, repositoryId: rows[0]!.repository_id });
     return { id, repository, offset: 0 };
   }
 
   /** @throws {UploadUnknownError} */
   async status(repository: string, id: string): Promise<UploadSession> {
     const row = await this.#load(repository, id);
-    return { id, repository, offset: Number(row.offset) };
+    // The stored bytes are the truth (as for append): after a crash mid-chunk the file may hold
+    // more than the row's offset, and the next PATCH is accepted at the file's size. (A driver
+    // whose unfinished writes are not visible to stat, e.g. S3, falls back to the row.)
+    const stored = await this.#driver.stat(row.storage_path).then(
+      (info) => (info.isDir ? Number(row.offset) : info.size),
+      () => Number(row.offset),
+    );
+    return { id, repository, offset: stored };
   }
 
   /**
-   * Appends a chunk. The chunk must start at the session's offset.
+   * Appends a chunk. The chunk must start at the stored size (the session's offset).
    *
    * @throws {UploadUnknownError} | {RangeInvalidError} | {SizeInvalidError}
    */
   async append(repository: string, id: string, source: AsyncIterable<Uint8Array>, chunk: ChunkOptions = {}): Promise<UploadSession> {
-    const row = await this.#load(repository, id);
+    const row = await this.#session(repository, id);
     const { writer, hash } = await this.#write(row, source, chunk);
     await writer.close();
     await this.#saveProgress(row, writer.size, hash);
@@ -113,7 +138,7 @@ export class UploadStore {
     source?: AsyncIterable<Uint8Array>,
     chunk: ChunkOptions = {},
   ): Promise<BlobInfo> {
-    const row = await this.#load(repository, id);
+    const row = await this.#session(repository, id);
     const { writer, hash } = await this.#write(row, source ?? [], chunk);
     const size = writer.size;
     let actual: string;
@@ -129,18 +154,39 @@ export class UploadStore {
       throw new DigestMismatchError(digest, actual);
     }
     this.#hashes.drop(row.id);
-    await writer.commit();
-    await this.#publish(row, digest, size);
+    this.#known.drop(row.id);
+    await this.#publish(row, digest, size, writer);
     return { digest, size, mediaType: undefined };
   }
 
-  /** A whole blob in one request (`POST …/uploads/?digest=`): a session opened and completed at once. */
+  /**
+   * A whole blob in one request (`POST …/uploads/?digest=`): no session row at all. The bytes
+   * stream to `/uploads/<uuid>/data` (a directory without a session row, which GC's storage walk
+   * removes only once it is older than the upload idle threshold), are verified, and are published
+   * in one transaction; on any failure the directory is removed.
+   */
   async uploadMonolithic(repository: string, digest: Digest, source: AsyncIterable<Uint8Array>, length?: number): Promise<BlobInfo> {
-    const session = await this.start(repository);
+    const repositoryId = await ensureRepositoryId(this.#prisma, repository);
+    const id = randomUUID();
+    const row: SessionRow = { id, repository_id: repositoryId, storage_path: uploadDataPath(id), persisted: false };
     try {
-      return await this.complete(repository, session.id, digest, source, { start: 0, length });
+      const { writer, hash } = await this.#write(row, source, { start: 0, length });
+      const size = writer.size;
+      let actual: string;
+      try {
+        actual = await this.#digestOf(row, digest, hash, size);
+      } catch (err) {
+        await writer.close();
+        throw err;
+      }
+      if (actual !== digest) {
+        await writer.close();
+        throw new DigestMismatchError(digest, actual);
+      }
+      await this.#publish(row, digest, size, writer);
+      return { digest, size, mediaType: undefined };
     } catch (err) {
-      await this.cancel(repository, session.id).catch(() => {});
+      await this.#driver.delete(uploadDirectory(id)).catch(() => {});
       throw err;
     }
   }
@@ -149,32 +195,52 @@ export class UploadStore {
   async cancel(repository: string, id: string): Promise<void> {
     const row = await this.#load(repository, id);
     this.#hashes.drop(row.id);
+    this.#known.drop(row.id);
     await this.#prisma.$executeRaw`DELETE FROM upload_sessions WHERE id = ${row.id}::uuid`;
     await this.#driver.delete(uploadDirectory(id)).catch(() => {});
   }
 
+  /** The session: from this process's memory when it knows it (checked later), else looked up. */
+  async #session(repository: string, id: string): Promise<SessionRow> {
+    if (!UUID.test(id)) throw new UploadUnknownError(id);
+    const known = this.#known.get(id);
+    if (known !== undefined && known.repository === repository) {
+      return { id, repository_id: known.repositoryId, storage_path: uploadDataPath(id), persisted: true, unchecked: true };
+    }
+    return this.#load(repository, id);
+  }
+
   async #load(repository: string, id: string): Promise<SessionRow> {
     if (!UUID.test(id)) throw new UploadUnknownError(id);
-    const rows = await this.#prisma.$queryRaw<SessionRow[]>`
-      SELECT s.id::text AS id, s.repository_id, s."offset", s.hash_state, s.storage_path
+    const rows = await this.#prisma.$queryRaw<{ id: string; repository_id: number; offset: bigint; storage_path: string; hash_state: Uint8Array | null }[]>`
+      SELECT s.id::text AS id, s.repository_id, s."offset", s.storage_path, s.hash_state
       FROM upload_sessions s JOIN repositories r ON r.id = s.repository_id
       WHERE s.id = ${id}::uuid AND r.name = ${repository}`;
     const row = rows[0];
     if (row === undefined) throw new UploadUnknownError(id);
-    return row;
+    this.#known.set(id, { repository, repositoryId: row.repository_id });
+    return { id: row.id, repository_id: row.repository_id, offset: row.offset, storage_path: row.storage_path, persisted: true, hash_state: row.hash_state };
+  }
+
+  /** A session taken from memory turned out to be gone: forget it and drop what was written. */
+  async #gone(row: SessionRow): Promise<never> {
+    this.#hashes.drop(row.id);
+    this.#known.drop(row.id);
+    await this.#driver.delete(uploadDirectory(row.id)).catch(() => {});
+    throw new UploadUnknownError(row.id);
   }
 
   /**
    * Streams `source` onto the session's bytes and into the running hash. On failure, what was
    * stored is recorded (so a status request reports it) and the writer is closed.
    */
-  async #write(row: SessionRow, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, chunk: ChunkOptions): Promise<{ writer: FileWriter; hash: RunningSha256 }> {
-    const writer = await this.#driver.writer(row.storage_path, { append: true });
-    let hash: RunningSha256 | undefined;
+  async #write(row: SessionRow, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, chunk: ChunkOptions): Promise<{ writer: FileWriter; hash: UploadHash }> {
+    const writer = await this.#driver.writer(row.storage_path, { append: row.persisted });
+    let hash: UploadHash | undefined;
     try {
       const offset = writer.size;
       if (chunk.start !== undefined && chunk.start !== offset) throw new RangeInvalidError(offset, chunk.start);
-      hash = await this.#restoreHash(row, offset);
+      hash = row.persisted ? await this.#restoreHash(row, offset) : await createUploadHash(this.#driver);
       let received = 0;
       for await (const data of source) {
         const bytes = typeof data === "string" ? Buffer.from(data) : data;
@@ -187,28 +253,57 @@ export class UploadStore {
       return { writer, hash };
     } catch (err) {
       await writer.close().catch(() => {});
-      await this.#saveProgress(row, writer.size, hash).catch(() => {});
+      if (row.persisted) {
+        const saved = await this.#saveProgress(row, writer.size, hash).then(
+          () => true,
+          (e: unknown) => !(e instanceof UploadUnknownError),
+        );
+        if (!saved) throw new UploadUnknownError(row.id);
+      }
       throw err;
     }
   }
 
-  /** The running hash of the `size` stored bytes: this process's (caught up), else re-hashed. */
-  async #restoreHash(row: SessionRow, size: number): Promise<RunningSha256> {
-    return this.#hashes.take(row.id, this.#driver, row.storage_path, size);
+  /**
+   * The running hash of the `size` stored bytes: this process's, else the row's saved state, else
+   * re-hashed from storage. A session whose hash can be had none of these ways (S3 without a saved
+   * state) cannot continue: it is unknown, and the client starts the upload again.
+   */
+  async #restoreHash(row: SessionRow, size: number): Promise<UploadHash> {
+    let saved = row.hash_state;
+    if (saved === undefined && !this.#driver.readsUnfinishedWrites) {
+      // A session known from memory whose hash another process advanced: read the saved state.
+      const rows = await this.#prisma.$queryRaw<{ hash_state: Uint8Array | null }[]>`
+        SELECT hash_state FROM upload_sessions WHERE id = ${row.id}::uuid`;
+      saved = rows[0]?.hash_state;
+    }
+    try {
+      return await this.#hashes.take(row.id, this.#driver, row.storage_path, size, saved);
+    } catch (err) {
+      if (err instanceof HashStateLostError) throw new UploadUnknownError(row.id);
+      throw err;
+    }
   }
 
-  async #saveProgress(row: SessionRow, size: number, hash: RunningSha256 | undefined): Promise<void> {
+  /**
+   * Records the stored size in the session row (checking, for a session taken from memory, that
+   * it still exists in its repository). @throws {UploadUnknownError} when it is gone.
+   */
+  async #saveProgress(row: SessionRow, size: number, hash: UploadHash | undefined): Promise<void> {
     // Kept only when it covers exactly the stored bytes; otherwise the next chunk re-hashes them.
-    if (hash !== undefined && hash.size === size) this.#hashes.put(row.id, hash);
+    const current = hash !== undefined && hash.size === size ? hash : undefined;
+    if (current) this.#hashes.put(row.id, current);
     else this.#hashes.drop(row.id);
-    const state = null;
-    await this.#prisma.$executeRaw`
-      UPDATE upload_sessions SET "offset" = ${size}, hash_state = ${state}, updated_at = now()
-      WHERE id = ${row.id}::uuid`;
+    // node:crypto's state cannot be saved (null): drivers that re-read unfinished bytes re-hash.
+    const state = current?.save() ?? null;
+    const updated = await this.#prisma.$executeRaw`
+      UPDATE upload_sessions SET "offset" = ${size}, hash_state = ${state === null ? null : Buffer.from(state)}, updated_at = now()
+      WHERE id = ${row.id}::uuid AND repository_id = ${row.repository_id}::int`;
+    if (updated === 0) await this.#gone(row);
   }
 
   /** The digest of the stored bytes in `expected`'s algorithm (sha512 re-reads the bytes). */
-  async #digestOf(row: SessionRow, expected: Digest, hash: RunningSha256, size: number): Promise<string> {
+  async #digestOf(row: SessionRow, expected: Digest, hash: UploadHash, size: number): Promise<string> {
     const algorithm = digestAlgorithm(expected);
     if (algorithm === "sha256") return `sha256:${await hash.hex()}`;
     const h = createHash(algorithm);
@@ -218,36 +313,95 @@ export class UploadStore {
     return `${algorithm}:${h.digest("hex")}`;
   }
 
-  async #publish(row: SessionRow, digest: Digest, size: number): Promise<void> {
+  /**
+   * Makes the verified upload visible, in ONE transaction whose locks come in the GC contract's
+   * order: (the session row,) the `blobs` row (upsert: waits for a GC holding `FOR UPDATE`), the
+   * repository link; the content is moved into place while the blob row lock is held; the quota
+   * row lock comes last. The writer's data fsync runs while the transaction's first statements
+   * do, and completes before the move.
+   */
+  async #publish(row: SessionRow, digest: Digest, size: number, writer: FileWriter): Promise<void> {
     const target = blobDataPath(digest);
-    await this.#prisma.$transaction(
-      async (tx) => {
-        // Takes (or waits for) the blob row lock GC holds while deleting content.
-        const upserted = await tx.$queryRaw<{ inserted: boolean }[]>`
-          INSERT INTO blobs (digest, size, status, updated_at) VALUES (${digest}, ${size}, 'none', now())
-          ON CONFLICT (digest) DO UPDATE SET updated_at = now(), status = 'none', size = excluded.size
-          RETURNING (xmax = 0) AS inserted`;
-        // Quota: refuse before moving content when the blob is new to the project and cannot fit.
-        await precheckBlob(tx, row.repository_id, digest, size);
-        let present = false;
-        if (!upserted[0]!.inserted) {
-          present = await this.#driver.stat(target).then(
-            (info) => !info.isDir && info.size === size,
-            () => false,
-          );
-        }
-        if (!present) {
-          await this.#driver.move(row.storage_path, target);
-        }
-        await tx.$executeRaw`
-          INSERT INTO repository_blobs (repository_id, blob_digest) VALUES (${row.repository_id}, ${digest})
-          ON CONFLICT DO NOTHING`;
-        await tx.$executeRaw`DELETE FROM upload_sessions WHERE id = ${row.id}::uuid`;
-        // Usage counted in the same transaction as the link; the quota row lock is taken last.
-        await chargeBlobs(tx, row.repository_id, [{ digest, size }]);
-      },
-      { timeout: this.#commitTimeoutMs, maxWait: 30_000 },
-    );
+    const synced = writer.commit();
+    synced.catch(() => undefined);
+    try {
+      await this.#prisma.$transaction(
+        async (tx) => {
+          // One statement, its steps chained so they run in this order: the session (when there
+          // is one) deleted; the blob row upserted — its row lock, waiting for a GC holding
+          // `FOR UPDATE` — only when the session existed; the repository link inserted only once
+          // the upsert has run; and, read-only, the project with its usage for the early quota
+          // check (refuse before moving content when the blob is new to the project and cannot
+          // fit; the authoritative check is `chargeBlobs`). No row: the session is gone.
+          const session = row.persisted
+            ? Prisma.sql`DELETE FROM upload_sessions WHERE id = ${row.id}::uuid AND repository_id = ${row.repository_id}::int RETURNING 1`
+            : Prisma.sql`SELECT 1`;
+          const checked = await tx.$queryRaw<
+            { inserted: boolean; project_id: number | null; project_name: string | null; storage_limit: bigint | null; used: bigint | null; counted: boolean | null }[]
+          >`
+            WITH s AS MATERIALIZED (${session}),
+            up AS (
+              INSERT INTO blobs (digest, size, status, updated_at)
+              SELECT ${digest}::text, ${size}::bigint, 'none', now() WHERE EXISTS (SELECT 1 FROM s)
+              ON CONFLICT (digest) DO UPDATE SET updated_at = now(), status = 'none', size = excluded.size
+              RETURNING (xmax = 0) AS inserted),
+            link AS (
+              INSERT INTO repository_blobs (repository_id, blob_digest)
+              SELECT ${row.repository_id}::int, ${digest}::text WHERE EXISTS (SELECT 1 FROM up)
+              ON CONFLICT DO NOTHING RETURNING 1),
+            p AS (
+              SELECT p.id, p.name, p.storage_limit FROM repositories r JOIN projects p ON p.name = split_part(r.name, '/', 1)
+              WHERE r.id = ${row.repository_id}::int)
+            SELECT up.inserted, p.id AS project_id, p.name AS project_name, p.storage_limit,
+                   (SELECT used_storage FROM project_quotas q WHERE q.project_id = p.id) AS used,
+                   EXISTS (SELECT 1 FROM project_blobs pb WHERE pb.project_id = p.id AND pb.blob_digest = ${digest}::text) AS counted,
+                   (SELECT count(*) FROM link) AS linked
+            FROM up LEFT JOIN p ON true`;
+          if (checked[0] === undefined) throw new UploadUnknownError(row.id);
+          const c = checked[0]!;
+          const project: RepositoryProject | null =
+            c.project_id === null ? null : { id: c.project_id, name: c.project_name!, storageLimit: Number(c.storage_limit) };
+          if (project !== null && project.storageLimit >= 0 && !c.counted && Number(c.used ?? 0) + size > project.storageLimit) {
+            throw new QuotaExceededError(project.name, Number(c.used ?? 0) + size, project.storageLimit);
+          }
+          let present = false;
+          if (!c.inserted) {
+            present = await this.#driver.stat(target).then(
+              (info) => !info.isDir && info.size === size,
+              () => false,
+            );
+          }
+          await synced;
+          if (!present) {
+            await this.#driver.move(row.storage_path, target);
+          }
+          // Usage counted in the same transaction as the link; the quota row lock is taken last.
+          await chargeBlobs(tx, row.repository_id, [{ digest, size }], project);
+        },
+        { timeout: this.#commitTimeoutMs, maxWait: 30_000 },
+      );
+    } catch (err) {
+      await synced.catch(() => undefined);
+      if (err instanceof UploadUnknownError && row.persisted) await this.#gone(row);
+      throw err;
+    }
     await this.#driver.delete(uploadDirectory(row.id)).catch(() => {});
+  }
+}
+
+/** Sessions known to this process (id → repository), at most `limit`, oldest dropped first. */
+class KnownSessions {
+  readonly #entries = new Map<string, { repository: string; repositoryId: number }>();
+  constructor(private readonly limit = 4096) {}
+  get(id: string): { repository: string; repositoryId: number } | undefined {
+    return this.#entries.get(id);
+  }
+  set(id: string, value: { repository: string; repositoryId: number }): void {
+    this.#entries.delete(id);
+    this.#entries.set(id, value);
+    if (this.#entries.size > this.limit) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+  drop(id: string): void {
+    this.#entries.delete(id);
   }
 }

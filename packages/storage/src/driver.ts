@@ -84,6 +84,11 @@ export interface FileWriter {
 export interface StorageDriver {
   /** Driver name as used in configuration (`filesystem`, `s3`). */
   readonly name: string;
+  /**
+   * Whether `reader` sees bytes a writer has written but not committed (filesystem: yes; S3: no,
+   * they sit in an open multipart upload). Upload sessions save their hash state when it is not.
+   */
+  readonly readsUnfinishedWrites?: boolean;
   /** Whole content of a (small) file. */
   getContent(path: string): Promise<Buffer>;
   /** Atomically replace the file at `path` with `content`, creating parents as needed. */

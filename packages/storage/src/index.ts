@@ -30,4 +30,4 @@ export {
   type StorageDriverName,
 } from "./create-driver.js";
 export { HashStateError, hashStream, rehashStored, Sha256 } from "./hashing.js";
-export { RunningHashCache, RunningSha256 } from "./running-hash.js";
+export { RunningHashCache, RunningSha256, HashStateLostError, createUploadHash, type UploadHash } from "./running-hash.js";

@@ -11,6 +11,28 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import type { StorageDriver } from "./driver.js";
+import { Sha256 } from "./hashing.js";
+
+/**
+ * The running hash of an upload session: node:crypto's (fast; re-hashed from the stored bytes
+ * when another process takes the session) where the driver can read bytes not yet committed, the
+ * savable hash-wasm one otherwise (S3: the parts of an open multipart upload cannot be read back,
+ * so the state itself must travel with the session row).
+ */
+export type UploadHash = RunningSha256 | Sha256;
+
+/** Thrown when an upload's running hash can be neither found, restored nor re-hashed. */
+export class HashStateLostError extends Error {
+  constructor(readonly path: string) {
+    super(`the running hash of ${path} is lost and the driver cannot re-read unfinished uploads`);
+    this.name = "HashStateLostError";
+  }
+}
+
+/** A fresh running hash of the kind `driver` needs (see {@link UploadHash}). */
+export async function createUploadHash(driver: StorageDriver): Promise<UploadHash> {
+  return driver.readsUnfinishedWrites ? RunningSha256.create() : Sha256.create();
+}
 
 /** An incremental sha256 over a byte stream; `size` counts the bytes hashed. */
 export class RunningSha256 {
@@ -68,23 +90,32 @@ export class RunningSha256 {
  * entry is taken out while a request uses it, so two requests never share one.
  */
 export class RunningHashCache {
-  readonly #entries = new Map<string, RunningSha256>();
+  readonly #entries = new Map<string, UploadHash>();
 
   constructor(private readonly limit = 4096) {}
 
   /**
-   * The running hash of the first `size` stored bytes of `path`: the cached one (caught up from
-   * storage when it is behind), else one hashed from the stored bytes.
+   * The running hash of the first `size` stored bytes of `path`: the cached one when it covers
+   * them, else the `saved` state when it does, else (drivers that read unfinished writes) the
+   * cached or a fresh node:crypto hash caught up from the stored bytes.
+   * @throws {HashStateLostError} when none of these can give it.
    */
-  async take(id: string, driver: StorageDriver, path: string, size: number): Promise<RunningSha256> {
+  async take(id: string, driver: StorageDriver, path: string, size: number, saved?: Uint8Array | null): Promise<UploadHash> {
     const cached = this.#entries.get(id);
     this.#entries.delete(id);
-    const hash = cached !== undefined && cached.size <= size ? cached : RunningSha256.create();
-    return hash.catchUp(driver, path, size);
+    if (cached !== undefined && cached.size === size) return cached;
+    if (size === 0) return createUploadHash(driver);
+    if (saved) {
+      const restored = await Sha256.restore(saved).catch(() => undefined);
+      if (restored?.size === size) return restored;
+    }
+    if (!driver.readsUnfinishedWrites) throw new HashStateLostError(path);
+    const base = cached instanceof RunningSha256 && cached.size <= size ? cached : RunningSha256.create();
+    return base.catchUp(driver, path, size);
   }
 
   /** Keep `hash` for the session's next chunk (it must cover exactly the stored bytes). */
-  put(id: string, hash: RunningSha256): void {
+  put(id: string, hash: UploadHash): void {
     this.#entries.delete(id);
     this.#entries.set(id, hash);
     if (this.#entries.size > this.limit) this.#entries.delete(this.#entries.keys().next().value!);

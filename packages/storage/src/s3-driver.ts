@@ -57,6 +57,7 @@ const COPY_CONCURRENCY = 4;
 /** Stores files as objects of one S3 bucket. */
 export class S3Driver implements StorageDriver {
   readonly name = NAME;
+  readonly readsUnfinishedWrites = false;
   readonly client: S3Client;
   readonly bucket: string;
   readonly chunkSize: number;
