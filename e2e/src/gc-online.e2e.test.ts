@@ -122,9 +122,11 @@ test("pushes, re-tags, deletes and re-pushes while GC runs lose nothing committe
           await push(repo, full, `c${c}-${op}`);
           mine.set(full.manifestDigest, full);
         } else if (roll < 0.65) {
-          const [digest, image] = [...mine.entries()][Math.floor(pick() * mine.size)]!;
+          const [, image] = [...mine.entries()][Math.floor(pick() * mine.size)]!;
           await push(repo, image, `c${c}-retag-${op}`);
-          assert.ok(mine.has(digest));
+          // No `mine.has(digest)` check here: another client may delete this manifest (and drop it
+          // from `mine`) while the re-tag is in flight — both orders are legal, and which one
+          // committed last decides whether it is alive, so it is simply not tracked any more then.
         } else if (roll < 0.8) {
           const [digest, image] = [...mine.entries()][Math.floor(pick() * mine.size)]!;
           await http.send({ method: "DELETE", path: `/v2/${repo.name}/manifests/${digest}`, headers: repo.auth, expect: [202, 404] });

@@ -35,8 +35,9 @@ test("the proxy's template renders into a config nginx accepts", { skip: !findEx
       UPSTREAM_JOBSERVICE: "127.0.0.1:4",
       SYSLOG_HOST: "127.0.0.1",
       SYSLOG_PORT: "5",
+      BLOB_ROOT: join(dir, "blobs"),
     });
-    for (const required of ["client_max_body_size 0;", "proxy_request_buffering off;", "proxy_buffering off;", "keepalive 64;", "server_tokens off;", "auth_request "]) {
+    for (const required of ["client_max_body_size 0;", "proxy_request_buffering off;", "proxy_buffering off;", "keepalive 64;", "server_tokens off;", "auth_request ", "location /_berth_blobs/ {\n      internal;"]) {
       assert.ok(config.includes(required), `missing ${required}`);
     }
     writeFileSync(join(dir, "nginx.conf"), config);

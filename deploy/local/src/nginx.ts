@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { requireExecutable } from "./binaries.js";
 import { ensureTraversable, firstExistingUser } from "./os-user.js";
@@ -38,6 +38,8 @@ export interface NginxOptions {
   listenPort: number;
   upstreams: { registry: number; core: number; jobservice: number };
   syslogPort: number;
+  /** The registry's filesystem storage root (nginx sends blob files from it), if it has one. */
+  blobRoot?: string | undefined;
   supervisor: ProcessSupervisor;
   log: (line: string) => void;
   signal?: AbortSignal | undefined;
@@ -86,6 +88,10 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
     const changed = ensureTraversable(htmlRoot, worker);
     if (changed.length) options.log(`made ${changed.join(", ")} searchable by others (o+x) so nginx's workers can reach ${htmlRoot}`);
     userDirective = `user ${worker.name};`;
+    if (options.blobRoot !== undefined && existsSync(options.blobRoot)) {
+      const reachable = ensureTraversable(options.blobRoot, worker);
+      if (reachable.length) options.log(`made ${reachable.join(", ")} searchable by others (o+x) so nginx's workers can send blobs from ${options.blobRoot}`);
+    }
   }
   const configFile = join(dir, "nginx.conf");
   const config = renderTemplate(readFileSync(options.templateFile, "utf8"), {
@@ -98,6 +104,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
     UPSTREAM_JOBSERVICE: `127.0.0.1:${options.upstreams.jobservice}`,
     SYSLOG_HOST: "127.0.0.1",
     SYSLOG_PORT: String(options.syslogPort),
+    BLOB_ROOT: options.blobRoot ?? join(dir, "no-blob-root"),
   });
   writeFileSync(configFile, config);
   // -e: the error log nginx uses before it has read the config (Debian's default is /var/log/nginx).

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { ProcessSupervisor, SupervisedChild } from "./process-supervisor.js";
 import { httpProbe, StartupError, waitUntil } from "./wait.js";
 
@@ -22,6 +22,20 @@ export interface ServiceContext {
 
 const local = (port: number) => `http://127.0.0.1:${port}`;
 
+/** The nginx location the registry's `X-Accel-Redirect` answers point into (services/proxy). */
+export const BLOB_ACCEL_LOCATION = "/_berth_blobs/";
+
+/**
+ * The registry's filesystem storage root as the registry will resolve it (`BERTH_STORAGE_*` of
+ * the launcher's environment; default `<data>/registry`), or `undefined` with other storage.
+ */
+export function registryBlobRoot(ctx: Pick<ServiceContext, "dataDir" | "baseEnv">): string | undefined {
+  const driver = ctx.baseEnv["BERTH_STORAGE_DRIVER"] ?? "";
+  if (driver !== "" && driver !== "filesystem") return undefined;
+  const root = ctx.baseEnv["BERTH_STORAGE_FILESYSTEM_ROOT"];
+  return root ? resolve(root) : join(resolve(ctx.dataDir), "registry");
+}
+
 /** The environment of one service, per the launcher/service contract (docs/local-stack.md). */
 export function serviceEnv(name: ServiceName, ctx: ServiceContext): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
@@ -39,6 +53,10 @@ export function serviceEnv(name: ServiceName, ctx: ServiceContext): NodeJS.Proce
   if (name === "log-collector") {
     env["BERTH_LOG_DIR"] = join(ctx.dataDir, "logs");
     env["BERTH_SYSLOG_PORT"] = String(ctx.ports.syslog);
+  }
+  if (name === "registry" && registryBlobRoot(ctx) !== undefined && ctx.baseEnv["BERTH_REGISTRY_ACCEL_REDIRECT"] === undefined) {
+    // nginx sends blob bytes from the storage directory (sendfile); the registry authorizes.
+    env["BERTH_REGISTRY_ACCEL_REDIRECT"] = BLOB_ACCEL_LOCATION;
   }
   if (name === "core") {
     env["BERTH_ADMIN_PASSWORD"] = ctx.adminPassword;

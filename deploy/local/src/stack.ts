@@ -8,7 +8,7 @@ import { startPostgres } from "./postgres.js";
 import { ProcessSupervisor, type ExitInfo, type SupervisedChild } from "./process-supervisor.js";
 import { startRedis } from "./redis.js";
 import { RunState } from "./run-state.js";
-import { SERVICE_NAMES, startService, type ServiceContext, type ServiceName } from "./services.js";
+import { registryBlobRoot, SERVICE_NAMES, startService, type ServiceContext, type ServiceName } from "./services.js";
 import { httpProbe, StartupError, waitUntil } from "./wait.js";
 
 export interface StackOptions {
@@ -200,6 +200,7 @@ export class LocalStack {
         listenPort: httpPort,
         upstreams: { registry: ports.registry, core: ports.core, jobservice: ports.jobservice },
         syslogPort: ports.syslog,
+        blobRoot: registryBlobRoot(ctx),
         supervisor: this.supervisor,
         log: this.log,
         signal,

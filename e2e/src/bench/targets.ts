@@ -314,6 +314,8 @@ export class DistributionTarget implements Target {
         UPSTREAM_JOBSERVICE: `127.0.0.1:${closedPort}`,
         SYSLOG_HOST: "127.0.0.1",
         SYSLOG_PORT: String(this.syslog.address().port),
+        // Distribution never answers with X-Accel-Redirect: the location stays unused.
+        BLOB_ROOT: join(nginxDir, "no-blob-root"),
       }),
     );
     const args = ["-p", nginxDir, "-c", confFile, "-e", join(nginxDir, "logs", "error.log")];

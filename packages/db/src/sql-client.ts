@@ -73,10 +73,29 @@ export class SqlTransactionTimeoutError extends Error {
   override name = "SqlTransactionTimeoutError";
 }
 
+/**
+ * Statement names by SQL text: a named query is parsed (and, after a few runs, planned) once per
+ * connection instead of on every run — the stores' SQL is static text, so the set is small. The
+ * first {@link MAX_NAMED} distinct texts get names; any others run unnamed, so a caller building
+ * SQL dynamically cannot grow the server's per-connection statement caches without bound.
+ */
+const statementNames = new Map<string, string>();
+const MAX_NAMED = 512;
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED) {
+    name = `berth_${statementNames.size}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 function clientOver(runner: Queryable, pool: pg.Pool, assertOpen: () => void): SqlClient {
   const run = async (text: string, values: unknown[]): Promise<pg.QueryResult> => {
     assertOpen();
-    return runner.query({ text, values, types });
+    const name = statementName(text);
+    return runner.query(name === undefined ? { text, values, types } : { name, text, values, types });
   };
   const self: SqlClient = {
     async $queryRaw<T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T> {

@@ -81,24 +81,55 @@ async function lockUsage(db: Db, projectId: number): Promise<number> {
  * Charges blobs just linked into repository `repositoryId` to its project's usage: blobs new to
  * the project add their size, blobs the project already counts add nothing. Call it in the
  * transaction that inserted the links, after inserting them (it takes the quota row lock last).
+ * `project` skips the project lookup when the caller already has it (`null`: no project).
+ *
+ * One statement when the project's usage row exists (see below); the first charge of a project
+ * creates the row first.
  *
  * @throws {QuotaExceededError} when the project would go over its limit (roll the links back).
  */
-export async function chargeBlobs(db: Db, repositoryId: number, blobs: readonly { digest: string; size: number }[]): Promise<void> {
+export async function chargeBlobs(
+  db: Db,
+  repositoryId: number,
+  blobs: readonly { digest: string; size: number }[],
+  project?: RepositoryProject | null,
+): Promise<void> {
   if (blobs.length === 0) return;
-  const project = await projectOfRepository(db, repositoryId);
-  if (project === undefined) return;
-  const used = await lockUsage(db, project.id);
-  const rows = await db.$queryRaw<{ added: bigint }[]>`
-    WITH ins AS (
-      INSERT INTO project_blobs (project_id, blob_digest, size)
-      SELECT ${project.id}, d, s FROM unnest(${blobs.map((b) => b.digest)}::text[], ${blobs.map((b) => String(b.size))}::bigint[]) AS x(d, s)
-      ON CONFLICT DO NOTHING RETURNING size)
-    SELECT coalesce(sum(size), 0)::bigint AS added FROM ins`;
-  const added = Number(rows[0]!.added);
-  if (added === 0) return;
-  if (project.storageLimit >= 0 && used + added > project.storageLimit) throw new QuotaExceededError(project.name, used + added, project.storageLimit);
-  await db.$executeRaw`UPDATE project_quotas SET used_storage = used_storage + ${added}, updated_at = now() WHERE project_id = ${project.id}`;
+  const owner = project === undefined ? await projectOfRepository(db, repositoryId) : (project ?? undefined);
+  if (owner === undefined) return;
+  const digests = blobs.map((b) => b.digest);
+  const sizes = blobs.map((b) => String(b.size));
+  for (let attempt = 0; ; attempt++) {
+    // One statement: `FOR UPDATE` on the quota row first (the `project_blobs` insert only runs
+    // once the lock is held: it depends on it), then the insert, then the usage update — which
+    // only happens when the limit allows it.
+    const rows = await db.$queryRaw<{ locked: bigint; used: bigint | null; added: bigint; charged: bigint }[]>`
+      WITH q AS MATERIALIZED (SELECT used_storage FROM project_quotas WHERE project_id = ${owner.id}::int FOR UPDATE),
+      ins AS (
+        INSERT INTO project_blobs (project_id, blob_digest, size)
+        SELECT ${owner.id}::int, d, s FROM unnest(${digests}::text[], ${sizes}::bigint[]) AS x(d, s)
+        WHERE EXISTS (SELECT 1 FROM q)
+        ON CONFLICT DO NOTHING RETURNING size),
+      total AS (SELECT coalesce(sum(size), 0)::bigint AS added FROM ins),
+      upd AS (
+        UPDATE project_quotas p SET used_storage = p.used_storage + total.added, updated_at = now() FROM total, q
+        WHERE p.project_id = ${owner.id}::int AND total.added > 0
+          AND (${owner.storageLimit}::bigint < 0 OR q.used_storage + total.added <= ${owner.storageLimit}::bigint)
+        RETURNING 1)
+      SELECT (SELECT count(*) FROM q)::bigint AS locked, (SELECT used_storage FROM q) AS used, total.added,
+             (SELECT count(*) FROM upd)::bigint AS charged
+      FROM total`;
+    const r = rows[0]!;
+    if (Number(r.locked) === 0) {
+      // The project's usage row does not exist yet: create it (at 0) and go again.
+      if (attempt > 0) throw new Error(`project_quotas row of project ${owner.id} vanished`);
+      await db.$executeRaw`INSERT INTO project_quotas (project_id, used_storage, updated_at) VALUES (${owner.id}::int, 0, now()) ON CONFLICT DO NOTHING`;
+      continue;
+    }
+    const added = Number(r.added);
+    if (added > 0 && Number(r.charged) === 0) throw new QuotaExceededError(owner.name, Number(r.used) + added, owner.storageLimit);
+    return;
+  }
 }
 
 /**

@@ -1,18 +1,31 @@
 /** `GET`/`HEAD`/`DELETE /v2/<name>/blobs/<digest>`. */
+import type { IncomingHttpHeaders } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { parseDigest } from "@berth/oci";
-import type { RegistryStore } from "@berth/registry-store";
+import { blobDataPath, type RegistryStore } from "@berth/registry-store";
 import { requestedRange } from "./http-util.js";
 import type { RouteContext } from "./route-context.js";
+
+/** Conditional request headers: nginx would act on them, the registry does not; such GETs stay here. */
+function conditional(headers: IncomingHttpHeaders): boolean {
+  return (
+    headers["if-range"] !== undefined ||
+    headers["if-match"] !== undefined ||
+    headers["if-none-match"] !== undefined ||
+    headers["if-modified-since"] !== undefined ||
+    headers["if-unmodified-since"] !== undefined
+  );
+}
 
 export interface BlobHandlers {
   fetch(ctx: RouteContext, digest: string): Promise<void>;
   delete(ctx: RouteContext, digest: string): Promise<void>;
 }
 
-/** Blob handlers over the store. */
-export function blobHandlers(deps: { store: RegistryStore }): BlobHandlers {
+/** Blob handlers over the store; with `accelRedirect`, nginx sends the bytes of blob GETs. */
+export function blobHandlers(deps: { store: RegistryStore; accelRedirect?: string | undefined }): BlobHandlers {
   const { blobs } = deps.store;
+  const accel = deps.accelRedirect;
   return {
     async fetch({ req, res, name }, raw) {
       const digest = parseDigest(raw);
@@ -21,15 +34,28 @@ export function blobHandlers(deps: { store: RegistryStore }): BlobHandlers {
       const redirect = await blobs.redirectURL(digest, head ? "HEAD" : "GET");
       res.setHeader("Docker-Content-Digest", digest);
       res.setHeader("ETag", `"${digest}"`);
-      res.setHeader("Accept-Ranges", "bytes");
       res.setHeader("Cache-Control", "max-age=31536000");
       if (redirect !== undefined && !head) {
+        res.setHeader("Accept-Ranges", "bytes");
         res.status(307).setHeader("Location", redirect);
         res.end();
         return;
       }
       res.setHeader("Content-Type", info.mediaType ?? "application/octet-stream");
       const range = requestedRange(req.headers.range, info.size);
+      // nginx answers from the file (sendfile): 200, or 206 + Content-Range for the one range this
+      // registry honours too (nginx parses the same header; `max_ranges 1`). A Range header this
+      // registry ignores (malformed, several ranges), conditional GETs, HEAD and 416 stay here.
+      const accelerate =
+        accel !== undefined && !head && info.size > 0 && !conditional(req.headers) &&
+        (range.kind === "range" || (range.kind === "none" && req.headers.range === undefined));
+      if (accelerate) {
+        res.status(200).setHeader("X-Accel-Redirect", `${accel}${blobDataPath(digest).slice(1)}`);
+        res.setHeader("Content-Length", 0);
+        res.end();
+        return;
+      }
+      res.setHeader("Accept-Ranges", "bytes");
       if (range.kind === "unsatisfiable") {
         res.status(416).setHeader("Content-Range", `bytes */${info.size}`);
         res.setHeader("Content-Length", 0);

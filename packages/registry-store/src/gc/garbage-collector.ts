@@ -438,8 +438,10 @@ export class GarbageCollector {
     const out: string[] = [];
     for (const id of ids) {
       if (live.has(id)) continue;
-      // A session row is written before its directory, so a directory without a row is dead;
-      // the age check only keeps the walk from racing a cancel/purge that is still deleting it.
+      // A session row is written before its directory, so a directory without a row is dead —
+      // or a monolithic upload (`POST ?digest=`, no session row) still streaming: the age check
+      // (at least the upload idle threshold) keeps the walk from taking those, and from racing a
+      // cancel/purge that is still deleting a directory.
       const info = await this.#driver.stat(uploadDirectory(id)).catch(() => undefined);
       if (info !== undefined && info.modTime.getTime() <= cutoff) out.push(id);
     }
