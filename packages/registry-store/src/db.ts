@@ -20,6 +20,9 @@ export interface RegistryEventPayload {
   mediaType?: string;
   size?: number;
   actor?: string;
+  /** `manifest.pulled`: identical pulls folded into one event, and when the last one happened. */
+  count?: number;
+  pulledAt?: string;
   [key: string]: unknown;
 }
 

@@ -141,18 +141,7 @@ export class UploadStore {
     const row = await this.#session(repository, id);
     const { writer, hash } = await this.#write(row, source ?? [], chunk);
     const size = writer.size;
-    let actual: string;
-    try {
-      actual = await this.#digestOf(row, digest, hash, size);
-    } catch (err) {
-      await writer.close();
-      throw err;
-    }
-    if (actual !== digest) {
-      await writer.close();
-      await this.#saveProgress(row, size, hash);
-      throw new DigestMismatchError(digest, actual);
-    }
+    await this.#verify(row, digest, writer, hash, () => this.#saveProgress(row, size, hash));
     this.#hashes.drop(row.id);
     this.#known.drop(row.id);
     await this.#publish(row, digest, size, writer);
@@ -172,17 +161,7 @@ export class UploadStore {
     try {
       const { writer, hash } = await this.#write(row, source, { start: 0, length });
       const size = writer.size;
-      let actual: string;
-      try {
-        actual = await this.#digestOf(row, digest, hash, size);
-      } catch (err) {
-        await writer.close();
-        throw err;
-      }
-      if (actual !== digest) {
-        await writer.close();
-        throw new DigestMismatchError(digest, actual);
-      }
+      await this.#verify(row, digest, writer, hash);
       await this.#publish(row, digest, size, writer);
       return { digest, size, mediaType: undefined };
     } catch (err) {
@@ -300,6 +279,25 @@ export class UploadStore {
       UPDATE upload_sessions SET "offset" = ${size}, hash_state = ${state === null ? null : Buffer.from(state)}, updated_at = now()
       WHERE id = ${row.id}::uuid AND repository_id = ${row.repository_id}::int`;
     if (updated === 0) await this.#gone(row);
+  }
+
+  /**
+   * Checks the stored bytes against `digest`; on a mismatch (or a failure computing it) closes the
+   * writer, runs `onMismatch` (record the progress, so the session can go on) and throws.
+   */
+  async #verify(row: SessionRow, digest: Digest, writer: FileWriter, hash: UploadHash, onMismatch?: () => Promise<void>): Promise<void> {
+    let actual: string;
+    try {
+      actual = await this.#digestOf(row, digest, hash, writer.size);
+    } catch (err) {
+      await writer.close();
+      throw err;
+    }
+    if (actual !== digest) {
+      await writer.close();
+      await onMismatch?.();
+      throw new DigestMismatchError(digest, actual);
+    }
   }
 
   /** The digest of the stored bytes in `expected`'s algorithm (sha512 re-reads the bytes). */

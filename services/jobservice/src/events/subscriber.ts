@@ -1,3 +1,4 @@
+import type { RegistryEventPayload } from "@berth/registry-store";
 import type { OutboxEvent } from "@berth/db";
 
 /**
@@ -12,16 +13,7 @@ export interface EventSubscriber {
 }
 
 /** The payload of registry events (`manifest.*`, `tag.*`), as registry-store writes it. */
-export interface RegistryEventData {
-  repository: string;
-  digest: string;
-  tag?: string;
-  mediaType?: string;
-  size?: number;
-  actor?: string;
-  count?: number;
-  pulledAt?: string;
-}
+export type RegistryEventData = RegistryEventPayload;
 
 /** Reads a registry event's payload (throws on a malformed one). */
 export function registryEventData(event: OutboxEvent): RegistryEventData {
