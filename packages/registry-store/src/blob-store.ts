@@ -13,7 +13,7 @@ import { ensureRepositoryId, findRepositoryId } from "./db.js";
 import type { PrismaClient } from "@berth/db";
 import { BlobUnknownError, NameUnknownError } from "./errors.js";
 import { blobDataPath } from "./paths.js";
-import { chargeBlobs, unlinkBlobs } from "./quota-store.js";
+import { chargeBlobs, QuotaExceededError, recordQuotaExceeded, unlinkBlobs } from "./quota-store.js";
 import type { Readable } from "node:stream";
 
 /** What the registry knows about a blob. */
@@ -105,6 +105,15 @@ export class BlobStore {
         throw err;
       }
     }
+    try {
+      return await this.#mountFrom(repository, digest, from);
+    } catch (err) {
+      if (err instanceof QuotaExceededError) await recordQuotaExceeded(this.#prisma, err, repository, digest).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async #mountFrom(repository: string, digest: Digest, from: string): Promise<BlobInfo | undefined> {
     return this.#prisma.$transaction(async (tx) => {
       // Locks the blob row against GC (which takes FOR UPDATE) until the link is committed.
       const rows = await tx.$queryRaw<{ size: bigint; media_type: string | null }[]>`

@@ -10,7 +10,9 @@ export type RegistryEventType =
   | "manifest.pulled"
   | "manifest.deleted"
   | "tag.created"
-  | "tag.deleted";
+  | "tag.deleted"
+  | "quota.exceeded"
+  | "quota.warning";
 
 /** Payload of a registry event (`outbox_events.payload`). */
 export interface RegistryEventPayload {
@@ -23,6 +25,8 @@ export interface RegistryEventPayload {
   /** `manifest.pulled`: identical pulls folded into one event, and when the last one happened. */
   count?: number;
   pulledAt?: string;
+  /** `quota.*`: Harbor's `custom_attributes.Details` sentence. */
+  details?: string;
   [key: string]: unknown;
 }
 

@@ -18,7 +18,7 @@
  *
  * Manifest bytes (kept in Postgres) are not counted; only blobs (configs and layers) are.
  */
-import type { Db } from "./db.js";
+import { writeEvent, type Db } from "./db.js";
 import { RegistryStoreError } from "./errors.js";
 import type { PrismaClient } from "@berth/db";
 
@@ -128,6 +128,16 @@ export async function chargeBlobs(
     }
     const added = Number(r.added);
     if (added > 0 && Number(r.charged) === 0) throw new QuotaExceededError(owner.name, Number(r.used) + added, owner.storageLimit);
+    const used = Number(r.used ?? 0);
+    const threshold = owner.storageLimit * QUOTA_WARNING_RATIO;
+    if (added > 0 && owner.storageLimit > 0 && used < threshold && used + added >= threshold) {
+      // Crossing the warning line is recorded with the charge that crossed it (same transaction).
+      await writeEvent(db, "quota.warning", {
+        repository: await repositoryName(db, repositoryId),
+        digest: blobs[blobs.length - 1]!.digest,
+        details: `project "${owner.name}" uses ${mib(used + added)} of its ${mib(owner.storageLimit)} limit (warning at ${QUOTA_WARNING_RATIO * 100} %)`,
+      });
+    }
     return;
   }
 }
@@ -217,4 +227,26 @@ export class QuotaStore {
     await tx.$executeRaw`DELETE FROM project_blobs WHERE project_id = ${projectId}`;
     await tx.$executeRaw`DELETE FROM project_quotas WHERE project_id = ${projectId}`;
   }
+}
+
+/** Share of a project's limit whose crossing raises a `quota.warning` event (Harbor's 85 %). */
+export const QUOTA_WARNING_RATIO = 0.85;
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+async function repositoryName(db: Db, repositoryId: number): Promise<string> {
+  const rows = await db.$queryRaw<{ name: string }[]>`SELECT name FROM repositories WHERE id = ${repositoryId}::int`;
+  return rows[0]?.name ?? "";
+}
+
+/**
+ * Records a refused push as a `quota.exceeded` outbox event (webhook QUOTA_EXCEED). Written on its
+ * own, after the push's transaction rolled back: the event is about the refusal itself.
+ */
+export async function recordQuotaExceeded(db: Db, err: QuotaExceededError, repository: string | number, digest: string): Promise<void> {
+  await writeEvent(db, "quota.exceeded", {
+    repository: typeof repository === "string" ? repository : await repositoryName(db, repository),
+    digest,
+    details: err.message,
+  });
 }

@@ -20,7 +20,7 @@ import type { BlobInfo } from "./blob-store.js";
 import { ensureRepositoryId } from "./db.js";
 import { DigestMismatchError, RangeInvalidError, SizeInvalidError, UploadUnknownError } from "./errors.js";
 import { blobDataPath, uploadDataPath, uploadDirectory } from "./paths.js";
-import { chargeBlobs, QuotaExceededError, type RepositoryProject } from "./quota-store.js";
+import { chargeBlobs, QuotaExceededError, recordQuotaExceeded, type RepositoryProject } from "./quota-store.js";
 
 /** Where an upload session stands. */
 export interface UploadSession {
@@ -381,6 +381,7 @@ export class UploadStore {
     } catch (err) {
       await synced.catch(() => undefined);
       if (err instanceof UploadUnknownError && row.persisted) await this.#gone(row);
+      if (err instanceof QuotaExceededError) await recordQuotaExceeded(this.#prisma, err, row.repository_id, digest).catch(() => undefined);
       throw err;
     }
     await this.#driver.delete(uploadDirectory(row.id)).catch(() => {});

@@ -191,6 +191,12 @@ test("quota: refused with a readable message at upload and mount; usage never dr
   const u0 = await usage("small");
   await core.registry.blobs.mount("small/b", sha256(layer("q1", 2 * MiB)) as never, "small/a");
   assert.deepEqual(await usage("small"), u0);
+  // The refusal is an event (webhook QUOTA_EXCEED), written after the push rolled back.
+  const exceeded = await core.db.outboxEvent.findMany({ where: { type: "quota.exceeded" } });
+  assert.equal(exceeded.length, 1);
+  const payload = exceeded[0]!.payload as { repository: string; details: string };
+  assert.equal(payload.repository, "small/a");
+  assert.match(payload.details, /^quota exceeded: project "small" would use 4\.0 MiB/);
   // Copy into the project of something too big: 403 DENIED with the message.
   await pushImage("apps/big", "v1", [layer("big", 2 * MiB)]);
   const denied = await asAdmin("POST", `/projects/small/repositories/c/artifacts?from=${encodeURIComponent("apps/big:v1")}`);
@@ -297,4 +303,18 @@ test("every role × repository/artifact/tag action is allowed or refused as the 
   assert.ok(summary.data.quota.used.storage > 0);
   // Anonymous on a private project: 401.
   assert.equal((await api("GET", "/projects/walk/repositories", {})).status, 401);
+});
+
+test("quota: crossing 85 % of the limit records one quota.warning event", async () => {
+  const MiB = 1024 * 1024;
+  assert.equal((await asAdmin("POST", "/projects", { project_name: "warned", storage_limit: 1 * MiB })).status, 201);
+  await blob("warned/a", layer("w1", 512 * 1024));
+  assert.equal(await core.db.outboxEvent.count({ where: { type: "quota.warning" } }), 0, "50 % does not warn");
+  await blob("warned/a", layer("w2", 400 * 1024));
+  await blob("warned/a", layer("w3", 8 * 1024));
+  const warnings = await core.db.outboxEvent.findMany({ where: { type: "quota.warning" } });
+  assert.equal(warnings.length, 1, "only the charge that crosses the line warns");
+  const payload = warnings[0]!.payload as { repository: string; details: string };
+  assert.equal(payload.repository, "warned/a");
+  assert.match(payload.details, /^project "warned" uses 0\.9 MiB of its 1\.0 MiB limit/);
 });

@@ -59,6 +59,8 @@ export function harborEventData(ctx: PayloadContext) {
       repo_full_name: data.repository,
       repo_type: ctx.project.public ? "public" : "private",
     },
+    // Quota events say what happened in words, as Harbor does.
+    ...(data.details !== undefined && { custom_attributes: { Details: data.details } }),
   };
 }
 
