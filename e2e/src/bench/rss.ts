@@ -1,6 +1,7 @@
 // Resident memory of a registry process (and anything in its process group: worker processes of a
 // clustered server count too), sampled from /proc while the workloads run.
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { membersOfGroups } from "../support/processes.js";
 
 function statusField(pid: number, field: string): number | undefined {
   try {
@@ -9,22 +10,6 @@ function statusField(pid: number, field: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** PIDs in process group `pgid` (the launcher and our spawns give each child its own group). */
-function groupMembers(pgid: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] !== "Z" && Number(fields[2]) === pgid) found.push(Number(entry));
-    } catch {
-      // gone while we looked
-    }
-  }
-  return found;
 }
 
 /** Sum of VmRSS over the process and its group, in bytes; undefined when the process is gone. */
@@ -61,7 +46,7 @@ export class RssSampler {
   sample(): number {
     const now = Date.now();
     if (now - this.membersAt > 3_000) {
-      this.members = groupMembers(this.pid);
+      this.members = membersOfGroups([this.pid]);
       this.membersAt = now;
     }
     const rss = groupRss(this.pid, this.members) ?? 0;

@@ -1,25 +1,20 @@
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { CreateBucketCommand, DeleteBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
+import { DeleteBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { runDriverSuite } from "./driver-suite.js";
 import { S3Driver, type S3DriverOptions } from "./s3-driver.js";
+import { S3RVER_CREDENTIALS, startS3rver, type TestS3Server } from "./s3rver.js";
 
 const MiB = 1024 * 1024;
-let server: S3rver | undefined;
+let server: TestS3Server | undefined;
 let directory = "";
-let endpoint = "";
-let buckets = 0;
 
 before(async () => {
   directory = await mkdtemp(join(tmpdir(), "berth-s3rver-"));
-  server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory });
-  const address: AddressInfo = await server.run();
-  endpoint = `http://127.0.0.1:${address.port}`;
+  server = await startS3rver(directory);
 });
 
 after(async () => {
@@ -27,37 +22,15 @@ after(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-/** Options for a driver on the test server; s3rver's fixed credentials are S3RVER/S3RVER. */
+/** A driver on the test server: its own root, presigned redirects on. */
 function driverOptions(bucket: string, extra: Partial<S3DriverOptions> = {}): S3DriverOptions {
-  return {
-    bucket,
-    region: "us-east-1",
-    endpoint,
-    forcePathStyle: true,
-    accessKeyId: "S3RVER",
-    secretAccessKey: "S3RVER",
-    rootDirectory: "berth/registry",
-    chunkSize: 5 * MiB,
-    redirect: true,
-    ...extra,
-  };
+  return server!.driverOptions(bucket, { rootDirectory: "berth/registry", redirect: true, ...extra });
 }
+
+const createBucket = () => server!.createBucket();
 
 function adminClient(): S3Client {
-  return new S3Client({
-    region: "us-east-1",
-    endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  });
-}
-
-async function createBucket(): Promise<string> {
-  const bucket = `berth-test-${process.pid}-${++buckets}`;
-  const client = adminClient();
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  client.destroy();
-  return bucket;
+  return new S3Client({ region: "us-east-1", endpoint: server!.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
 }
 
 runDriverSuite(

@@ -14,3 +14,4 @@ export {
   testData,
   type RssMeasurement,
 } from "./test-support.js";
+export { recordS3Commands, startS3rver, S3RVER_CREDENTIALS, type TestS3Server } from "./s3rver.js";

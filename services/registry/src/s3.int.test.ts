@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { S3Driver } from "@berth/storage";
 import { startHarness, type Harness } from "./testing/harness.js";
 import { content, OCI_MANIFEST, pushBlob, pushImage, type Content } from "./testing/fixtures.js";
-import { recordS3Commands } from "./testing/s3rver.js";
+import { recordS3Commands } from "@berth/storage/testing";
 
 const adminUrl = process.env["BERTH_TEST_PG_URL"];
 const skip = adminUrl === undefined && "BERTH_TEST_PG_URL is not set";

@@ -7,15 +7,14 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import S3rver from "s3rver";
 import { createPrismaClient, type PrismaClient } from "@berth/db";
 import { createTestDatabase, type TestDatabase } from "@berth/db/testing";
 import { parseDigest, parseManifestReference, type Digest } from "@berth/oci";
 import { PathNotFoundError, S3Driver } from "@berth/storage";
+import { startS3rver, type TestS3Server } from "@berth/storage/testing";
 import { createRegistryStore, type RegistryStore } from "../index.js";
 import { ManifestStore } from "../manifest-store.js";
 import { blobDataPath, uploadDataPath } from "../paths.js";
@@ -27,8 +26,7 @@ const REPO = "s3gc/app";
 
 describe("online GC on S3 (s3rver)", { skip: adminUrl === undefined && "BERTH_TEST_PG_URL is not set" }, () => {
   let dir: string;
-  let server: S3rver;
-  let endpoint: string;
+  let server: TestS3Server;
   let db: TestDatabase;
   let prisma: PrismaClient;
   let driver: S3Driver;
@@ -37,19 +35,9 @@ describe("online GC on S3 (s3rver)", { skip: adminUrl === undefined && "BERTH_TE
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "berth-gc-s3-"));
-    server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: dir });
-    endpoint = `http://127.0.0.1:${((await server.run()) as AddressInfo).port}`;
-    assert.equal((await fetch(`${endpoint}/${bucket}`, { method: "PUT" })).status, 200); // s3rver takes unsigned requests
-    driver = new S3Driver({
-      bucket,
-      region: "us-east-1",
-      endpoint,
-      forcePathStyle: true,
-      accessKeyId: "S3RVER",
-      secretAccessKey: "S3RVER",
-      rootDirectory: "registry",
-      chunkSize: 5 * 1024 * 1024,
-    });
+    server = await startS3rver(dir);
+    await server.createBucket(bucket);
+    driver = new S3Driver(server.driverOptions(bucket));
     db = await createTestDatabase(adminUrl!);
     prisma = createPrismaClient(db.url, { poolSize: 5 });
     store = createRegistryStore({ prisma, driver });
@@ -66,7 +54,7 @@ describe("online GC on S3 (s3rver)", { skip: adminUrl === undefined && "BERTH_TE
 
   /** Every key of the bucket (hidden writer states included), without the root directory. */
   async function keys(): Promise<string[]> {
-    const res = await fetch(`${endpoint}/${bucket}?list-type=2&prefix=registry/`);
+    const res = await fetch(`${server.endpoint}/${bucket}?list-type=2&prefix=registry/`);
     return [...(await res.text()).matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]!.slice("registry/".length));
   }
   const objectOf = (d: Digest) => blobDataPath(d).slice(1);

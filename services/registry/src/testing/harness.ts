@@ -21,7 +21,7 @@ import { Writable } from "node:stream";
 import { createApp } from "../app.js";
 import { TokenAuthorizer } from "../auth/authorizer.js";
 import { loadTokenKeyFile, TokenVerifier } from "../auth/token-verifier.js";
-import { startS3rver, type TestS3Server } from "./s3rver.js";
+import { startS3rver, type TestS3Server } from "@berth/storage/testing";
 import { selfSignedCertificate } from "./self-signed-cert.js";
 
 export const SERVICE = "berth-registry";

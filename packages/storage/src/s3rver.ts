@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from "node:net";
 import S3rver from "s3rver";
-import { S3Driver, type S3DriverOptions } from "@berth/storage";
+import type { S3Driver, S3DriverOptions } from "./s3-driver.js";
 
 export const S3RVER_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
 
