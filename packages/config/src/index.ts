@@ -30,6 +30,12 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
 /** A TCP port number given as a string. */
 export const port = z.coerce.number().int().min(1).max(65535);
 
+/** An integer in `[min, max]` given as a string. */
+export const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** A boolean given as `true`/`false`/`1`/`0` (environment variables, query parameters). */
+export const flag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
 /** An absolute http(s) URL without a trailing slash. */
 export const httpUrl = z
   .url({ protocol: /^https?$/ })

@@ -1,7 +1,6 @@
 import path from "node:path";
-import { z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { flag, int, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z
   .object({
@@ -24,7 +23,7 @@ const schema = z
     BERTH_TOKEN_ISSUER: z.string().min(1).default("berth-token-issuer"),
     BERTH_AUDIT_RETENTION_DAYS: int(1, 36_500).default(90),
     /** Refuse webhook targets on private, link-local and loopback addresses (jobservice enforces it too). */
-    BERTH_WEBHOOK_DENY_PRIVATE: z.enum(["true", "false", "1", "0"]).default("false").transform((v) => v === "true" || v === "1"),
+    BERTH_WEBHOOK_DENY_PRIVATE: flag.default(false),
     /** Failed logins per user and per client address within the window before 429. */
     BERTH_LOGIN_MAX_FAILURES: int(1, 10_000).default(10),
     BERTH_LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(300),

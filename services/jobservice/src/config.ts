@@ -1,9 +1,7 @@
-import { backendConfig, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { backendConfig, flag, int, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 import { QUEUE_NAMES, type QueueName } from "@berth/queue";
 import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 /** `BERTH_QUEUE_CONCURRENCY_<QUEUE>` per queue (upper-case), falling back to `BERTH_QUEUE_CONCURRENCY`. */
 const concurrencyEnv = Object.fromEntries(QUEUE_NAMES.map((q) => [`BERTH_QUEUE_CONCURRENCY_${q.toUpperCase()}`, int(1, 1000).optional()])) as Record<
@@ -32,7 +30,7 @@ const schema = z
     /** How often the outbox relay looks for unpublished events (ms). */
     BERTH_RELAY_POLL_MS: int(20, 60_000).default(250),
     /** Refuse webhook addresses resolving to private, loopback or link-local ranges. */
-    BERTH_WEBHOOK_DENY_PRIVATE: bool.default(false),
+    BERTH_WEBHOOK_DENY_PRIVATE: flag.default(false),
     /** Per-attempt timeout of a webhook delivery (ms). */
     BERTH_WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
     /** Validity of DockerHub-format callback URLs (hours). */

@@ -1,3 +1,4 @@
+import { flag } from "@berth/config";
 import { Router, type Request } from "express";
 import { z } from "zod";
 import { isValidTag, parseManifestReference } from "@berth/oci";
@@ -15,19 +16,18 @@ import { repositoryNameParam } from "../repositories/repository-name.js";
 import { copyArtifact } from "./artifact-copy.js";
 import { artifactView } from "./artifact-view.js";
 
-const boolQuery = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const listQuery = z.object({
   ...pagingQuery,
   q: z.string().max(1024).optional(),
   sort: z.string().optional(),
-  with_tag: boolQuery.default(true),
+  with_tag: flag.default(true),
   with_label: z.string().optional(),
   with_scan_overview: z.string().optional(),
   with_signature: z.string().optional(),
   with_immutable_status: z.string().optional(),
   with_accessory: z.string().optional(),
 });
-const getQuery = z.object({ with_tag: boolQuery.default(true) }).passthrough();
+const getQuery = z.object({ with_tag: flag.default(true) }).passthrough();
 const FROM = /^([^@:]+(?:\/[^@:]+)*)(?:@(.+:[0-9a-fA-F]+)|:([^:@/]+))$/;
 
 function tagQuery(q: Map<string, QueryTerm>): ArtifactQuery["tag"] {

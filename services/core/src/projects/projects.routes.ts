@@ -1,3 +1,4 @@
+import { flag } from "@berth/config";
 import { Router, type Request } from "express";
 import { z } from "zod";
 import type { Prisma, Project } from "@berth/db";
@@ -40,11 +41,10 @@ const projectReq = z.object({
   registry_id: z.null().optional(),
   cve_allowlist: z.unknown().optional(),
 });
-const boolQuery = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const listQuery = z.object({
   ...pagingQuery,
   name: z.string().max(255).optional(),
-  public: boolQuery.optional(),
+  public: flag.optional(),
   owner: z.string().max(255).optional(),
   q: z.string().max(1024).optional(),
   sort: z.string().optional(),
