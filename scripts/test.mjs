@@ -3,7 +3,8 @@
 //   unit         dist/**/*.test.js           (no servers)
 //   integration  dist/**/*.int.test.js       (real PostgreSQL and Redis started here)
 //   e2e          e2e/dist/**/*.e2e.test.js   (the whole stack through nginx, real clients)
-// Select tiers with BERTH_TEST_TIERS=unit,integration (default: all).
+// Select tiers with BERTH_TEST_TIERS=unit,integration (default: all), and files within them with
+// BERTH_TEST_FILTER=<substring of the compiled path> (e.g. BERTH_TEST_FILTER=services/core/).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, globSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +17,9 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];
 
 const dists = ["packages/*/dist", "services/*/dist", "deploy/*/dist"];
-const find = (pattern) => dists.flatMap((d) => globSync(`${d}/**/${pattern}`)).sort();
+const filter = process.env.BERTH_TEST_FILTER ?? "";
+const selected = (files) => files.filter((f) => f.includes(filter));
+const find = (pattern) => selected(dists.flatMap((d) => globSync(`${d}/**/${pattern}`)).sort());
 
 function run(cmd, args, env = {}) {
   return new Promise((resolve) => {
@@ -77,7 +80,7 @@ if (tiers.includes("integration")) {
 }
 
 if (tiers.includes("e2e")) {
-  await nodeTests("e2e", globSync("e2e/dist/**/*.e2e.test.js").sort(), {}, ["--test-concurrency=1"]);
+  await nodeTests("e2e", selected(globSync("e2e/dist/**/*.e2e.test.js").sort()), {}, ["--test-concurrency=1"]);
 }
 
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
