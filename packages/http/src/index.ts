@@ -7,3 +7,4 @@ export { healthRoutes, type HealthCheck, type HealthReport, runChecks } from "./
 export { createBaseApp } from "./base-app.js";
 export { ApiError, BadRequestError, apiErrorHandler, errorBody, notFoundHandler } from "./api-errors.js";
 export { listen, onShutdown, type Closer } from "./lifecycle.js";
+export { LogThrottle } from "./log-throttle.js";

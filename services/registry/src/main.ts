@@ -21,8 +21,14 @@ try {
 }
 // Raw SQL over `pg` (the stores' queries are all raw SQL): Prisma's client layer cost more CPU
 // than the queries on the hot paths, and its engine weighed on resident memory (docs/performance.md).
-const db = createSqlClient(config.databaseUrl, { applicationName: "registry", onPoolError: (err) => logger.warn("database pool error", { err }) });
-const redis = createRedisClient(config.redisUrl, logger);
+// Every use is a request path (the pull recorder's flush included): short bounds, 503 when stalled.
+const db = createSqlClient(config.databaseUrl, {
+  applicationName: "registry",
+  limits: config.databaseLimits.request,
+  onPoolError: (err) => logger.warn("database pool error", { err }),
+});
+// Only readiness uses Redis here.
+const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
 const driver = createStorageDriver(config.storage);
 const store = createRegistryStore({
   prisma: db.asPrisma(),

@@ -1,9 +1,13 @@
 /**
- * The ONE mapping from domain errors (of @berth/oci, @berth/registry-store, @berth/storage and this
- * service's request parsing) to OCI wire errors `{errors:[{code,message,detail}]}` with the spec's
- * status codes. Anything unrecognised is UNKNOWN/500 with the request id, logged, and no stack trace.
+ * The ONE mapping from domain errors (of @berth/oci, @berth/registry-store, @berth/storage, @berth/db
+ * and this service's request parsing) to OCI wire errors `{errors:[{code,message,detail}]}` with the
+ * spec's status codes. A stalled or unreachable database is 503 UNAVAILABLE with `Retry-After`, as
+ * Distribution answers; anything unrecognised is UNKNOWN/500 with the request id, logged, and no
+ * stack trace.
  */
 import type { Response } from "express";
+import { DatabaseUnavailableError } from "@berth/db/errors";
+import { LogThrottle } from "@berth/http";
 import {
   DigestInvalidError,
   ManifestInvalidError,
@@ -44,10 +48,11 @@ export class RequestInvalidError extends Error {
   }
 }
 
-/** A wire error: status plus body entries. */
+/** A wire error: status plus body entries (and, for 503, when to retry). */
 export interface WireError {
   status: number;
   errors: OciErrorInput[];
+  retryAfterSeconds?: number;
 }
 
 function one(code: OciErrorCode, message: string, detail?: unknown, status: number = OCI_ERROR_CODES[code].status): WireError {
@@ -80,8 +85,13 @@ export function toWireError(err: unknown): WireError | undefined {
   if (err instanceof RangeInvalidError) return one("RANGE_INVALID", err.message, err.detail);
   if (err instanceof DigestMismatchError) return one("DIGEST_INVALID", err.message, err.detail);
   if (err instanceof SizeInvalidError) return one("SIZE_INVALID", err.message, err.detail);
+  const unavailable = DatabaseUnavailableError.from(err);
+  if (unavailable) return { ...one("UNAVAILABLE", "the registry's database is not answering; try again later"), retryAfterSeconds: unavailable.retryAfterSeconds };
   return undefined;
 }
+
+/** 503s come in floods while the database is stalled: one log line a minute. */
+const unavailableLog = new LogThrottle();
 
 /**
  * Answers `err` on `res` (unless headers are already out, in which case the response is cut).
@@ -99,12 +109,16 @@ export function sendError(res: Response, err: unknown, logger: Logger): void {
     logger.error("unexpected error", { requestId, err });
     wire = one("UNKNOWN", "unknown error", { requestId });
   }
+  if (wire.retryAfterSeconds !== undefined) {
+    unavailableLog.run((heldBack) => logger.warn(`answering 503: ${DatabaseUnavailableError.from(err)?.message}`, { requestId, similarSinceLast: heldBack }));
+  }
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = JSON.stringify(toOciErrorsBody(wire.errors));
   res.status(wire.status);
+  if (wire.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(wire.retryAfterSeconds));
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Content-Length", Buffer.byteLength(body));
   res.end(res.req.method === "HEAD" ? undefined : body);
