@@ -10,12 +10,6 @@ export interface RegistryDeps {
   readiness: Record<string, HealthCheck>;
   store: RegistryStore;
   authorizer: Authorizer;
-  /**
-   * With filesystem storage behind nginx: the `internal` nginx location (e.g. `/_berth_blobs/`)
-   * aliased to the storage root. Blob GETs are then answered with `X-Accel-Redirect` and nginx
-   * sends the bytes (sendfile, Range); unset, the registry streams them itself.
-   */
-  accelRedirect?: string | undefined;
 }
 
 /** The registry's HTTP surface: probes plus the OCI Distribution API under `/v2`. */

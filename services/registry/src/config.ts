@@ -14,16 +14,6 @@ const schema = z
     BERTH_TOKEN_SERVICE: z.string().min(1).default("berth-registry"),
     BERTH_TOKEN_ISSUER: z.string().min(1).default("berth-token-issuer"),
     BERTH_TOKEN_REALM: httpUrl.optional(),
-    /**
-     * Filesystem storage behind nginx only: the `internal` nginx location aliased to the storage
-     * root (e.g. `/_berth_blobs/`); blob GETs then answer with `X-Accel-Redirect` and nginx sends
-     * the bytes. Unset (the default): the registry streams blobs itself.
-     */
-    BERTH_REGISTRY_ACCEL_REDIRECT: z
-      .string()
-      .regex(/^\/(?:[A-Za-z0-9._-]+\/)+$/, "must be an nginx location path like /_berth_blobs/")
-      .or(z.literal(""))
-      .optional(),
   })
   .transform((env) => {
     const dataDir = isAbsolute(env.BERTH_DATA_DIR) ? env.BERTH_DATA_DIR : resolve(env.BERTH_DATA_DIR);
@@ -31,7 +21,6 @@ const schema = z
       ...backendConfig(env),
       dataDir,
       externalUrl: env.BERTH_EXTERNAL_URL,
-      accelRedirect: env.BERTH_REGISTRY_ACCEL_REDIRECT || undefined,
       token: {
         certFile: env.BERTH_TOKEN_CERT_FILE ?? join(dataDir, "secrets", "token", "tls.crt"),
         service: env.BERTH_TOKEN_SERVICE,
