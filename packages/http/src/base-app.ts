@@ -13,6 +13,8 @@ export interface BaseAppOptions {
    * (the registry) leave it unset.
    */
   json?: { limit: string };
+  /** The same for `application/x-www-form-urlencoded` bodies (flat: `extended: false`). */
+  form?: { limit: string };
 }
 
 /**
@@ -25,7 +27,9 @@ export function createBaseApp(logger: Logger, readiness: Record<string, HealthCh
   app.disable("x-powered-by");
   app.set("trust proxy", trustNginxHop);
   app.use(requestId(), accessLog(logger), rejectUnstorableText());
-  if (options.json) app.use(express.json({ limit: options.json.limit }), rejectUnstorableBody());
+  if (options.json) app.use(express.json({ limit: options.json.limit }));
+  if (options.form) app.use(express.urlencoded({ extended: false, limit: options.form.limit }));
+  if (options.json || options.form) app.use(rejectUnstorableBody());
   app.use(healthRoutes(readiness));
   return app;
 }

@@ -14,7 +14,7 @@ const logger = createLogger({ service: "http-test", level: "error", stdout: new 
 
 /** A base app (JSON bodies on) with a route echoing what passed the guard and who the client is. */
 async function start(): Promise<{ server: Server; url: string }> {
-  const app = createBaseApp(logger, {}, { json: { limit: "64kb" } });
+  const app = createBaseApp(logger, {}, { json: { limit: "64kb" }, form: { limit: "16kb" } });
   app.all("/{*rest}", (req, res) => {
     res.json({ ip: req.ip, query: req.query, body: req.body ?? null });
   });
@@ -81,6 +81,9 @@ test("the base app refuses unstorable text in the path, query and JSON body, in 
     const nulBody = await post(JSON.stringify({ username: "x", profile: { realname: ["a", "b\u0000"] } }));
     assert.equal(nulBody.status, 400);
     assert.match(((await nulBody.json()) as { errors: { message: string }[] }).errors[0]!.message, /^body\.profile\.realname\[1\] contains a NUL character/);
+    const form = await fetch(`${url}/c/login`, { method: "POST", body: new URLSearchParams({ principal: "adm\0in", password: "x" }) });
+    assert.equal(form.status, 400);
+    assert.match(((await form.json()) as { errors: { message: string }[] }).errors[0]!.message, /^body\.principal contains a NUL character/);
     const surrogate = await post('{"username":"\\ud800"}');
     assert.equal(surrogate.status, 400);
     await surrogate.body?.cancel();
