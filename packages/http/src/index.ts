@@ -10,3 +10,4 @@ export { findUnstorableText, rejectUnstorableBody, rejectUnstorableText, unstora
 export { isLoopbackAddress, trustNginxHop } from "./client-address.js";
 export { ApiError, BadRequestError, apiErrorHandler, errorBody, notFoundHandler } from "./api-errors.js";
 export { listen, onShutdown, type Closer } from "./lifecycle.js";
+export { memoryDebugRoutes, type MemoryReport } from "./memory-debug.routes.js";

@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from "node:path";
-import { backendConfig, ConfigError, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { backendConfig, ConfigError, flag, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 
 const schema = z
@@ -14,6 +14,8 @@ const schema = z
     BERTH_TOKEN_SERVICE: z.string().min(1).default("berth-registry"),
     BERTH_TOKEN_ISSUER: z.string().min(1).default("berth-token-issuer"),
     BERTH_TOKEN_REALM: httpUrl.optional(),
+    /** `GET /debug/memory` on the registry's own port (forced GC, then memory usage); tests use it. */
+    BERTH_DEBUG_MEMORY: flag.default(false),
   })
   .transform((env) => {
     const dataDir = isAbsolute(env.BERTH_DATA_DIR) ? env.BERTH_DATA_DIR : resolve(env.BERTH_DATA_DIR);
@@ -21,6 +23,7 @@ const schema = z
       ...backendConfig(env),
       dataDir,
       externalUrl: env.BERTH_EXTERNAL_URL,
+      debugMemory: env.BERTH_DEBUG_MEMORY,
       token: {
         certFile: env.BERTH_TOKEN_CERT_FILE ?? join(dataDir, "secrets", "token", "tls.crt"),
         service: env.BERTH_TOKEN_SERVICE,

@@ -39,6 +39,7 @@ const app = createApp({
   logger,
   store,
   authorizer,
+  debugMemory: config.debugMemory,
   readiness: { database: async () => db.$queryRaw`SELECT 1`, redis: () => pingRedis(redis) },
 });
 const server = await listen(app, config.host, config.port);
