@@ -45,8 +45,7 @@ const app = createApp({
   logger,
   store,
   authorizer,
-  // Only the filesystem driver has files nginx can send; S3 keeps its 307 redirect (or streams).
-  accelRedirect: driver.name === "filesystem" ? config.accelRedirect : undefined,
+  debugMemory: config.debugMemory,
   readiness: { database: async () => db.$queryRaw`SELECT 1`, redis: () => pingRedis(redis) },
 });
 const server = await listen(app, config.host, config.port);

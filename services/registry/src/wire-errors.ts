@@ -23,6 +23,7 @@ import {
 import {
   BlobUnknownError,
   DigestMismatchError,
+  DescriptorSizeMismatchError,
   ManifestBlobUnknownError,
   ManifestReferencedError,
   ManifestUnknownError,
@@ -48,6 +49,22 @@ export class RequestInvalidError extends Error {
   }
 }
 
+/**
+ * The most entries one error body lists. A manifest naming 20,000 unknown layers gets the first
+ * ones and a count of the rest, not a body of megabytes (clients re-upload what the first entries
+ * name and retry; the next answer names the next ones).
+ */
+export const MAX_ERROR_ENTRIES = 100;
+
+/** `errors` cut at {@link MAX_ERROR_ENTRIES}, the last entry saying how many more there were. */
+function capped(errors: OciErrorInput[]): OciErrorInput[] {
+  if (errors.length <= MAX_ERROR_ENTRIES) return errors;
+  const kept = errors.slice(0, MAX_ERROR_ENTRIES - 1);
+  const more = errors.length - kept.length;
+  const last = errors[kept.length]!;
+  return [...kept, { code: last.code, message: `and ${more} more such errors (not listed)`, detail: { omitted: more } }];
+}
+
 /** A wire error: status plus body entries (and, for 503, when to retry). */
 export interface WireError {
   status: number;
@@ -64,7 +81,7 @@ export function toWireError(err: unknown): WireError | undefined {
   if (err instanceof RequestInvalidError) return one(err.code, err.message, err.detail, err.status);
   if (err instanceof NameInvalidError) return one("NAME_INVALID", err.message, err.detail);
   if (err instanceof DigestInvalidError || err instanceof UnsupportedDigestAlgorithmError) return one("DIGEST_INVALID", err.message, err.detail);
-  if (err instanceof TagInvalidError) return one("MANIFEST_INVALID", err.message, err.detail);
+  if (err instanceof TagInvalidError) return one("TAG_INVALID", err.message, err.detail);
   if (err instanceof ManifestTooLargeError) return one("MANIFEST_INVALID", err.message, err.detail, 413);
   if (err instanceof ManifestInvalidError) return one("MANIFEST_INVALID", err.message, err.detail);
   if (err instanceof NameUnknownError) return one("NAME_UNKNOWN", err.message, err.detail);
@@ -77,6 +94,16 @@ export function toWireError(err: unknown): WireError | undefined {
         ...err.blobs.map((digest) => ({ code: "MANIFEST_BLOB_UNKNOWN" as const, message: `blob ${digest} is not known in this repository`, detail: { digest } })),
         ...err.manifests.map((digest) => ({ code: "MANIFEST_UNKNOWN" as const, message: `child manifest ${digest} is not known in this repository`, detail: { digest } })),
       ],
+    };
+  }
+  if (err instanceof DescriptorSizeMismatchError) {
+    return {
+      status: 400,
+      errors: err.mismatches.map((m) => ({
+        code: "MANIFEST_INVALID" as const,
+        message: `descriptor of ${m.digest} states ${m.declared} bytes; the stored content has ${m.actual}`,
+        detail: m,
+      })),
     };
   }
   if (err instanceof ManifestReferencedError) return one("DENIED", err.message, err.detail, 409);
@@ -116,7 +143,9 @@ export function sendError(res: Response, err: unknown, logger: Logger): void {
     res.destroy();
     return;
   }
-  const body = JSON.stringify(toOciErrorsBody(wire.errors));
+  const body = JSON.stringify(toOciErrorsBody(capped(wire.errors)));
+  // Validators and freshness the success path may have set describe content, not this error.
+  for (const header of ["Cache-Control", "ETag", "Last-Modified", "Accept-Ranges"]) res.removeHeader(header);
   res.status(wire.status);
   if (wire.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(wire.retryAfterSeconds));
   res.setHeader("Content-Type", "application/json; charset=utf-8");
