@@ -24,10 +24,10 @@ function installed(name: string, from = packageRoot): { version: string; dir: st
 /** `7.10.0-4.0edf323…` → `0edf323…` (the engines' commit). */
 const engineCommit = (version: string) => version.split(".").at(-1) ?? "";
 
-const RELEASE_PACKAGES = ["prisma", "@prisma/client", "@prisma/adapter-pg", "@prisma/driver-adapter-utils"] as const;
+const RELEASE_PACKAGES = ["prisma", "@prisma/client", "@prisma/client-runtime-utils", "@prisma/adapter-pg", "@prisma/driver-adapter-utils"] as const;
 
 describe("Prisma versions move together", () => {
-  it("pins the CLI, client, adapter and adapter utilities to one exact release", () => {
+  it("pins the CLI, client, its runtime utilities, adapter and adapter utilities to one exact release", () => {
     const pins = RELEASE_PACKAGES.map((name) => manifest.dependencies[name]);
     for (const [i, pin] of pins.entries()) assert.match(pin ?? "", /^\d+\.\d+\.\d+$/, `${RELEASE_PACKAGES[i]} must be pinned exactly, not ${pin}`);
     assert.equal(new Set(pins).size, 1, `one release for ${RELEASE_PACKAGES.join(", ")}; found ${pins.join(", ")}`);
@@ -37,7 +37,8 @@ describe("Prisma versions move together", () => {
     const release = manifest.dependencies["prisma"];
     for (const name of RELEASE_PACKAGES) assert.equal(installed(name).version, release, name);
     const client = installed("@prisma/client");
-    assert.equal(installed("@prisma/client-runtime-utils", client.dir).version, release, "@prisma/client's runtime utilities");
+    // @berth/db/sql's fragments must be the very module Prisma's runtime loads (instanceof checks).
+    assert.equal(installed("@prisma/client-runtime-utils", client.dir).dir, installed("@prisma/client-runtime-utils").dir, "@prisma/client's runtime utilities");
     const adapter = installed("@prisma/adapter-pg");
     assert.equal(installed("@prisma/driver-adapter-utils", adapter.dir).version, release, "@prisma/adapter-pg's driver-adapter-utils");
     assert.equal(installed("@prisma/engines", installed("prisma").dir).version, release, "the CLI's @prisma/engines");

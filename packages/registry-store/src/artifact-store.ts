@@ -6,8 +6,8 @@
  *
  * A repository belongs to the project named by its first path segment (see quota-store.ts).
  */
-import type { PrismaClient } from "@berth/db";
-import { Prisma } from "@berth/db";
+import type { SqlDatabase } from "@berth/db/sql";
+import { empty, join, sql, type Sql } from "@berth/db/sql";
 import { isIndexMediaType, type Digest } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
 import { actorField, findRepositoryId, writeEvent, type Actor } from "./db.js";
@@ -109,17 +109,17 @@ interface ManifestRow {
 
 /** Repositories, artifacts and tags for the management API. */
 export class ArtifactStore {
-  readonly #prisma: PrismaClient;
+  readonly #db: SqlDatabase;
   readonly #driver: StorageDriver;
 
-  constructor(options: { prisma: PrismaClient; driver: StorageDriver }) {
-    this.#prisma = options.prisma;
+  constructor(options: { db: SqlDatabase; driver: StorageDriver }) {
+    this.#db = options.db;
     this.#driver = options.driver;
   }
 
   /** How many repositories project `projectName` holds (any repository row named `<project>/…`). */
   async countRepositories(projectName: string): Promise<number> {
-    const rows = await this.#prisma.$queryRaw<{ n: bigint }[]>`
+    const rows = await this.#db.$queryRaw<{ n: bigint }[]>`
       SELECT count(*)::bigint AS n FROM repositories WHERE split_part(name, '/', 1) = ${projectName}`;
     return Number(rows[0]!.n);
   }
@@ -131,14 +131,14 @@ export class ArtifactStore {
   ): Promise<{ total: number; items: RepositoryRecord[] }> {
     const nameFilter =
       options.name === undefined
-        ? Prisma.empty
+        ? empty
         : options.name.kind === "exact"
-          ? Prisma.sql`AND r.name = ${options.name.value}`
-          : Prisma.sql`AND strpos(r.name, ${options.name.value}) > 0`;
-    const where = Prisma.sql`WHERE split_part(r.name, '/', 1) = ${projectName} ${nameFilter}`;
+          ? sql`AND r.name = ${options.name.value}`
+          : sql`AND strpos(r.name, ${options.name.value}) > 0`;
+    const where = sql`WHERE split_part(r.name, '/', 1) = ${projectName} ${nameFilter}`;
     const [count, rows] = await Promise.all([
-      this.#prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repositories r ${where}`,
-      this.#prisma.$queryRaw<RepositoryRow[]>`
+      this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repositories r ${where}`,
+      this.#db.$queryRaw<RepositoryRow[]>`
         SELECT r.id, r.name, r.created_at, r.updated_at, p.id AS project_id,
                (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id)::bigint AS artifact_count,
                (SELECT max(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_push
@@ -151,7 +151,7 @@ export class ArtifactStore {
 
   /** Repository `name`, or `undefined`. */
   async getRepository(name: string): Promise<RepositoryRecord | undefined> {
-    const rows = await this.#prisma.$queryRaw<RepositoryRow[]>`
+    const rows = await this.#db.$queryRaw<RepositoryRow[]>`
       SELECT r.id, r.name, r.created_at, r.updated_at, p.id AS project_id,
              (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id)::bigint AS artifact_count,
              (SELECT max(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_push
@@ -169,7 +169,7 @@ export class ArtifactStore {
    * @throws {NameUnknownError}
    */
   async deleteRepository(name: string, actor?: Actor): Promise<{ manifests: number; tags: number }> {
-    return this.#prisma.$transaction(
+    return this.#db.$transaction(
       async (tx) => {
         const repo = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM repositories WHERE name = ${name} FOR UPDATE`;
         const repositoryId = repo[0]?.id;
@@ -201,20 +201,20 @@ export class ArtifactStore {
 
   /** Artifacts of repository `name`, newest push first. @throws {NameUnknownError} */
   async listArtifacts(name: string, query: ArtifactQuery): Promise<{ total: number; items: ArtifactRecord[] }> {
-    const repositoryId = await findRepositoryId(this.#prisma, name);
+    const repositoryId = await findRepositoryId(this.#db, name);
     if (repositoryId === undefined) throw new NameUnknownError(name);
-    const parts: Prisma.Sql[] = [Prisma.sql`m.repository_id = ${repositoryId}`];
-    if (query.digest !== undefined) parts.push(Prisma.sql`m.digest = ${query.digest}`);
-    if (query.mediaType !== undefined) parts.push(Prisma.sql`m.media_type = ${query.mediaType}`);
+    const parts: Sql[] = [sql`m.repository_id = ${repositoryId}`];
+    if (query.digest !== undefined) parts.push(sql`m.digest = ${query.digest}`);
+    if (query.mediaType !== undefined) parts.push(sql`m.media_type = ${query.mediaType}`);
     const tag = query.tag;
-    if (tag?.kind === "exact") parts.push(Prisma.sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id AND t.name = ${tag.value ?? ""})`);
-    if (tag?.kind === "fuzzy") parts.push(Prisma.sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id AND strpos(t.name, ${tag.value ?? ""}) > 0)`);
-    if (tag?.kind === "any") parts.push(Prisma.sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
-    if (tag?.kind === "none") parts.push(Prisma.sql`NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
-    const where = Prisma.join(parts, " AND ");
+    if (tag?.kind === "exact") parts.push(sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id AND t.name = ${tag.value ?? ""})`);
+    if (tag?.kind === "fuzzy") parts.push(sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id AND strpos(t.name, ${tag.value ?? ""}) > 0)`);
+    if (tag?.kind === "any") parts.push(sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
+    if (tag?.kind === "none") parts.push(sql`NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
+    const where = join(parts, " AND ");
     const [count, rows] = await Promise.all([
-      this.#prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM manifests m WHERE ${where}`,
-      this.#prisma.$queryRaw<ManifestRow[]>`
+      this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM manifests m WHERE ${where}`,
+      this.#db.$queryRaw<ManifestRow[]>`
         SELECT m.id, m.repository_id, r.name AS repository_name, p.id AS project_id, m.digest, m.media_type, m.artifact_type,
                m.payload, m.size, m.pushed_at, m.pulled_at
         FROM manifests m JOIN repositories r ON r.id = m.repository_id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
@@ -231,15 +231,15 @@ export class ArtifactStore {
    */
   async getArtifact(name: string, reference: string): Promise<ArtifactRecord> {
     const byDigest = reference.includes(":");
-    const rows = await this.#prisma.$queryRaw<ManifestRow[]>`
+    const rows = await this.#db.$queryRaw<ManifestRow[]>`
       SELECT m.id, m.repository_id, r.name AS repository_name, p.id AS project_id, m.digest, m.media_type, m.artifact_type,
              m.payload, m.size, m.pushed_at, m.pulled_at
       FROM manifests m JOIN repositories r ON r.id = m.repository_id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
       WHERE r.name = ${name} AND ${
-        byDigest ? Prisma.sql`m.digest = ${reference}` : Prisma.sql`m.id = (SELECT t.manifest_id FROM tags t WHERE t.repository_id = r.id AND t.name = ${reference})`
+        byDigest ? sql`m.digest = ${reference}` : sql`m.id = (SELECT t.manifest_id FROM tags t WHERE t.repository_id = r.id AND t.name = ${reference})`
       }`;
     if (rows.length === 0) {
-      if ((await findRepositoryId(this.#prisma, name)) === undefined) throw new NameUnknownError(name);
+      if ((await findRepositoryId(this.#db, name)) === undefined) throw new NameUnknownError(name);
       throw new ManifestUnknownError(reference);
     }
     return (await this.#records(rows))[0]!;
@@ -252,7 +252,7 @@ export class ArtifactStore {
    * @throws {ManifestUnknownError} | {TagExistsError}
    */
   async createTag(name: string, digest: string, tag: string, actor?: Actor): Promise<void> {
-    await this.#prisma.$transaction(async (tx) => {
+    await this.#db.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<{ id: bigint; repository_id: number; media_type: string; size: bigint }[]>`
         SELECT m.id, m.repository_id, m.media_type, m.size FROM manifests m JOIN repositories r ON r.id = m.repository_id
         WHERE r.name = ${name} AND m.digest = ${digest} FOR SHARE OF m`;
@@ -272,7 +272,7 @@ export class ArtifactStore {
    * @throws {ManifestUnknownError} the tag does not exist on that manifest.
    */
   async deleteTag(name: string, digest: string, tag: string, actor?: Actor): Promise<void> {
-    await this.#prisma.$transaction(async (tx) => {
+    await this.#db.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<{ media_type: string }[]>`
         DELETE FROM tags t USING repositories r, manifests m
         WHERE r.id = t.repository_id AND m.id = t.manifest_id AND r.name = ${name} AND t.name = ${tag} AND m.digest = ${digest}
@@ -306,10 +306,10 @@ export class ArtifactStore {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id.toString());
     const [tags, children] = await Promise.all([
-      this.#prisma.$queryRaw<{ id: bigint; repository_id: number; manifest_id: bigint; name: string; created_at: Date; updated_at: Date; pulled_at: Date | null }[]>`
+      this.#db.$queryRaw<{ id: bigint; repository_id: number; manifest_id: bigint; name: string; created_at: Date; updated_at: Date; pulled_at: Date | null }[]>`
         SELECT t.id, t.repository_id, t.manifest_id, t.name, t.created_at, t.updated_at, m.pulled_at
         FROM tags t JOIN manifests m ON m.id = t.manifest_id WHERE t.manifest_id = ANY(${ids}::bigint[]) ORDER BY t.updated_at DESC, t.id DESC`,
-      this.#prisma.$queryRaw<{ manifest_id: bigint; digest: string; child_manifest_id: bigint | null; child_payload: Uint8Array | null; child_size: bigint | null }[]>`
+      this.#db.$queryRaw<{ manifest_id: bigint; digest: string; child_manifest_id: bigint | null; child_payload: Uint8Array | null; child_size: bigint | null }[]>`
         SELECT mr.manifest_id, mr.digest, mr.child_manifest_id, c.payload AS child_payload, c.size AS child_size
         FROM manifest_references mr LEFT JOIN manifests c ON c.id = mr.child_manifest_id
         WHERE mr.manifest_id = ANY(${ids}::bigint[]) AND mr.kind = 'child' ORDER BY mr.id`,

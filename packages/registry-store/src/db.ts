@@ -1,8 +1,8 @@
 /** Small SQL helpers shared by the stores (repositories and the outbox). */
-import type { Prisma, PrismaClient } from "@berth/db";
+import type { SqlExecutor } from "@berth/db/sql";
 
-/** The Prisma client or an interactive transaction's client. */
-export type Db = PrismaClient | Prisma.TransactionClient;
+/** A database handle or an interactive transaction's (a store runs its statements in either). */
+export type Db = SqlExecutor;
 
 /** Types of the events the registry writes to `outbox_events`. */
 export type RegistryEventType =

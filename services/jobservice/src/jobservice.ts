@@ -60,7 +60,7 @@ export function createJobservice(o: JobserviceOptions) {
     gcRequestedSubscriber({ queues }),
     gcScheduleSubscriber({ db: o.db, queues, logger: o.logger }),
   ];
-  const collector = new GarbageCollector({ prisma: o.db, driver: o.storage.driver, manifests: o.storage.registry.manifests, ...o.gc });
+  const collector = new GarbageCollector({ db: o.db, driver: o.storage.driver, manifests: o.storage.registry.manifests, ...o.gc });
   const handlers: HandlerMap = {
     "event.fanout": fanoutHandler({ db: o.db, subscribers }),
     "webhook.deliver": deliverHandler({ db: o.db, executions, logger: o.logger, externalUrl: o.externalUrl, ...o.webhook }),

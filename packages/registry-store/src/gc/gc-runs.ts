@@ -7,7 +7,7 @@
  * {@link STALE_RUN_MS} belonged to a killed process and is closed as Error. Correctness never
  * depends on this: two collectors running at once are safe (every deletion re-checks under locks).
  */
-import type { PrismaClient } from "@berth/db";
+import type { SqlDatabase } from "@berth/db/sql";
 import type { GarbageCollector, GcParameters, GcReport } from "./garbage-collector.js";
 
 /** Advisory lock key serializing run creation ("berthgc"). */
@@ -33,8 +33,8 @@ export const GC_REQUESTED_EVENT = "gc.requested";
  *
  * @throws {GcRunningError}
  */
-export async function createGcRun(prisma: PrismaClient, parameters: GcParameters, trigger: "Manual" | "Schedule"): Promise<bigint> {
-  return prisma.$transaction(async (tx) => {
+export async function createGcRun(db: SqlDatabase, parameters: GcParameters, trigger: "Manual" | "Schedule"): Promise<bigint> {
+  return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CREATE_LOCK_KEY})`;
     const staleSeconds = STALE_RUN_MS / 1000;
     await tx.$executeRaw`
@@ -58,8 +58,8 @@ export async function createGcRun(prisma: PrismaClient, parameters: GcParameters
  * its log flushed to the row every few seconds and the report, freed counts and final status
  * written at the end. Rethrows the collector's error after recording it.
  */
-export async function executeGcRun(prisma: PrismaClient, collector: GarbageCollector, runId: bigint): Promise<GcReport | undefined> {
-  const claimed = await prisma.$queryRaw<{ dry_run: boolean; delete_untagged: boolean; time_window_hours: number; workers: number }[]>`
+export async function executeGcRun(db: SqlDatabase, collector: GarbageCollector, runId: bigint): Promise<GcReport | undefined> {
+  const claimed = await db.$queryRaw<{ dry_run: boolean; delete_untagged: boolean; time_window_hours: number; workers: number }[]>`
     UPDATE gc_runs SET status = 'Running', started_at = now(), updated_at = now()
     WHERE id = ${runId} AND status = 'Pending'
     RETURNING dry_run, delete_untagged, time_window_hours, workers`;
@@ -69,7 +69,7 @@ export async function executeGcRun(prisma: PrismaClient, collector: GarbageColle
   const flush = async () => {
     const text = pending.length > 0 ? pending.join("\n") + "\n" : "";
     pending = [];
-    await prisma.$executeRaw`UPDATE gc_runs SET log = log || ${text}, updated_at = now() WHERE id = ${runId}`;
+    await db.$executeRaw`UPDATE gc_runs SET log = log || ${text}, updated_at = now() WHERE id = ${runId}`;
   };
   const timer = setInterval(() => void flush().catch(() => {}), HEARTBEAT_MS);
   const log = (line: string) => pending.push(`${new Date().toISOString()} ${line}`);
@@ -80,7 +80,7 @@ export async function executeGcRun(prisma: PrismaClient, collector: GarbageColle
     );
     clearInterval(timer);
     await flush();
-    await prisma.$executeRaw`
+    await db.$executeRaw`
       UPDATE gc_runs SET status = 'Success', finished_at = now(), freed_blobs = ${report.blobsDeleted + report.orphanBlobFiles},
         freed_bytes = ${report.bytesFreed}, freed_manifests = ${report.manifestsDeleted}, report = ${JSON.stringify(report)}::jsonb
       WHERE id = ${runId}`;
@@ -89,7 +89,7 @@ export async function executeGcRun(prisma: PrismaClient, collector: GarbageColle
     clearInterval(timer);
     log(`gc failed: ${(err as Error).message}`);
     await flush().catch(() => {});
-    await prisma.$executeRaw`UPDATE gc_runs SET status = 'Error', finished_at = now() WHERE id = ${runId}`;
+    await db.$executeRaw`UPDATE gc_runs SET status = 'Error', finished_at = now() WHERE id = ${runId}`;
     throw err;
   }
 }
