@@ -29,7 +29,7 @@ export {
   type GcParameters,
   type GcReport,
 } from "./gc/garbage-collector.js";
-export { createGcRun, executeGcRun, GcRunningError, GC_REQUESTED_EVENT, STALE_RUN_MS } from "./gc/gc-runs.js";
+export { createGcRun, executeGcRun, GcRunningError, STALE_RUN_MS } from "./gc/gc-runs.js";
 export {
   QuotaStore,
   QuotaExceededError,
@@ -48,7 +48,7 @@ export {
   type RepositoryRecord,
   type TagRecord,
 } from "./artifact-store.js";
-export type { Actor, RegistryEventPayload, RegistryEventType } from "./db.js";
+export type { Actor } from "./db.js";
 
 /** Options of {@link createRegistryStore}. */
 export interface RegistryStoreOptions {

@@ -20,6 +20,7 @@ import {
   type ParsedManifest,
 } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
+import type { RegistryEventType } from "@berth/queue/events";
 import { actorField, findRepositoryId, writeEvent, type Actor, type Db } from "./db.js";
 import { DigestMismatchError, ManifestBlobUnknownError, ManifestReferencedError, ManifestUnknownError, NameUnknownError } from "./errors.js";
 import { blobDataPath } from "./paths.js";
@@ -127,7 +128,7 @@ export class ManifestStore {
             SELECT m.id, x.k, x.d, x.c::bigint FROM m, unnest(${refs.kinds}::text[], ${refs.digests}::text[], ${refs.children}::text[]) AS x(k, d, c)
             WHERE m.inserted
             RETURNING 1),
-          ev AS (INSERT INTO outbox_events (type, payload) VALUES ('manifest.pushed', ${pushedPayload}::jsonb) RETURNING 1)
+          ev AS (INSERT INTO outbox_events (type, payload) VALUES (${"manifest.pushed" satisfies RegistryEventType}::text, ${pushedPayload}::jsonb) RETURNING 1)
           SELECT m.id, rid.id AS repository_id, (SELECT count(*) FROM refs) AS refs, (SELECT count(*) FROM ev) AS events FROM m, rid`;
         const { id, repository_id } = rows[0]!;
         if (tag !== undefined) await this.#tag(tx, repository_id, tag, id, event);
@@ -318,7 +319,7 @@ export class ManifestStore {
         RETURNING 1),
       ev AS (
         INSERT INTO outbox_events (type, payload)
-        SELECT 'tag.created', ${payload}::jsonb || coalesce(
+        SELECT ${"tag.created" satisfies RegistryEventType}::text, ${payload}::jsonb || coalesce(
           (SELECT jsonb_build_object('previousDigest', pm.digest) FROM prev JOIN manifests pm ON pm.id = prev.manifest_id), '{}'::jsonb)
         FROM up
         RETURNING 1)

@@ -9,6 +9,7 @@
  * made deliberately; pushes and deletes go through the transactional outbox.
  */
 import type { SqlDatabase } from "@berth/db/sql";
+import type { RegistryEventType } from "@berth/queue/events";
 
 /** One pull of a manifest. */
 export interface PullRecord {
@@ -107,7 +108,7 @@ export class PullRecorder {
           FROM (SELECT id, max(at) AS at FROM pulls GROUP BY id) p WHERE m.id = p.id
         )
         INSERT INTO outbox_events (type, payload)
-        SELECT 'manifest.pulled', payload::jsonb FROM unnest(${payloads}::text[]) AS y(payload)`;
+        SELECT ${"manifest.pulled" satisfies RegistryEventType}::text, payload::jsonb FROM unnest(${payloads}::text[]) AS y(payload)`;
     } catch (err) {
       this.#onError(err);
     }

@@ -82,7 +82,8 @@ export function createJobservice(o: JobserviceOptions) {
       const schedule = async () => {
         await queues.schedule("relay.sweep", RELAY_SWEEP_EVERY_MS, {});
         await queues.schedule("webhook.callbacks.expire", CALLBACK_EXPIRY_EVERY_MS, {});
-        await syncGcSchedule(o.db, queues);
+        const gc = await syncGcSchedule(o.db, queues);
+        if (gc.invalid) o.logger.error(`GC schedule not set: ${gc.invalid}; set a valid schedule through the API`);
       };
       if (o.redis.status === "ready") await schedule();
       else o.redis.once("ready", () => void schedule().catch((err: Error) => o.logger.warn("cannot set up job schedules", { err: err.message })));

@@ -8,6 +8,7 @@
  * depends on this: two collectors running at once are safe (every deletion re-checks under locks).
  */
 import type { SqlDatabase } from "@berth/db/sql";
+import type { OutboxEventPayload, OutboxEventType } from "@berth/queue/events";
 import type { GarbageCollector, GcParameters, GcReport } from "./garbage-collector.js";
 
 /** Advisory lock key serializing run creation ("berthgc"). */
@@ -24,12 +25,10 @@ export class GcRunningError extends Error {
   }
 }
 
-/** Outbox event written with every new run: jobservice's fan-out turns it into the `gc.run` job. */
-export const GC_REQUESTED_EVENT = "gc.requested";
-
 /**
- * Creates a Pending run and, in the same transaction, the outbox event {@link GC_REQUESTED_EVENT}
- * (`{runId}` as a string), so the run is executed even if Redis is down when it is created.
+ * Creates a Pending run and, in the same transaction, the outbox event `gc.requested` (`{runId}` as
+ * a string; jobservice's fan-out turns it into the `gc.run` job), so the run is executed even if
+ * Redis is down when it is created.
  *
  * @throws {GcRunningError}
  */
@@ -48,7 +47,7 @@ export async function createGcRun(db: SqlDatabase, parameters: GcParameters, tri
               ${parameters.timeWindowHours ?? 2}, ${parameters.workers ?? 1})
       RETURNING id`;
     const id = rows[0]!.id;
-    await tx.$executeRaw`INSERT INTO outbox_events (type, payload) VALUES (${GC_REQUESTED_EVENT}, ${JSON.stringify({ runId: String(id), trigger })}::jsonb)`;
+    await tx.$executeRaw`INSERT INTO outbox_events (type, payload) VALUES (${"gc.requested" satisfies OutboxEventType}, ${JSON.stringify({ runId: String(id), trigger } satisfies OutboxEventPayload<"gc.requested">)}::jsonb)`;
     return id;
   });
 }
