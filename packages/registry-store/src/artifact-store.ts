@@ -7,7 +7,7 @@
  * A repository belongs to the project named by its first path segment (see quota-store.ts).
  */
 import type { SqlDatabase } from "@berth/db/sql";
-import { empty, join, sql, type Sql } from "@berth/db/sql";
+import { empty, join, raw, sql, type Sql } from "@berth/db/sql";
 import { isIndexMediaType, type Digest } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
 import { actorField, findRepositoryId, writeEvent, type Actor } from "./db.js";
@@ -83,12 +83,31 @@ interface ManifestJson {
   manifests?: { digest?: string; size?: number; platform?: Record<string, unknown> }[];
 }
 
+/** A list's order: fields in priority order (an id breaks ties, so pages are stable). */
+export type ListOrder<F extends string> = readonly { field: F; direction: "asc" | "desc" }[];
+
+/** Fields repositories can be listed by. */
+export type RepositoryOrderField = "name" | "createdAt" | "updatedAt";
+const REPOSITORY_COLUMNS: Record<RepositoryOrderField, string> = { name: 'r.name COLLATE "C"', createdAt: "r.created_at", updatedAt: "r.updated_at" };
+
+/** Fields artifacts can be listed by. */
+export type ArtifactOrderField = "pushTime" | "pullTime" | "size" | "digest";
+const ARTIFACT_COLUMNS: Record<ArtifactOrderField, string> = { pushTime: "m.pushed_at", pullTime: "m.pulled_at", size: "m.size", digest: "m.digest" };
+
+/** `ORDER BY` items for `order` over whitelisted `columns`, then `fallback`. */
+function orderItems<F extends string>(order: ListOrder<F> | undefined, columns: Record<F, string>, fallback: string): Sql {
+  const items = (order ?? []).map((o) => raw(`${columns[o.field]} ${o.direction === "desc" ? "DESC NULLS LAST" : "ASC NULLS FIRST"}`));
+  return join([...items, raw(fallback)], ", ");
+}
+
 /** Filters of {@link ArtifactStore.listArtifacts}. */
 export interface ArtifactQuery {
   /** Exact tag, `~fuzzy`, `*` (tagged) or `nil` (untagged). */
   tag?: { kind: "exact" | "fuzzy" | "any" | "none"; value?: string };
   digest?: string;
   mediaType?: string;
+  /** Default: newest push first. */
+  order?: ListOrder<ArtifactOrderField>;
   skip: number;
   take: number;
 }
@@ -124,10 +143,10 @@ export class ArtifactStore {
     return Number(rows[0]!.n);
   }
 
-  /** Repositories of project `projectName`, by name; `name` filters the full name (exact or contains). */
+  /** Repositories of project `projectName`, by name unless `order` says otherwise; `name` filters the full name (exact or contains). */
   async listRepositories(
     projectName: string,
-    options: { name?: { kind: "exact" | "fuzzy"; value: string }; skip: number; take: number },
+    options: { name?: { kind: "exact" | "fuzzy"; value: string }; order?: ListOrder<RepositoryOrderField>; skip: number; take: number },
   ): Promise<{ total: number; items: RepositoryRecord[] }> {
     const nameFilter =
       options.name === undefined
@@ -144,7 +163,7 @@ export class ArtifactStore {
                (SELECT max(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_push
         FROM repositories r LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
         ${where}
-        ORDER BY r.name COLLATE "C" LIMIT ${options.take} OFFSET ${options.skip}`,
+        ORDER BY ${orderItems(options.order, REPOSITORY_COLUMNS, 'r.name COLLATE "C"')} LIMIT ${options.take} OFFSET ${options.skip}`,
     ]);
     return { total: Number(count[0]!.n), items: rows.map(repositoryRecord) };
   }
@@ -199,7 +218,7 @@ export class ArtifactStore {
     );
   }
 
-  /** Artifacts of repository `name`, newest push first. @throws {NameUnknownError} */
+  /** Artifacts of repository `name`, newest push first unless `query.order` says otherwise. @throws {NameUnknownError} */
   async listArtifacts(name: string, query: ArtifactQuery): Promise<{ total: number; items: ArtifactRecord[] }> {
     const repositoryId = await findRepositoryId(this.#db, name);
     if (repositoryId === undefined) throw new NameUnknownError(name);
@@ -219,7 +238,7 @@ export class ArtifactStore {
                m.payload, m.size, m.pushed_at, m.pulled_at
         FROM manifests m JOIN repositories r ON r.id = m.repository_id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
         WHERE ${where}
-        ORDER BY m.pushed_at DESC, m.id DESC LIMIT ${query.take} OFFSET ${query.skip}`,
+        ORDER BY ${query.order?.length ? orderItems(query.order, ARTIFACT_COLUMNS, "m.id DESC") : raw("m.pushed_at DESC, m.id DESC")} LIMIT ${query.take} OFFSET ${query.skip}`,
     ]);
     return { total: Number(count[0]!.n), items: await this.#records(rows) };
   }
