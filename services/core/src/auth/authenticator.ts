@@ -1,6 +1,6 @@
 import type { Logger } from "@berth/logger";
 import type { AuditStore } from "../audit/audit-store.js";
-import { TooManyRequestsError } from "../errors.js";
+import { RateLimitedError } from "../errors.js";
 import { ROBOT_PREFIX, type RobotStore } from "../robots/robot-store.js";
 import type { UserStore } from "../users/user-store.js";
 import type { Principal } from "./principal.js";
@@ -28,7 +28,7 @@ export class Authenticator {
   async check(username: string, password: string, clientAddress: string, options: { allowRobots?: boolean } = {}): Promise<Principal | undefined> {
     const keys = [`user:${username}`, `addr:${clientAddress}`];
     const wait = await this.limiter.blockedFor(keys);
-    if (wait !== undefined) throw new TooManyRequestsError("too many failed login attempts; try again later", wait);
+    if (wait !== undefined) throw new RateLimitedError("too many failed login attempts; try again later", wait);
 
     const isRobot = username.startsWith(ROBOT_PREFIX);
     const principal =
