@@ -1,7 +1,8 @@
+import { operatorTypeOf } from "@berth/audit";
 import type { Logger } from "@berth/logger";
 import type { AuditStore } from "../audit/audit-store.js";
 import { RateLimitedError } from "../errors.js";
-import { ROBOT_PREFIX, type RobotStore } from "../robots/robot-store.js";
+import type { RobotStore } from "../robots/robot-store.js";
 import type { UserStore } from "../users/user-store.js";
 import type { Principal } from "./principal.js";
 import type { LoginRateLimiter } from "./rate-limit.js";
@@ -30,7 +31,7 @@ export class Authenticator {
     const wait = await this.limiter.blockedFor(keys);
     if (wait !== undefined) throw new RateLimitedError("too many failed login attempts; try again later", wait);
 
-    const isRobot = username.startsWith(ROBOT_PREFIX);
+    const isRobot = operatorTypeOf(username) === "robot";
     const principal =
       isRobot && options.allowRobots !== false ? await this.robots.authenticate(username, password) : isRobot ? undefined : await this.users.authenticate(username, password);
     if (principal) {

@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto";
+import { ROBOT_NAME_PREFIX } from "@berth/audit";
 import { isUniqueViolation, type Prisma, type PrismaClient, type Robot } from "@berth/db";
 import { AuditStore, type Actor } from "../audit/audit-store.js";
 import type { RobotPermission } from "../auth/permissions.js";
@@ -7,8 +8,6 @@ import { ConflictError, NotFoundError } from "../errors.js";
 import { orderBy, textFilter, type ListPage, type Paging, type ListOrder, type TextMatch } from "../listing.js";
 import { hashPassword, isStrongPassword, verifyDecoy, verifyPassword } from "../users/password.js";
 
-/** Every robot's login name starts with this (Harbor's default `robot$`). */
-export const ROBOT_PREFIX = "robot$";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -23,7 +22,7 @@ export function generateRobotSecret(): string {
 
 /** The login name: `robot$<project>+<name>` for project robots, `robot$<name>` for system ones. */
 export function robotLoginName(level: "system" | "project", name: string, projectName?: string): string {
-  return level === "project" ? `${ROBOT_PREFIX}${projectName}+${name}` : `${ROBOT_PREFIX}${name}`;
+  return level === "project" ? `${ROBOT_NAME_PREFIX}${projectName}+${name}` : `${ROBOT_NAME_PREFIX}${name}`;
 }
 
 /** Harbor's `Robot` (never the secret). `expires_at` is Unix seconds, -1 for never. */
