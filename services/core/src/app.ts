@@ -10,6 +10,7 @@ import { sessionRoutes } from "./auth/session.routes.js";
 import type { CoreServices } from "./core-services.js";
 import { NotFoundError } from "./errors.js";
 import { gcRoutes } from "./gc/gc.routes.js";
+import { requireJsonBodies } from "./http/body-type.js";
 import { errorHandler } from "./http/wire-errors.js";
 import { membersRoutes } from "./members/members.routes.js";
 import { projectsRoutes } from "./projects/projects.routes.js";
@@ -43,7 +44,8 @@ export const JSON_BODY_LIMIT = "1mb";
 export function createApp(deps: CoreDeps): express.Express {
   const s = deps.services;
   const app = createBaseApp(deps.logger, deps.readiness);
-  app.use(express.json({ limit: JSON_BODY_LIMIT }));
+  app.use(requireJsonBodies());
+  app.use(express.json({ limit: JSON_BODY_LIMIT, type: ["application/json", "application/*+json"] }));
   app.use(healthRoutes(deps.components));
   app.use(systemInfoRoutes({ externalUrl: deps.externalUrl, version: deps.version }));
   app.use(sessionRoutes({ sessions: s.sessions, authenticator: s.authenticator, secureCookies: deps.externalUrl.startsWith("https:") }));

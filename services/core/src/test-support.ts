@@ -14,6 +14,7 @@ import { createTestDatabase } from "@berth/db/testing";
 import { listen, type HealthCheck } from "@berth/http";
 import { createLogger, type Logger } from "@berth/logger";
 import { closeRedis, createRedisClient, type Redis } from "@berth/redis";
+import type { Express } from "express";
 import { createApp } from "./app.js";
 import { createCoreServices, type CoreServices } from "./core-services.js";
 import type { RepositoryCounter } from "./projects/repository-count.js";
@@ -24,6 +25,8 @@ export const ADMIN_PASSWORD = "Adm1nPassw0rd";
 
 export interface TestCore {
   base: string;
+  /** The express app (its router lists every route). */
+  app: Express;
   db: PrismaClient;
   services: CoreServices;
   logger: Logger;
@@ -90,6 +93,7 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     base,
+    app,
     db,
     services,
     logger,

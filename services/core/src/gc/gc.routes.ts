@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { GcRun } from "@berth/db";
 import { requireSysadmin } from "../auth/guards.js";
 import { paging, pagingQuery, setPageHeaders } from "../http/paging.js";
-import { parseInput } from "../http/parse-input.js";
+import { bigIdParam, parseInput, parseParam } from "../http/parse-input.js";
 import type { GcService } from "./gc-service.js";
 
 const parameters = z.object({
@@ -24,7 +24,6 @@ const scheduleBody = z.object({
   }),
   parameters: parameters.default({ delete_untagged: false, dry_run: false, workers: 1, time_window: 2 }),
 });
-const gcId = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const listQuery = z.object({ ...pagingQuery });
 
 /** Harbor's `GCHistory`. */
@@ -78,12 +77,13 @@ export function gcRoutes(deps: { gc: GcService }): Router {
   }
 
   router.get("/api/v2.0/system/gc/:gc_id", sysadmin, async (req, res) => {
-    const { run, cron } = await gc.run(BigInt(parseInput(gcId, req.params["gc_id"])));
+    const { run, cron } = await gc.run(parseParam(req, "gc_id", bigIdParam));
     res.json(historyView(run, cron));
   });
 
   router.get("/api/v2.0/system/gc/:gc_id/log", sysadmin, async (req, res) => {
-    res.type("text/plain").send(await gc.log(BigInt(parseInput(gcId, req.params["gc_id"]))));
+    const log = await gc.log(parseParam(req, "gc_id", bigIdParam));
+    res.type("text/plain").send(log);
   });
 
   return router;

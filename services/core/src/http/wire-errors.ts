@@ -86,6 +86,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     const wire = toApiError(err);
     if (!res.headersSent) {
+      // A route may have set its success type (text/plain) before it failed; errors are JSON.
+      res.removeHeader("Content-Type");
       if (wire?.status === 401 && !res.hasHeader("WWW-Authenticate")) res.setHeader("WWW-Authenticate", 'Basic realm="berth"');
       if (err instanceof RateLimitedError) res.setHeader("Retry-After", String(err.retryAfterSeconds));
     }
