@@ -1,3 +1,4 @@
+import { loadConfigOrExit } from "@berth/config";
 import { createPrismaClient } from "@berth/db";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
@@ -13,14 +14,18 @@ import { ensureSigningKey } from "./token/signing-key.js";
 
 const VERSION = "0.1.0";
 
-const config = loadConfig(process.env);
+const { config, storage } = loadConfigOrExit("core", () => {
+  const config = loadConfig(process.env);
+  // The registry's storage settings (same BERTH_STORAGE_* and default as the registry).
+  return { config, storage: storageConfigFromEnv(process.env, { dataDir: config.dataDir }) };
+});
 const logger = createLogger({ service: "core", level: config.logLevel, collectorUrl: config.services.logCollector });
 const db = createPrismaClient(config.databaseUrl, { applicationName: "core" });
 const redis = createRedisClient(config.redisUrl, logger);
 const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => logger.info(msg) });
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
-const driver = createStorageDriver(storageConfigFromEnv(process.env, { dataDir: config.dataDir }));
+const driver = createStorageDriver(storage);
 const registry = createRegistryStore({ prisma: db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
 const services = createCoreServices({
   db,
