@@ -6,4 +6,4 @@ export { requestId, accessLog } from "./request-context.js";
 export { healthRoutes, type HealthCheck, type HealthReport, runChecks } from "./health.routes.js";
 export { createBaseApp } from "./base-app.js";
 export { ApiError, BadRequestError, apiErrorHandler, errorBody, notFoundHandler } from "./api-errors.js";
-export { listen, onShutdown, type Closer } from "./lifecycle.js";
+export { handleStopSignals, listen, onShutdown, type Closer, type StopSignalOptions } from "./lifecycle.js";
