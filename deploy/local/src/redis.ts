@@ -67,6 +67,7 @@ export async function startRedis(options: RedisOptions): Promise<RunningRedis> {
     tier: options.tier ?? 0,
     stopSteps: [{ signal: "SIGTERM", waitMs: 10_000 }],
     deathSignal: "SIGTERM",
+    format: "redis",
   });
   const stop = ownSupervisor ? () => supervisor.stopAll() : () => supervisor.stop(child);
   try {
