@@ -209,7 +209,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     format: "postgres",
     ...(user ? { runAs: user.name } : {}),
   });
-  const stop = ownSupervisor ? () => supervisor.stopAll() : () => supervisor.stop(child);
+  const stop = ownSupervisor ? async () => void (await supervisor.stopAll()) : () => supervisor.stop(child);
   const adminUrl = `postgresql://${USER}@127.0.0.1:${port}/postgres`;
   try {
     // As pg_ctl -w does: wait for postmaster.pid to say "ready" first, since every connection

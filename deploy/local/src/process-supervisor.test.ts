@@ -96,3 +96,18 @@ test("reapGroup kills what a dead child left in its process group", async () => 
     await supervisor.stopAll();
   }
 });
+
+test("stopAll reports how each running child ended", async () => {
+  const supervisor = new ProcessSupervisor({ output: () => {} });
+  const clean = await supervisor.spawn({ name: "clean", command: node, args: ["-e", "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000)"], tier: 0, stopSteps: [{ signal: "SIGTERM", waitMs: 5_000 }] });
+  const sloppy = await supervisor.spawn({ name: "sloppy", command: node, args: ["-e", "process.on('SIGTERM', () => process.exit(1)); setInterval(() => {}, 1000)"], tier: 1, stopSteps: [{ signal: "SIGTERM", waitMs: 5_000 }] });
+  await new Promise((r) => setTimeout(r, 300));
+  const stopped = await supervisor.stopAll();
+  assert.deepEqual(
+    stopped.map((s) => [s.child, s.exit?.code]),
+    [
+      [clean, 0],
+      [sloppy, 1],
+    ],
+  );
+});

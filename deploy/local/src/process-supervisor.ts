@@ -46,6 +46,12 @@ export interface SupervisedChild {
   readonly recentOutput: string[];
 }
 
+/** How a child ended when the supervisor stopped it (`undefined`: it outlived even SIGKILL). */
+export interface StoppedChild {
+  child: SupervisedChild;
+  exit: ExitInfo | undefined;
+}
+
 export interface RecordedChild {
   name: string;
   pid: number;
@@ -153,7 +159,7 @@ function delay(ms: number): Promise<void> {
 export class ProcessSupervisor {
   private readonly children: Child[] = [];
   private readonly setpriv = findExecutable("setpriv");
-  private stopping: Promise<void> | undefined;
+  private stopping: Promise<StoppedChild[]> | undefined;
 
   constructor(private readonly options: SupervisorOptions = {}) {}
 
@@ -261,13 +267,16 @@ export class ProcessSupervisor {
    * sized so the worst case (every process ignoring its polite signal) still ends within 30 s:
    * nginx 5 s, services 8 s, PostgreSQL/Redis 10 s, log-collector 4 s, plus SIGKILL.
    */
-  stopAll(beforeTier?: (tier: number) => Promise<void>): Promise<void> {
+  stopAll(beforeTier?: (tier: number) => Promise<void>): Promise<StoppedChild[]> {
     this.stopping ??= (async () => {
-      const tiers = [...new Set(this.children.map((c) => c.spec.tier))].sort((a, b) => b - a);
+      // The children running now; those that died earlier (and were restarted) are long gone.
+      const targets = this.children.filter((c) => c.running);
+      const tiers = [...new Set(targets.map((c) => c.spec.tier))].sort((a, b) => b - a);
       for (const tier of tiers) {
         await beforeTier?.(tier);
-        await Promise.all(this.children.filter((c) => c.spec.tier === tier).map((c) => this.stop(c)));
+        await Promise.all(targets.filter((c) => c.spec.tier === tier).map((c) => this.stop(c)));
       }
+      return Promise.all(targets.map(async (child) => ({ child, exit: child.running ? undefined : await child.exited })));
     })();
     return this.stopping;
   }

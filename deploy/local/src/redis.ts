@@ -69,7 +69,7 @@ export async function startRedis(options: RedisOptions): Promise<RunningRedis> {
     deathSignal: "SIGTERM",
     format: "redis",
   });
-  const stop = ownSupervisor ? () => supervisor.stopAll() : () => supervisor.stop(child);
+  const stop = ownSupervisor ? async () => void (await supervisor.stopAll()) : () => supervisor.stop(child);
   try {
     await waitUntil(
       async () => {

@@ -9,7 +9,7 @@ import { assertTcpPortFree, pickPorts } from "./ports.js";
 import { startPostgres } from "./postgres.js";
 import { ProcessSupervisor, type ExitInfo, type SupervisedChild } from "./process-supervisor.js";
 import { startRedis } from "./redis.js";
-import { RestartPolicy, type RestartPolicyOptions } from "./restart-policy.js";
+import { RestartPolicy } from "./restart-policy.js";
 import { RunState } from "./run-state.js";
 import { registryBlobRoot, SERVICE_NAMES, startService, type ServiceContext, type ServiceName } from "./services.js";
 import { httpProbe, StartupError, waitUntil } from "./wait.js";
@@ -48,8 +48,6 @@ export interface StackOptions {
    * stops the stack).
    */
   restartChildren?: boolean;
-  /** The restart policy's delays and limits (tests). */
-  restartPolicy?: Omit<RestartPolicyOptions, "enabled">;
 }
 
 /** Ports of everything the stack runs (also in `<data>/run/ports.json`). */
@@ -116,7 +114,7 @@ export class LocalStack {
   constructor(private readonly options: StackOptions) {
     this.print = options.log ?? ((line) => process.stdout.write(`[berth] ${line}\n`));
     this.runState = new RunState(options.dataDir);
-    this.policy = new RestartPolicy({ enabled: options.restartChildren ?? true, ...options.restartPolicy });
+    this.policy = new RestartPolicy({ enabled: options.restartChildren ?? true });
     const output = options.output ?? ((text: string) => process.stdout.write(`${text}\n`));
     this.supervisor = new ProcessSupervisor({
       output: (text, line) => {
@@ -312,10 +310,14 @@ export class LocalStack {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.abort.abort();
-      await this.supervisor.stopAll(async (tier) => {
+      const stopped = await this.supervisor.stopAll(async (tier) => {
         // The lines of everything stopped so far go to the log-collector before it stops too.
         if (tier === TIER.logCollector) await this.forwarder?.flush();
       });
+      // A graceful stop ends with exit code 0 everywhere; anything else is worth a word.
+      for (const { child, exit } of stopped) {
+        if (exit?.code !== 0) this.log(`${child.name} (PID ${child.pid}) did not stop cleanly (${exit ? describeExit(exit) : "still running"})`, "warn");
+      }
       this.runState.release();
       const crash = this.crash;
       this.resolveExited(crash ? { reason: "crashed", child: crash.child, ...(crash.info ? { info: crash.info } : {}), message: crash.message } : { reason: "stopped" });

@@ -65,6 +65,12 @@ export function assertGracefulStop(dataDir: string, since: number, output?: stri
   assert.ok(statSync(rdb).mtimeMs >= since - 1_000, "Redis did not save its RDB snapshot while stopping");
 }
 
+/** The launcher's output says nothing failed while stopping: every process exited 0 when asked. */
+export function assertStoppedCleanly(output: string[]): void {
+  const problems = output.filter((l) => l.includes("did not stop cleanly") || l.includes("stopped unexpectedly") || l.includes("killing every process"));
+  assert.deepEqual(problems, [], "the stop was not clean");
+}
+
 /** Every live descendant of `root` (by parent PID), `root` included: what a cgroup-wide kill reaches. */
 export function processTree(root: number): number[] {
   const parents = new Map<number, number>();
