@@ -63,10 +63,11 @@ function killEverything(launcher: Launcher): void {
   }
 }
 
-const UPLOAD_BYTES = 8 * 64 * 1024;
+const UPLOAD_CHUNKS = 6;
+const UPLOAD_BYTES = UPLOAD_CHUNKS * 64 * 1024;
 
 /**
- * Starts a blob upload whose PATCH body trickles in over about two seconds; resolves once the
+ * Starts a blob upload whose PATCH body trickles in over about a second; resolves once the
  * first chunk is sent, with the answer to come.
  */
 async function startSlowUpload(baseUrl: string, password: string): Promise<{ answer: Promise<{ status: number | undefined; range: string | undefined }> }> {
@@ -86,10 +87,10 @@ async function startSlowUpload(baseUrl: string, password: string): Promise<{ ans
     });
     req.on("error", () => resolve({ status: undefined, range: undefined }));
     void (async () => {
-      for (let i = 0; i < 8; i++) {
+      for (let i = 0; i < UPLOAD_CHUNKS; i++) {
         req.write(Buffer.alloc(64 * 1024, i));
         if (i === 0) firstSent();
-        await new Promise((r) => setTimeout(r, 250));
+        await new Promise((r) => setTimeout(r, 200));
       }
       req.end();
     })();

@@ -139,7 +139,7 @@ export class LocalStack {
     const start = this.startedUp ? this.starters.get(child.name) : undefined;
     const decision = start ? this.policy.onCrash(child.name, Date.now() - child.startedAt) : undefined;
     if (start && decision?.restart) {
-      this.log(`${child.name} (PID ${child.pid}) stopped unexpectedly (${how}); restarting it in ${decision.delayMs} ms${lastOutput(child)}`, "warn");
+      this.log(`${child.name} stopped unexpectedly (${how}); restarting it in ${decision.delayMs} ms (it was PID ${child.pid})${lastOutput(child)}`, "warn");
       setTimeout(() => void this.restart(child, start), decision.delayMs);
       return;
     }

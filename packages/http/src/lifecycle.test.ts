@@ -81,7 +81,7 @@ test("onShutdown: a deliberate second Ctrl-C (≥ 1 s later) exits at once with 
   await sleep(200);
   child.kill("SIGINT");
   child.kill("SIGINT"); // the same press, as npm forwards it
-  await sleep(1_050);
+  await sleep(1_500);
   child.kill("SIGINT");
   assert.equal(await exited, 130);
   assert.equal(await request, "failed", "the request in flight was cut off");
