@@ -11,6 +11,7 @@ import { InvalidInputError, PreconditionFailedError, UnauthenticatedError } from
 import { GROUP_TYPE, type UserGroupStore } from "../../groups/user-group-store.js";
 import { generateRobotSecret } from "../../robots/robot-store.js";
 import type { UserStore } from "../../users/user-store.js";
+import { username } from "../../users/username.js";
 import type { OidcSettings } from "../auth-settings.js";
 import type { AuthSettingsService } from "../auth-settings-service.js";
 import { OidcRefusedError, type OidcClient, type OidcIdentity, type OidcTokens } from "./oidc-client.js";
@@ -85,6 +86,9 @@ export class OidcLogin {
     }
     if (s.autoOnboard) {
       if (identity.username === "") throw new UnauthenticatedError(`the ID token has no ${s.userClaim || "name"} claim to name the user after (oidc_user_claim)`);
+      if (!username.safeParse(identity.username).success) {
+        throw new UnauthenticatedError(`the ${s.userClaim || "name"} claim "${identity.username.slice(0, 100)}" is not a valid Berth username (no spaces or any of , " ~ # $ %): choose another oidc_user_claim or turn auto-onboarding off`);
+      }
       const user = await this.oidcUsers.onboard({ username: identity.username, email: identity.email, realname: identity.realname }, identity.subiss, generateRobotSecret(), state);
       return { kind: "signed-in", principal: principalOf(user, groupIds, identity.admin) };
     }
