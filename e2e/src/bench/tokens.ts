@@ -10,15 +10,18 @@
 //            the project-role lookup (since identity: the user's own and their groups' roles)
 //   admin    the system administrator: password check, no role lookup
 // Nothing is asserted: the table and e2e/bench-results/tokens.json report req/s per round and the
-// median, and the ratio this checkout ÷ baseline.
+// median, and the ratio this checkout ÷ baseline: the median of the rounds' paired ratios (each
+// round measures both back to back, the order flipping every round).
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generatePassword, LocalStack, pickFreeTcpPort } from "@berth/local-stack";
 import { repoRoot } from "../support/launcher.js";
 
-const ROUNDS = Number(process.env["BERTH_BENCH_ROUNDS"] ?? 3);
-const SECONDS = Number(process.env["BERTH_BENCH_TOKEN_SECONDS"] ?? 8);
+// Many short alternating slices: on a shared, noisy machine the load moves between slices, and a
+// ratio of two slices taken back to back (paired) is steadier than a ratio of medians.
+const ROUNDS = Number(process.env["BERTH_BENCH_ROUNDS"] ?? 12);
+const SECONDS = Number(process.env["BERTH_BENCH_TOKEN_SECONDS"] ?? 3);
 const CONCURRENCY = Number(process.env["BERTH_BENCH_TOKEN_CONCURRENCY"] ?? 4);
 const OUT = process.env["BERTH_BENCH_OUT"] ?? join(repoRoot, "e2e/bench-results/tokens.json");
 const BASELINE = process.env["BERTH_BENCH_BASELINE"];
@@ -96,12 +99,12 @@ try {
   ];
   const results: Record<string, Record<string, number[]>> = {};
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? stacks : [...stacks].reverse();
-    for (const s of order) {
-      for (const w of workloads) {
+    for (const w of workloads) {
+      const order = round % 2 === 0 ? stacks : [...stacks].reverse();
+      for (const s of order) {
         const rate = await measure(s, w.user, w.password || s.adminPassword, w.expected);
         ((results[w.name] ??= {})[s.label] ??= []).push(rate);
-        log(`round ${round + 1} ${s.label} ${w.name}: ${rate.toFixed(1)} tokens/s`);
+        log(`round ${round + 1} ${w.name} ${s.label}: ${rate.toFixed(1)} tokens/s`);
       }
     }
   }
@@ -111,7 +114,7 @@ try {
     const base = results[w.name]!["baseline"];
     lines.push(
       `${w.name.padEnd(8)} current ${median(cur).toFixed(1).padStart(7)} [${cur.map((x) => x.toFixed(1)).join(", ")}]` +
-        (base ? `  baseline ${median(base).toFixed(1).padStart(7)} [${base.map((x) => x.toFixed(1)).join(", ")}]  ratio ${(median(cur) / median(base)).toFixed(2)}×` : ""),
+        (base ? `  baseline ${median(base).toFixed(1).padStart(7)} [${base.map((x) => x.toFixed(1)).join(", ")}]  paired ratio ${median(cur.map((c, i) => c / base[i]!)).toFixed(2)}×` : ""),
     );
   }
   console.log(lines.join("\n"));
