@@ -217,13 +217,15 @@ export class UserStore {
     });
   }
 
-  /** Deletes the user with their memberships and sessions (projects they own keep `owner_id`). */
+  /** Deletes the user with their memberships, sessions and OIDC link (projects they own keep `owner_id`). */
   async delete(id: number, audit: Omit<AuditEntry, "resource" | "resourceType" | "operation">): Promise<void> {
     await this.db.$transaction(async (tx) => {
       const user = await tx.user.findUnique({ where: { id } });
       if (!user) throw new NotFoundError(`user ${id} not found`);
       await tx.projectMember.deleteMany({ where: { userId: id } });
       await tx.session.deleteMany({ where: { userId: id } });
+      // An OIDC user's link to their provider identity goes too: signing in again on-boards anew.
+      await tx.oidcUser.deleteMany({ where: { userId: id } });
       await tx.user.delete({ where: { id } });
       await AuditStore.write(tx, { ...audit, resource: `user:${user.username}`, resourceType: "user", operation: "delete" });
     });

@@ -187,5 +187,10 @@ describe("OIDC sign-in against oidc-provider", { skip: !enabled && "needs BERTH_
     const sid = onboard.headers.getSetCookie().map((c) => /^sid=([^;]+)/.exec(c)?.[1]).find(Boolean);
     assert.equal((await api("GET", "/users/current", undefined, { cookie: `sid=${sid}` })).data.username, "gina2");
     assert.equal((await fetch(`${core.base}/c/oidc/onboard`, { method: "POST", body: new URLSearchParams({ username: "gina3" }) })).status, 400, "no pending sign-in");
+    // Deleting the user removes the OIDC link: the next sign-in on-boards anew.
+    const gina2 = await core.db.user.findUniqueOrThrow({ where: { username: "gina2" } });
+    assert.equal((await api("DELETE", `/users/${gina2.id}`)).status, 200);
+    assert.equal(await core.db.oidcUser.count({ where: { userId: gina2.id } }), 0);
+    assert.equal((await signIn("gina", "Gina-Passw0rd")).walk.url, "/oidc-onboard?username=gina");
   });
 });
