@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { httpUrl, logLevel, parseConfig, port, z } from "@berth/config";
+import { trustedProxiesProblems } from "./nginx.js";
 
 const schema = z.object({
   BERTH_DATA_DIR: z.string().default("./.data"),
@@ -12,6 +13,8 @@ const schema = z.object({
   BERTH_PG_BIN_DIR: z.string().optional(),
   /** `1`: restart a Node service that dies on its own (with backoff) instead of stopping the stack. */
   BERTH_RESTART_CHILDREN: z.enum(["0", "1", "true", "false"]).optional(),
+  /** Read by nginx.ts when it renders the proxy's config; checked here so a wrong value stops the launcher at once. */
+  BERTH_TRUSTED_PROXIES: z.string().optional().superRefine((v, ctx) => trustedProxiesProblems(v).forEach((message) => ctx.addIssue({ code: "custom", message }))),
 });
 
 export interface LocalStackConfig {

@@ -7,7 +7,7 @@ export { startPostgres, type PostgresOptions, type RunningPostgres } from "./pos
 export { startRedis, type RedisOptions, type RunningRedis } from "./redis.js";
 export { loadLocalConfig, type LocalStackConfig } from "./config.js";
 export { generatePassword, resolveAdminPassword } from "./admin-secret.js";
-export { renderTemplate } from "./nginx.js";
+export { parseTrustedProxies, renderProxyConfig, renderTemplate, type ProxyConfigOptions } from "./nginx.js";
 export { pickFreeTcpPort, pickFreeUdpPort } from "./ports.js";
 export { ProcessSupervisor, isAlive, processStartTime } from "./process-supervisor.js";
 export { postgresBinDir, findExecutable } from "./binaries.js";

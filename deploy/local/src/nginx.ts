@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { join, resolve } from "node:path";
+import { ConfigError } from "@berth/config";
 import { requireExecutable } from "./binaries.js";
 import { ensureTraversable, firstExistingUser } from "./os-user.js";
 import type { ProcessSupervisor, SupervisedChild } from "./process-supervisor.js";
@@ -29,6 +31,83 @@ export function renderTemplate(template: string, values: Record<string, string>)
   return out;
 }
 
+/** The variable naming the proxies in front of nginx whose `X-Forwarded-For` is believed. */
+export const TRUSTED_PROXIES_VAR = "BERTH_TRUSTED_PROXIES";
+
+const proxyEntries = (raw: string | undefined) => (raw ?? "").split(/[\s,]+/).filter((e) => e !== "");
+
+/** What is wrong with a `BERTH_TRUSTED_PROXIES` value (one message per bad entry; none: fine). */
+export function trustedProxiesProblems(raw: string | undefined): string[] {
+  const problems: string[] = [];
+  for (const entry of proxyEntries(raw)) {
+    const [address = "", prefix, ...rest] = entry.split("/");
+    const family = isIP(address);
+    const max = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      problems.push(`${JSON.stringify(entry)} is not an IP address or CIDR block (e.g. 10.0.0.0/8, 192.0.2.7, fd00::/8)`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * `BERTH_TRUSTED_PROXIES`: addresses or CIDR blocks (IPv4 or IPv6), separated by commas or
+ * spaces; unset or empty: none (nginx believes no `X-Forwarded-For` at all).
+ *
+ * @throws {ConfigError} naming every entry that is not an address or a CIDR block.
+ */
+export function parseTrustedProxies(raw: string | undefined): string[] {
+  const problems = trustedProxiesProblems(raw);
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `${TRUSTED_PROXIES_VAR}: ${p}`));
+  return proxyEntries(raw);
+}
+
+/**
+ * nginx's realip directives for `proxies` (empty: none). With them, a request whose peer is one
+ * of these proxies gets as `$remote_addr` the last address of its `X-Forwarded-For` that is not
+ * itself a trusted proxy (`real_ip_recursive on`); any other peer's header is ignored.
+ */
+export function realIpDirectives(proxies: readonly string[]): string {
+  if (proxies.length === 0) return "    # (no trusted proxies: BERTH_TRUSTED_PROXIES is empty)";
+  return [...proxies.map((p) => `    set_real_ip_from ${p};`), "    real_ip_header X-Forwarded-For;", "    real_ip_recursive on;"].join("\n");
+}
+
+/** What the proxy's template needs, in structured form (see {@link renderProxyConfig}). */
+export interface ProxyConfigOptions {
+  /** nginx's prefix: pid, temp files, fallback error log. */
+  prefix: string;
+  htmlRoot: string;
+  listenHost: string;
+  listenPort: number;
+  /** `host:port` of each service. */
+  upstreams: { registry: string; core: string; jobservice: string };
+  syslogPort: number;
+  /** The registry's filesystem storage root, if it has one. */
+  blobRoot?: string | undefined;
+  /** See {@link parseTrustedProxies}. */
+  trustedProxies?: readonly string[] | undefined;
+  /** The user workers run as when the master runs as root. */
+  workerUser?: string | undefined;
+}
+
+/** The proxy's template (services/proxy/nginx.conf.template) rendered for `options`. */
+export function renderProxyConfig(template: string, options: ProxyConfigOptions): string {
+  return renderTemplate(template, {
+    USER_DIRECTIVE: options.workerUser === undefined ? "" : `user ${options.workerUser};`,
+    PREFIX: options.prefix,
+    HTML_ROOT: options.htmlRoot,
+    LISTEN: listenAddress(options.listenHost, options.listenPort),
+    UPSTREAM_REGISTRY: options.upstreams.registry,
+    UPSTREAM_CORE: options.upstreams.core,
+    UPSTREAM_JOBSERVICE: options.upstreams.jobservice,
+    SYSLOG_HOST: "127.0.0.1",
+    SYSLOG_PORT: String(options.syslogPort),
+    BLOB_ROOT: options.blobRoot ?? join(options.prefix, "no-blob-root"),
+    REAL_IP: realIpDirectives(options.trustedProxies ?? []),
+  });
+}
+
 export interface NginxOptions {
   /** nginx's prefix: nginx.conf, nginx.pid, html/, logs/, tmp/. */
   dir: string;
@@ -40,6 +119,8 @@ export interface NginxOptions {
   syslogPort: number;
   /** The registry's filesystem storage root (nginx sends blob files from it), if it has one. */
   blobRoot?: string | undefined;
+  /** Proxies in front of nginx whose `X-Forwarded-For` is believed (see {@link parseTrustedProxies}). */
+  trustedProxies?: readonly string[] | undefined;
   supervisor: ProcessSupervisor;
   log: (line: string) => void;
   signal?: AbortSignal | undefined;
@@ -81,30 +162,33 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   rmSync(htmlRoot, { recursive: true, force: true });
   cpSync(options.htmlDir, htmlRoot, { recursive: true });
 
-  let userDirective = "";
+  let workerUser: string | undefined;
   if (process.getuid?.() === 0) {
     const worker = firstExistingUser(["www-data", "nginx", "nobody"]);
     if (!worker) throw new StartupError("running as root, but there is no www-data, nginx or nobody user for nginx's workers");
     const changed = ensureTraversable(htmlRoot, worker);
     if (changed.length) options.log(`made ${changed.join(", ")} searchable by others (o+x) so nginx's workers can reach ${htmlRoot}`);
-    userDirective = `user ${worker.name};`;
+    workerUser = worker.name;
     if (options.blobRoot !== undefined && existsSync(options.blobRoot)) {
       const reachable = ensureTraversable(options.blobRoot, worker);
       if (reachable.length) options.log(`made ${reachable.join(", ")} searchable by others (o+x) so nginx's workers can send blobs from ${options.blobRoot}`);
     }
   }
   const configFile = join(dir, "nginx.conf");
-  const config = renderTemplate(readFileSync(options.templateFile, "utf8"), {
-    USER_DIRECTIVE: userDirective,
-    PREFIX: dir,
-    HTML_ROOT: htmlRoot,
-    LISTEN: listenAddress(options.listenHost, options.listenPort),
-    UPSTREAM_REGISTRY: `127.0.0.1:${options.upstreams.registry}`,
-    UPSTREAM_CORE: `127.0.0.1:${options.upstreams.core}`,
-    UPSTREAM_JOBSERVICE: `127.0.0.1:${options.upstreams.jobservice}`,
-    SYSLOG_HOST: "127.0.0.1",
-    SYSLOG_PORT: String(options.syslogPort),
-    BLOB_ROOT: options.blobRoot ?? join(dir, "no-blob-root"),
+  const config = renderProxyConfig(readFileSync(options.templateFile, "utf8"), {
+    workerUser,
+    prefix: dir,
+    htmlRoot,
+    listenHost: options.listenHost,
+    listenPort: options.listenPort,
+    upstreams: {
+      registry: `127.0.0.1:${options.upstreams.registry}`,
+      core: `127.0.0.1:${options.upstreams.core}`,
+      jobservice: `127.0.0.1:${options.upstreams.jobservice}`,
+    },
+    syslogPort: options.syslogPort,
+    blobRoot: options.blobRoot,
+    trustedProxies: options.trustedProxies,
   });
   writeFileSync(configFile, config);
   // -e: the error log nginx uses before it has read the config (Debian's default is /var/log/nginx).

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { migrateDatabase } from "@berth/db";
 import { resolveAdminPassword, type AdminPassword } from "./admin-secret.js";
-import { startNginx } from "./nginx.js";
+import { parseTrustedProxies, startNginx, TRUSTED_PROXIES_VAR } from "./nginx.js";
 import { assertTcpPortFree, pickPorts } from "./ports.js";
 import { startPostgres } from "./postgres.js";
 import { ProcessSupervisor, type ExitInfo, type SupervisedChild } from "./process-supervisor.js";
@@ -201,6 +201,7 @@ export class LocalStack {
         upstreams: { registry: ports.registry, core: ports.core, jobservice: ports.jobservice },
         syslogPort: ports.syslog,
         blobRoot: registryBlobRoot(ctx),
+        trustedProxies: parseTrustedProxies(ctx.baseEnv[TRUSTED_PROXIES_VAR]),
         supervisor: this.supervisor,
         log: this.log,
         signal,

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { findExecutable, generatePassword, LocalStack, pickFreeTcpPort, ProcessSupervisor, renderTemplate } from "@berth/local-stack";
+import { findExecutable, generatePassword, LocalStack, pickFreeTcpPort, ProcessSupervisor, renderProxyConfig } from "@berth/local-stack";
 import { repoRoot } from "../support/launcher.js";
 import { basicAuth } from "../support/http.js";
 import { HttpClient, Repo } from "../support/oci-client.js";
@@ -292,10 +292,10 @@ export class DistributionTarget implements Target {
     await waitForStatus(`http://127.0.0.1:${registryPort}/v2/`, [200], 30_000, "Distribution", this.registry);
 
     // The same template Berth's launcher renders; only the upstreams differ.
-    let userDirective = "";
+    let workerUser: string | undefined;
     if (process.getuid?.() === 0) {
       const id = spawnSync("id", ["-u", "www-data"]);
-      userDirective = id.status === 0 ? "user www-data;" : "user nobody;";
+      workerUser = id.status === 0 ? "www-data" : "nobody";
       // Workers must reach the prefix (mkdtemp makes 0700 directories).
       for (const d of [dir, base, nginxDir]) chmodSync(d, 0o755);
     }
@@ -304,18 +304,15 @@ export class DistributionTarget implements Target {
     const confFile = join(nginxDir, "nginx.conf");
     writeFileSync(
       confFile,
-      renderTemplate(readFileSync(join(repoRoot, "services", "proxy", "nginx.conf.template"), "utf8"), {
-        USER_DIRECTIVE: userDirective,
-        PREFIX: nginxDir,
-        HTML_ROOT: html,
-        LISTEN: `127.0.0.1:${httpPort}`,
-        UPSTREAM_REGISTRY: `127.0.0.1:${registryPort}`,
-        UPSTREAM_CORE: `127.0.0.1:${closedPort}`,
-        UPSTREAM_JOBSERVICE: `127.0.0.1:${closedPort}`,
-        SYSLOG_HOST: "127.0.0.1",
-        SYSLOG_PORT: String(this.syslog.address().port),
-        // Distribution never answers with X-Accel-Redirect: the location stays unused.
-        BLOB_ROOT: join(nginxDir, "no-blob-root"),
+      renderProxyConfig(readFileSync(join(repoRoot, "services", "proxy", "nginx.conf.template"), "utf8"), {
+        workerUser,
+        prefix: nginxDir,
+        htmlRoot: html,
+        listenHost: "127.0.0.1",
+        listenPort: httpPort,
+        upstreams: { registry: `127.0.0.1:${registryPort}`, core: `127.0.0.1:${closedPort}`, jobservice: `127.0.0.1:${closedPort}` },
+        syslogPort: this.syslog.address().port,
+        // Distribution never answers with X-Accel-Redirect: the location stays unused (no blobRoot).
       }),
     );
     const args = ["-p", nginxDir, "-c", confFile, "-e", join(nginxDir, "logs", "error.log")];

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError, parseConfig, serviceEnv, databaseEnv, z } from "./index.js";
+import { backendConnections, ConfigError, parseConfig, serviceEnv, databaseEnv, redisEnv, z } from "./index.js";
 
 const schema = z.object({ ...serviceEnv, ...databaseEnv });
 
@@ -30,4 +30,22 @@ test("strips the trailing slash of URLs", () => {
     BERTH_LOG_COLLECTOR_URL: "http://127.0.0.1:9000/",
   });
   assert.equal(cfg.BERTH_LOG_COLLECTOR_URL, "http://127.0.0.1:9000");
+});
+
+test("database and Redis bounds: only what the operator set, so the clients' defaults fill the rest", () => {
+  const backend = z.object({ ...databaseEnv, ...redisEnv });
+  const base = { BERTH_DATABASE_URL: "postgresql://x/y", BERTH_REDIS_URL: "redis://x" };
+  const unset = backendConnections(parseConfig(backend, base));
+  assert.deepEqual(unset.databaseLimits, { request: {}, jobs: {} });
+  assert.equal(unset.redisCommandTimeoutMs, undefined);
+  const set = backendConnections(
+    parseConfig(backend, { ...base, BERTH_DB_STATEMENT_TIMEOUT_MS: "2000", BERTH_DB_JOB_STATEMENT_TIMEOUT_MS: "0", BERTH_REDIS_COMMAND_TIMEOUT_MS: "250" }),
+  );
+  assert.deepEqual(set.databaseLimits, { request: { statementTimeoutMs: 2000 }, jobs: { statementTimeoutMs: 0 } });
+  assert.equal(set.redisCommandTimeoutMs, 250);
+  assert.throws(() => parseConfig(backend, { ...base, BERTH_DB_CONNECT_TIMEOUT_MS: "0", BERTH_REDIS_COMMAND_TIMEOUT_MS: "soon" }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.problems.map((p) => p.split(":")[0]).sort(), ["BERTH_DB_CONNECT_TIMEOUT_MS", "BERTH_REDIS_COMMAND_TIMEOUT_MS"]);
+    return true;
+  });
 });

@@ -53,33 +53,82 @@ export const serviceEnv = {
   BERTH_LOG_COLLECTOR_URL: httpUrl.optional(),
 };
 
-/** Variables of services that use PostgreSQL. */
+/**
+ * Variables of services that use PostgreSQL: its URL and the bounds on waiting for it (unset:
+ * `@berth/db`'s defaults, `REQUEST_LIMITS` and `JOB_LIMITS`; docs/operations.md).
+ */
 export const databaseEnv = {
   BERTH_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
+  /** Request paths: longest wait for a connection (ms). */
+  BERTH_DB_CONNECT_TIMEOUT_MS: int(100, 600_000).optional(),
+  /** Request paths: longest a statement may run (ms); a stalled server is given up 1 s later. */
+  BERTH_DB_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).optional(),
+  /** Request paths: default longest run of a transaction (ms). */
+  BERTH_DB_TRANSACTION_TIMEOUT_MS: int(100, 3_600_000).optional(),
+  /** Jobs (GC, retention, the outbox relay): longest a statement may run (ms; 0: unbounded). */
+  BERTH_DB_JOB_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).optional(),
 };
 
 /** Variables of services that use Redis. */
 export const redisEnv = {
   BERTH_REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL"),
+  /** Request paths: longest wait for a Redis command's answer (ms; unset: `@berth/redis`'s default). */
+  BERTH_REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).optional(),
 };
+
+/** The variables of {@link databaseEnv} and {@link redisEnv}, parsed. */
+type BackendEnv = {
+  BERTH_DATABASE_URL: string;
+  BERTH_DB_CONNECT_TIMEOUT_MS?: number | undefined;
+  BERTH_DB_STATEMENT_TIMEOUT_MS?: number | undefined;
+  BERTH_DB_TRANSACTION_TIMEOUT_MS?: number | undefined;
+  BERTH_DB_JOB_STATEMENT_TIMEOUT_MS?: number | undefined;
+  BERTH_REDIS_URL: string;
+  BERTH_REDIS_COMMAND_TIMEOUT_MS?: number | undefined;
+};
+
+/** `obj` without its undefined fields, so it can be spread over defaults. */
+function defined<T extends Record<string, unknown>>(obj: T): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<{ [K in keyof T]: Exclude<T[K], undefined> }>;
+}
+
+/**
+ * Where PostgreSQL and Redis are and the bounds the operator set (only those: the clients'
+ * packages hold the defaults): `databaseLimits.request` and `.jobs` spread over `@berth/db`'s
+ * `REQUEST_LIMITS` / `JOB_LIMITS`, `redisCommandTimeoutMs` over `@berth/redis`'s.
+ */
+export function backendConnections(env: BackendEnv) {
+  return {
+    databaseUrl: env.BERTH_DATABASE_URL,
+    databaseLimits: {
+      request: defined({
+        connectTimeoutMs: env.BERTH_DB_CONNECT_TIMEOUT_MS,
+        statementTimeoutMs: env.BERTH_DB_STATEMENT_TIMEOUT_MS,
+        transactionTimeoutMs: env.BERTH_DB_TRANSACTION_TIMEOUT_MS,
+      }),
+      jobs: defined({ statementTimeoutMs: env.BERTH_DB_JOB_STATEMENT_TIMEOUT_MS }),
+    },
+    redisUrl: env.BERTH_REDIS_URL,
+    redisCommandTimeoutMs: env.BERTH_REDIS_COMMAND_TIMEOUT_MS,
+  };
+}
 
 export { z };
 
 /** The wiring every service with a database and Redis reads, in its config's shape. */
-export function backendConfig(env: {
-  BERTH_HOST: string;
-  BERTH_PORT: number;
-  BERTH_LOG_LEVEL: z.infer<typeof logLevel>;
-  BERTH_LOG_COLLECTOR_URL?: string | undefined;
-  BERTH_DATABASE_URL: string;
-  BERTH_REDIS_URL: string;
-}) {
+export function backendConfig(
+  env: {
+    BERTH_HOST: string;
+    BERTH_PORT: number;
+    BERTH_LOG_LEVEL: z.infer<typeof logLevel>;
+    BERTH_LOG_COLLECTOR_URL?: string | undefined;
+  } & BackendEnv,
+) {
   return {
     host: env.BERTH_HOST,
     port: env.BERTH_PORT,
     logLevel: env.BERTH_LOG_LEVEL,
     logCollectorUrl: env.BERTH_LOG_COLLECTOR_URL,
-    databaseUrl: env.BERTH_DATABASE_URL,
-    redisUrl: env.BERTH_REDIS_URL,
+    ...backendConnections(env),
   };
 }

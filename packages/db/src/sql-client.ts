@@ -11,27 +11,21 @@
  * Semantics are the same SQL in the same transactions: only the client-side layer is thinner.
  */
 import pg from "pg";
+import { createPool, limitsOf, type DatabaseLimits, type PoolOptions } from "./connection-pool.js";
+import { DatabaseUnavailableError } from "./database-errors.js";
 import { Prisma, type PrismaClient } from "./generated/prisma/client.js";
 
-/** Options for {@link createSqlClient}. */
-export interface SqlClientOptions {
-  /** Most connections the pool opens (default 10). */
-  poolSize?: number;
-  /** How long to wait for a free connection before failing, in ms (default 10 000). */
-  connectionTimeoutMillis?: number;
-  /** Idle connections are closed after this many ms (default 30 000). */
-  idleTimeoutMillis?: number;
-  /** Shown in `pg_stat_activity`; use the service's name. */
-  applicationName?: string;
+/** Options for {@link createSqlClient}: the pool's, with its limits (default the request paths'). */
+export interface SqlClientOptions extends PoolOptions {
   /** Told about errors of idle pooled connections (e.g. the server restarted); they never crash. */
   onPoolError?: (err: Error) => void;
 }
 
 /** Options of an interactive transaction (as Prisma's). */
 export interface SqlTransactionOptions {
-  /** Longest wait for a connection (ms, default 2 000 as Prisma). */
+  /** Longest wait for a connection (ms, default the limits' connect timeout). */
   maxWait?: number;
-  /** Longest the transaction may run before it is rolled back (ms, default 5 000 as Prisma). */
+  /** Longest the transaction may run before it is rolled back (ms, default the limits' transaction timeout). */
   timeout?: number;
 }
 
@@ -69,8 +63,13 @@ function toQuery(query: TemplateStringsArray | Prisma.Sql, values: unknown[]): {
 }
 
 /** Thrown by queries of a transaction that ran past its `timeout` (it is rolled back). */
-export class SqlTransactionTimeoutError extends Error {
+export class SqlTransactionTimeoutError extends DatabaseUnavailableError {
   override name = "SqlTransactionTimeoutError";
+}
+
+/** `err`, or the {@link DatabaseUnavailableError} it means. */
+function translated(err: unknown): unknown {
+  return DatabaseUnavailableError.from(err) ?? err;
 }
 
 /**
@@ -91,11 +90,15 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
-function clientOver(runner: Queryable, pool: pg.Pool, assertOpen: () => void): SqlClient {
+function clientOver(runner: Queryable, pool: pg.Pool, limits: DatabaseLimits, assertOpen: () => void): SqlClient {
   const run = async (text: string, values: unknown[]): Promise<pg.QueryResult> => {
     assertOpen();
     const name = statementName(text);
-    return runner.query(name === undefined ? { text, values, types } : { name, text, values, types });
+    try {
+      return await runner.query(name === undefined ? { text, values, types } : { name, text, values, types });
+    } catch (err) {
+      throw translated(err);
+    }
   };
   const self: SqlClient = {
     async $queryRaw<T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T> {
@@ -115,28 +118,33 @@ function clientOver(runner: Queryable, pool: pg.Pool, assertOpen: () => void): S
     async $transaction<R>(fn: (tx: SqlClient) => Promise<R>, options: SqlTransactionOptions = {}): Promise<R> {
       if (runner !== pool) throw new Error("nested transactions are not supported");
       if (typeof fn !== "function") throw new Error("only interactive transactions ($transaction(async (tx) => …)) are supported");
-      const client = await connectWithin(pool, options.maxWait ?? 2_000);
+      const client = await connectWithin(pool, options.maxWait ?? limits.connectTimeoutMs).catch((err: unknown) => {
+        throw translated(err);
+      });
+      const timeout = options.timeout ?? limits.transactionTimeoutMs;
       let expired = false;
       let done = false;
       const timer = setTimeout(() => {
         expired = true;
-      }, options.timeout ?? 5_000);
+      }, timeout);
       const assertLive = () => {
-        if (expired) throw new SqlTransactionTimeoutError(`transaction ran past its ${options.timeout ?? 5_000} ms timeout and was rolled back`);
+        if (expired) throw new SqlTransactionTimeoutError(`transaction ran past its ${timeout} ms timeout and was rolled back`);
         if (done) throw new Error("transaction already closed");
       };
       let broken = false;
       try {
         await client.query("BEGIN");
-        const result = await fn(clientOver(client, pool, assertLive));
+        const result = await fn(clientOver(client, pool, limits, assertLive));
         assertLive();
         await client.query("COMMIT");
         return result;
       } catch (err) {
+        // A connection that stalled is already closed (connection-pool.ts): the ROLLBACK fails at
+        // once, the connection is dropped, and the server rolls back when it reads its end.
         await client.query("ROLLBACK").catch(() => {
           broken = true;
         });
-        throw err;
+        throw translated(err);
       } finally {
         done = true;
         clearTimeout(timer);
@@ -160,7 +168,7 @@ async function connectWithin(pool: pg.Pool, maxWaitMs: number): Promise<pg.PoolC
     return await Promise.race([
       connecting,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no database connection free within ${maxWaitMs} ms`)), maxWaitMs);
+        timer = setTimeout(() => reject(new DatabaseUnavailableError(`no database connection free within ${maxWaitMs} ms`)), maxWaitMs);
       }),
     ]);
   } catch (err) {
@@ -172,15 +180,13 @@ async function connectWithin(pool: pg.Pool, maxWaitMs: number): Promise<pg.PoolC
   }
 }
 
-/** A {@link SqlClient} for the database at `databaseUrl`; connections open lazily. */
+/**
+ * A {@link SqlClient} for the database at `databaseUrl`, bounded by `options.limits` (default
+ * {@link REQUEST_LIMITS}); a stalled or unreachable database throws {@link DatabaseUnavailableError}.
+ * Connections open lazily.
+ */
 export function createSqlClient(databaseUrl: string, options: SqlClientOptions = {}): SqlClient {
-  const pool = new pg.Pool({
-    connectionString: databaseUrl,
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
-    idleTimeoutMillis: options.idleTimeoutMillis ?? 30_000,
-    ...(options.applicationName ? { application_name: options.applicationName } : {}),
-  });
+  const pool = createPool(databaseUrl, options);
   pool.on("error", (err) => options.onPoolError?.(err));
-  return clientOver(pool, pool, () => {});
+  return clientOver(pool, pool, limitsOf(options), () => {});
 }

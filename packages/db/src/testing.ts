@@ -79,3 +79,42 @@ export function withDatabase(url: string, database: string): string {
   u.pathname = `/${encodeURIComponent(database)}`;
   return u.toString();
 }
+
+/** Server processes stopped by {@link stallBackends}. */
+export interface BackendStall {
+  pids: number[];
+  /** SIGCONT them all (idempotent). */
+  resume(): void;
+}
+
+/**
+ * Stalls the database at `url` for the clients already connected, the way a hung disk does:
+ * SIGSTOPs the server process behind every open connection to it (their sockets stay open and
+ * nothing answers). The postmaster is left running, so the shared test server keeps serving other
+ * test files, and new connections still open. Needs permission to signal the server's processes.
+ */
+export async function stallBackends(url: string): Promise<BackendStall> {
+  const probe = new pg.Client({ connectionString: url });
+  await probe.connect();
+  let pids: number[];
+  try {
+    const rows = await probe.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    pids = rows.rows.map((r) => r.pid);
+  } finally {
+    await probe.end();
+  }
+  const stopped: number[] = [];
+  const resume = () => {
+    for (const pid of stopped.splice(0)) process.kill(pid, "SIGCONT");
+  };
+  try {
+    for (const pid of pids) {
+      process.kill(pid, "SIGSTOP");
+      stopped.push(pid);
+    }
+  } catch (err) {
+    resume();
+    throw err;
+  }
+  return { pids, resume };
+}

@@ -1,5 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
+import { DatabaseUnavailableError } from "@berth/db/errors";
 import type { Logger } from "@berth/logger";
+import { LogThrottle } from "./log-throttle.js";
 
 /**
  * An error a route throws to answer a client in Harbor's shape `{"errors":[{"code","message"}]}`
@@ -35,13 +37,23 @@ export function notFoundHandler(): RequestHandler {
 
 /**
  * Client mistakes keep their 4xx (ApiErrors, and express' body parser: malformed JSON 400, too
- * large 413, unsupported charset 415); anything else is a 500 naming the request id, logged, with
- * no stack in the response. `decorate` may add headers for an ApiError (a challenge, Retry-After).
+ * large 413, unsupported charset 415); a database that is stalled or unreachable is 503
+ * `SERVICE_UNAVAILABLE` with `Retry-After` (logged at most once a minute); anything else is a 500
+ * naming the request id, logged, with no stack in the response. `decorate` may add headers for an
+ * ApiError (a challenge, Retry-After).
  */
 export function apiErrorHandler(logger: Logger, decorate?: (err: ApiError, res: Response) => void): ErrorRequestHandler {
   const log = logger.child({ module: "errors" });
+  const unavailableLog = new LogThrottle();
   return (err: unknown, _req, res, _next) => {
     const requestId = res.locals["requestId"] as string | undefined;
+    const unavailable = DatabaseUnavailableError.from(err);
+    if (unavailable) {
+      unavailableLog.run((heldBack) => log.warn(`answering 503: ${unavailable.message}`, { requestId, similarSinceLast: heldBack }));
+      res.setHeader("Retry-After", String(unavailable.retryAfterSeconds));
+      res.status(503).json(errorBody("SERVICE_UNAVAILABLE", "the database is not answering; try again later"));
+      return;
+    }
     if (err instanceof ApiError) {
       if (err.status >= 500) log.error(err.message, { err, requestId });
       decorate?.(err, res);

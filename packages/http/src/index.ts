@@ -4,6 +4,11 @@
  */
 export { requestId, accessLog } from "./request-context.js";
 export { healthRoutes, type HealthCheck, type HealthReport, runChecks } from "./health.routes.js";
-export { createBaseApp } from "./base-app.js";
+export { createBaseApp, type BaseAppOptions } from "./base-app.js";
+export { answerClientErrors, isRegistryPath, sendEdgeError } from "./edge-errors.js";
+export { findUnstorableText, rejectUnstorableBody, rejectUnstorableText, unstorableTextProblem } from "./text-guard.js";
+export { isLoopbackAddress, trustNginxHop } from "./client-address.js";
 export { ApiError, BadRequestError, apiErrorHandler, errorBody, notFoundHandler } from "./api-errors.js";
 export { listen, onShutdown, type Closer } from "./lifecycle.js";
+export { LogThrottle } from "./log-throttle.js";
+export { memoryDebugRoutes, type MemoryReport } from "./memory-debug.routes.js";

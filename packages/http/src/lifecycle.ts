@@ -2,13 +2,18 @@ import { once } from "node:events";
 import type { Server } from "node:http";
 import type { Express } from "express";
 import type { Logger } from "@berth/logger";
+import { answerClientErrors } from "./edge-errors.js";
 
 /** Something to release at shutdown (a pool, a Redis client, a queue). */
 export type Closer = () => Promise<unknown> | unknown;
 
-/** Starts listening; resolves once the port is bound. */
+/**
+ * Starts listening; resolves once the port is bound. Requests Node's HTTP parser refuses are
+ * answered with a JSON error in the API's format (see `answerClientErrors`).
+ */
 export async function listen(app: Express, host: string, port: number): Promise<Server> {
   const server = app.listen(port, host);
+  answerClientErrors(server);
   server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout
   server.headersTimeout = 66_000;
   await once(server, "listening");

@@ -66,6 +66,14 @@ export const OCI_ERROR_CODES = {
   TAG_INVALID: { status: 400, message: "manifest tag did not match URI", spec: false },
   /** `n` of tags/list or `_catalog` is not a non-negative integer or is over the maximum. */
   PAGINATION_NUMBER_INVALID: { status: 400, message: "invalid number of results requested", spec: false },
+
+  // --- Berth extras ---
+  /**
+   * A request malformed in a way no other code names: text that cannot be stored (a NUL in a
+   * query parameter), malformed HTTP, a request line too long. Sent by the services' edge guard
+   * and by the nginx front door's own error pages; clients treat it as an unknown code with 400.
+   */
+  BAD_REQUEST: { status: 400, message: "malformed request", spec: false },
   /** Catch-all for unexpected failures; never carries a stack trace. */
   UNKNOWN: { status: 500, message: "unknown error", spec: false },
   /** Service temporarily unavailable (dependency down, read-only maintenance). */

@@ -1,26 +1,37 @@
 /**
  * The one way Berth services connect to Redis. Redis holds only queues, caches and counters:
- * losing it must never stop logins, pushes or pulls, so commands fail fast instead of queueing
- * while it is down, and reconnection goes on in the background.
+ * losing it must never stop logins, pushes or pulls. Two kinds of connection:
+ * - request paths (the default): a command that gets no answer within `commandTimeoutMs` fails
+ *   (a stalled Redis — stopped, partitioned — never answers, and keeps the connection open), and
+ *   commands fail at once instead of queueing while it is disconnected;
+ * - queues (`forQueues`, BullMQ's connections): blocking commands, so no command timeout, offline
+ *   queue on and `maxRetriesPerRequest: null`, as BullMQ requires; a stall delays jobs instead.
+ * Reconnection goes on in the background for both.
  */
 import { Redis } from "ioredis";
 import type { Logger } from "@berth/logger";
 
 export type { Redis };
 
+/** Default longest wait for one command's answer on request paths (ms). */
+export const REQUEST_COMMAND_TIMEOUT_MS = 1_000;
+
 export interface RedisOptions {
-  /** BullMQ requires `null` (blocking commands); everything else fails a command after one retry. */
+  /** A BullMQ connection: no command timeout, offline queue on, `maxRetriesPerRequest: null`. */
   forQueues?: boolean;
+  /** Request paths: longest wait for a command's answer (ms, default {@link REQUEST_COMMAND_TIMEOUT_MS}). */
+  commandTimeoutMs?: number;
 }
 
 export function createRedisClient(url: string, logger: Logger, options: RedisOptions = {}): Redis {
   const log = logger.child({ module: "redis" });
   const client = new Redis(url, {
     lazyConnect: false,
-    enableOfflineQueue: options.forQueues ?? false,
-    maxRetriesPerRequest: options.forQueues ? null : 1,
     connectTimeout: 2_000,
     retryStrategy: (times) => Math.min(times * 200, 5_000),
+    ...(options.forQueues
+      ? { enableOfflineQueue: true, maxRetriesPerRequest: null }
+      : { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? REQUEST_COMMAND_TIMEOUT_MS }),
   });
   let down = false;
   client.on("error", (err: Error) => {

@@ -76,6 +76,14 @@ export class BlobStore {
   }
 
   /**
+   * Where the front proxy can read the blob's bytes itself (the value of an `X-Accel-Redirect`),
+   * when the driver is configured with such a location.
+   */
+  internalRedirect(digest: Digest): string | undefined {
+    return this.#driver.internalRedirect?.(blobDataPath(digest));
+  }
+
+  /**
    * Removes the blob's link from the repository (the content stays for GC to collect when nothing
    * else uses it).
    *

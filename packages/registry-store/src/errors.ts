@@ -47,8 +47,33 @@ export class ManifestBlobUnknownError extends RegistryStoreError {
     /** Child manifest digests (of an index) that are missing. */
     readonly manifests: readonly string[],
   ) {
-    super(`manifest references unknown content: ${[...blobs, ...manifests].join(", ")}`, { blobs, manifests });
+    super(`manifest references ${blobs.length + manifests.length} unknown blob(s) or manifest(s): ${briefList([...blobs, ...manifests])}`, { blobs, manifests });
   }
+}
+
+/** One descriptor whose `size` is not the size of the content it names. */
+export interface SizeMismatch {
+  digest: string;
+  /** The size the descriptor states. */
+  declared: number;
+  /** The size of the stored blob or manifest. */
+  actual: number;
+}
+
+/**
+ * A manifest push whose descriptors (config, layers, an index's manifests) state sizes other than
+ * those of the stored content they name. Clients verify sizes on pull, so such a manifest could
+ * never be pulled.
+ */
+export class DescriptorSizeMismatchError extends RegistryStoreError {
+  constructor(readonly mismatches: readonly SizeMismatch[]) {
+    super(`manifest states wrong sizes for ${mismatches.length} descriptor(s): ${briefList(mismatches.map((m) => m.digest))}`, { mismatches });
+  }
+}
+
+/** The first few items of a list and how many more, for messages that must stay short. */
+function briefList(items: readonly string[], max = 3): string {
+  return items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
 }
 
 /** A manifest cannot be deleted because an index in the repository lists it as a child. */

@@ -21,7 +21,15 @@ import {
 } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
 import { actorField, findRepositoryId, writeEvent, type Actor, type Db } from "./db.js";
-import { DigestMismatchError, ManifestBlobUnknownError, ManifestReferencedError, ManifestUnknownError, NameUnknownError } from "./errors.js";
+import {
+  DescriptorSizeMismatchError,
+  DigestMismatchError,
+  ManifestBlobUnknownError,
+  ManifestReferencedError,
+  ManifestUnknownError,
+  NameUnknownError,
+  type SizeMismatch,
+} from "./errors.js";
 import { blobDataPath } from "./paths.js";
 
 /** A stored manifest, as served by GET. */
@@ -100,10 +108,13 @@ export class ManifestStore {
     // manifest row (the upsert), then the tag row (FOR UPDATE). A push takes no quota lock.
     await this.#prisma.$transaction(
       async (tx) => {
-        const { repositoryId, missingBlobs } = await this.#lockBlobs(tx, repository, blobDigests);
-        const childIds = repositoryId === undefined ? new Map<string, bigint>() : await this.#lockChildren(tx, repositoryId, childDigests);
-        const missingChildren = childDigests.filter((d) => !childIds.has(d));
+        const { repositoryId, missingBlobs, blobSizes } = await this.#lockBlobs(tx, repository, blobDigests);
+        const locked = repositoryId === undefined ? new Map<string, { id: bigint; size: number }>() : await this.#lockChildren(tx, repositoryId, childDigests);
+        const missingChildren = childDigests.filter((d) => !locked.has(d));
         if (missingBlobs.length > 0 || missingChildren.length > 0) throw new ManifestBlobUnknownError(missingBlobs, missingChildren);
+        const mismatches = sizeMismatches(manifest, blobSizes, locked);
+        if (mismatches.length > 0) throw new DescriptorSizeMismatchError(mismatches);
+        const childIds = new Map([...locked].map(([digest, c]) => [digest, c.id]));
 
         const refs = this.#references(manifest, childIds);
         // Repository (created when missing), manifest (idempotent on re-push), its references
@@ -244,27 +255,31 @@ export class ManifestStore {
    * blob row), so a push that waited for GC re-reads the link and sees it gone instead of writing
    * references to a blob its repository no longer links.
    */
-  async #lockBlobs(tx: Db, repository: string, digests: string[]): Promise<{ repositoryId: number | undefined; missingBlobs: string[] }> {
+  async #lockBlobs(
+    tx: Db,
+    repository: string,
+    digests: string[],
+  ): Promise<{ repositoryId: number | undefined; missingBlobs: string[]; blobSizes: Map<string, number> }> {
     const thresholdSeconds = Number.isFinite(this.#contentCheckAfterMs) ? this.#contentCheckAfterMs / 1000 : 1e12;
-    const rows = await tx.$queryRaw<{ repository_id: number | null; digest: string | null; recent: boolean | null }[]>`
+    const rows = await tx.$queryRaw<{ repository_id: number | null; digest: string | null; size: bigint | null; recent: boolean | null }[]>`
       WITH r AS (SELECT id FROM repositories WHERE name = ${repository}),
       locked AS MATERIALIZED (
-        SELECT b.digest, (b.updated_at > now() - make_interval(secs => ${thresholdSeconds})) AS recent
+        SELECT b.digest, b.size, (b.updated_at > now() - make_interval(secs => ${thresholdSeconds})) AS recent
         FROM blobs b JOIN repository_blobs rb ON rb.blob_digest = b.digest AND rb.repository_id = (SELECT id FROM r)
         WHERE b.digest = ANY(${digests}::text[]) AND b.status <> 'deleting'
         ORDER BY b.digest
         FOR SHARE OF b, rb)
-      SELECT (SELECT id FROM r) AS repository_id, l.digest, l.recent
+      SELECT (SELECT id FROM r) AS repository_id, l.digest, l.size, l.recent
       FROM (SELECT 1) AS one LEFT JOIN locked l ON true`;
     const repositoryId = rows[0]?.repository_id ?? undefined;
-    const found = new Set<string>();
+    const blobSizes = new Map<string, number>();
     await Promise.all(
       rows.map(async (row) => {
         if (row.digest === null) return;
-        if (row.recent || (await this.#contentExists(row.digest))) found.add(row.digest);
+        if (row.recent || (await this.#contentExists(row.digest))) blobSizes.set(row.digest, Number(row.size));
       }),
     );
-    return { repositoryId, missingBlobs: digests.filter((d) => !found.has(d)) };
+    return { repositoryId, missingBlobs: digests.filter((d) => !blobSizes.has(d)), blobSizes };
   }
 
   async #contentExists(digest: string): Promise<boolean> {
@@ -274,13 +289,13 @@ export class ManifestStore {
     );
   }
 
-  /** Locks the child manifests present in the repository; returns digest → row id. */
-  async #lockChildren(tx: Db, repositoryId: number, digests: string[]): Promise<Map<string, bigint>> {
+  /** Locks the child manifests present in the repository; returns digest → row id and size. */
+  async #lockChildren(tx: Db, repositoryId: number, digests: string[]): Promise<Map<string, { id: bigint; size: number }>> {
     if (digests.length === 0) return new Map();
-    const rows = await tx.$queryRaw<{ id: bigint; digest: string }[]>`
-      SELECT id, digest FROM manifests WHERE repository_id = ${repositoryId} AND digest = ANY(${digests}::text[])
+    const rows = await tx.$queryRaw<{ id: bigint; digest: string; size: bigint }[]>`
+      SELECT id, digest, size FROM manifests WHERE repository_id = ${repositoryId} AND digest = ANY(${digests}::text[])
       ORDER BY id FOR SHARE`;
-    return new Map(rows.map((r) => [r.digest, r.id]));
+    return new Map(rows.map((r) => [r.digest, { id: r.id, size: Number(r.size) }]));
   }
 
   /** The rows of `manifest_references` for a new manifest, as parallel arrays. */
@@ -324,6 +339,21 @@ export class ManifestStore {
         RETURNING 1)
       SELECT (SELECT count(*) FROM up) AS tagged, (SELECT count(*) FROM ev) AS events`;
   }
+}
+
+/**
+ * Every descriptor (config, layers, an index's manifests — each occurrence, not only the first of
+ * a digest) whose stated size differs from the stored content's. Descriptors of content that is
+ * not stored (non-distributable layers with URLs) are not in the maps and not checked.
+ */
+function sizeMismatches(manifest: ParsedManifest, blobSizes: Map<string, number>, children: Map<string, { size: number }>): SizeMismatch[] {
+  const mismatches: SizeMismatch[] = [];
+  const check = (digest: string, declared: number, actual: number | undefined) => {
+    if (actual !== undefined && actual !== declared) mismatches.push({ digest, declared, actual });
+  };
+  for (const d of manifest.config === undefined ? manifest.layers : [manifest.config, ...manifest.layers]) check(d.digest, d.size, blobSizes.get(d.digest));
+  for (const d of manifest.manifests) check(d.digest, d.size, children.get(d.digest)?.size);
+  return mismatches;
 }
 
 interface ManifestRow {

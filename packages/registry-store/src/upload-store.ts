@@ -141,10 +141,10 @@ export class UploadStore {
     const row = await this.#session(repository, id);
     const { writer, hash } = await this.#write(row, source ?? [], chunk);
     const size = writer.size;
-    await this.#verify(row, digest, writer, hash, () => this.#saveProgress(row, size, hash));
+    const { synced } = await this.#verify(row, digest, writer, hash, () => this.#saveProgress(row, size, hash));
     this.#hashes.drop(row.id);
     this.#known.drop(row.id);
-    await this.#publish(row, digest, size, writer);
+    await this.#publish(row, digest, size, synced);
     return { digest, size, mediaType: undefined };
   }
 
@@ -161,8 +161,8 @@ export class UploadStore {
     try {
       const { writer, hash } = await this.#write(row, source, { start: 0, length });
       const size = writer.size;
-      await this.#verify(row, digest, writer, hash);
-      await this.#publish(row, digest, size, writer);
+      const { synced } = await this.#verify(row, digest, writer, hash);
+      await this.#publish(row, digest, size, synced);
       return { digest, size, mediaType: undefined };
     } catch (err) {
       await this.#driver.delete(uploadDirectory(id)).catch(() => {});
@@ -282,31 +282,54 @@ export class UploadStore {
   }
 
   /**
-   * Checks the stored bytes against `digest`; on a mismatch (or a failure computing it) closes the
-   * writer, runs `onMismatch` (record the progress, so the session can go on) and throws.
+   * Checks what was stored against `digest` and returns the writer's commit (its data made
+   * durable and visible at the upload path), started here, to await before the move; on a mismatch (or a failure computing
+   * the digest) ends the writer, runs `onMismatch` (record the progress, so the session can go on)
+   * and throws.
+   *
+   * sha256, the running hash's algorithm, is known without reading anything back: the commit
+   * starts now and runs alongside the publishing transaction's first statements. Any other
+   * algorithm the spec allows (sha512) hashes the stored bytes themselves — after the commit,
+   * which is what makes every byte of this request readable at the path on every driver (the
+   * filesystem writer buffers; S3 holds unfinished bytes in a multipart upload) — as Distribution
+   * does for digests other than its canonical one.
    */
-  async #verify(row: SessionRow, digest: Digest, writer: FileWriter, hash: UploadHash, onMismatch?: () => Promise<void>): Promise<void> {
+  async #verify(
+    row: SessionRow,
+    digest: Digest,
+    writer: FileWriter,
+    hash: UploadHash,
+    onMismatch?: () => Promise<void>,
+  ): Promise<{ synced: Promise<void> }> {
+    const algorithm = digestAlgorithm(digest);
     let actual: string;
     try {
-      actual = await this.#digestOf(row, digest, hash, writer.size);
+      if (algorithm === "sha256") {
+        actual = `sha256:${await hash.hex()}`;
+        if (actual === digest) {
+          const synced = writer.commit();
+          synced.catch(() => undefined);
+          return { synced };
+        }
+        await writer.close();
+      } else {
+        await writer.commit();
+        actual = await this.#rehash(row.storage_path, algorithm, writer.size);
+        if (actual === digest) return { synced: Promise.resolve() };
+      }
     } catch (err) {
-      await writer.close();
+      await writer.close().catch(() => undefined);
       throw err;
     }
-    if (actual !== digest) {
-      await writer.close();
-      await onMismatch?.();
-      throw new DigestMismatchError(digest, actual);
-    }
+    await onMismatch?.();
+    throw new DigestMismatchError(digest, actual);
   }
 
-  /** The digest of the stored bytes in `expected`'s algorithm (sha512 re-reads the bytes). */
-  async #digestOf(row: SessionRow, expected: Digest, hash: UploadHash, size: number): Promise<string> {
-    const algorithm = digestAlgorithm(expected);
-    if (algorithm === "sha256") return `sha256:${await hash.hex()}`;
+  /** `<algorithm>:<hex>` of the first `size` bytes stored at `path` (committed). */
+  async #rehash(path: string, algorithm: string, size: number): Promise<string> {
     const h = createHash(algorithm);
     if (size > 0) {
-      for await (const data of await this.#driver.reader(row.storage_path, { offset: 0, length: size })) h.update(data as Buffer);
+      for await (const data of await this.#driver.reader(path, { offset: 0, length: size })) h.update(data as Buffer);
     }
     return `${algorithm}:${h.digest("hex")}`;
   }
@@ -315,13 +338,11 @@ export class UploadStore {
    * Makes the verified upload visible, in ONE transaction whose locks come in the GC contract's
    * order: (the session row,) the `blobs` row (upsert: waits for a GC holding `FOR UPDATE`), the
    * repository link; the content is moved into place while the blob row lock is held; the quota
-   * row lock comes last. The writer's data fsync runs while the transaction's first statements
-   * do, and completes before the move.
+   * row lock comes last. The writer's commit (`synced`, its data fsync) runs while the
+   * transaction's first statements do, and completes before the move.
    */
-  async #publish(row: SessionRow, digest: Digest, size: number, writer: FileWriter): Promise<void> {
+  async #publish(row: SessionRow, digest: Digest, size: number, synced: Promise<void>): Promise<void> {
     const target = blobDataPath(digest);
-    const synced = writer.commit();
-    synced.catch(() => undefined);
     try {
       await this.#prisma.$transaction(
         async (tx) => {

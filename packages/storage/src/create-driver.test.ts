@@ -92,3 +92,23 @@ test("with dataDir, a filesystem driver without a root stores under <dataDir>/re
   assert.equal((storageConfigFromEnv({}, { dataDir: "rel" }) as { rootDirectory: string }).rootDirectory, join(process.cwd(), "rel", "registry"));
   assert.equal(storageConfigFromEnv({ BERTH_STORAGE_DRIVER: "s3", BERTH_STORAGE_S3_BUCKET: "berth-blobs" }, { dataDir: "/srv/berth" }).driver, "s3");
 });
+
+test("the internal redirect location lives behind the filesystem driver; other drivers have none", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "berth-driver-internal-"));
+  try {
+    const env = { BERTH_STORAGE_FILESYSTEM_ROOT: dir, BERTH_REGISTRY_ACCEL_REDIRECT: "/_berth_blobs/" };
+    const driver = createStorageDriver(storageConfigFromEnv(env));
+    assert.equal(driver.internalRedirect?.("/blobs/sha256/ab/abcd/data"), "/_berth_blobs/blobs/sha256/ab/abcd/data");
+    assert.throws(() => driver.internalRedirect?.("/../etc/passwd"));
+    const plain = createStorageDriver(storageConfigFromEnv({ BERTH_STORAGE_FILESYSTEM_ROOT: dir }));
+    assert.equal(plain.internalRedirect?.("/blobs/sha256/ab/abcd/data"), undefined);
+    assert.match(problems(() => storageConfigFromEnv({ ...env, BERTH_REGISTRY_ACCEL_REDIRECT: "_berth_blobs" }))[0]!, /BERTH_REGISTRY_ACCEL_REDIRECT: must be an nginx location path/);
+    const s3 = createStorageDriver(
+      storageConfigFromEnv({ BERTH_STORAGE_DRIVER: "s3", BERTH_STORAGE_S3_BUCKET: "berth-blobs", BERTH_REGISTRY_ACCEL_REDIRECT: "/_berth_blobs/" }),
+    );
+    assert.equal(s3.internalRedirect?.("/blobs/sha256/ab/abcd/data"), undefined);
+    await s3.close?.();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -21,6 +21,11 @@ export type StorageDriverName = (typeof storageDriverNames)[number];
 export const filesystemStorageConfigSchema = z.object({
   driver: z.literal("filesystem"),
   rootDirectory: z.string().refine(isAbsolute, "must be an absolute path"),
+  /** The front proxy's internal location aliased to the root (see `FilesystemDriverOptions`). */
+  internalRedirectLocation: z
+    .string()
+    .regex(/^\/(?:[A-Za-z0-9._-]+\/)+$/, "must be an nginx location path like /_berth_blobs/")
+    .optional(),
 });
 
 /** Configuration of the S3 driver. */
@@ -63,6 +68,7 @@ export type StorageConfigInput = z.input<typeof storageConfigSchema>;
 export const storageEnvVars = {
   driver: "BERTH_STORAGE_DRIVER",
   rootDirectory: "BERTH_STORAGE_FILESYSTEM_ROOT",
+  internalRedirectLocation: "BERTH_REGISTRY_ACCEL_REDIRECT",
   bucket: "BERTH_STORAGE_S3_BUCKET",
   region: "BERTH_STORAGE_S3_REGION",
   endpoint: "BERTH_STORAGE_S3_ENDPOINT",
@@ -110,6 +116,10 @@ export function parseStorageConfig(input: unknown): StorageConfig {
  * `filesystem` when unset; any other value than `filesystem` or `s3` throws. Booleans are
  * `true`/`false`/`1`/`0`; the chunk size is in bytes. Every problem is reported at once.
  *
+ * `BERTH_REGISTRY_ACCEL_REDIRECT` (filesystem only; the registry's setting — the local stack
+ * gives it to the registry alone) names the nginx `internal` location aliased to the root, from
+ * which nginx sends blob files itself (`FilesystemDriver.internalRedirect`).
+ *
  * With `options.dataDir` (`BERTH_DATA_DIR`), a filesystem driver without
  * `BERTH_STORAGE_FILESYSTEM_ROOT` stores under `<dataDir>/registry` (resolved): the registry's
  * default. Every service that reads or deletes blobs (registry, core, jobservice) passes it, so
@@ -142,8 +152,9 @@ export function storageConfigFromEnv(env: Env, options: { dataDir?: string } = {
   let raw: Record<string, unknown>;
   let names: Record<string, string>;
   if (driver === "filesystem") {
-    raw = { driver, rootDirectory: text(v.rootDirectory) };
-    names = { driver: v.driver, rootDirectory: v.rootDirectory };
+    const internal = text(v.internalRedirectLocation);
+    raw = { driver, rootDirectory: text(v.rootDirectory), ...(internal !== undefined && { internalRedirectLocation: internal }) };
+    names = { driver: v.driver, rootDirectory: v.rootDirectory, internalRedirectLocation: v.internalRedirectLocation };
   } else if (driver === "s3") {
     raw = {
       driver,
@@ -172,7 +183,7 @@ export function createStorageDriver(config: StorageConfigInput): StorageDriver {
   const parsed = parseStorageConfig(config);
   switch (parsed.driver) {
     case "filesystem":
-      return new FilesystemDriver({ rootDirectory: parsed.rootDirectory });
+      return new FilesystemDriver({ rootDirectory: parsed.rootDirectory, internalRedirectLocation: parsed.internalRedirectLocation });
     case "s3":
       return new S3Driver(parsed);
     default: {

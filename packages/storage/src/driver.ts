@@ -119,6 +119,14 @@ export interface StorageDriver {
    * configuration) does not redirect. Does not check that the file exists.
    */
   redirectURL?(path: string, options: RedirectOptions): Promise<string | undefined>;
+  /**
+   * Where the front proxy itself can read the file, for an internal redirect (nginx's
+   * `X-Accel-Redirect`: the service authorizes and sets the headers, nginx sends the bytes), or
+   * `undefined` when the driver (or its configuration) has no such location. Like
+   * {@link redirectURL}, the driver alone knows how its paths map onto what serves them; the
+   * caller never builds such paths from the storage layout. Does not check that the file exists.
+   */
+  internalRedirect?(path: string): string | undefined;
   /** Release sockets and other resources held by the driver. */
   close?(): Promise<void>;
 }

@@ -18,6 +18,12 @@ import { isValidSegment, joinPath, validatePath } from "./paths.js";
 export interface FilesystemDriverOptions {
   /** Absolute directory holding the store; created when missing. */
   rootDirectory: string;
+  /**
+   * The front proxy's `internal` location aliased to `rootDirectory` (e.g. `/_berth_blobs/` with
+   * nginx's `location /_berth_blobs/ { internal; alias <rootDirectory>/; }`): enables
+   * {@link FilesystemDriver.internalRedirect}. Unset: no internal redirects.
+   */
+  internalRedirectLocation?: string | undefined;
 }
 
 const NAME = "filesystem";
@@ -46,9 +52,22 @@ export class FilesystemDriver implements StorageDriver {
   readonly readsUnfinishedWrites = true;
   readonly rootDirectory: string;
 
+  readonly #internalLocation: string | undefined;
+
   constructor(options: FilesystemDriverOptions) {
     this.rootDirectory = resolve(options.rootDirectory);
+    this.#internalLocation = options.internalRedirectLocation;
+    if (this.#internalLocation !== undefined && !/^\/(?:[A-Za-z0-9._-]+\/)+$/.test(this.#internalLocation)) {
+      throw new RangeError(`internalRedirectLocation must be a location path like /_berth_blobs/, not ${JSON.stringify(this.#internalLocation)}`);
+    }
     mkdirSync(this.rootDirectory, { recursive: true });
+  }
+
+  /** `<internalRedirectLocation><path without its leading slash>`, when a location is configured. */
+  internalRedirect(path: string): string | undefined {
+    if (this.#internalLocation === undefined) return undefined;
+    validatePath(path, { driverName: NAME });
+    return `${this.#internalLocation}${path.slice(1)}`;
   }
 
   /** Absolute filesystem path of a validated logical path. */

@@ -38,8 +38,9 @@ export interface CoreDeps {
 
 export function createApp(deps: CoreDeps): express.Express {
   const s = deps.services;
-  const app = createBaseApp(deps.logger, deps.readiness);
-  app.use(express.json({ limit: "1mb" }));
+  // Bodies (JSON; the session login's form) are parsed, and checked for text PostgreSQL cannot
+  // store, by the base app.
+  const app = createBaseApp(deps.logger, deps.readiness, { json: { limit: "1mb" }, form: { limit: "16kb" } });
   app.use(healthRoutes(deps.components));
   app.use(systemInfoRoutes({ externalUrl: deps.externalUrl, version: deps.version }));
   app.use(sessionRoutes({ sessions: s.sessions, authenticator: s.authenticator, db: s.db, secureCookies: deps.externalUrl.startsWith("https:") }));

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { flag, int, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { backendConnections, flag, int, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 
 
 const schema = z
@@ -35,8 +35,7 @@ const schema = z
       host: env.BERTH_HOST,
       port: env.BERTH_PORT,
       logLevel: env.BERTH_LOG_LEVEL,
-      databaseUrl: env.BERTH_DATABASE_URL,
-      redisUrl: env.BERTH_REDIS_URL,
+      ...backendConnections(env),
       adminPassword: env.BERTH_ADMIN_PASSWORD,
       externalUrl: env.BERTH_EXTERNAL_URL,
       dataDir: env.BERTH_DATA_DIR,

@@ -1,4 +1,4 @@
-import { createPrismaClient } from "@berth/db";
+import { createPrismaClient, JOB_LIMITS } from "@berth/db";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
@@ -6,6 +6,7 @@ import { createRegistryStore } from "@berth/registry-store";
 import { createStorageDriver, storageConfigFromEnv } from "@berth/storage";
 import { createApp } from "./app.js";
 import { startAuditRetention } from "./audit/audit-retention.js";
+import { AuditStore } from "./audit/audit-store.js";
 import { loadConfig } from "./config.js";
 import { createCoreServices } from "./core-services.js";
 import { readyzCheck } from "./system/health.routes.js";
@@ -15,8 +16,11 @@ const VERSION = "0.1.0";
 
 const config = loadConfig(process.env);
 const logger = createLogger({ service: "core", level: config.logLevel, collectorUrl: config.services.logCollector });
-const db = createPrismaClient(config.databaseUrl, { applicationName: "core" });
-const redis = createRedisClient(config.redisUrl, logger);
+// Request paths wait on PostgreSQL and Redis within short bounds (503 / fail open, docs/operations.md);
+// background work (audit retention) has its own pool with the longer job bounds.
+const db = createPrismaClient(config.databaseUrl, { applicationName: "core", limits: config.databaseLimits.request });
+const jobsDb = createPrismaClient(config.databaseUrl, { applicationName: "core-jobs", poolSize: 2, limits: { ...JOB_LIMITS, ...config.databaseLimits.jobs } });
+const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
 const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => logger.info(msg) });
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
@@ -36,7 +40,7 @@ const services = createCoreServices({
 if (await services.users.ensureAdmin(config.adminPassword)) logger.info("created the admin account");
 const admin = await services.users.findByName("admin");
 if (admin && (await services.projects.ensureProject("library", true, admin.id))) logger.info("created the public project library");
-const stopRetention = startAuditRetention(services.audit, config.auditRetentionDays, logger);
+const stopRetention = startAuditRetention(new AuditStore(jobsDb), config.auditRetentionDays, logger);
 const sessionSweep = setInterval(() => void services.sessions.purgeExpired().catch(() => undefined), 3_600_000);
 sessionSweep.unref();
 
@@ -70,6 +74,7 @@ onShutdown(logger, server, [
   () => registry.close(),
   async () => driver.close?.(),
   () => db.$disconnect(),
+  () => jobsDb.$disconnect(),
   () => closeRedis(redis),
   () => closeLogger(logger),
 ]);

@@ -1,7 +1,7 @@
-import { createPrismaClient } from "@berth/db";
+import { createPrismaClient, JOB_LIMITS } from "@berth/db";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
-import { closeRedis, createRedisClient } from "@berth/redis";
+import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
 import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
@@ -10,8 +10,11 @@ import { createJobservice } from "./jobservice.js";
 
 const config = loadConfig(process.env);
 const logger = createLogger({ service: "jobservice", level: config.logLevel, collectorUrl: config.logCollectorUrl });
-const db = createPrismaClient(config.databaseUrl, { applicationName: "jobservice" });
+// All of jobservice's database work is jobs: the longer job bounds (a stall delays jobs, docs/operations.md).
+const db = createPrismaClient(config.databaseUrl, { applicationName: "jobservice", limits: { ...JOB_LIMITS, ...config.databaseLimits.jobs } });
+// BullMQ's connection (no command timeout) and, for the readiness probe, a request-path one.
 const redis = createRedisClient(config.redisUrl, logger, { forQueues: true });
+const probeRedis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
 // The registry's storage (same BERTH_STORAGE_* settings and default root as the registry):
 // garbage collection deletes blobs there; promote_tag tags through registry-store.
 const driver = createStorageDriver(config.storage);
@@ -35,11 +38,11 @@ const app = createApp({
     database: async () => db.$queryRaw`SELECT 1`,
     redis: async () => {
       if (redis.status !== "ready") throw new Error(`redis is ${redis.status}`);
-      await jobservice.queues.queue("events").getJobCounts("waiting");
+      await pingRedis(probeRedis);
     },
   },
 });
 await jobservice.start();
 const server = await listen(app, config.host, config.port);
 logger.info(`jobservice listening on ${config.host}:${config.port}`, { concurrency: config.concurrency });
-onShutdown(logger, server, [() => jobservice.stop(), () => registry.close(), async () => driver.close?.(), () => db.$disconnect(), () => closeRedis(redis), () => closeLogger(logger)]);
+onShutdown(logger, server, [() => jobservice.stop(), () => registry.close(), async () => driver.close?.(), () => db.$disconnect(), () => closeRedis(redis), () => closeRedis(probeRedis), () => closeLogger(logger)]);

@@ -1,5 +1,5 @@
 import type express from "express";
-import { createBaseApp, type HealthCheck } from "@berth/http";
+import { createBaseApp, memoryDebugRoutes, type HealthCheck } from "@berth/http";
 import type { Logger } from "@berth/logger";
 import type { RegistryStore } from "@berth/registry-store";
 import type { Authorizer } from "./auth/authorizer.js";
@@ -10,17 +10,14 @@ export interface RegistryDeps {
   readiness: Record<string, HealthCheck>;
   store: RegistryStore;
   authorizer: Authorizer;
-  /**
-   * With filesystem storage behind nginx: the `internal` nginx location (e.g. `/_berth_blobs/`)
-   * aliased to the storage root. Blob GETs are then answered with `X-Accel-Redirect` and nginx
-   * sends the bytes (sendfile, Range); unset, the registry streams them itself.
-   */
-  accelRedirect?: string | undefined;
+  /** Serve `GET /debug/memory` (forced GC, then memory usage) on this port: `BERTH_DEBUG_MEMORY`. */
+  debugMemory?: boolean;
 }
 
 /** The registry's HTTP surface: probes plus the OCI Distribution API under `/v2`. */
 export function createApp(deps: RegistryDeps): express.Express {
   const app = createBaseApp(deps.logger, deps.readiness);
+  if (deps.debugMemory) app.use(memoryDebugRoutes());
   app.use("/v2", v2Router(deps));
   return app;
 }

@@ -1,5 +1,7 @@
 /** Blob reads, monolithic and chunked uploads, resumption on another instance, mounts, deletes. */
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startHarness, type Harness } from "./testing/harness.js";
 import { content, pushBlob } from "./testing/fixtures.js";
@@ -49,6 +51,10 @@ describe("registry blobs and uploads", { skip: adminUrl === undefined && "BERTH_
     const bad = await h.request("GET", path, { token: tok, headers: { Range: "bytes=16-20" } });
     assert.equal(bad.status, 416);
     assert.equal(bad.headers["content-range"], "bytes */16");
+    assert.equal(bad.headers["content-type"], "application/json; charset=utf-8");
+    assert.deepEqual(bad.json().errors.map((e: { code: string }) => e.code), ["RANGE_INVALID"]);
+    assert.deepEqual(bad.json().errors[0].detail, { size: 16 });
+    assert.equal(bad.headers["cache-control"], undefined, "an error is not cacheable for a year");
     const ignored = await h.request("GET", path, { token: tok, headers: { Range: "bytes=0-1,4-5" } });
     assert.equal(ignored.status, 200);
   });
@@ -199,5 +205,36 @@ describe("registry blobs and uploads", { skip: adminUrl === undefined && "BERTH_
     const g = await h.request("GET", `/v2/lib/blobs/blobs/${blob.digest}`, { token: tok });
     assert.equal(g.status, 200);
     assert.equal(g.headers["content-length"], "0");
+  });
+});
+
+describe("blob downloads through the front proxy's internal location", { skip: adminUrl === undefined && "BERTH_TEST_PG_URL is not set" }, () => {
+  let h: Harness;
+  let tok: string;
+  before(async () => {
+    h = await startHarness(adminUrl!, { internalRedirectLocation: "/_berth_blobs/" });
+    tok = h.token(["repository:lib/accel:pull,push"]);
+  });
+  after(() => h?.close());
+
+  test("GET answers X-Accel-Redirect to the file the driver stores; HEAD, 416 and conditional GETs stay here", async () => {
+    const blob = content("sent by nginx ".repeat(100));
+    assert.equal(await pushBlob(h, "lib/accel", tok, blob), 201);
+    const path = `/v2/lib/accel/blobs/${blob.digest}`;
+    const get = await h.request("GET", path, { token: tok });
+    assert.equal(get.status, 200);
+    assert.equal(get.body.length, 0);
+    assert.equal(get.headers["docker-content-digest"], blob.digest);
+    const target = String(get.headers["x-accel-redirect"]);
+    assert.match(target, /^\/_berth_blobs\//);
+    // nginx's `alias <storage root>/` maps the location onto the driver's root: that file is the blob.
+    const file = join(h.storageDir, "storage", target.slice("/_berth_blobs/".length));
+    assert.deepEqual(await readFile(file), blob.bytes);
+    const ranged = await h.request("GET", path, { token: tok, headers: { Range: "bytes=0-9" } });
+    assert.equal(ranged.headers["x-accel-redirect"], target);
+    for (const [method, headers] of [["HEAD", {}], ["GET", { Range: "bytes=9999-" }], ["GET", { "If-None-Match": `"${blob.digest}"` }]] as const) {
+      const r = await h.request(method, path, { token: tok, headers });
+      assert.equal(r.headers["x-accel-redirect"], undefined, `${method} ${JSON.stringify(headers)}`);
+    }
   });
 });

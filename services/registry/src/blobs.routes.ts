@@ -2,9 +2,10 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { parseDigest } from "@berth/oci";
-import { blobDataPath, type RegistryStore } from "@berth/registry-store";
+import type { RegistryStore } from "@berth/registry-store";
 import { requestedRange } from "./http-util.js";
 import type { RouteContext } from "./route-context.js";
+import { RequestInvalidError } from "./wire-errors.js";
 
 /** Conditional request headers: nginx would act on them, the registry does not; such GETs stay here. */
 function conditional(headers: IncomingHttpHeaders): boolean {
@@ -22,10 +23,14 @@ export interface BlobHandlers {
   delete(ctx: RouteContext, digest: string): Promise<void>;
 }
 
-/** Blob handlers over the store; with `accelRedirect`, nginx sends the bytes of blob GETs. */
-export function blobHandlers(deps: { store: RegistryStore; accelRedirect?: string | undefined }): BlobHandlers {
+/**
+ * Blob handlers over the store. When the storage driver has a location the front proxy reads
+ * (filesystem storage behind nginx), blob GETs answer with `X-Accel-Redirect` and nginx sends the
+ * bytes; when it hands out URLs (S3 with redirects), GETs answer 307; otherwise the registry
+ * streams.
+ */
+export function blobHandlers(deps: { store: RegistryStore }): BlobHandlers {
   const { blobs } = deps.store;
-  const accel = deps.accelRedirect;
   return {
     async fetch({ req, res, name }, raw) {
       const digest = parseDigest(raw);
@@ -47,20 +52,19 @@ export function blobHandlers(deps: { store: RegistryStore; accelRedirect?: strin
       // registry honours too (nginx parses the same header; `max_ranges 1`). A Range header this
       // registry ignores (malformed, several ranges), conditional GETs, HEAD and 416 stay here.
       const accelerate =
-        accel !== undefined && !head && info.size > 0 && !conditional(req.headers) &&
+        !head && info.size > 0 && !conditional(req.headers) &&
         (range.kind === "range" || (range.kind === "none" && req.headers.range === undefined));
-      if (accelerate) {
-        res.status(200).setHeader("X-Accel-Redirect", `${accel}${blobDataPath(digest).slice(1)}`);
+      const internal = accelerate ? blobs.internalRedirect(digest) : undefined;
+      if (internal !== undefined) {
+        res.status(200).setHeader("X-Accel-Redirect", internal);
         res.setHeader("Content-Length", 0);
         res.end();
         return;
       }
       res.setHeader("Accept-Ranges", "bytes");
       if (range.kind === "unsatisfiable") {
-        res.status(416).setHeader("Content-Range", `bytes */${info.size}`);
-        res.setHeader("Content-Length", 0);
-        res.end();
-        return;
+        res.setHeader("Content-Range", `bytes */${info.size}`);
+        throw new RequestInvalidError("RANGE_INVALID", `the requested range is outside the blob's ${info.size} bytes`, { size: info.size }, 416);
       }
       const { start, end } = range.kind === "range" ? range.range : { start: 0, end: info.size - 1 };
       const length = Math.max(0, end - start + 1);

@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from "node:path";
-import { backendConfig, ConfigError, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { backendConfig, ConfigError, flag, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 
 const schema = z
@@ -14,16 +14,8 @@ const schema = z
     BERTH_TOKEN_SERVICE: z.string().min(1).default("berth-registry"),
     BERTH_TOKEN_ISSUER: z.string().min(1).default("berth-token-issuer"),
     BERTH_TOKEN_REALM: httpUrl.optional(),
-    /**
-     * Filesystem storage behind nginx only: the `internal` nginx location aliased to the storage
-     * root (e.g. `/_berth_blobs/`); blob GETs then answer with `X-Accel-Redirect` and nginx sends
-     * the bytes. Unset (the default): the registry streams blobs itself.
-     */
-    BERTH_REGISTRY_ACCEL_REDIRECT: z
-      .string()
-      .regex(/^\/(?:[A-Za-z0-9._-]+\/)+$/, "must be an nginx location path like /_berth_blobs/")
-      .or(z.literal(""))
-      .optional(),
+    /** `GET /debug/memory` on the registry's own port (forced GC, then memory usage); tests use it. */
+    BERTH_DEBUG_MEMORY: flag.default(false),
   })
   .transform((env) => {
     const dataDir = isAbsolute(env.BERTH_DATA_DIR) ? env.BERTH_DATA_DIR : resolve(env.BERTH_DATA_DIR);
@@ -31,7 +23,7 @@ const schema = z
       ...backendConfig(env),
       dataDir,
       externalUrl: env.BERTH_EXTERNAL_URL,
-      accelRedirect: env.BERTH_REGISTRY_ACCEL_REDIRECT || undefined,
+      debugMemory: env.BERTH_DEBUG_MEMORY,
       token: {
         certFile: env.BERTH_TOKEN_CERT_FILE ?? join(dataDir, "secrets", "token", "tls.crt"),
         service: env.BERTH_TOKEN_SERVICE,

@@ -21,8 +21,14 @@ try {
 }
 // Raw SQL over `pg` (the stores' queries are all raw SQL): Prisma's client layer cost more CPU
 // than the queries on the hot paths, and its engine weighed on resident memory (docs/performance.md).
-const db = createSqlClient(config.databaseUrl, { applicationName: "registry", onPoolError: (err) => logger.warn("database pool error", { err }) });
-const redis = createRedisClient(config.redisUrl, logger);
+// Every use is a request path (the pull recorder's flush included): short bounds, 503 when stalled.
+const db = createSqlClient(config.databaseUrl, {
+  applicationName: "registry",
+  limits: config.databaseLimits.request,
+  onPoolError: (err) => logger.warn("database pool error", { err }),
+});
+// Only readiness uses Redis here.
+const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
 const driver = createStorageDriver(config.storage);
 const store = createRegistryStore({
   prisma: db.asPrisma(),
@@ -39,8 +45,7 @@ const app = createApp({
   logger,
   store,
   authorizer,
-  // Only the filesystem driver has files nginx can send; S3 keeps its 307 redirect (or streams).
-  accelRedirect: driver.name === "filesystem" ? config.accelRedirect : undefined,
+  debugMemory: config.debugMemory,
   readiness: { database: async () => db.$queryRaw`SELECT 1`, redis: () => pingRedis(redis) },
 });
 const server = await listen(app, config.host, config.port);

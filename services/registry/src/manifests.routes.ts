@@ -1,6 +1,6 @@
 /** `GET`/`HEAD`/`PUT`/`DELETE /v2/<name>/manifests/<reference>`. */
-import { MAX_MANIFEST_BYTES, ManifestTooLargeError, parseManifestReference } from "@berth/oci";
-import type { RegistryStore } from "@berth/registry-store";
+import { MAX_MANIFEST_BYTES, ManifestTooLargeError, TagInvalidError, parseManifestReference, type ManifestReference } from "@berth/oci";
+import { ManifestUnknownError, type RegistryStore } from "@berth/registry-store";
 import { readBody } from "./http-util.js";
 import { repoPath, type RouteContext } from "./route-context.js";
 
@@ -10,12 +10,27 @@ export interface ManifestHandlers {
   delete(ctx: RouteContext, reference: string): Promise<void>;
 }
 
+/**
+ * The reference of a GET, HEAD or DELETE: a name that is neither a valid tag nor a digest names
+ * no manifest (none can be stored under it), so it is MANIFEST_UNKNOWN (404), as in Distribution
+ * and as conformance tests expect; a malformed digest stays DIGEST_INVALID. Only a PUT under an
+ * invalid tag is TAG_INVALID (400).
+ */
+function existingReference(raw: string): ManifestReference {
+  try {
+    return parseManifestReference(raw);
+  } catch (err) {
+    if (err instanceof TagInvalidError) throw new ManifestUnknownError(raw.length > 256 ? `${raw.slice(0, 256)}…` : raw);
+    throw err;
+  }
+}
+
 /** Manifest handlers over the store. */
 export function manifestHandlers(deps: { store: RegistryStore }): ManifestHandlers {
   const { manifests, pulls } = deps.store;
   return {
     async fetch({ req, res, name, grant }, raw) {
-      const reference = parseManifestReference(raw);
+      const reference = existingReference(raw);
       const manifest = await manifests.get(name, reference);
       res.status(200);
       res.setHeader("Content-Type", manifest.mediaType);
@@ -51,7 +66,7 @@ export function manifestHandlers(deps: { store: RegistryStore }): ManifestHandle
     },
 
     async delete({ res, name, grant }, raw) {
-      const reference = parseManifestReference(raw);
+      const reference = existingReference(raw);
       await manifests.delete(name, reference, { name: grant.subject });
       res.status(202).setHeader("Content-Length", 0);
       res.end();

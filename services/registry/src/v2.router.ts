@@ -21,8 +21,6 @@ export interface V2Deps {
   store: RegistryStore;
   authorizer: Authorizer;
   logger: Logger;
-  /** See {@link RegistryDeps.accelRedirect}. */
-  accelRedirect?: string | undefined;
 }
 
 type Handler = (ctx: RouteContext) => Promise<void>;

@@ -1,9 +1,13 @@
 /**
- * The ONE mapping from domain errors (of @berth/oci, @berth/registry-store, @berth/storage and this
- * service's request parsing) to OCI wire errors `{errors:[{code,message,detail}]}` with the spec's
- * status codes. Anything unrecognised is UNKNOWN/500 with the request id, logged, and no stack trace.
+ * The ONE mapping from domain errors (of @berth/oci, @berth/registry-store, @berth/storage, @berth/db
+ * and this service's request parsing) to OCI wire errors `{errors:[{code,message,detail}]}` with the
+ * spec's status codes. A stalled or unreachable database is 503 UNAVAILABLE with `Retry-After`, as
+ * Distribution answers; anything unrecognised is UNKNOWN/500 with the request id, logged, and no
+ * stack trace.
  */
 import type { Response } from "express";
+import { DatabaseUnavailableError } from "@berth/db/errors";
+import { LogThrottle } from "@berth/http";
 import {
   DigestInvalidError,
   ManifestInvalidError,
@@ -19,6 +23,7 @@ import {
 import {
   BlobUnknownError,
   DigestMismatchError,
+  DescriptorSizeMismatchError,
   ManifestBlobUnknownError,
   ManifestReferencedError,
   ManifestUnknownError,
@@ -44,10 +49,27 @@ export class RequestInvalidError extends Error {
   }
 }
 
-/** A wire error: status plus body entries. */
+/**
+ * The most entries one error body lists. A manifest naming 20,000 unknown layers gets the first
+ * ones and a count of the rest, not a body of megabytes (clients re-upload what the first entries
+ * name and retry; the next answer names the next ones).
+ */
+export const MAX_ERROR_ENTRIES = 100;
+
+/** `errors` cut at {@link MAX_ERROR_ENTRIES}, the last entry saying how many more there were. */
+function capped(errors: OciErrorInput[]): OciErrorInput[] {
+  if (errors.length <= MAX_ERROR_ENTRIES) return errors;
+  const kept = errors.slice(0, MAX_ERROR_ENTRIES - 1);
+  const more = errors.length - kept.length;
+  const last = errors[kept.length]!;
+  return [...kept, { code: last.code, message: `and ${more} more such errors (not listed)`, detail: { omitted: more } }];
+}
+
+/** A wire error: status plus body entries (and, for 503, when to retry). */
 export interface WireError {
   status: number;
   errors: OciErrorInput[];
+  retryAfterSeconds?: number;
 }
 
 function one(code: OciErrorCode, message: string, detail?: unknown, status: number = OCI_ERROR_CODES[code].status): WireError {
@@ -59,7 +81,7 @@ export function toWireError(err: unknown): WireError | undefined {
   if (err instanceof RequestInvalidError) return one(err.code, err.message, err.detail, err.status);
   if (err instanceof NameInvalidError) return one("NAME_INVALID", err.message, err.detail);
   if (err instanceof DigestInvalidError || err instanceof UnsupportedDigestAlgorithmError) return one("DIGEST_INVALID", err.message, err.detail);
-  if (err instanceof TagInvalidError) return one("MANIFEST_INVALID", err.message, err.detail);
+  if (err instanceof TagInvalidError) return one("TAG_INVALID", err.message, err.detail);
   if (err instanceof ManifestTooLargeError) return one("MANIFEST_INVALID", err.message, err.detail, 413);
   if (err instanceof ManifestInvalidError) return one("MANIFEST_INVALID", err.message, err.detail);
   if (err instanceof NameUnknownError) return one("NAME_UNKNOWN", err.message, err.detail);
@@ -74,14 +96,29 @@ export function toWireError(err: unknown): WireError | undefined {
       ],
     };
   }
+  if (err instanceof DescriptorSizeMismatchError) {
+    return {
+      status: 400,
+      errors: err.mismatches.map((m) => ({
+        code: "MANIFEST_INVALID" as const,
+        message: `descriptor of ${m.digest} states ${m.declared} bytes; the stored content has ${m.actual}`,
+        detail: m,
+      })),
+    };
+  }
   if (err instanceof ManifestReferencedError) return one("DENIED", err.message, err.detail, 409);
   if (err instanceof QuotaExceededError) return one("DENIED", err.message, err.detail, 403);
   if (err instanceof UploadUnknownError) return one("BLOB_UPLOAD_UNKNOWN", err.message, err.detail);
   if (err instanceof RangeInvalidError) return one("RANGE_INVALID", err.message, err.detail);
   if (err instanceof DigestMismatchError) return one("DIGEST_INVALID", err.message, err.detail);
   if (err instanceof SizeInvalidError) return one("SIZE_INVALID", err.message, err.detail);
+  const unavailable = DatabaseUnavailableError.from(err);
+  if (unavailable) return { ...one("UNAVAILABLE", "the registry's database is not answering; try again later"), retryAfterSeconds: unavailable.retryAfterSeconds };
   return undefined;
 }
+
+/** 503s come in floods while the database is stalled: one log line a minute. */
+const unavailableLog = new LogThrottle();
 
 /**
  * Answers `err` on `res` (unless headers are already out, in which case the response is cut).
@@ -99,12 +136,18 @@ export function sendError(res: Response, err: unknown, logger: Logger): void {
     logger.error("unexpected error", { requestId, err });
     wire = one("UNKNOWN", "unknown error", { requestId });
   }
+  if (wire.retryAfterSeconds !== undefined) {
+    unavailableLog.run((heldBack) => logger.warn(`answering 503: ${DatabaseUnavailableError.from(err)?.message}`, { requestId, similarSinceLast: heldBack }));
+  }
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = JSON.stringify(toOciErrorsBody(wire.errors));
+  const body = JSON.stringify(toOciErrorsBody(capped(wire.errors)));
+  // Validators and freshness the success path may have set describe content, not this error.
+  for (const header of ["Cache-Control", "ETag", "Last-Modified", "Accept-Ranges"]) res.removeHeader(header);
   res.status(wire.status);
+  if (wire.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(wire.retryAfterSeconds));
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Content-Length", Buffer.byteLength(body));
   res.end(res.req.method === "HEAD" ? undefined : body);

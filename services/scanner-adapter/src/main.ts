@@ -7,8 +7,8 @@ import { loadConfig } from "./config.js";
 
 const config = loadConfig(process.env);
 const logger = createLogger({ service: "scanner-adapter", level: config.logLevel, collectorUrl: config.logCollectorUrl });
-const db = createPrismaClient(config.databaseUrl);
-const redis = createRedisClient(config.redisUrl, logger);
+const db = createPrismaClient(config.databaseUrl, { applicationName: "scanner-adapter", limits: config.databaseLimits.request });
+const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
 
 const app = createApp({
   logger,

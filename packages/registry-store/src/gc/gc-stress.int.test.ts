@@ -5,6 +5,9 @@
  * MANIFEST_BLOB_UNKNOWN, as real clients do. Afterwards: every tag a client believes in resolves to
  * its manifest and every blob of every manifest has its row, its link and content that re-hashes
  * to its digest; after a final run nothing unreferenced is left in the database or in storage.
+ * The repositories belong to two projects, so every link and unlink — the clients', GC's — is
+ * charged to a quota: each project's stored usage must equal a recount from the links, after the
+ * storm and after the final run (GC.md race 6).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -15,7 +18,9 @@ import { createGcFixture, digestOf, pushWithRetry, type GcFixture } from "./gc-s
 const adminUrl = process.env["BERTH_TEST_PG_URL"];
 const CLIENTS = 8;
 const OPS = 30;
-const REPOS = ["stress/one", "stress/two", "stress/three"];
+/** Two repositories of project `stress` (a blob linked by both counts once), one of `other`. */
+const REPOS = ["stress/one", "stress/two", "other/three"];
+const PROJECTS = ["stress", "other"];
 
 /** mulberry32: a small deterministic PRNG. */
 function prng(seed: number) {
@@ -33,7 +38,29 @@ describe("online GC under concurrent pushes", { skip: adminUrl === undefined && 
   let f: GcFixture;
   before(async () => {
     f = await createGcFixture(adminUrl!, 24);
+    for (const name of PROJECTS) await f.prisma.$executeRaw`INSERT INTO projects (name, owner_id) VALUES (${name}, 1)`;
   });
+
+  /** Each project's stored usage equals the recount from its links, and its project_blobs match them. */
+  async function assertUsageExact(when: string): Promise<number> {
+    const ids = await f.prisma.$queryRaw<{ id: number; name: string }[]>`SELECT id, name FROM projects WHERE name = ANY(${PROJECTS}::text[])`;
+    const stored = await f.store.quotas.usage(ids.map((p) => p.id));
+    let total = 0;
+    for (const p of ids) {
+      const recount = await f.store.quotas.recount(p.name);
+      assert.equal(stored.get(p.id), recount, `${when}: project ${p.name} stores ${stored.get(p.id)} bytes of usage, the links add up to ${recount}`);
+      const drift = await f.prisma.$queryRaw<{ n: bigint }[]>`
+        SELECT count(*) AS n FROM (
+          (SELECT blob_digest FROM project_blobs WHERE project_id = ${p.id}
+           EXCEPT SELECT rb.blob_digest FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id WHERE split_part(r.name, '/', 1) = ${p.name})
+          UNION ALL
+          (SELECT rb.blob_digest FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id WHERE split_part(r.name, '/', 1) = ${p.name}
+           EXCEPT SELECT blob_digest FROM project_blobs WHERE project_id = ${p.id})) d`;
+      assert.equal(Number(drift[0]!.n), 0, `${when}: project ${p.name}'s counted blobs are exactly its linked blobs`);
+      total += recount;
+    }
+    return total;
+  }
   after(async () => {
     await f?.close();
   });
@@ -148,6 +175,7 @@ describe("online GC under concurrent pushes", { skip: adminUrl === undefined && 
     };
     const checked = await verifyManifests();
     assert.ok(checked > 0);
+    assert.ok((await assertUsageExact("after the storm")) > 0, "the pushes were charged to the projects");
 
     // a final run: nothing unreferenced is left, and every row has content
     await f.gc().run({ timeWindowHours: 0, deleteUntagged: true, workers: 5 });
@@ -174,7 +202,8 @@ describe("online GC under concurrent pushes", { skip: adminUrl === undefined && 
         SELECT 1 FROM manifest_references mr JOIN manifests m ON m.id = mr.manifest_id
         WHERE m.repository_id = rb.repository_id AND mr.digest = rb.blob_digest)`;
     assert.equal(Number(danglingLinks[0]!.n), 0);
-    // Quota usage vs a recount: added here once registry-store's quota module lands (see docs/gc.md).
+    const used = await assertUsageExact("after the final GC run");
+    console.log(`stress: projects use ${used} bytes, equal to the recount`);
     console.log(`stress: ${CLIENTS}×${OPS} ops, ${gcRuns} GC runs, ${checked} references verified, ${rowDigests.size} blobs kept, ${Date.now() - started} ms`);
   });
 });

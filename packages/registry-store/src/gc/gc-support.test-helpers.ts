@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPrismaClient, type PrismaClient } from "@berth/db";
+import { createPrismaClient, JOB_LIMITS, type PrismaClient } from "@berth/db";
 import { createTestDatabase, type TestDatabase } from "@berth/db/testing";
 import { parseDigest, parseManifestReference, type Digest } from "@berth/oci";
 import { FilesystemDriver, PathNotFoundError } from "@berth/storage";
@@ -37,7 +37,8 @@ export interface GcFixture {
 
 export async function createGcFixture(adminUrl: string, poolSize = 10): Promise<GcFixture> {
   const db = await createTestDatabase(adminUrl);
-  const prisma = createPrismaClient(db.url, { poolSize, connectionTimeoutMillis: 60_000 });
+  // Stress runs: pushes and GC contend for one pool, so the long job bounds and a long connect wait.
+  const prisma = createPrismaClient(db.url, { poolSize, limits: { ...JOB_LIMITS, connectTimeoutMs: 60_000 } });
   const dir = await mkdtemp(join(tmpdir(), "berth-gc-"));
   const driver = new FilesystemDriver({ rootDirectory: dir });
   const store = createRegistryStore({ prisma, driver });

@@ -1,3 +1,4 @@
+import { LogThrottle } from "@berth/http";
 import type { Logger } from "@berth/logger";
 import type { Redis } from "@berth/redis";
 
@@ -7,15 +8,21 @@ export interface RateLimitOptions {
   windowSeconds: number;
   /** Redis key prefix (default `berth:login-failures:`); tests use their own. */
   keyPrefix?: string;
+  /** After a Redis failure, how long logins skip the limiter before trying Redis again (ms, default 5 000). */
+  pauseAfterFailureMs?: number;
 }
 
 /**
- * Failed-login counters in Redis, per user and per client address. With Redis unreachable the
- * limiter fails open (logins keep working) and says so in the logs, at most once a minute.
+ * Failed-login counters in Redis, per user and per client address. With Redis unreachable or
+ * stalled (its client gives up on a command within a second) the limiter fails open: logins keep
+ * working, and say so in the logs at most once a minute. After a failure the limiter pauses for
+ * a few seconds, so a stalled Redis does not add a command timeout to every login.
  */
 export class LoginRateLimiter {
   private readonly log: Logger;
-  private lastWarning = 0;
+  private readonly warnings = new LogThrottle(60_000);
+  /** `performance.now()` until which Redis is not asked (it just failed). */
+  private pausedUntil = 0;
 
   constructor(
     private readonly redis: Redis | undefined,
@@ -29,19 +36,37 @@ export class LoginRateLimiter {
     return `${this.options.keyPrefix ?? "berth:login-failures:"}${k}`;
   }
 
+  /** A Redis call failed: pause, and say (at most once a minute) that logins go unlimited. */
   private failOpen(err: unknown): void {
-    const now = Date.now();
-    if (now - this.lastWarning > 60_000) {
-      this.lastWarning = now;
-      this.log.warn("login rate limiting is off: redis is unavailable (failing open)", { err: (err as Error).message });
+    this.pausedUntil = performance.now() + (this.options.pauseAfterFailureMs ?? 5_000);
+    this.reportFailOpen(err);
+  }
+
+  private reportFailOpen(err?: unknown): void {
+    this.warnings.run((heldBack) =>
+      this.log.warn("login rate limiting is off: redis is unavailable (failing open)", {
+        ...(err !== undefined && { err: (err as Error).message }),
+        unlimitedSinceLast: heldBack,
+      }),
+    );
+  }
+
+  /** Redis to ask, or `undefined` without one or while paused after a failure (failing open). */
+  private get client(): Redis | undefined {
+    if (this.redis === undefined) return undefined;
+    if (performance.now() < this.pausedUntil) {
+      this.reportFailOpen();
+      return undefined;
     }
+    return this.redis;
   }
 
   /** Seconds until the caller may try again when any key is over its limit, else `undefined`. */
   async blockedFor(keys: string[]): Promise<number | undefined> {
-    if (!this.redis) return undefined;
+    const redis = this.client;
+    if (!redis) return undefined;
     try {
-      const pipeline = this.redis.multi();
+      const pipeline = redis.multi();
       for (const k of keys) pipeline.get(this.key(k)).ttl(this.key(k));
       const results = (await pipeline.exec()) ?? [];
       let wait: number | undefined;
@@ -58,9 +83,10 @@ export class LoginRateLimiter {
   }
 
   async recordFailure(keys: string[]): Promise<void> {
-    if (!this.redis) return;
+    const redis = this.client;
+    if (!redis) return;
     try {
-      const pipeline = this.redis.multi();
+      const pipeline = redis.multi();
       for (const k of keys) pipeline.incr(this.key(k)).expire(this.key(k), this.options.windowSeconds, "NX");
       await pipeline.exec();
     } catch (err) {
@@ -70,9 +96,10 @@ export class LoginRateLimiter {
 
   /** Clears a key after a successful login (the per-user counter, not the address's). */
   async reset(key: string): Promise<void> {
-    if (!this.redis) return;
+    const redis = this.client;
+    if (!redis) return;
     try {
-      await this.redis.del(this.key(key));
+      await redis.del(this.key(key));
     } catch (err) {
       this.failOpen(err);
     }

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import jwt from "jsonwebtoken";
 import { createSqlClient, type PrismaClient } from "@berth/db";
 import { createTestDatabase, type TestDatabase } from "@berth/db/testing";
+import { listen } from "@berth/http";
 import { createLogger } from "@berth/logger";
 import { createRegistryStore, type RegistryStore } from "@berth/registry-store";
 import { FilesystemDriver, S3Driver, type StorageDriver } from "@berth/storage";
@@ -46,6 +47,8 @@ export interface HarnessOptions {
   redirect?: boolean;
   /** S3 only: multipart part size (default 5 MiB, the least S3 allows). */
   chunkSize?: number;
+  /** Filesystem only: the front proxy's internal location (blob GETs answer `X-Accel-Redirect`). */
+  internalRedirectLocation?: string;
 }
 
 /** A response, body buffered. */
@@ -101,7 +104,7 @@ export async function startHarness(adminUrl: string, options: HarnessOptions = {
             ...(options.chunkSize !== undefined && { chunkSize: options.chunkSize }),
           }),
         )
-      : new FilesystemDriver({ rootDirectory: join(storageDir, "storage") });
+      : new FilesystemDriver({ rootDirectory: join(storageDir, "storage"), internalRedirectLocation: options.internalRedirectLocation });
   const { privateKey, certPem } = selfSignedCertificate();
   const certFile = join(storageDir, "tls.crt");
   await writeFile(certFile, certPem);
@@ -115,9 +118,8 @@ export async function startHarness(adminUrl: string, options: HarnessOptions = {
     const store = createRegistryStore({ prisma, driver, pullFlushIntervalMs: 100 });
     const authorizer = new TokenAuthorizer({ verifier: new TokenVerifier({ publicKey, issuer: ISSUER, service: SERVICE }), realm: REALM, service: SERVICE });
     const app = createApp({ logger: quietLogger(), readiness: {}, store, authorizer });
-    const server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, "127.0.0.1", () => resolve(s));
-    });
+    // As main.ts listens (malformed requests get JSON errors from @berth/http's listen).
+    const server = await listen(app, "127.0.0.1", 0);
     const instance = { port: (server.address() as AddressInfo).port, store, prisma, server, driver };
     instances.push(instance);
     return instance;

@@ -1,0 +1,89 @@
+// The test runner (scripts/test.mjs) cannot report green on nothing: it runs itself here on probe
+// files — a misspelled tier, a filter that selects nothing, a compiled test whose source is gone,
+// and a file with todo, skipped and hanging tests (the hang is cut by the per-test timeout and
+// counted as a failure).
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "./support/launcher.js";
+
+function runner(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  // As from a terminal: none of our settings, and not inside this test's node:test context.
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("BERTH_") && k !== "NODE_TEST_CONTEXT"));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, "scripts", "test.mjs")], { cwd: repoRoot, env: { ...clean, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, out }));
+  });
+}
+
+const lastLine = (out: string) => out.trim().split("\n").filter((l) => /^\d+ passed, \d+ failed, \d+ skipped/.test(l)).at(-1);
+
+describe("the test runner", { timeout: 300_000 }, () => {
+  const probeSource = join(repoRoot, "e2e", "src", "zz-runner-probe.e2e.test.ts");
+  const probeOutputs = ["js", "js.map", "d.ts", "d.ts.map"].map((ext) => join(repoRoot, "e2e", "dist", `zz-runner-probe.e2e.test.${ext}`));
+  const stale = join(repoRoot, "e2e", "dist", "zz-stale-probe.e2e.test.js");
+  after(() => {
+    for (const f of [probeSource, ...probeOutputs, stale]) rmSync(f, { force: true });
+  });
+
+  it("an unknown tier name is an error, before anything runs", async () => {
+    const r = await runner({ BERTH_TEST_TIERS: "unit,integraton" });
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /BERTH_TEST_TIERS: unknown tier "integraton"; the tiers are typecheck, unit, integration, e2e/);
+    assert.doesNotMatch(r.out, /tsc -b/);
+  });
+
+  it("a filter that selects no test file fails", async () => {
+    const r = await runner({ BERTH_TEST_TIERS: "unit,e2e", BERTH_TEST_FILTER: "no-such-test-anywhere" });
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /== unit: no test files match BERTH_TEST_FILTER=no-such-test-anywhere/);
+    assert.match(r.out, /failed: BERTH_TEST_FILTER=no-such-test-anywhere matches no test file in unit, e2e/);
+    assert.equal(lastLine(r.out), "0 passed, 0 failed, 0 skipped");
+  });
+
+  it("a compiled test whose source is gone is removed, not run", async () => {
+    writeFileSync(stale, 'import { test } from "node:test";\ntest("stale", () => { throw new Error("a stale test ran"); });\n');
+    const r = await runner({ BERTH_TEST_TIERS: "e2e", BERTH_TEST_FILTER: "zz-stale-probe" });
+    assert.match(r.out, /\(removing e2e\/dist\/zz-stale-probe\.e2e\.test\.js: compiled from e2e\/src\/zz-stale-probe\.e2e\.test\.ts, which no longer exists\)/);
+    assert.ok(!existsSync(stale));
+    assert.doesNotMatch(r.out, /a stale test ran/);
+    assert.equal(r.code, 1, "and then nothing is left to run under the filter");
+  });
+
+  it("todo and cancelled are shown; a hang is cut by the per-test timeout, named, and fails the run", async () => {
+    writeFileSync(
+      probeSource,
+      [
+        'import { test } from "node:test";',
+        'test("probe passes", () => {});',
+        'test("probe todo", { todo: true }, () => {});',
+        'test("probe skipped", { skip: true }, () => {});',
+        'test("probe hangs", async () => {',
+        "  setInterval(() => {}, 1_000);",
+        "  await new Promise(() => {});",
+        "});",
+        "",
+      ].join("\n"),
+    );
+    const r = await runner({ BERTH_TEST_TIERS: "e2e", BERTH_TEST_FILTER: "zz-runner-probe", BERTH_TEST_TIMEOUT_SECONDS: "3" });
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /== e2e: 1 files \(per-test timeout 3 s\)/);
+    assert.match(r.out, /✖ probe hangs/);
+    assert.match(r.out, /test timed out after 3000ms/);
+    assert.match(r.out, /^== e2e: 1 passed, 0 failed, 1 cancelled, 1 skipped, 1 todo$/m);
+    assert.equal(lastLine(r.out), "1 passed, 1 failed, 2 skipped (failed includes 1 cancelled; skipped includes 1 todo)");
+  });
+
+  it("a test file that reports no tests at all fails the tier", async () => {
+    writeFileSync(probeSource, 'import { test } from "node:test";\nif (process.env["NEVER_SET"]) test("never registered", () => {});\n');
+    const r = await runner({ BERTH_TEST_TIERS: "e2e", BERTH_TEST_FILTER: "zz-runner-probe" });
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /failed: e2e: no tests in e2e\/dist\/zz-runner-probe\.e2e\.test\.js/);
+  });
+});
