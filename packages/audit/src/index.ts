@@ -8,6 +8,15 @@ import type { Prisma, PrismaClient } from "@berth/db";
 /** Who performed an audited operation. */
 export type OperatorType = "user" | "robot" | "anonymous" | "system";
 
+/** Every robot account's login name starts with this (Harbor's default `robot$`); no user's can. */
+export const ROBOT_NAME_PREFIX = "robot$";
+
+/** The operator type of a token subject or login name (empty or absent: anonymous). */
+export function operatorTypeOf(name: string | undefined): Exclude<OperatorType, "system"> {
+  if (!name) return "anonymous";
+  return name.startsWith(ROBOT_NAME_PREFIX) ? "robot" : "user";
+}
+
 /** One audited operation. `resource` names the thing (`library/app:1.0`, `project:foo`). */
 export interface AuditEntry {
   operator: string;

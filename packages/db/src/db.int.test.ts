@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { createPrismaClient, MigrationError, migrateDatabase, listMigrations } from "./index.js";
+import { createSqlClient, isUniqueViolation, join, sql, type SqlDatabase } from "./sql.js";
 import { createTestDatabase, type TestDatabase } from "./testing.js";
 
 const adminUrl = process.env["BERTH_TEST_PG_URL"];
@@ -78,6 +79,40 @@ describe("@berth/db against PostgreSQL", () => {
       );
     } finally {
       await prisma.$disconnect();
+    }
+  });
+
+  it("runs the same SQL fragments and transactions through Prisma's client and the lean client", async () => {
+    const prisma = createPrismaClient(db.url, { poolSize: 2 });
+    const lean = createSqlClient(db.url, { poolSize: 2 });
+    const exercise = async (database: SqlDatabase, name: string) => {
+      const names = [`${name}-a`, `${name}-b`];
+      await database.$transaction(async (tx) => {
+        for (const n of names) await tx.$executeRaw`INSERT INTO users (username, password_hash, updated_at) VALUES (${n}, 'x', now())`;
+      });
+      const rows = await database.$queryRaw<{ username: string; id: number }[]>(sql`SELECT id, username FROM users WHERE username IN (${join(names)}) ORDER BY username`);
+      assert.deepEqual(rows.map((r) => r.username), names);
+      // A fragment nested in a tagged template is spliced, not sent as a parameter.
+      const filter = sql`username = ${names[1]}`;
+      const nested = await database.$queryRaw<{ username: string }[]>`SELECT username FROM users WHERE ${filter} AND id > ${0}`;
+      assert.deepEqual(nested.map((r) => r.username), [names[1]]);
+      // A failed transaction leaves nothing behind, and the duplicate is recognised as such.
+      await assert.rejects(
+        database.$transaction(async (tx) => {
+          await tx.$executeRaw`INSERT INTO users (username, password_hash, updated_at) VALUES (${`${name}-c`}, 'x', now())`;
+          await tx.$executeRaw`INSERT INTO users (username, password_hash, updated_at) VALUES (${names[0]}, 'x', now())`;
+        }),
+        (err: unknown) => isUniqueViolation(err),
+      );
+      const left = await database.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM users WHERE username = ${`${name}-c`}`;
+      assert.equal(left[0]?.n, 0n);
+    };
+    try {
+      await exercise(prisma, "prisma");
+      await exercise(lean, "lean");
+    } finally {
+      await prisma.$disconnect();
+      await lean.$disconnect();
     }
   });
 

@@ -1,9 +1,9 @@
 /**
  * A lean client for services whose database work is all raw SQL (the registry's stores): the
- * subset of `PrismaClient` they use — `$queryRaw`, `$executeRaw` (tagged templates, `Prisma.sql`
- * fragments included), their `…Unsafe` forms and interactive `$transaction(fn)` — straight over a
- * `pg` pool. Results come back as Prisma returns them for raw queries (int8 as `bigint`, bytea as
- * bytes, json parsed, timestamps as `Date`).
+ * {@link SqlDatabase} interface — `$queryRaw`, `$executeRaw` (tagged templates and `sql`
+ * fragments), interactive `$transaction(fn)` — plus the `…Unsafe` forms, straight over a `pg`
+ * pool. Results come back as Prisma returns them for raw queries (int8 as `bigint`, bytea as
+ * bytes, json parsed, timestamps as `Date`). It never loads the generated Prisma client.
  *
  * Why: per query, Prisma's client (query building, its engine's result mapping, the adapter)
  * costs several times what `pg` does; on the registry's hot paths (manifest GET by tag, manifest
@@ -13,7 +13,7 @@
 import pg from "pg";
 import { createPool, limitsOf, type DatabaseLimits, type PoolOptions } from "./connection-pool.js";
 import { DatabaseUnavailableError } from "./database-errors.js";
-import { Prisma, type PrismaClient } from "./generated/prisma/client.js";
+import { isSqlFragment, sql, type SqlDatabase, type SqlExecutor, type SqlFragment, type SqlTransactionOptions } from "./sql-database.js";
 
 /** Options for {@link createSqlClient}: the pool's, with its limits (default the request paths'). */
 export interface SqlClientOptions extends PoolOptions {
@@ -21,24 +21,18 @@ export interface SqlClientOptions extends PoolOptions {
   onPoolError?: (err: Error) => void;
 }
 
-/** Options of an interactive transaction (as Prisma's). */
-export interface SqlTransactionOptions {
-  /** Longest wait for a connection (ms, default the limits' connect timeout). */
-  maxWait?: number;
-  /** Longest the transaction may run before it is rolled back (ms, default the limits' transaction timeout). */
-  timeout?: number;
-}
-
-/** What {@link createSqlClient} returns: usable wherever the stores take a `PrismaClient`. */
-export interface SqlClient {
-  $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T>;
-  $executeRaw(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<number>;
+/** A transaction's view of a {@link SqlClient}: queries only. */
+export interface SqlClientTransaction extends SqlExecutor {
+  $queryRaw<T = unknown>(query: TemplateStringsArray | SqlFragment, ...values: unknown[]): Promise<T>;
+  $executeRaw(query: TemplateStringsArray | SqlFragment, ...values: unknown[]): Promise<number>;
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
-  $transaction<R>(fn: (tx: SqlClient) => Promise<R>, options?: SqlTransactionOptions): Promise<R>;
+}
+
+/** What {@link createSqlClient} returns: a {@link SqlDatabase} over its own pool. */
+export interface SqlClient extends SqlDatabase, SqlClientTransaction {
+  $transaction<R>(fn: (tx: SqlClientTransaction) => Promise<R>, options?: SqlTransactionOptions): Promise<R>;
   $disconnect(): Promise<void>;
-  /** This client as the `PrismaClient` type the stores declare (raw SQL methods only). */
-  asPrisma(): PrismaClient;
 }
 
 const INT8 = 20;
@@ -56,10 +50,9 @@ const types = {
 
 type Queryable = { query: pg.Pool["query"] };
 
-function toQuery(query: TemplateStringsArray | Prisma.Sql, values: unknown[]): { text: string; values: unknown[] } {
-  if (query instanceof Prisma.Sql) return { text: query.text, values: query.values };
-  const sql = Prisma.sql(query, ...(values as Prisma.Sql[]));
-  return { text: sql.text, values: sql.values };
+function toQuery(query: TemplateStringsArray | SqlFragment, values: unknown[]): { text: string; values: unknown[] } {
+  const fragment = isSqlFragment(query) ? query : sql(query, ...values);
+  return { text: fragment.text, values: fragment.values };
 }
 
 /** Thrown by queries of a transaction that ran past its `timeout` (it is rolled back). */
@@ -101,11 +94,11 @@ function clientOver(runner: Queryable, pool: pg.Pool, limits: DatabaseLimits, as
     }
   };
   const self: SqlClient = {
-    async $queryRaw<T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T> {
+    async $queryRaw<T>(query: TemplateStringsArray | SqlFragment, ...values: unknown[]): Promise<T> {
       const q = toQuery(query, values);
       return (await run(q.text, q.values)).rows as T;
     },
-    async $executeRaw(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<number> {
+    async $executeRaw(query: TemplateStringsArray | SqlFragment, ...values: unknown[]): Promise<number> {
       const q = toQuery(query, values);
       return (await run(q.text, q.values)).rowCount ?? 0;
     },
@@ -115,7 +108,7 @@ function clientOver(runner: Queryable, pool: pg.Pool, limits: DatabaseLimits, as
     async $executeRawUnsafe(text: string, ...values: unknown[]): Promise<number> {
       return (await run(text, values)).rowCount ?? 0;
     },
-    async $transaction<R>(fn: (tx: SqlClient) => Promise<R>, options: SqlTransactionOptions = {}): Promise<R> {
+    async $transaction<R>(fn: (tx: SqlClientTransaction) => Promise<R>, options: SqlTransactionOptions = {}): Promise<R> {
       if (runner !== pool) throw new Error("nested transactions are not supported");
       if (typeof fn !== "function") throw new Error("only interactive transactions ($transaction(async (tx) => …)) are supported");
       const client = await connectWithin(pool, options.maxWait ?? limits.connectTimeoutMs).catch((err: unknown) => {
@@ -154,9 +147,6 @@ function clientOver(runner: Queryable, pool: pg.Pool, limits: DatabaseLimits, as
     async $disconnect() {
       await pool.end();
     },
-    asPrisma() {
-      return self as unknown as PrismaClient;
-    },
   };
   return self;
 }
@@ -181,8 +171,8 @@ async function connectWithin(pool: pg.Pool, maxWaitMs: number): Promise<pg.PoolC
 }
 
 /**
- * A {@link SqlClient} for the database at `databaseUrl`, bounded by `options.limits` (default
- * {@link REQUEST_LIMITS}); a stalled or unreachable database throws {@link DatabaseUnavailableError}.
+ * A {@link SqlClient} for the database at `databaseUrl`, bounded by `options.limits` (default the
+ * request paths' limits); a stalled or unreachable database throws {@link DatabaseUnavailableError}.
  * Connections open lazily.
  */
 export function createSqlClient(databaseUrl: string, options: SqlClientOptions = {}): SqlClient {

@@ -7,6 +7,7 @@
  * processes, so parallel `node --test` workers neither race the template build nor copy it mid-build.
  * When a migration is added or edited the checksum changes and the template is rebuilt.
  */
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { migrateDatabase, migrationsChecksum } from "./migrations.js";
@@ -118,3 +119,25 @@ export async function stallBackends(url: string): Promise<BackendStall> {
   }
   return { pids, resume };
 }
+
+/**
+ * The modules a fresh Node process loads for `import(entry)` (a path, or a package name resolved
+ * from `cwd`), as resolved URLs: Node's in-thread module hooks record every resolution.
+ */
+export function modulesLoadedBy(entry: string, cwd = process.cwd()): string[] {
+  const script = `
+    import { registerHooks } from "node:module";
+    const seen = [];
+    registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.push(r.url); return r; } });
+    await import(${JSON.stringify(entry)});
+    process.stdout.write(JSON.stringify(seen));`;
+  const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", cwd });
+  if (child.status !== 0) throw new Error(`importing ${entry} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout) as string[];
+}
+
+/**
+ * Modules of Prisma's generated client, its runtime (query compiler included) and its adapter —
+ * not `@prisma/client-runtime-utils`, the SQL fragments `@berth/db/sql` shares with Prisma.
+ */
+export const PRISMA_CLIENT_MODULE = /generated\/prisma\/|@prisma\/client\/|@prisma\/adapter-pg|query[-_]compiler/;

@@ -12,7 +12,7 @@ export interface BaseAppOptions {
    * text PostgreSQL cannot store (see `text-guard.ts`). Services that stream bodies themselves
    * (the registry) leave it unset.
    */
-  json?: { limit: string };
+  json?: { limit: string; type?: string | string[] };
   /** The same for `application/x-www-form-urlencoded` bodies (flat: `extended: false`). */
   form?: { limit: string };
 }
@@ -27,7 +27,7 @@ export function createBaseApp(logger: Logger, readiness: Record<string, HealthCh
   app.disable("x-powered-by");
   app.set("trust proxy", trustNginxHop);
   app.use(requestId(), accessLog(logger), rejectUnstorableText());
-  if (options.json) app.use(express.json({ limit: options.json.limit }));
+  if (options.json) app.use(express.json({ limit: options.json.limit, ...(options.json.type ? { type: options.json.type } : {}) }));
   if (options.form) app.use(express.urlencoded({ extended: false, limit: options.form.limit }));
   if (options.json || options.form) app.use(rejectUnstorableBody());
   app.use(healthRoutes(readiness));

@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions, type Job, type JobSchedulerJson, type JobsOptions } from "bullmq";
 import { JOB_QUEUES, QUEUE_NAMES, type JobData, type JobName, type QueueName } from "./jobs.js";
 import { jobOptions } from "./defaults.js";
+import { validateCron } from "./cron.js";
 
 /** Where the queues live: a Redis connection (BullMQ mode: `maxRetriesPerRequest: null`) and a key prefix. */
 export interface QueueConnection {
@@ -62,12 +63,15 @@ export class Queues {
   }
 
   /**
-   * Runs job `name` on the cron `pattern` (BullMQ job scheduler `scheduler:<name>`; 5 or 6 fields,
-   * seconds first when 6, evaluated in `tz` — default UTC). Idempotent: upserting replaces it.
+   * Runs job `name` on the cron `pattern` (BullMQ job scheduler `scheduler:<name>`; Harbor's six
+   * fields, seconds first, evaluated in `tz` — default UTC). Idempotent: upserting replaces it.
+   *
+   * @throws {InvalidCronError} before touching Redis when `pattern` cannot be scheduled.
    */
-  scheduleCron<N extends JobName>(name: N, pattern: string, data: JobData<N>, tz = "UTC"): Promise<Job | undefined> {
+  async scheduleCron<N extends JobName>(name: N, pattern: string, data: JobData<N>, tz = "UTC"): Promise<Job | undefined> {
+    const valid = validateCron(pattern, { tz });
     const { attempts, removeOnComplete, removeOnFail } = jobOptions(name);
-    return this.queue(JOB_QUEUES[name]).upsertJobScheduler(`scheduler:${name}`, { pattern, tz }, {
+    return this.queue(JOB_QUEUES[name]).upsertJobScheduler(`scheduler:${name}`, { pattern: valid, tz }, {
       name,
       data,
       opts: { ...(attempts !== undefined && { attempts }), ...(removeOnComplete !== undefined && { removeOnComplete }), ...(removeOnFail !== undefined && { removeOnFail }) },

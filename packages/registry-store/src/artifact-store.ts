@@ -6,8 +6,8 @@
  *
  * A repository belongs to the project named by its first path segment (see quota-store.ts).
  */
-import type { PrismaClient } from "@berth/db";
-import { Prisma } from "@berth/db";
+import type { SqlDatabase } from "@berth/db/sql";
+import { empty, join, raw, sql, type Sql } from "@berth/db/sql";
 import { isIndexMediaType, type Digest } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
 import { actorField, findRepositoryId, writeEvent, type Actor } from "./db.js";
@@ -83,12 +83,31 @@ interface ManifestJson {
   manifests?: { digest?: string; size?: number; platform?: Record<string, unknown> }[];
 }
 
+/** A list's order: fields in priority order (an id breaks ties, so pages are stable). */
+export type ListOrder<F extends string> = readonly { field: F; direction: "asc" | "desc" }[];
+
+/** Fields repositories can be listed by. */
+export type RepositoryOrderField = "name" | "createdAt" | "updatedAt";
+const REPOSITORY_COLUMNS: Record<RepositoryOrderField, string> = { name: 'r.name COLLATE "C"', createdAt: "r.created_at", updatedAt: "r.updated_at" };
+
+/** Fields artifacts can be listed by. */
+export type ArtifactOrderField = "pushTime" | "pullTime" | "size" | "digest";
+const ARTIFACT_COLUMNS: Record<ArtifactOrderField, string> = { pushTime: "m.pushed_at", pullTime: "m.pulled_at", size: "m.size", digest: "m.digest" };
+
+/** `ORDER BY` items for `order` over whitelisted `columns`, then `fallback`. */
+function orderItems<F extends string>(order: ListOrder<F> | undefined, columns: Record<F, string>, fallback: string): Sql {
+  const items = (order ?? []).map((o) => raw(`${columns[o.field]} ${o.direction === "desc" ? "DESC NULLS LAST" : "ASC NULLS FIRST"}`));
+  return join([...items, raw(fallback)], ", ");
+}
+
 /** Filters of {@link ArtifactStore.listArtifacts}. */
 export interface ArtifactQuery {
   /** Exact tag, `~fuzzy`, `*` (tagged) or `nil` (untagged). */
   tag?: { kind: "exact" | "fuzzy" | "any" | "none"; value?: string };
   digest?: string;
   mediaType?: string;
+  /** Default: newest push first. */
+  order?: ListOrder<ArtifactOrderField>;
   skip: number;
   take: number;
 }
@@ -109,49 +128,49 @@ interface ManifestRow {
 
 /** Repositories, artifacts and tags for the management API. */
 export class ArtifactStore {
-  readonly #prisma: PrismaClient;
+  readonly #db: SqlDatabase;
   readonly #driver: StorageDriver;
 
-  constructor(options: { prisma: PrismaClient; driver: StorageDriver }) {
-    this.#prisma = options.prisma;
+  constructor(options: { db: SqlDatabase; driver: StorageDriver }) {
+    this.#db = options.db;
     this.#driver = options.driver;
   }
 
   /** How many repositories project `projectName` holds (any repository row named `<project>/…`). */
   async countRepositories(projectName: string): Promise<number> {
-    const rows = await this.#prisma.$queryRaw<{ n: bigint }[]>`
+    const rows = await this.#db.$queryRaw<{ n: bigint }[]>`
       SELECT count(*)::bigint AS n FROM repositories WHERE split_part(name, '/', 1) = ${projectName}`;
     return Number(rows[0]!.n);
   }
 
-  /** Repositories of project `projectName`, by name; `name` filters the full name (exact or contains). */
+  /** Repositories of project `projectName`, by name unless `order` says otherwise; `name` filters the full name (exact or contains). */
   async listRepositories(
     projectName: string,
-    options: { name?: { kind: "exact" | "fuzzy"; value: string }; skip: number; take: number },
+    options: { name?: { kind: "exact" | "fuzzy"; value: string }; order?: ListOrder<RepositoryOrderField>; skip: number; take: number },
   ): Promise<{ total: number; items: RepositoryRecord[] }> {
     const nameFilter =
       options.name === undefined
-        ? Prisma.empty
+        ? empty
         : options.name.kind === "exact"
-          ? Prisma.sql`AND r.name = ${options.name.value}`
-          : Prisma.sql`AND strpos(r.name, ${options.name.value}) > 0`;
-    const where = Prisma.sql`WHERE split_part(r.name, '/', 1) = ${projectName} ${nameFilter}`;
+          ? sql`AND r.name = ${options.name.value}`
+          : sql`AND strpos(r.name, ${options.name.value}) > 0`;
+    const where = sql`WHERE split_part(r.name, '/', 1) = ${projectName} ${nameFilter}`;
     const [count, rows] = await Promise.all([
-      this.#prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repositories r ${where}`,
-      this.#prisma.$queryRaw<RepositoryRow[]>`
+      this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repositories r ${where}`,
+      this.#db.$queryRaw<RepositoryRow[]>`
         SELECT r.id, r.name, r.created_at, r.updated_at, p.id AS project_id,
                (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id)::bigint AS artifact_count,
                (SELECT max(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_push
         FROM repositories r LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
         ${where}
-        ORDER BY r.name COLLATE "C" LIMIT ${options.take} OFFSET ${options.skip}`,
+        ORDER BY ${orderItems(options.order, REPOSITORY_COLUMNS, 'r.name COLLATE "C"')} LIMIT ${options.take} OFFSET ${options.skip}`,
     ]);
     return { total: Number(count[0]!.n), items: rows.map(repositoryRecord) };
   }
 
   /** Repository `name`, or `undefined`. */
   async getRepository(name: string): Promise<RepositoryRecord | undefined> {
-    const rows = await this.#prisma.$queryRaw<RepositoryRow[]>`
+    const rows = await this.#db.$queryRaw<RepositoryRow[]>`
       SELECT r.id, r.name, r.created_at, r.updated_at, p.id AS project_id,
              (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id)::bigint AS artifact_count,
              (SELECT max(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_push
@@ -169,7 +188,7 @@ export class ArtifactStore {
    * @throws {NameUnknownError}
    */
   async deleteRepository(name: string, actor?: Actor): Promise<{ manifests: number; tags: number }> {
-    return this.#prisma.$transaction(
+    return this.#db.$transaction(
       async (tx) => {
         const repo = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM repositories WHERE name = ${name} FOR UPDATE`;
         const repositoryId = repo[0]?.id;
@@ -199,27 +218,27 @@ export class ArtifactStore {
     );
   }
 
-  /** Artifacts of repository `name`, newest push first. @throws {NameUnknownError} */
+  /** Artifacts of repository `name`, newest push first unless `query.order` says otherwise. @throws {NameUnknownError} */
   async listArtifacts(name: string, query: ArtifactQuery): Promise<{ total: number; items: ArtifactRecord[] }> {
-    const repositoryId = await findRepositoryId(this.#prisma, name);
+    const repositoryId = await findRepositoryId(this.#db, name);
     if (repositoryId === undefined) throw new NameUnknownError(name);
-    const parts: Prisma.Sql[] = [Prisma.sql`m.repository_id = ${repositoryId}`];
-    if (query.digest !== undefined) parts.push(Prisma.sql`m.digest = ${query.digest}`);
-    if (query.mediaType !== undefined) parts.push(Prisma.sql`m.media_type = ${query.mediaType}`);
+    const parts: Sql[] = [sql`m.repository_id = ${repositoryId}`];
+    if (query.digest !== undefined) parts.push(sql`m.digest = ${query.digest}`);
+    if (query.mediaType !== undefined) parts.push(sql`m.media_type = ${query.mediaType}`);
     const tag = query.tag;
-    if (tag?.kind === "exact") parts.push(Prisma.sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id AND t.name = ${tag.value ?? ""})`);
-    if (tag?.kind === "fuzzy") parts.push(Prisma.sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id AND strpos(t.name, ${tag.value ?? ""}) > 0)`);
-    if (tag?.kind === "any") parts.push(Prisma.sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
-    if (tag?.kind === "none") parts.push(Prisma.sql`NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
-    const where = Prisma.join(parts, " AND ");
+    if (tag?.kind === "exact") parts.push(sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id AND t.name = ${tag.value ?? ""})`);
+    if (tag?.kind === "fuzzy") parts.push(sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id AND strpos(t.name, ${tag.value ?? ""}) > 0)`);
+    if (tag?.kind === "any") parts.push(sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
+    if (tag?.kind === "none") parts.push(sql`NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
+    const where = join(parts, " AND ");
     const [count, rows] = await Promise.all([
-      this.#prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM manifests m WHERE ${where}`,
-      this.#prisma.$queryRaw<ManifestRow[]>`
+      this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM manifests m WHERE ${where}`,
+      this.#db.$queryRaw<ManifestRow[]>`
         SELECT m.id, m.repository_id, r.name AS repository_name, p.id AS project_id, m.digest, m.media_type, m.artifact_type,
                m.payload, m.size, m.pushed_at, m.pulled_at
         FROM manifests m JOIN repositories r ON r.id = m.repository_id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
         WHERE ${where}
-        ORDER BY m.pushed_at DESC, m.id DESC LIMIT ${query.take} OFFSET ${query.skip}`,
+        ORDER BY ${query.order?.length ? orderItems(query.order, ARTIFACT_COLUMNS, "m.id DESC") : raw("m.pushed_at DESC, m.id DESC")} LIMIT ${query.take} OFFSET ${query.skip}`,
     ]);
     return { total: Number(count[0]!.n), items: await this.#records(rows) };
   }
@@ -231,15 +250,15 @@ export class ArtifactStore {
    */
   async getArtifact(name: string, reference: string): Promise<ArtifactRecord> {
     const byDigest = reference.includes(":");
-    const rows = await this.#prisma.$queryRaw<ManifestRow[]>`
+    const rows = await this.#db.$queryRaw<ManifestRow[]>`
       SELECT m.id, m.repository_id, r.name AS repository_name, p.id AS project_id, m.digest, m.media_type, m.artifact_type,
              m.payload, m.size, m.pushed_at, m.pulled_at
       FROM manifests m JOIN repositories r ON r.id = m.repository_id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
       WHERE r.name = ${name} AND ${
-        byDigest ? Prisma.sql`m.digest = ${reference}` : Prisma.sql`m.id = (SELECT t.manifest_id FROM tags t WHERE t.repository_id = r.id AND t.name = ${reference})`
+        byDigest ? sql`m.digest = ${reference}` : sql`m.id = (SELECT t.manifest_id FROM tags t WHERE t.repository_id = r.id AND t.name = ${reference})`
       }`;
     if (rows.length === 0) {
-      if ((await findRepositoryId(this.#prisma, name)) === undefined) throw new NameUnknownError(name);
+      if ((await findRepositoryId(this.#db, name)) === undefined) throw new NameUnknownError(name);
       throw new ManifestUnknownError(reference);
     }
     return (await this.#records(rows))[0]!;
@@ -252,7 +271,7 @@ export class ArtifactStore {
    * @throws {ManifestUnknownError} | {TagExistsError}
    */
   async createTag(name: string, digest: string, tag: string, actor?: Actor): Promise<void> {
-    await this.#prisma.$transaction(async (tx) => {
+    await this.#db.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<{ id: bigint; repository_id: number; media_type: string; size: bigint }[]>`
         SELECT m.id, m.repository_id, m.media_type, m.size FROM manifests m JOIN repositories r ON r.id = m.repository_id
         WHERE r.name = ${name} AND m.digest = ${digest} FOR SHARE OF m`;
@@ -272,7 +291,7 @@ export class ArtifactStore {
    * @throws {ManifestUnknownError} the tag does not exist on that manifest.
    */
   async deleteTag(name: string, digest: string, tag: string, actor?: Actor): Promise<void> {
-    await this.#prisma.$transaction(async (tx) => {
+    await this.#db.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<{ media_type: string }[]>`
         DELETE FROM tags t USING repositories r, manifests m
         WHERE r.id = t.repository_id AND m.id = t.manifest_id AND r.name = ${name} AND t.name = ${tag} AND m.digest = ${digest}
@@ -306,10 +325,10 @@ export class ArtifactStore {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id.toString());
     const [tags, children] = await Promise.all([
-      this.#prisma.$queryRaw<{ id: bigint; repository_id: number; manifest_id: bigint; name: string; created_at: Date; updated_at: Date; pulled_at: Date | null }[]>`
+      this.#db.$queryRaw<{ id: bigint; repository_id: number; manifest_id: bigint; name: string; created_at: Date; updated_at: Date; pulled_at: Date | null }[]>`
         SELECT t.id, t.repository_id, t.manifest_id, t.name, t.created_at, t.updated_at, m.pulled_at
         FROM tags t JOIN manifests m ON m.id = t.manifest_id WHERE t.manifest_id = ANY(${ids}::bigint[]) ORDER BY t.updated_at DESC, t.id DESC`,
-      this.#prisma.$queryRaw<{ manifest_id: bigint; digest: string; child_manifest_id: bigint | null; child_payload: Uint8Array | null; child_size: bigint | null }[]>`
+      this.#db.$queryRaw<{ manifest_id: bigint; digest: string; child_manifest_id: bigint | null; child_payload: Uint8Array | null; child_size: bigint | null }[]>`
         SELECT mr.manifest_id, mr.digest, mr.child_manifest_id, c.payload AS child_payload, c.size AS child_size
         FROM manifest_references mr LEFT JOIN manifests c ON c.id = mr.child_manifest_id
         WHERE mr.manifest_id = ANY(${ids}::bigint[]) AND mr.kind = 'child' ORDER BY mr.id`,

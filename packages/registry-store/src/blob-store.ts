@@ -10,7 +10,7 @@
 import type { Digest } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
 import { ensureRepositoryId, findRepositoryId } from "./db.js";
-import type { PrismaClient } from "@berth/db";
+import type { SqlDatabase } from "@berth/db/sql";
 import { BlobUnknownError, NameUnknownError } from "./errors.js";
 import { blobDataPath } from "./paths.js";
 import { chargeBlobs, QuotaExceededError, recordQuotaExceeded, unlinkBlobs } from "./quota-store.js";
@@ -25,17 +25,17 @@ export interface BlobInfo {
 
 /** Options of {@link BlobStore}. */
 export interface BlobStoreOptions {
-  prisma: PrismaClient;
+  db: SqlDatabase;
   driver: StorageDriver;
 }
 
 /** Reads, unlinks and mounts blobs of repositories. */
 export class BlobStore {
-  readonly #prisma: PrismaClient;
+  readonly #db: SqlDatabase;
   readonly #driver: StorageDriver;
 
   constructor(options: BlobStoreOptions) {
-    this.#prisma = options.prisma;
+    this.#db = options.db;
     this.#driver = options.driver;
   }
 
@@ -46,7 +46,7 @@ export class BlobStore {
    * @throws {BlobUnknownError} not linked, or being deleted.
    */
   async stat(repository: string, digest: Digest): Promise<BlobInfo> {
-    const rows = await this.#prisma.$queryRaw<{ size: bigint; media_type: string | null; status: string }[]>`
+    const rows = await this.#db.$queryRaw<{ size: bigint; media_type: string | null; status: string }[]>`
       SELECT b.size, b.media_type, b.status
       FROM repository_blobs rb
       JOIN repositories r ON r.id = rb.repository_id
@@ -55,10 +55,10 @@ export class BlobStore {
     const row = rows[0];
     if (row === undefined || row.status === "deleting") throw new BlobUnknownError(digest);
     if (row.status === "delete") {
-      const revived = await this.#prisma.$executeRaw`
+      const revived = await this.#db.$executeRaw`
         UPDATE blobs SET status = 'none', updated_at = now() WHERE digest = ${digest} AND status = 'delete'`;
       if (revived === 0) {
-        const again = await this.#prisma.$queryRaw<{ status: string }[]>`SELECT status FROM blobs WHERE digest = ${digest}`;
+        const again = await this.#db.$queryRaw<{ status: string }[]>`SELECT status FROM blobs WHERE digest = ${digest}`;
         if (again[0]?.status !== "none") throw new BlobUnknownError(digest);
       }
     }
@@ -90,7 +90,7 @@ export class BlobStore {
    * @throws {BlobUnknownError} not linked.
    */
   async unlink(repository: string, digest: Digest): Promise<void> {
-    await this.#prisma.$transaction(async (tx) => {
+    await this.#db.$transaction(async (tx) => {
       const repositoryId = await findRepositoryId(tx, repository);
       // Releases the project's usage when no other repository of the project links the blob.
       const removed = repositoryId === undefined ? [] : await unlinkBlobs(tx, repositoryId, [digest]);
@@ -116,13 +116,13 @@ export class BlobStore {
     try {
       return await this.#mountFrom(repository, digest, from);
     } catch (err) {
-      if (err instanceof QuotaExceededError) await recordQuotaExceeded(this.#prisma, err, repository, digest).catch(() => undefined);
+      if (err instanceof QuotaExceededError) await recordQuotaExceeded(this.#db, err, repository, digest).catch(() => undefined);
       throw err;
     }
   }
 
   async #mountFrom(repository: string, digest: Digest, from: string): Promise<BlobInfo | undefined> {
-    return this.#prisma.$transaction(async (tx) => {
+    return this.#db.$transaction(async (tx) => {
       // Locks the blob row against GC (which takes FOR UPDATE) until the link is committed.
       const rows = await tx.$queryRaw<{ size: bigint; media_type: string | null }[]>`
         SELECT b.size, b.media_type FROM blobs b
@@ -144,6 +144,6 @@ export class BlobStore {
 
   /** @throws {NameUnknownError} when the repository does not exist. */
   async assertRepository(repository: string): Promise<void> {
-    if ((await findRepositoryId(this.#prisma, repository)) === undefined) throw new NameUnknownError(repository);
+    if ((await findRepositoryId(this.#db, repository)) === undefined) throw new NameUnknownError(repository);
   }
 }

@@ -1,34 +1,9 @@
 /** Small SQL helpers shared by the stores (repositories and the outbox). */
-import type { Prisma, PrismaClient } from "@berth/db";
+import type { SqlExecutor } from "@berth/db/sql";
+import type { OutboxEventPayload, RegistryEventType } from "@berth/queue/events";
 
-/** The Prisma client or an interactive transaction's client. */
-export type Db = PrismaClient | Prisma.TransactionClient;
-
-/** Types of the events the registry writes to `outbox_events`. */
-export type RegistryEventType =
-  | "manifest.pushed"
-  | "manifest.pulled"
-  | "manifest.deleted"
-  | "tag.created"
-  | "tag.deleted"
-  | "quota.exceeded"
-  | "quota.warning";
-
-/** Payload of a registry event (`outbox_events.payload`). */
-export interface RegistryEventPayload {
-  repository: string;
-  digest: string;
-  tag?: string;
-  mediaType?: string;
-  size?: number;
-  actor?: string;
-  /** `manifest.pulled`: identical pulls folded into one event, and when the last one happened. */
-  count?: number;
-  pulledAt?: string;
-  /** `quota.*`: Harbor's `custom_attributes.Details` sentence. */
-  details?: string;
-  [key: string]: unknown;
-}
+/** A database handle or an interactive transaction's (a store runs its statements in either). */
+export type Db = SqlExecutor;
 
 /** The id of repository `name`, or `undefined`. */
 export async function findRepositoryId(db: Db, name: string): Promise<number | undefined> {
@@ -51,7 +26,7 @@ export async function ensureRepositoryId(db: Db, name: string): Promise<number> 
 }
 
 /** Append one event to the outbox (in the caller's transaction). */
-export async function writeEvent(db: Db, type: RegistryEventType, payload: RegistryEventPayload): Promise<void> {
+export async function writeEvent<E extends RegistryEventType>(db: Db, type: E, payload: OutboxEventPayload<E>): Promise<void> {
   await db.$executeRaw`INSERT INTO outbox_events (type, payload) VALUES (${type}, ${JSON.stringify(payload)}::jsonb)`;
 }
 

@@ -3,7 +3,7 @@
  * and a storage driver (`@berth/storage`) — uploads, links, mounts, manifests, tags, referrers,
  * pull events — shared by the registry service, core and jobservice. Throws domain errors only.
  */
-import type { PrismaClient } from "@berth/db";
+import type { SqlDatabase } from "@berth/db/sql";
 import type { StorageDriver } from "@berth/storage";
 import { BlobStore } from "./blob-store.js";
 import { ListingStore } from "./listing-store.js";
@@ -29,7 +29,7 @@ export {
   type GcParameters,
   type GcReport,
 } from "./gc/garbage-collector.js";
-export { createGcRun, executeGcRun, GcRunningError, GC_REQUESTED_EVENT, STALE_RUN_MS } from "./gc/gc-runs.js";
+export { createGcRun, executeGcRun, GcRunningError, STALE_RUN_MS } from "./gc/gc-runs.js";
 export {
   QuotaStore,
   QuotaExceededError,
@@ -43,16 +43,19 @@ export {
   ArtifactStore,
   TagExistsError,
   type ArtifactChild,
+  type ArtifactOrderField,
   type ArtifactQuery,
+  type ListOrder,
+  type RepositoryOrderField,
   type ArtifactRecord,
   type RepositoryRecord,
   type TagRecord,
 } from "./artifact-store.js";
-export type { Actor, RegistryEventPayload, RegistryEventType } from "./db.js";
+export type { Actor } from "./db.js";
 
 /** Options of {@link createRegistryStore}. */
 export interface RegistryStoreOptions {
-  prisma: PrismaClient;
+  db: SqlDatabase;
   driver: StorageDriver;
   /** See {@link ManifestStoreOptions.contentCheckAfterMs}. */
   contentCheckAfterMs?: number;
@@ -79,20 +82,20 @@ export interface RegistryStore {
 
 /** Builds the stores. */
 export function createRegistryStore(options: RegistryStoreOptions): RegistryStore {
-  const { prisma, driver } = options;
+  const { db, driver } = options;
   const pulls = new PullRecorder({
-    prisma,
+    db,
     ...(options.pullFlushIntervalMs !== undefined && { flushIntervalMs: options.pullFlushIntervalMs }),
     ...(options.onPullFlushError !== undefined && { onError: options.onPullFlushError }),
   });
   return {
-    blobs: new BlobStore({ prisma, driver }),
-    uploads: new UploadStore({ prisma, driver }),
-    manifests: new ManifestStore({ prisma, driver, ...(options.contentCheckAfterMs !== undefined && { contentCheckAfterMs: options.contentCheckAfterMs }) }),
-    listings: new ListingStore({ prisma }),
+    blobs: new BlobStore({ db, driver }),
+    uploads: new UploadStore({ db, driver }),
+    manifests: new ManifestStore({ db, driver, ...(options.contentCheckAfterMs !== undefined && { contentCheckAfterMs: options.contentCheckAfterMs }) }),
+    listings: new ListingStore({ db }),
     pulls,
-    quotas: new QuotaStore({ prisma }),
-    artifacts: new ArtifactStore({ prisma, driver }),
+    quotas: new QuotaStore({ db }),
+    artifacts: new ArtifactStore({ db, driver }),
     close: () => pulls.close(),
   };
 }

@@ -1,5 +1,5 @@
 /** Read-only listings: tags of a repository, the catalog, and referrers of a manifest. */
-import type { PrismaClient } from "@berth/db";
+import type { SqlDatabase } from "@berth/db/sql";
 import { buildReferrersIndex, parseManifest, type Digest, type ReferrerCandidate, type ReferrersResult } from "@berth/oci";
 import { findRepositoryId } from "./db.js";
 import { NameUnknownError } from "./errors.js";
@@ -22,10 +22,10 @@ export const DEFAULT_PAGE_SIZE = 1000;
 
 /** Lists tags, repositories and referrers. */
 export class ListingStore {
-  readonly #prisma: PrismaClient;
+  readonly #db: SqlDatabase;
 
-  constructor(options: { prisma: PrismaClient }) {
-    this.#prisma = options.prisma;
+  constructor(options: { db: SqlDatabase }) {
+    this.#db = options.db;
   }
 
   /**
@@ -34,11 +34,11 @@ export class ListingStore {
    * @throws {NameUnknownError}
    */
   async tags(repository: string, query: PageQuery = {}): Promise<Page> {
-    const repositoryId = await findRepositoryId(this.#prisma, repository);
+    const repositoryId = await findRepositoryId(this.#db, repository);
     if (repositoryId === undefined) throw new NameUnknownError(repository);
     const n = query.n ?? DEFAULT_PAGE_SIZE;
     if (n === 0) return { items: [], hasMore: false };
-    const rows = await this.#prisma.$queryRaw<{ name: string }[]>`
+    const rows = await this.#db.$queryRaw<{ name: string }[]>`
       SELECT name FROM tags WHERE repository_id = ${repositoryId} AND name COLLATE "C" > ${query.last ?? ""}
       ORDER BY name COLLATE "C" LIMIT ${n + 1}`;
     return page(rows.map((r) => r.name), n);
@@ -48,7 +48,7 @@ export class ListingStore {
   async catalog(query: PageQuery = {}): Promise<Page> {
     const n = query.n ?? DEFAULT_PAGE_SIZE;
     if (n === 0) return { items: [], hasMore: false };
-    const rows = await this.#prisma.$queryRaw<{ name: string }[]>`
+    const rows = await this.#db.$queryRaw<{ name: string }[]>`
       SELECT name FROM repositories WHERE name COLLATE "C" > ${query.last ?? ""}
       ORDER BY name COLLATE "C" LIMIT ${n + 1}`;
     return page(rows.map((r) => r.name), n);
@@ -59,7 +59,7 @@ export class ListingStore {
    * first, filtered by `artifactType`. An unknown repository or subject gives an empty index.
    */
   async referrers(repository: string, subject: Digest, artifactType?: string): Promise<ReferrersResult> {
-    const rows = await this.#prisma.$queryRaw<{ digest: string; media_type: string; size: bigint; payload: Uint8Array }[]>`
+    const rows = await this.#db.$queryRaw<{ digest: string; media_type: string; size: bigint; payload: Uint8Array }[]>`
       SELECT m.digest, m.media_type, m.size, m.payload
       FROM manifests m JOIN repositories r ON r.id = m.repository_id
       WHERE r.name = ${repository} AND m.subject_digest = ${subject}

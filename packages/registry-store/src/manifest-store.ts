@@ -7,7 +7,7 @@
  * MANIFEST_BLOB_UNKNOWN (GC.md races 1, 2) — and writes the manifest (with its bytes), its
  * references, the tag and the outbox events.
  */
-import type { PrismaClient } from "@berth/db";
+import type { SqlDatabase } from "@berth/db/sql";
 import {
   computeDigest,
   digestAlgorithm,
@@ -20,6 +20,7 @@ import {
   type ParsedManifest,
 } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
+import type { RegistryEventType } from "@berth/queue/events";
 import { actorField, findRepositoryId, writeEvent, type Actor, type Db } from "./db.js";
 import {
   DescriptorSizeMismatchError,
@@ -54,7 +55,7 @@ export interface PushedManifest {
 
 /** Options of {@link ManifestStore}. */
 export interface ManifestStoreOptions {
-  prisma: PrismaClient;
+  db: SqlDatabase;
   driver: StorageDriver;
   /**
    * Blobs whose row was last touched longer ago than this (ms) have their content re-checked in
@@ -68,12 +69,12 @@ export interface ManifestStoreOptions {
 
 /** Pushes, reads and deletes manifests and tags. */
 export class ManifestStore {
-  readonly #prisma: PrismaClient;
+  readonly #db: SqlDatabase;
   readonly #driver: StorageDriver;
   readonly #contentCheckAfterMs: number;
 
   constructor(options: ManifestStoreOptions) {
-    this.#prisma = options.prisma;
+    this.#db = options.db;
     this.#driver = options.driver;
     this.#contentCheckAfterMs = options.contentCheckAfterMs ?? 5 * 60_000;
   }
@@ -106,7 +107,7 @@ export class ManifestStore {
     // Three statements (four for an index) instead of ~10 round trips; the locks and their order
     // are unchanged: blob rows + links (FOR SHARE OF b, rb), child manifests (FOR SHARE), the
     // manifest row (the upsert), then the tag row (FOR UPDATE). A push takes no quota lock.
-    await this.#prisma.$transaction(
+    await this.#db.$transaction(
       async (tx) => {
         const { repositoryId, missingBlobs, blobSizes } = await this.#lockBlobs(tx, repository, blobDigests);
         const locked = repositoryId === undefined ? new Map<string, { id: bigint; size: number }>() : await this.#lockChildren(tx, repositoryId, childDigests);
@@ -138,7 +139,7 @@ export class ManifestStore {
             SELECT m.id, x.k, x.d, x.c::bigint FROM m, unnest(${refs.kinds}::text[], ${refs.digests}::text[], ${refs.children}::text[]) AS x(k, d, c)
             WHERE m.inserted
             RETURNING 1),
-          ev AS (INSERT INTO outbox_events (type, payload) VALUES ('manifest.pushed', ${pushedPayload}::jsonb) RETURNING 1)
+          ev AS (INSERT INTO outbox_events (type, payload) VALUES (${"manifest.pushed" satisfies RegistryEventType}::text, ${pushedPayload}::jsonb) RETURNING 1)
           SELECT m.id, rid.id AS repository_id, (SELECT count(*) FROM refs) AS refs, (SELECT count(*) FROM ev) AS events FROM m, rid`;
         const { id, repository_id } = rows[0]!;
         if (tag !== undefined) await this.#tag(tx, repository_id, tag, id, event);
@@ -156,17 +157,17 @@ export class ManifestStore {
   async get(repository: string, reference: ManifestReference): Promise<StoredManifest> {
     const rows =
       reference.kind === "tag"
-        ? await this.#prisma.$queryRaw<ManifestRow[]>`
+        ? await this.#db.$queryRaw<ManifestRow[]>`
             SELECT m.id, m.digest, m.media_type, m.size, m.payload
             FROM tags t JOIN repositories r ON r.id = t.repository_id JOIN manifests m ON m.id = t.manifest_id
             WHERE r.name = ${repository} AND t.name = ${reference.tag}`
-        : await this.#prisma.$queryRaw<ManifestRow[]>`
+        : await this.#db.$queryRaw<ManifestRow[]>`
             SELECT m.id, m.digest, m.media_type, m.size, m.payload
             FROM manifests m JOIN repositories r ON r.id = m.repository_id
             WHERE r.name = ${repository} AND m.digest = ${reference.digest}`;
     const row = rows[0];
     if (row === undefined) {
-      if ((await findRepositoryId(this.#prisma, repository)) === undefined) throw new NameUnknownError(repository);
+      if ((await findRepositoryId(this.#db, repository)) === undefined) throw new NameUnknownError(repository);
       throw new ManifestUnknownError(reference.kind === "tag" ? reference.tag : reference.digest);
     }
     return {
@@ -186,7 +187,7 @@ export class ManifestStore {
    * @throws {ManifestUnknownError} | {ManifestReferencedError}
    */
   async delete(repository: string, reference: ManifestReference, actor?: Actor): Promise<void> {
-    await this.#prisma.$transaction(async (tx) => {
+    await this.#db.$transaction(async (tx) => {
       if (reference.kind === "tag") {
         const rows = await tx.$queryRaw<{ digest: string; media_type: string }[]>`
           DELETE FROM tags t USING repositories r, manifests m
@@ -216,7 +217,7 @@ export class ManifestStore {
    * was last pushed more than `windowSeconds` ago. Returns whether it was deleted.
    */
   async deleteIfUnused(repository: string, digest: Digest, windowSeconds: number, actor?: Actor): Promise<boolean> {
-    return this.#prisma.$transaction(async (tx) => {
+    return this.#db.$transaction(async (tx) => {
       const row = await this.#lockManifest(tx, repository, digest);
       if (row === undefined) return false;
       // A new statement after the lock: sees every push that committed while we waited.
@@ -333,7 +334,7 @@ export class ManifestStore {
         RETURNING 1),
       ev AS (
         INSERT INTO outbox_events (type, payload)
-        SELECT 'tag.created', ${payload}::jsonb || coalesce(
+        SELECT ${"tag.created" satisfies RegistryEventType}::text, ${payload}::jsonb || coalesce(
           (SELECT jsonb_build_object('previousDigest', pm.digest) FROM prev JOIN manifests pm ON pm.id = prev.manifest_id), '{}'::jsonb)
         FROM up
         RETURNING 1)

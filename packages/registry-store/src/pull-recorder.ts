@@ -8,7 +8,8 @@
  * flushes) are lost. Pull events are statistics and webhook hints, not state, so that trade is
  * made deliberately; pushes and deletes go through the transactional outbox.
  */
-import type { PrismaClient } from "@berth/db";
+import type { SqlDatabase } from "@berth/db/sql";
+import type { RegistryEventType } from "@berth/queue/events";
 
 /** One pull of a manifest. */
 export interface PullRecord {
@@ -23,7 +24,7 @@ export interface PullRecord {
 
 /** Options of {@link PullRecorder}. */
 export interface PullRecorderOptions {
-  prisma: PrismaClient;
+  db: SqlDatabase;
   flushIntervalMs?: number;
   /** Flush early when this many distinct pulls are pending (default 5000). */
   maxPending?: number;
@@ -39,7 +40,7 @@ interface Pending {
 
 /** Batches pull events; call {@link PullRecorder.close} on shutdown. */
 export class PullRecorder {
-  readonly #prisma: PrismaClient;
+  readonly #db: SqlDatabase;
   readonly #maxPending: number;
   readonly #onError: (err: unknown) => void;
   #pending = new Map<string, Pending>();
@@ -47,7 +48,7 @@ export class PullRecorder {
   #flushing: Promise<void> = Promise.resolve();
 
   constructor(options: PullRecorderOptions) {
-    this.#prisma = options.prisma;
+    this.#db = options.db;
     this.#maxPending = options.maxPending ?? 5000;
     this.#onError = options.onError ?? (() => {});
     this.#timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1000);
@@ -99,7 +100,7 @@ export class PullRecorder {
       }),
     );
     try {
-      await this.#prisma.$executeRaw`
+      await this.#db.$executeRaw`
         WITH pulls AS (
           SELECT id::bigint AS id, at::timestamptz AS at FROM unnest(${ids}::text[], ${times}::text[]) AS x(id, at)
         ), stamped AS (
@@ -107,7 +108,7 @@ export class PullRecorder {
           FROM (SELECT id, max(at) AS at FROM pulls GROUP BY id) p WHERE m.id = p.id
         )
         INSERT INTO outbox_events (type, payload)
-        SELECT 'manifest.pulled', payload::jsonb FROM unnest(${payloads}::text[]) AS y(payload)`;
+        SELECT ${"manifest.pulled" satisfies RegistryEventType}::text, payload::jsonb FROM unnest(${payloads}::text[]) AS y(payload)`;
     } catch (err) {
       this.#onError(err);
     }

@@ -20,7 +20,7 @@
  */
 import { writeEvent, type Db } from "./db.js";
 import { RegistryStoreError } from "./errors.js";
-import type { PrismaClient } from "@berth/db";
+import type { SqlDatabase } from "@berth/db/sql";
 
 /** A push (upload completion or mount) would take the project over its storage limit. */
 export class QuotaExceededError extends RegistryStoreError {
@@ -193,17 +193,17 @@ export async function unlinkBlobs(tx: Db, repositoryId: number, digests: readonl
 
 /** Reads and checks project usage. */
 export class QuotaStore {
-  readonly #prisma: PrismaClient;
+  readonly #db: SqlDatabase;
 
-  constructor(options: { prisma: PrismaClient }) {
-    this.#prisma = options.prisma;
+  constructor(options: { db: SqlDatabase }) {
+    this.#db = options.db;
   }
 
   /** Stored usage (bytes) of each project id (0 when it has none). */
   async usage(projectIds: readonly number[]): Promise<Map<number, number>> {
     const result = new Map<number, number>(projectIds.map((id) => [id, 0]));
     if (projectIds.length === 0) return result;
-    const rows = await this.#prisma.$queryRaw<{ project_id: number; used_storage: bigint }[]>`
+    const rows = await this.#db.$queryRaw<{ project_id: number; used_storage: bigint }[]>`
       SELECT project_id, used_storage FROM project_quotas WHERE project_id = ANY(${[...projectIds]}::int[])`;
     for (const r of rows) result.set(r.project_id, Number(r.used_storage));
     return result;
@@ -214,7 +214,7 @@ export class QuotaStore {
    * the project, once): what the stored usage must always equal.
    */
   async recount(projectName: string): Promise<number> {
-    const rows = await this.#prisma.$queryRaw<{ total: bigint }[]>`
+    const rows = await this.#db.$queryRaw<{ total: bigint }[]>`
       SELECT coalesce(sum(b.size), 0)::bigint AS total FROM blobs b
       WHERE b.digest IN (
         SELECT rb.blob_digest FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id

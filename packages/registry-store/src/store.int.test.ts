@@ -32,7 +32,7 @@ describe("registry-store locks", { skip: adminUrl === undefined && "BERTH_TEST_P
     prisma = createPrismaClient(db.url, { poolSize: 4 });
     dir = await mkdtemp(join(tmpdir(), "berth-store-"));
     driver = new FilesystemDriver({ rootDirectory: dir });
-    store = createRegistryStore({ prisma, driver });
+    store = createRegistryStore({ db: prisma, driver });
   });
   after(async () => {
     await store?.close();

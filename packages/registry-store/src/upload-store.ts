@@ -13,7 +13,7 @@
  * in place (GC.md race 3).
  */
 import { createHash, randomUUID } from "node:crypto";
-import { Prisma, type PrismaClient } from "@berth/db";
+import { sql, type SqlDatabase } from "@berth/db/sql";
 import { digestAlgorithm, type Digest } from "@berth/oci";
 import { HashStateLostError, RunningHashCache, createUploadHash, type FileWriter, type StorageDriver, type UploadHash } from "@berth/storage";
 import type { BlobInfo } from "./blob-store.js";
@@ -41,7 +41,7 @@ export interface ChunkOptions {
 
 /** Options of {@link UploadStore}. */
 export interface UploadStoreOptions {
-  prisma: PrismaClient;
+  db: SqlDatabase;
   driver: StorageDriver;
   /** Longest time the closing transaction may hold the blob row while moving content (ms). */
   commitTimeoutMs?: number;
@@ -65,7 +65,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Starts, feeds, completes and cancels blob uploads. */
 export class UploadStore {
-  readonly #prisma: PrismaClient;
+  readonly #db: SqlDatabase;
   readonly #driver: StorageDriver;
   readonly #commitTimeoutMs: number;
   /** Running hashes of this process's sessions, so a session's next chunk need not re-hash. */
@@ -78,7 +78,7 @@ export class UploadStore {
   readonly #known = new KnownSessions();
 
   constructor(options: UploadStoreOptions) {
-    this.#prisma = options.prisma;
+    this.#db = options.db;
     this.#driver = options.driver;
     this.#commitTimeoutMs = options.commitTimeoutMs ?? 15 * 60_000;
   }
@@ -86,7 +86,7 @@ export class UploadStore {
   /** Opens a new session in `repository` (created when missing): one statement. */
   async start(repository: string): Promise<UploadSession> {
     const id = randomUUID();
-    const rows = await this.#prisma.$queryRaw<{ repository_id: number }[]>`
+    const rows = await this.#db.$queryRaw<{ repository_id: number }[]>`
       WITH r AS (SELECT id FROM repositories WHERE name = ${repository}::text),
       created AS (
         INSERT INTO repositories (name, updated_at) SELECT ${repository}::text, now() WHERE NOT EXISTS (SELECT 1 FROM r)
@@ -155,7 +155,7 @@ export class UploadStore {
    * in one transaction; on any failure the directory is removed.
    */
   async uploadMonolithic(repository: string, digest: Digest, source: AsyncIterable<Uint8Array>, length?: number): Promise<BlobInfo> {
-    const repositoryId = await ensureRepositoryId(this.#prisma, repository);
+    const repositoryId = await ensureRepositoryId(this.#db, repository);
     const id = randomUUID();
     const row: SessionRow = { id, repository_id: repositoryId, storage_path: uploadDataPath(id), persisted: false };
     try {
@@ -175,7 +175,7 @@ export class UploadStore {
     const row = await this.#load(repository, id);
     this.#hashes.drop(row.id);
     this.#known.drop(row.id);
-    await this.#prisma.$executeRaw`DELETE FROM upload_sessions WHERE id = ${row.id}::uuid`;
+    await this.#db.$executeRaw`DELETE FROM upload_sessions WHERE id = ${row.id}::uuid`;
     await this.#driver.delete(uploadDirectory(id)).catch(() => {});
   }
 
@@ -191,7 +191,7 @@ export class UploadStore {
 
   async #load(repository: string, id: string): Promise<SessionRow> {
     if (!UUID.test(id)) throw new UploadUnknownError(id);
-    const rows = await this.#prisma.$queryRaw<{ id: string; repository_id: number; offset: bigint; storage_path: string; hash_state: Uint8Array | null }[]>`
+    const rows = await this.#db.$queryRaw<{ id: string; repository_id: number; offset: bigint; storage_path: string; hash_state: Uint8Array | null }[]>`
       SELECT s.id::text AS id, s.repository_id, s."offset", s.storage_path, s.hash_state
       FROM upload_sessions s JOIN repositories r ON r.id = s.repository_id
       WHERE s.id = ${id}::uuid AND r.name = ${repository}`;
@@ -252,7 +252,7 @@ export class UploadStore {
     let saved = row.hash_state;
     if (saved === undefined && !this.#driver.readsUnfinishedWrites) {
       // A session known from memory whose hash another process advanced: read the saved state.
-      const rows = await this.#prisma.$queryRaw<{ hash_state: Uint8Array | null }[]>`
+      const rows = await this.#db.$queryRaw<{ hash_state: Uint8Array | null }[]>`
         SELECT hash_state FROM upload_sessions WHERE id = ${row.id}::uuid`;
       saved = rows[0]?.hash_state;
     }
@@ -275,7 +275,7 @@ export class UploadStore {
     else this.#hashes.drop(row.id);
     // node:crypto's state cannot be saved (null): drivers that re-read unfinished bytes re-hash.
     const state = current?.save() ?? null;
-    const updated = await this.#prisma.$executeRaw`
+    const updated = await this.#db.$executeRaw`
       UPDATE upload_sessions SET "offset" = ${size}, hash_state = ${state === null ? null : Buffer.from(state)}, updated_at = now()
       WHERE id = ${row.id}::uuid AND repository_id = ${row.repository_id}::int`;
     if (updated === 0) await this.#gone(row);
@@ -344,7 +344,7 @@ export class UploadStore {
   async #publish(row: SessionRow, digest: Digest, size: number, synced: Promise<void>): Promise<void> {
     const target = blobDataPath(digest);
     try {
-      await this.#prisma.$transaction(
+      await this.#db.$transaction(
         async (tx) => {
           // One statement, its steps chained so they run in this order: the session (when there
           // is one) deleted; the blob row upserted — its row lock, waiting for a GC holding
@@ -353,8 +353,8 @@ export class UploadStore {
           // check (refuse before moving content when the blob is new to the project and cannot
           // fit; the authoritative check is `chargeBlobs`). No row: the session is gone.
           const session = row.persisted
-            ? Prisma.sql`DELETE FROM upload_sessions WHERE id = ${row.id}::uuid AND repository_id = ${row.repository_id}::int RETURNING 1`
-            : Prisma.sql`SELECT 1`;
+            ? sql`DELETE FROM upload_sessions WHERE id = ${row.id}::uuid AND repository_id = ${row.repository_id}::int RETURNING 1`
+            : sql`SELECT 1`;
           const checked = await tx.$queryRaw<
             { inserted: boolean; project_id: number | null; project_name: string | null; storage_limit: bigint | null; used: bigint | null; counted: boolean | null }[]
           >`
@@ -402,7 +402,7 @@ export class UploadStore {
     } catch (err) {
       await synced.catch(() => undefined);
       if (err instanceof UploadUnknownError && row.persisted) await this.#gone(row);
-      if (err instanceof QuotaExceededError) await recordQuotaExceeded(this.#prisma, err, row.repository_id, digest).catch(() => undefined);
+      if (err instanceof QuotaExceededError) await recordQuotaExceeded(this.#db, err, row.repository_id, digest).catch(() => undefined);
       throw err;
     }
     await this.#driver.delete(uploadDirectory(row.id)).catch(() => {});

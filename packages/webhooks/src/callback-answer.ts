@@ -5,6 +5,7 @@
  * which jobservice's promote-tag subscriber applies through registry-store — in one transaction.
  */
 import type { PrismaClient, WebhookCallback } from "@berth/db";
+import type { OutboxEventPayload, OutboxEventType } from "@berth/queue/events";
 import { consumeCallback } from "./callback-store.js";
 import { recordValidation, type ValidationState } from "./validation-store.js";
 
@@ -25,22 +26,18 @@ export async function answerCallback(db: PrismaClient, token: string, answer: Ca
   return db.$transaction(async (tx) => {
     const cb = await consumeCallback(tx, token);
     await recordValidation(tx, { repository: cb.repository, digest: cb.digest, state: answer.state, description: answer.description, context: answer.context, targetUrl: answer.target_url, policyId: cb.policyId });
-    await tx.outboxEvent.create({
-      data: {
-        type: "artifact.validated",
-        payload: {
-          repository: cb.repository,
-          digest: cb.digest,
-          ...(cb.tag !== null && { tag: cb.tag }),
-          state: answer.state,
-          description: answer.description,
-          context: answer.context,
-          target_url: answer.target_url,
-          policy_id: Number(cb.policyId),
-          ...(cb.promoteTag !== null && answer.state === "success" && { promote_tag: cb.promoteTag }),
-        },
-      },
-    });
+    const payload: OutboxEventPayload<"artifact.validated"> = {
+      repository: cb.repository,
+      digest: cb.digest,
+      ...(cb.tag !== null && { tag: cb.tag }),
+      state: answer.state,
+      description: answer.description,
+      context: answer.context,
+      target_url: answer.target_url,
+      policy_id: Number(cb.policyId),
+      ...(cb.promoteTag !== null && answer.state === "success" && { promote_tag: cb.promoteTag }),
+    };
+    await tx.outboxEvent.create({ data: { type: "artifact.validated" satisfies OutboxEventType, payload } });
     return cb;
   });
 }

@@ -1,4 +1,5 @@
 /** Harbor's webhook vocabulary as Berth speaks it: event types, notify types, payload formats. */
+import type { OutboxEventType } from "@berth/queue/events";
 
 /** Event types a policy may subscribe to (Harbor's names). */
 export const WEBHOOK_EVENT_TYPES = [
@@ -43,10 +44,11 @@ export const CLOUDEVENT_TYPES: { readonly [E in WebhookEventType]: string } = {
 };
 
 /**
- * The webhook event type of each outbox event type that produces one. Scan, quota, replication
- * and retention events join when their producers write them.
+ * The one mapping from Berth's outbox events (`@berth/queue/events`) to Harbor's webhook event
+ * types: the events that produce a webhook. Scan, replication and retention events join when their
+ * producers write them.
  */
-export const OUTBOX_TO_WEBHOOK_EVENT: Readonly<Record<string, WebhookEventType>> = {
+export const OUTBOX_TO_WEBHOOK_EVENT: { readonly [E in OutboxEventType]?: WebhookEventType } = {
   "manifest.pushed": "PUSH_ARTIFACT",
   "manifest.pulled": "PULL_ARTIFACT",
   "manifest.deleted": "DELETE_ARTIFACT",

@@ -223,6 +223,15 @@ test("audit log: every write has a row; sysadmin queries; project logs need log 
   res = await admin("GET", `/audit-logs?q=op_time%3D%5B${from}~${to}%5D&page_size=1`);
   assert.ok(Number(res.headers.get("x-total-count")) > 10);
   assert.equal((await admin("GET", "/audit-logs?q=op_time%3D2024")).status, 400);
+  // Dates PostgreSQL cannot hold, days that do not exist and backwards ranges are a 400, on both lists.
+  for (const range of ["[0000-01-01~2020-01-01]", "[0000-01-01 00:00:00~2020-01-01 00:00:00]", "[2020-01-01~+275760-09-13]", "[2021-02-29~2022-01-01]", "[2022-01-01~2021-01-01]", "[10000-01-01~]"]) {
+    for (const path of ["/audit-logs", "/projects/crew/logs"]) {
+      const bad = await admin("GET", `${path}?q=${encodeURIComponent(`op_time=${range}`)}`);
+      assert.equal(bad.status, 400, `${path} ${range}: ${JSON.stringify(bad.data)}`);
+      assert.match(bad.data.errors[0].message, /op_time/);
+    }
+  }
+  assert.equal((await admin("GET", `/audit-logs?q=${encodeURIComponent("op_time=[0001-01-01~2999-12-31 23:59:59]")}`)).status, 200);
   assert.equal((await admin("GET", "/audit-logs?q=bogus%3D1")).status, 400);
   assert.equal((await api("GET", "/audit-logs", { headers: basic("m1", PW) })).status, 403);
 
@@ -241,7 +250,9 @@ test("sessions: login sets an HttpOnly cookie; CSRF token required for cookie wr
   res = await fetch(`${core.base}/c/login`, { method: "POST", headers: form, body: `principal=browser&password=${PW}` });
   assert.equal(res.status, 200);
   const setCookie = res.headers.get("set-cookie")!;
-  assert.match(setCookie, /^sid=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=3600$/);
+  const [pair, ...attributes] = setCookie.split("; ");
+  assert.match(pair!, /^sid=[A-Za-z0-9_-]{43}$/);
+  assert.deepEqual(new Set(attributes), new Set(["Path=/", "HttpOnly", "SameSite=Lax", "Max-Age=3600"]));
   const cookie = { cookie: setCookie.split(";")[0]! };
   const row = await core.db.session.findFirstOrThrow({ where: {} });
   assert.ok(!setCookie.includes(row.id), "the database keeps only the token's hash");
@@ -259,6 +270,32 @@ test("sessions: login sets an HttpOnly cookie; CSRF token required for cookie wr
   assert.equal((await fetch(`${core.base}/api/v2.0/users/current`, { headers: cookie })).status, 401);
   const robotLogin = await fetch(`${core.base}/c/login`, { method: "POST", headers: form, body: "principal=robot%24ci%2Bbuilder&password=x" });
   assert.equal(robotLogin.status, 401);
+});
+
+test("an unreadable session cookie is no session, not a 500, on every kind of request", async () => {
+  for (const cookie of ["sid=%zz", "sid=%", "sid=%E0%A4%A", "sid", "=;;==;", `sid=${"x".repeat(3000)}`, "sid=\"a", "a=%zz; sid=%zz"]) {
+    const anonymous = await call(core.base, "GET", "/api/v2.0/projects", { headers: { cookie } });
+    assert.equal(anonymous.status, 200, `${cookie}: ${JSON.stringify(anonymous.data)}`);
+    assert.equal((await call(core.base, "GET", "/api/v2.0/users/current", { headers: { cookie } })).status, 401, cookie);
+    // With Basic credentials too, the cookie does not get in the way.
+    assert.equal((await call(core.base, "GET", "/api/v2.0/users/current", { headers: { cookie, ...adminAuth() } })).status, 200, cookie);
+    const token = await call(core.base, "GET", "/service/token?service=berth-registry&scope=repository:library/x:pull", { headers: { cookie } });
+    assert.equal(token.status, 200, cookie);
+  }
+});
+
+test("Basic credentials containing NUL are refused with 401 on /api/ and /service/token, without touching the database", async () => {
+  const nul = (u: string, p: string) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}` });
+  const audits = await core.db.auditLog.count();
+  for (const headers of [nul("ad\u0000min", "x"), nul("admin", "pa\u0000ss"), nul("\u0000", "\u0000")]) {
+    for (const path of ["/api/v2.0/users/current", "/api/v2.0/projects", "/service/token?service=berth-registry&scope=repository:library/x:pull"]) {
+      const res = await call(core.base, "GET", path, { headers });
+      assert.equal(res.status, 401, `${path}: ${JSON.stringify(res.data)}`);
+      assert.match(res.data.errors[0].message, /NUL/);
+      assert.equal(res.headers.get("www-authenticate"), 'Basic realm="berth"');
+    }
+  }
+  assert.equal(await core.db.auditLog.count(), audits, "no failed-login rows: the credentials never reached an account lookup");
 });
 
 test("systeminfo is public and Harbor-shaped", async () => {

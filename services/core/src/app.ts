@@ -1,17 +1,19 @@
 import express from "express";
 import { createBaseApp, type HealthCheck } from "@berth/http";
 import type { Logger } from "@berth/logger";
+import { artifactsRoutes } from "./artifacts/artifacts.routes.js";
 import { auditRoutes } from "./audit/audit.routes.js";
-import { authenticate } from "./auth/basic-auth.js";
+import { authenticate } from "./auth/authenticate.js";
 import { csrfProtection } from "./auth/csrf.js";
 import { internalAuthRoutes } from "./auth/internal.routes.js";
-import { sessionRoutes } from "./auth/session.js";
+import { sessionRoutes } from "./auth/session.routes.js";
 import type { CoreServices } from "./core-services.js";
-import { errorHandler, NotFoundError } from "./errors.js";
+import { NotFoundError } from "./errors.js";
 import { gcRoutes } from "./gc/gc.routes.js";
+import { requireJsonBodies } from "./http/body-type.js";
+import { errorHandler } from "./http/wire-errors.js";
 import { membersRoutes } from "./members/members.routes.js";
 import { projectsRoutes } from "./projects/projects.routes.js";
-import { artifactsRoutes } from "./artifacts/artifacts.routes.js";
 import { quotaRoutes } from "./quota/quota.routes.js";
 import { repositoriesRoutes } from "./repositories/repositories.routes.js";
 import { robotsRoutes } from "./robots/robots.routes.js";
@@ -36,30 +38,46 @@ export interface CoreDeps {
   webhookDenyPrivate?: boolean;
 }
 
+/** JSON bodies larger than this are refused (413): no API body comes near it. */
+export const JSON_BODY_LIMIT = "1mb";
+
 export function createApp(deps: CoreDeps): express.Express {
   const s = deps.services;
   // Bodies (JSON; the session login's form) are parsed, and checked for text PostgreSQL cannot
-  // store, by the base app.
-  const app = createBaseApp(deps.logger, deps.readiness, { json: { limit: "1mb" }, form: { limit: "16kb" } });
+  // store, by the base app; anything else with a body is refused (415).
+  const app = createBaseApp(deps.logger, deps.readiness, {
+    json: { limit: JSON_BODY_LIMIT, type: ["application/json", "application/*+json"] },
+    form: { limit: "16kb" },
+  });
+  app.use(requireJsonBodies());
   app.use(healthRoutes(deps.components));
   app.use(systemInfoRoutes({ externalUrl: deps.externalUrl, version: deps.version }));
-  app.use(sessionRoutes({ sessions: s.sessions, authenticator: s.authenticator, db: s.db, secureCookies: deps.externalUrl.startsWith("https:") }));
+  app.use(sessionRoutes({ sessions: s.sessions, authenticator: s.authenticator, secureCookies: deps.externalUrl.startsWith("https:") }));
   app.use(authenticate(s.authenticator, s.sessions));
   app.use(csrfProtection());
   app.use(tokenRoutes({ issuer: s.issuer, projects: s.projects, access: s.access }));
   app.use(internalAuthRoutes());
   app.use(systemLogsRoutes(deps.logCollectorUrl));
   app.use(usersRoutes({ users: s.users }));
-  app.use(projectsRoutes(s));
-  app.use(membersRoutes(s));
-  app.use(robotsRoutes({ robots: s.robots, projects: s.projects, access: s.access }));
+  app.use(projectsRoutes({ projects: s.projects, members: s.members, users: s.users, access: s.access, quotas: s.quotas }));
+  app.use(membersRoutes({ projects: s.projects, members: s.members, users: s.users, access: s.access }));
+  app.use(robotsRoutes({ robots: s.robots }));
   app.use(auditRoutes({ audit: s.audit, projects: s.projects, access: s.access }));
-  app.use(repositoriesRoutes(s));
-  app.use(artifactsRoutes(s));
-  app.use(quotaRoutes(s));
-  app.use(webhooksApi({ db: s.db, projects: s.projects, access: s.access, denyPrivate: deps.webhookDenyPrivate ?? false }));
-  app.use(gcRoutes({ db: s.db }));
-  app.use("/api", (_req, _res, next) => next(new NotFoundError("no such API endpoint")));
+  app.use(repositoriesRoutes({ projects: s.projects, access: s.access, repositories: s.repositories }));
+  app.use(artifactsRoutes({ projects: s.projects, access: s.access, artifacts: s.artifacts }));
+  app.use(quotaRoutes({ quotas: s.quotas }));
+  app.use(
+    webhooksApi({
+      projects: s.projects,
+      access: s.access,
+      policies: s.webhookPolicies,
+      executions: s.webhookExecutions,
+      callbacks: s.webhookCallbacks,
+      denyPrivate: deps.webhookDenyPrivate ?? false,
+    }),
+  );
+  app.use(gcRoutes({ gc: s.gc }));
+  app.use("/api", (req, _res, next) => next(new NotFoundError(`no such API endpoint: ${req.method} ${req.baseUrl}${req.path.slice(0, 200)}`)));
   app.use(errorHandler(deps.logger));
   return app;
 }

@@ -1,65 +1,59 @@
 /**
- * Core's domain errors and their Harbor-style wire form `{"errors":[{"code","message"}]}`.
- * Stores and services throw these; only `errorHandler` turns them into responses.
+ * Core's domain errors: what went wrong, in the words of users, projects and policies — no HTTP.
+ * Stores, services and routes throw these (and the packages' own domain errors); only
+ * `http/wire-errors.ts` turns them into Harbor's `{"errors":[{"code","message"}]}` with a status.
  */
-import type { ErrorRequestHandler } from "express";
-import { ApiError, BadRequestError, apiErrorHandler } from "@berth/http";
-import type { Logger } from "@berth/logger";
-import type { z } from "zod";
 
-export { ApiError, BadRequestError, errorBody } from "@berth/http";
-
-export class UnauthorizedError extends ApiError {
-  constructor(message = "unauthorized") {
-    super(401, "UNAUTHORIZED", message);
+/** Every core domain error. */
+export abstract class CoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
   }
 }
-export class ForbiddenError extends ApiError {
-  constructor(message = "forbidden") {
-    super(403, "FORBIDDEN", message);
-  }
-}
-export class NotFoundError extends ApiError {
+
+/** The thing asked for does not exist (or the caller may not know that it does). */
+export class NotFoundError extends CoreError {
   constructor(message = "not found") {
-    super(404, "NOT_FOUND", message);
+    super(message);
   }
 }
-export class ConflictError extends ApiError {
-  constructor(message: string) {
-    super(409, "CONFLICT", message);
+
+/** The request is malformed or names something impossible (a wrong type, a bad name, a cron that never fires). */
+export class InvalidInputError extends CoreError {}
+
+/** It would clash with what exists (a second project of that name, a run already in progress). */
+export class ConflictError extends CoreError {}
+
+/** The state does not allow it now (a project that still holds repositories, an artifact an index lists). */
+export class PreconditionFailedError extends CoreError {}
+
+/** Nobody is logged in, or the credentials are wrong. */
+export class UnauthenticatedError extends CoreError {
+  constructor(message = "unauthorized") {
+    super(message);
   }
 }
-export class PreconditionFailedError extends ApiError {
-  constructor(message: string) {
-    super(412, "PRECONDITION", message);
+
+/** The caller is known but may not do this. */
+export class PermissionDeniedError extends CoreError {
+  constructor(message = "forbidden") {
+    super(message);
   }
 }
-/** 429 with `Retry-After` (seconds). */
-export class TooManyRequestsError extends ApiError {
+
+/** Too many failed logins: the caller may try again after `retryAfterSeconds`. */
+export class RateLimitedError extends CoreError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
   ) {
-    super(429, "TOO_MANY_REQUEST", message);
-  }
-}
-export class UpstreamError extends ApiError {
-  constructor(message: string) {
-    super(502, "UPSTREAM_ERROR", message);
+    super(message);
   }
 }
 
-/** Parses `input` with `schema`, turning every zod issue into one 400. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw new BadRequestError(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "));
-}
+/** Something that existed is gone for good (a used or expired webhook callback token). */
+export class GoneError extends CoreError {}
 
-/** Maps errors to Harbor's error body; unknown errors become 500 with the request id, no stack. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return apiErrorHandler(logger, (err, res) => {
-    if (err.status === 401 && !res.hasHeader("WWW-Authenticate")) res.setHeader("WWW-Authenticate", 'Basic realm="berth"');
-    if (err instanceof TooManyRequestsError) res.setHeader("Retry-After", String(err.retryAfterSeconds));
-  });
-}
+/** A service core depends on (the log-collector) failed or answered wrongly. */
+export class UpstreamError extends CoreError {}

@@ -25,7 +25,7 @@ const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => 
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
 const driver = createStorageDriver(storageConfigFromEnv(process.env, { dataDir: config.dataDir }));
-const registry = createRegistryStore({ prisma: db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
+const registry = createRegistryStore({ db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
 const services = createCoreServices({
   db,
   redis,

@@ -14,6 +14,7 @@ import { createTestDatabase } from "@berth/db/testing";
 import { listen, type HealthCheck } from "@berth/http";
 import { createLogger, type Logger } from "@berth/logger";
 import { closeRedis, createRedisClient, type Redis } from "@berth/redis";
+import type { Express } from "express";
 import { createApp } from "./app.js";
 import { createCoreServices, type CoreServices } from "./core-services.js";
 import type { RepositoryCounter } from "./projects/repository-count.js";
@@ -24,6 +25,8 @@ export const ADMIN_PASSWORD = "Adm1nPassw0rd";
 
 export interface TestCore {
   base: string;
+  /** The express app (its router lists every route). */
+  app: Express;
   db: PrismaClient;
   services: CoreServices;
   logger: Logger;
@@ -61,7 +64,7 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
     redis = createRedisClient(url, logger);
   } else if (redisOption !== "none") redis = createRedisClient(redisOption, logger);
   const keyDir = mkdtempSync(path.join(tmpdir(), "berth-core-token-"));
-  const registry = createRegistryStore({ prisma: db, driver: new FilesystemDriver({ rootDirectory: path.join(keyDir, "storage") }) });
+  const registry = createRegistryStore({ db, driver: new FilesystemDriver({ rootDirectory: path.join(keyDir, "storage") }) });
   const signingKey = await ensureSigningKey({ keyFile: path.join(keyDir, "tls.key"), certFile: path.join(keyDir, "tls.crt"), bits: 2048 });
   const services = createCoreServices({
     db,
@@ -90,6 +93,7 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     base,
+    app,
     db,
     services,
     logger,

@@ -60,7 +60,7 @@ export function createJobservice(o: JobserviceOptions) {
     gcRequestedSubscriber({ queues }),
     gcScheduleSubscriber({ db: o.db, queues, logger: o.logger }),
   ];
-  const collector = new GarbageCollector({ prisma: o.db, driver: o.storage.driver, manifests: o.storage.registry.manifests, ...o.gc });
+  const collector = new GarbageCollector({ db: o.db, driver: o.storage.driver, manifests: o.storage.registry.manifests, ...o.gc });
   const handlers: HandlerMap = {
     "event.fanout": fanoutHandler({ db: o.db, subscribers }),
     "webhook.deliver": deliverHandler({ db: o.db, executions, logger: o.logger, externalUrl: o.externalUrl, ...o.webhook }),
@@ -82,7 +82,8 @@ export function createJobservice(o: JobserviceOptions) {
       const schedule = async () => {
         await queues.schedule("relay.sweep", RELAY_SWEEP_EVERY_MS, {});
         await queues.schedule("webhook.callbacks.expire", CALLBACK_EXPIRY_EVERY_MS, {});
-        await syncGcSchedule(o.db, queues);
+        const gc = await syncGcSchedule(o.db, queues);
+        if (gc.invalid) o.logger.error(`GC schedule not set: ${gc.invalid}; set a valid schedule through the API`);
       };
       if (o.redis.status === "ready") await schedule();
       else o.redis.once("ready", () => void schedule().catch((err: Error) => o.logger.warn("cannot set up job schedules", { err: err.message })));

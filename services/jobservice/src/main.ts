@@ -18,7 +18,7 @@ const probeRedis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs
 // The registry's storage (same BERTH_STORAGE_* settings and default root as the registry):
 // garbage collection deletes blobs there; promote_tag tags through registry-store.
 const driver = createStorageDriver(config.storage);
-const registry = createRegistryStore({ prisma: db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
+const registry = createRegistryStore({ db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
 const jobservice = createJobservice({
   db,
   redis,

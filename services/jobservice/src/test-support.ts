@@ -48,7 +48,7 @@ export async function startTestJobservice(options: Partial<Omit<JobserviceOption
   const prefix = options.prefix ?? `berth-test-${randomUUID()}`;
   const storageRoot = await mkdtemp(join(tmpdir(), "berth-js-storage-"));
   const driver = new FilesystemDriver({ rootDirectory: storageRoot });
-  const registry = createRegistryStore({ prisma: db, driver, pullFlushIntervalMs: 50 });
+  const registry = createRegistryStore({ db, driver, pullFlushIntervalMs: 50 });
   const js = createJobservice({
     db,
     redis,

@@ -1,4 +1,4 @@
-import { createSqlClient } from "@berth/db";
+import { createSqlClient } from "@berth/db/sql";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
@@ -31,7 +31,7 @@ const db = createSqlClient(config.databaseUrl, {
 const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
 const driver = createStorageDriver(config.storage);
 const store = createRegistryStore({
-  prisma: db.asPrisma(),
+  db,
   driver,
   onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }),
 });

@@ -22,7 +22,7 @@
  * 5. Storage walk: blob files without a row and upload directories without a session (left by a
  *    crash between steps), older than the window.
  */
-import type { PrismaClient } from "@berth/db";
+import type { SqlDatabase } from "@berth/db/sql";
 import type { Digest } from "@berth/oci";
 import { PathNotFoundError, type StorageDriver } from "@berth/storage";
 import type { Db } from "../db.js";
@@ -44,7 +44,7 @@ export interface GcParameters {
 
 /** Options of {@link GarbageCollector}. */
 export interface GarbageCollectorOptions {
-  prisma: PrismaClient;
+  db: SqlDatabase;
   driver: StorageDriver;
   manifests: ManifestStore;
   /**
@@ -104,7 +104,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Runs garbage collection over one database and storage. Safe to run concurrently with itself. */
 export class GarbageCollector {
-  readonly #prisma: PrismaClient;
+  readonly #db: SqlDatabase;
   readonly #driver: StorageDriver;
   readonly #manifests: ManifestStore;
   readonly #uploadMinIdleHours: number;
@@ -113,7 +113,7 @@ export class GarbageCollector {
   readonly #hooks: GcHooks;
 
   constructor(options: GarbageCollectorOptions) {
-    this.#prisma = options.prisma;
+    this.#db = options.db;
     this.#driver = options.driver;
     this.#manifests = options.manifests;
     this.#uploadMinIdleHours = options.uploadMinIdleHours ?? 24;
@@ -166,7 +166,7 @@ export class GarbageCollector {
 
   /** Untagged, old, no parent index, no live subject (one pass; SQL shared with the dry run). */
   async #untaggedCandidates(w: number, afterId: bigint): Promise<{ id: bigint; repository: string; digest: string; size: bigint }[]> {
-    return this.#prisma.$queryRaw`
+    return this.#db.$queryRaw`
       SELECT m.id, r.name AS repository, m.digest, m.size FROM manifests m JOIN repositories r ON r.id = m.repository_id
       WHERE m.id > ${afterId}
         AND m.pushed_at < now() - make_interval(secs => ${w})
@@ -204,7 +204,7 @@ export class GarbageCollector {
     let cursorRepo = 0;
     let cursorDigest = "";
     for (;;) {
-      const result = await this.#prisma.$transaction(async (tx) => {
+      const result = await this.#db.$transaction(async (tx) => {
         // Lock the candidates (skipping rows a push, mount or upload holds)...
         const locked = await tx.$queryRaw<{ repository_id: number; blob_digest: string }[]>`
           SELECT rb.repository_id, rb.blob_digest FROM repository_blobs rb JOIN blobs b ON b.digest = rb.blob_digest
@@ -249,7 +249,7 @@ export class GarbageCollector {
     let cursor = "";
     for (;;) {
       // Mark: lock, re-check in a new statement, set `deleting`, commit.
-      const marked = await this.#prisma.$transaction(async (tx) => {
+      const marked = await this.#db.$transaction(async (tx) => {
         const locked = await tx.$queryRaw<{ digest: string }[]>`
           SELECT b.digest FROM blobs b
           WHERE b.digest > ${cursor}
@@ -298,7 +298,7 @@ export class GarbageCollector {
    * the blob was revived (an upload set it back to `none`) or is busy.
    */
   async #sweepOne(digest: Digest): Promise<number | undefined> {
-    return this.#prisma.$transaction(
+    return this.#db.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<{ size: bigint }[]>`
           SELECT size FROM blobs WHERE digest = ${digest} AND status = 'deleting' FOR UPDATE SKIP LOCKED`;
@@ -340,7 +340,7 @@ export class GarbageCollector {
   async #purgeUploads(w: number, report: GcReport, log: (line: string) => void): Promise<void> {
     const idle = this.#uploadIdleSeconds(w);
     for (;;) {
-      const ids = await this.#prisma.$transaction(async (tx) => {
+      const ids = await this.#db.$transaction(async (tx) => {
         const rows = await tx.$queryRaw<{ id: string }[]>`
           SELECT id::text AS id FROM upload_sessions WHERE updated_at < now() - make_interval(secs => ${idle})
           ORDER BY updated_at LIMIT ${this.#batch} FOR UPDATE SKIP LOCKED`;
@@ -385,7 +385,7 @@ export class GarbageCollector {
   async #orphans(files: { digest: Digest; size: number; modTime: Date }[], w: number): Promise<{ digest: Digest; size: number }[]> {
     const digests = files.map((f) => f.digest);
     const known = new Set(
-      (await this.#prisma.$queryRaw<{ digest: string }[]>`SELECT digest FROM blobs WHERE digest = ANY(${digests}::text[])`).map((r) => r.digest),
+      (await this.#db.$queryRaw<{ digest: string }[]>`SELECT digest FROM blobs WHERE digest = ANY(${digests}::text[])`).map((r) => r.digest),
     );
     const cutoff = Date.now() - w * 1000;
     return files.filter((f) => !known.has(f.digest) && f.modTime.getTime() <= cutoff);
@@ -397,7 +397,7 @@ export class GarbageCollector {
         // Claim the digest with a placeholder row: an upload of the same digest in progress
         // (row inserted, not committed) makes us wait and then skip; one that starts after us
         // waits for our commit. The placeholder goes with the file.
-        const deleted = await this.#prisma.$transaction(
+        const deleted = await this.#db.$transaction(
           async (tx) => {
             const claimed = await tx.$queryRaw<{ digest: string }[]>`
               INSERT INTO blobs (digest, size, status, updated_at) VALUES (${f.digest}, ${f.size}, 'deleting', now())
@@ -434,7 +434,7 @@ export class GarbageCollector {
     const cutoff = Date.now() - this.#uploadIdleSeconds(w) * 1000;
     const ids = entries.map((p) => p.slice(p.lastIndexOf("/") + 1)).filter((id) => UUID.test(id));
     if (ids.length === 0) return [];
-    const live = new Set((await this.#prisma.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM upload_sessions WHERE id = ANY(${ids}::uuid[])`).map((r) => r.id));
+    const live = new Set((await this.#db.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM upload_sessions WHERE id = ANY(${ids}::uuid[])`).map((r) => r.id));
     const out: string[] = [];
     for (const id of ids) {
       if (live.has(id)) continue;
@@ -461,14 +461,14 @@ export class GarbageCollector {
         report.manifestsDeleted += rows.length;
       }
     }
-    const links = await this.#prisma.$queryRaw<{ n: bigint }[]>`
+    const links = await this.#db.$queryRaw<{ n: bigint }[]>`
       SELECT count(*) AS n FROM repository_blobs rb JOIN blobs b ON b.digest = rb.blob_digest
       WHERE rb.created_at < now() - make_interval(secs => ${w}) AND b.updated_at < now() - make_interval(secs => ${w})
         AND NOT EXISTS (SELECT 1 FROM manifest_references mr JOIN manifests m ON m.id = mr.manifest_id
                         WHERE m.repository_id = rb.repository_id AND mr.digest = rb.blob_digest)`;
     report.linksRemoved = Number(links[0]!.n);
     // Blobs referenced by no manifest, old, and every link of which step 2 would remove.
-    const blobs = await this.#prisma.$queryRaw<{ digest: string; size: bigint }[]>`
+    const blobs = await this.#db.$queryRaw<{ digest: string; size: bigint }[]>`
       SELECT b.digest, b.size FROM blobs b
       WHERE (b.status = 'deleting' OR b.updated_at < now() - make_interval(secs => ${w}))
         AND NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.digest = b.digest)
@@ -478,7 +478,7 @@ export class GarbageCollector {
     for (const b of blobs) log(`would delete blob ${b.digest} (${b.size} bytes)`);
     report.blobsDeleted = blobs.length;
     report.bytesFreed = blobs.reduce((sum, b) => sum + Number(b.size), 0);
-    const uploads = await this.#prisma.$queryRaw<{ n: bigint }[]>`
+    const uploads = await this.#db.$queryRaw<{ n: bigint }[]>`
       SELECT count(*) AS n FROM upload_sessions WHERE updated_at < now() - make_interval(secs => ${this.#uploadIdleSeconds(w)})`;
     report.uploadsPurged = Number(uploads[0]!.n);
     await this.#blobFiles(async (files) => {

@@ -7,7 +7,8 @@
  * {@link STALE_RUN_MS} belonged to a killed process and is closed as Error. Correctness never
  * depends on this: two collectors running at once are safe (every deletion re-checks under locks).
  */
-import type { PrismaClient } from "@berth/db";
+import type { SqlDatabase } from "@berth/db/sql";
+import type { OutboxEventPayload, OutboxEventType } from "@berth/queue/events";
 import type { GarbageCollector, GcParameters, GcReport } from "./garbage-collector.js";
 
 /** Advisory lock key serializing run creation ("berthgc"). */
@@ -24,17 +25,15 @@ export class GcRunningError extends Error {
   }
 }
 
-/** Outbox event written with every new run: jobservice's fan-out turns it into the `gc.run` job. */
-export const GC_REQUESTED_EVENT = "gc.requested";
-
 /**
- * Creates a Pending run and, in the same transaction, the outbox event {@link GC_REQUESTED_EVENT}
- * (`{runId}` as a string), so the run is executed even if Redis is down when it is created.
+ * Creates a Pending run and, in the same transaction, the outbox event `gc.requested` (`{runId}` as
+ * a string; jobservice's fan-out turns it into the `gc.run` job), so the run is executed even if
+ * Redis is down when it is created.
  *
  * @throws {GcRunningError}
  */
-export async function createGcRun(prisma: PrismaClient, parameters: GcParameters, trigger: "Manual" | "Schedule"): Promise<bigint> {
-  return prisma.$transaction(async (tx) => {
+export async function createGcRun(db: SqlDatabase, parameters: GcParameters, trigger: "Manual" | "Schedule"): Promise<bigint> {
+  return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CREATE_LOCK_KEY})`;
     const staleSeconds = STALE_RUN_MS / 1000;
     await tx.$executeRaw`
@@ -48,7 +47,7 @@ export async function createGcRun(prisma: PrismaClient, parameters: GcParameters
               ${parameters.timeWindowHours ?? 2}, ${parameters.workers ?? 1})
       RETURNING id`;
     const id = rows[0]!.id;
-    await tx.$executeRaw`INSERT INTO outbox_events (type, payload) VALUES (${GC_REQUESTED_EVENT}, ${JSON.stringify({ runId: String(id), trigger })}::jsonb)`;
+    await tx.$executeRaw`INSERT INTO outbox_events (type, payload) VALUES (${"gc.requested" satisfies OutboxEventType}, ${JSON.stringify({ runId: String(id), trigger } satisfies OutboxEventPayload<"gc.requested">)}::jsonb)`;
     return id;
   });
 }
@@ -58,8 +57,8 @@ export async function createGcRun(prisma: PrismaClient, parameters: GcParameters
  * its log flushed to the row every few seconds and the report, freed counts and final status
  * written at the end. Rethrows the collector's error after recording it.
  */
-export async function executeGcRun(prisma: PrismaClient, collector: GarbageCollector, runId: bigint): Promise<GcReport | undefined> {
-  const claimed = await prisma.$queryRaw<{ dry_run: boolean; delete_untagged: boolean; time_window_hours: number; workers: number }[]>`
+export async function executeGcRun(db: SqlDatabase, collector: GarbageCollector, runId: bigint): Promise<GcReport | undefined> {
+  const claimed = await db.$queryRaw<{ dry_run: boolean; delete_untagged: boolean; time_window_hours: number; workers: number }[]>`
     UPDATE gc_runs SET status = 'Running', started_at = now(), updated_at = now()
     WHERE id = ${runId} AND status = 'Pending'
     RETURNING dry_run, delete_untagged, time_window_hours, workers`;
@@ -69,7 +68,7 @@ export async function executeGcRun(prisma: PrismaClient, collector: GarbageColle
   const flush = async () => {
     const text = pending.length > 0 ? pending.join("\n") + "\n" : "";
     pending = [];
-    await prisma.$executeRaw`UPDATE gc_runs SET log = log || ${text}, updated_at = now() WHERE id = ${runId}`;
+    await db.$executeRaw`UPDATE gc_runs SET log = log || ${text}, updated_at = now() WHERE id = ${runId}`;
   };
   const timer = setInterval(() => void flush().catch(() => {}), HEARTBEAT_MS);
   const log = (line: string) => pending.push(`${new Date().toISOString()} ${line}`);
@@ -80,7 +79,7 @@ export async function executeGcRun(prisma: PrismaClient, collector: GarbageColle
     );
     clearInterval(timer);
     await flush();
-    await prisma.$executeRaw`
+    await db.$executeRaw`
       UPDATE gc_runs SET status = 'Success', finished_at = now(), freed_blobs = ${report.blobsDeleted + report.orphanBlobFiles},
         freed_bytes = ${report.bytesFreed}, freed_manifests = ${report.manifestsDeleted}, report = ${JSON.stringify(report)}::jsonb
       WHERE id = ${runId}`;
@@ -89,7 +88,7 @@ export async function executeGcRun(prisma: PrismaClient, collector: GarbageColle
     clearInterval(timer);
     log(`gc failed: ${(err as Error).message}`);
     await flush().catch(() => {});
-    await prisma.$executeRaw`UPDATE gc_runs SET status = 'Error', finished_at = now() WHERE id = ${runId}`;
+    await db.$executeRaw`UPDATE gc_runs SET status = 'Error', finished_at = now() WHERE id = ${runId}`;
     throw err;
   }
 }

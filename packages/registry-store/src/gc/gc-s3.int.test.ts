@@ -40,7 +40,7 @@ describe("online GC on S3 (s3rver)", { skip: adminUrl === undefined && "BERTH_TE
     driver = new S3Driver(server.driverOptions(bucket));
     db = await createTestDatabase(adminUrl!);
     prisma = createPrismaClient(db.url, { poolSize: 5 });
-    store = createRegistryStore({ prisma, driver });
+    store = createRegistryStore({ db: prisma, driver });
   });
 
   after(async () => {
@@ -64,7 +64,7 @@ describe("online GC on S3 (s3rver)", { skip: adminUrl === undefined && "BERTH_TE
       (e: unknown) => (e instanceof PathNotFoundError ? false : Promise.reject(e)),
     );
   const row = async (d: Digest) => (await prisma.$queryRaw<{ status: string }[]>`SELECT status FROM blobs WHERE digest = ${d}`)[0];
-  const gc = () => new GarbageCollector({ prisma, driver, manifests: new ManifestStore({ prisma, driver }), uploadMinIdleHours: 0 });
+  const gc = () => new GarbageCollector({ db: prisma, driver, manifests: new ManifestStore({ db: prisma, driver }), uploadMinIdleHours: 0 });
   async function upload(bytes: Buffer): Promise<Digest> {
     const d = digestOf(bytes);
     await store.uploads.uploadMonolithic(REPO, d, (async function* () { yield bytes; })(), bytes.length);

@@ -41,14 +41,14 @@ export async function createGcFixture(adminUrl: string, poolSize = 10): Promise<
   const prisma = createPrismaClient(db.url, { poolSize, limits: { ...JOB_LIMITS, connectTimeoutMs: 60_000 } });
   const dir = await mkdtemp(join(tmpdir(), "berth-gc-"));
   const driver = new FilesystemDriver({ rootDirectory: dir });
-  const store = createRegistryStore({ prisma, driver });
+  const store = createRegistryStore({ db: prisma, driver });
   const f: GcFixture = {
     db,
     prisma,
     driver,
     store,
     dir,
-    gc: (options = {}) => new GarbageCollector({ prisma, driver, manifests: new ManifestStore({ prisma, driver }), ...options }),
+    gc: (options = {}) => new GarbageCollector({ db: prisma, driver, manifests: new ManifestStore({ db: prisma, driver }), ...options }),
     async upload(repo, bytes) {
       const digest = digestOf(bytes);
       await store.uploads.uploadMonolithic(repo, digest, (async function* () { yield bytes; })(), bytes.length);

@@ -1,34 +1,39 @@
 import { flag } from "@berth/config";
 import { Router, type Request } from "express";
 import { z } from "zod";
-import { isValidTag, parseManifestReference } from "@berth/oci";
-import type { ArtifactQuery, RegistryStore } from "@berth/registry-store";
-import type { AuditStore } from "../audit/audit-store.js";
+import { isValidTag } from "@berth/oci";
+import type { ArtifactQuery, ArtifactRecord } from "@berth/registry-store";
 import type { AccessControl } from "../auth/access-control.js";
-import { auditActor, principalName, principalOf } from "../auth/principal.js";
-import { BadRequestError, parseInput } from "../errors.js";
-import { parseHarborQuery, type QueryTerm } from "../http/harbor-query.js";
+import { principalOf } from "../auth/principal.js";
+import { InvalidInputError } from "../errors.js";
+import { onlyKeys, parseHarborQuery, type QueryTerm } from "../http/harbor-query.js";
 import { paging, pagingQuery, setPageHeaders } from "../http/paging.js";
+import { parseInput } from "../http/parse-input.js";
+import { parseSort, sortQuery } from "../http/sorting.js";
+import { projectByName } from "../projects/project-param.js";
 import type { ProjectStore } from "../projects/project-store.js";
-import { mapRegistryErrors } from "../repositories/registry-errors.js";
-import { projectByName } from "../repositories/repositories.routes.js";
 import { repositoryNameParam } from "../repositories/repository-name.js";
-import { copyArtifact } from "./artifact-copy.js";
+import type { ArtifactService } from "./artifact-service.js";
 import { artifactView } from "./artifact-view.js";
 
 const listQuery = z.object({
   ...pagingQuery,
   q: z.string().max(1024).optional(),
-  sort: z.string().optional(),
+  sort: sortQuery,
   with_tag: flag.default(true),
-  with_label: z.string().optional(),
-  with_scan_overview: z.string().optional(),
-  with_signature: z.string().optional(),
-  with_immutable_status: z.string().optional(),
-  with_accessory: z.string().optional(),
+  with_label: flag.optional(),
+  with_scan_overview: flag.optional(),
+  with_signature: flag.optional(),
+  with_immutable_status: flag.optional(),
+  with_accessory: flag.optional(),
 });
+const SORT = { push_time: "pushTime", pull_time: "pullTime", size: "size", digest: "digest" } as const;
 const getQuery = z.object({ with_tag: flag.default(true) }).passthrough();
+const copyQuery = z.object({ from: z.string().min(3).max(1024) }).passthrough();
+const tagBody = z.object({ name: z.string().min(1).max(128) }).passthrough();
 const FROM = /^([^@:]+(?:\/[^@:]+)*)(?:@(.+:[0-9a-fA-F]+)|:([^:@/]+))$/;
+/** A tag or digest in a path: what a reference can be, with room to spare. */
+const REFERENCE_MAX = 256;
 
 function tagQuery(q: Map<string, QueryTerm>): ArtifactQuery["tag"] {
   const term = q.get("tags");
@@ -39,12 +44,12 @@ function tagQuery(q: Map<string, QueryTerm>): ArtifactQuery["tag"] {
     return { kind: "exact", value: term.value };
   }
   if (term.kind === "fuzzy") return { kind: "fuzzy", value: term.value };
-  throw new BadRequestError("q tags supports tags=x, tags=~x, tags=* and tags=nil");
+  throw new InvalidInputError("q tags supports tags=x, tags=~x, tags=* and tags=nil");
 }
 
 /** `/api/v2.0/projects/{p}/repositories/{r}/artifacts…`: list, get, delete, copy, tags. */
-export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessControl; audit: AuditStore; registry: RegistryStore }): Router {
-  const { projects, access, audit, registry } = deps;
+export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessControl; artifacts: ArtifactService }): Router {
+  const { projects, access, artifacts } = deps;
   const router = Router();
   const base = "/api/v2.0/projects/:project/repositories/:repository/artifacts";
 
@@ -53,9 +58,14 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     const repository = repositoryNameParam(project.name, String(req.params["repository"]));
     return { project, repository };
   }
+  const reference = (req: Request) => {
+    const ref = String(req.params["reference"]);
+    if (ref.length > REFERENCE_MAX) throw new InvalidInputError(`reference must be a tag or a digest (at most ${REFERENCE_MAX} characters)`);
+    return ref;
+  };
 
-  async function views(items: Awaited<ReturnType<RegistryStore["artifacts"]["getArtifact"]>>[], withTags: boolean) {
-    return Promise.all(items.map(async (a) => artifactView(a, { withTags, extraAttrs: await registry.artifacts.configAttributes(a) })));
+  async function views(items: ArtifactRecord[], withTags: boolean) {
+    return Promise.all(items.map(async (a) => artifactView(a, { withTags, extraAttrs: await artifacts.extraAttributes(a) })));
   }
 
   router.get(base, async (req, res) => {
@@ -63,24 +73,24 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     await access.require(principalOf(res), project, "artifact", "list");
     const query = parseInput(listQuery, req.query);
     const q = parseHarborQuery(query.q);
+    onlyKeys(q, ["digest", "media_type", "tags"]);
     const exact = (key: string) => {
       const term = q.get(key);
-      if (term && term.kind !== "exact") throw new BadRequestError(`q ${key} supports exact matches only`);
+      if (term && term.kind !== "exact") throw new InvalidInputError(`q ${key} supports exact matches only`);
       return term?.value;
     };
     const page = paging(query);
     const digest = exact("digest");
     const mediaType = exact("media_type");
     const tag = tagQuery(q);
-    const { total, items } = await mapRegistryErrors(() =>
-      registry.artifacts.listArtifacts(repository, {
-        ...(digest !== undefined && { digest }),
-        ...(mediaType !== undefined && { mediaType }),
-        ...(tag !== undefined && { tag }),
-        skip: page.skip,
-        take: page.take,
-      }),
-    );
+    const { total, items } = await artifacts.list(repository, {
+      ...(digest !== undefined && { digest }),
+      ...(mediaType !== undefined && { mediaType }),
+      ...(tag !== undefined && { tag }),
+      order: parseSort(query.sort, SORT),
+      skip: page.skip,
+      take: page.take,
+    });
     setPageHeaders(req, res, page, total);
     res.json(await views(items, query.with_tag));
   });
@@ -89,48 +99,28 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     const { project, repository } = await context(req);
     await access.require(principalOf(res), project, "artifact", "read");
     const query = parseInput(getQuery, req.query);
-    const artifact = await mapRegistryErrors(() => registry.artifacts.getArtifact(repository, String(req.params["reference"])));
-    res.json((await views([artifact], query.with_tag))[0]);
+    res.json((await views([await artifacts.get(repository, reference(req))], query.with_tag))[0]);
   });
 
   router.delete(`${base}/:reference`, async (req, res) => {
     const { project, repository } = await context(req);
     const principal = principalOf(res);
     await access.require(principal, project, "artifact", "delete");
-    const artifact = await mapRegistryErrors(() => registry.artifacts.getArtifact(repository, String(req.params["reference"])));
-    // By digest: the manifest with all its tags; refused (412) while an index lists it.
-    await mapRegistryErrors(() => registry.manifests.delete(repository, parseManifestReference(artifact.digest), { name: principalName(principal) }));
-    await audit.record({
-      ...auditActor(principal),
-      resource: `${repository}@${artifact.digest}`,
-      resourceType: "artifact",
-      operation: "delete",
-      projectId: project.id,
-      detail: { tags: artifact.tags.map((t) => t.name) },
-    });
+    await artifacts.delete(project, repository, reference(req), principal);
     res.status(200).end();
   });
 
   router.post(base, async (req, res) => {
     const { project, repository } = await context(req);
     const principal = principalOf(res);
-    const { from } = parseInput(z.object({ from: z.string().min(3).max(1024) }).passthrough(), req.query);
+    const { from } = parseInput(copyQuery, req.query);
     const match = FROM.exec(from);
-    if (!match) throw new BadRequestError("from must be <project>/<repository>@<digest> or <project>/<repository>:<tag>");
+    if (!match) throw new InvalidInputError("from must be <project>/<repository>@<digest> or <project>/<repository>:<tag>");
     const sourceRepo = match[1]!;
-    const reference = match[2] ?? match[3]!;
     const sourceProject = await projects.resolve(sourceRepo.split("/")[0]!, true);
     await access.require(principal, sourceProject, "repository", "pull");
     await access.require(principal, project, "repository", "push");
-    const digest = await mapRegistryErrors(() => copyArtifact(registry, sourceRepo, reference, repository, { name: principalName(principal) }));
-    await audit.record({
-      ...auditActor(principal),
-      resource: `${repository}@${digest}`,
-      resourceType: "artifact",
-      operation: "create",
-      projectId: project.id,
-      detail: { copied_from: from },
-    });
+    const digest = await artifacts.copy(project, repository, { repository: sourceRepo, reference: match[2] ?? match[3]!, label: from }, principal);
     res.setHeader("Location", `/api/v2.0/projects/${project.name}/repositories/${encodeURIComponent(repository.slice(project.name.length + 1))}/artifacts/${digest}`);
     res.status(201).end();
   });
@@ -139,7 +129,7 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     const { project, repository } = await context(req);
     await access.require(principalOf(res), project, "tag", "list");
     const query = parseInput(z.object({ ...pagingQuery }).passthrough(), req.query);
-    const artifact = await mapRegistryErrors(() => registry.artifacts.getArtifact(repository, String(req.params["reference"])));
+    const artifact = await artifacts.get(repository, reference(req));
     const page = paging(query);
     const all = artifactView(artifact, { withTags: true, extraAttrs: null }).tags ?? [];
     setPageHeaders(req, res, page, all.length);
@@ -150,11 +140,9 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     const { project, repository } = await context(req);
     const principal = principalOf(res);
     await access.require(principal, project, "tag", "create");
-    const { name } = parseInput(z.object({ name: z.string().min(1).max(128) }).passthrough(), req.body);
-    if (!isValidTag(name)) throw new BadRequestError(`invalid tag ${name}`);
-    const artifact = await mapRegistryErrors(() => registry.artifacts.getArtifact(repository, String(req.params["reference"])));
-    await mapRegistryErrors(() => registry.artifacts.createTag(repository, artifact.digest, name, { name: principalName(principal) }));
-    await audit.record({ ...auditActor(principal), resource: `${repository}:${name}`, resourceType: "tag", operation: "create", projectId: project.id, detail: { digest: artifact.digest } });
+    const { name } = parseInput(tagBody, req.body);
+    if (!isValidTag(name)) throw new InvalidInputError(`invalid tag ${name}: up to 128 letters, digits, _ . - not starting with . or -`);
+    await artifacts.addTag(project, repository, reference(req), name, principal);
     res.setHeader("Location", `${req.baseUrl}${req.path}/${encodeURIComponent(name)}`);
     res.status(201).end();
   });
@@ -164,9 +152,8 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     const principal = principalOf(res);
     await access.require(principal, project, "tag", "delete");
     const tag = String(req.params["tag"]);
-    const artifact = await mapRegistryErrors(() => registry.artifacts.getArtifact(repository, String(req.params["reference"])));
-    await mapRegistryErrors(() => registry.artifacts.deleteTag(repository, artifact.digest, tag, { name: principalName(principal) }));
-    await audit.record({ ...auditActor(principal), resource: `${repository}:${tag}`, resourceType: "tag", operation: "delete", projectId: project.id, detail: { digest: artifact.digest } });
+    if (!isValidTag(tag)) throw new InvalidInputError(`invalid tag ${tag.slice(0, 200)}`);
+    await artifacts.deleteTag(project, repository, reference(req), tag, principal);
     res.status(200).end();
   });
 

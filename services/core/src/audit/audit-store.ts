@@ -1,9 +1,13 @@
 import { writeAuditLog, type AuditEntry } from "@berth/audit";
 import type { Prisma, PrismaClient } from "@berth/db";
-import type { Paging } from "../http/paging.js";
+import { orderBy, textFilter, type ListPage, type Paging, type ListOrder, type TextMatch } from "../listing.js";
 
 export type { AuditEntry, OperatorType } from "@berth/audit";
 
+/** Who did something, as an audit row names them. */
+export type Actor = Pick<AuditEntry, "operator" | "operatorType">;
+
+/** Harbor's `AuditLog`. */
 export interface AuditLogView {
   id: number;
   username: string;
@@ -17,6 +21,20 @@ export interface AuditLogView {
   detail: unknown;
   op_time: string;
 }
+
+/** Which audit rows a list shows. */
+export interface AuditFilter {
+  operation?: TextMatch | undefined;
+  resource?: TextMatch | undefined;
+  resourceType?: TextMatch | undefined;
+  operator?: TextMatch | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  projectId?: number | undefined;
+}
+
+/** Fields audit rows can be sorted by (newest first by default). */
+export type AuditSortField = "opTime" | "operation" | "resource" | "resourceType" | "operator";
 
 type Tx = Prisma.TransactionClient;
 
@@ -34,10 +52,19 @@ export class AuditStore {
     return AuditStore.write(this.db, entry);
   }
 
-  async list(where: Prisma.AuditLogWhereInput, page: Paging): Promise<{ total: number; items: AuditLogView[] }> {
+  async list(filter: AuditFilter, page: Paging, sort?: ListOrder<AuditSortField>): Promise<ListPage<AuditLogView>> {
+    const where: Prisma.AuditLogWhereInput = {
+      ...(filter.operation && { operation: textFilter(filter.operation) }),
+      ...(filter.resource && { resource: textFilter(filter.resource) }),
+      ...(filter.resourceType && { resourceType: textFilter(filter.resourceType) }),
+      ...(filter.operator && { operator: textFilter(filter.operator) }),
+      ...((filter.from || filter.to) && { opTime: { ...(filter.from && { gte: filter.from }), ...(filter.to && { lte: filter.to }) } }),
+      ...(filter.projectId !== undefined && { projectId: filter.projectId }),
+    };
+    const order = sort?.length ? orderBy(sort, { id: "desc" }) : [{ opTime: "desc" as const }, { id: "desc" as const }];
     const [total, rows] = await this.db.$transaction([
       this.db.auditLog.count({ where }),
-      this.db.auditLog.findMany({ where, orderBy: [{ opTime: "desc" }, { id: "desc" }], skip: page.skip, take: page.take }),
+      this.db.auditLog.findMany({ where, orderBy: order, skip: page.skip, take: page.take }),
     ]);
     return {
       total,

@@ -1,5 +1,5 @@
 import type { Project } from "@berth/db";
-import { ForbiddenError, UnauthorizedError } from "../errors.js";
+import { PermissionDeniedError, UnauthenticatedError } from "../errors.js";
 import type { MemberStore } from "../members/member-store.js";
 import { authorize, ROLES, type Subject } from "./permissions.js";
 import type { Principal } from "./principal.js";
@@ -25,8 +25,8 @@ export class AccessControl {
   /** Throws 401 for anonymous callers and 403 for others when `can` is false. */
   async require(principal: Principal | undefined, project: Project, resource: string, action: string): Promise<void> {
     if (await this.can(principal, project, resource, action)) return;
-    if (!principal) throw new UnauthorizedError();
-    throw new ForbiddenError(`${action} of ${resource} in project ${project.name} is not allowed`);
+    if (!principal) throw new UnauthenticatedError();
+    throw new PermissionDeniedError(`${action} of ${resource} in project ${project.name} is not allowed`);
   }
 
   /** The actions of `wanted` that the principal holds on `resource` in `project`. */

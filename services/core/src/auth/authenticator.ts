@@ -1,7 +1,8 @@
+import { operatorTypeOf } from "@berth/audit";
 import type { Logger } from "@berth/logger";
 import type { AuditStore } from "../audit/audit-store.js";
-import { TooManyRequestsError } from "../errors.js";
-import { ROBOT_PREFIX, type RobotStore } from "../robots/robot-store.js";
+import { RateLimitedError } from "../errors.js";
+import type { RobotStore } from "../robots/robot-store.js";
 import type { UserStore } from "../users/user-store.js";
 import type { Principal } from "./principal.js";
 import type { LoginRateLimiter } from "./rate-limit.js";
@@ -28,9 +29,9 @@ export class Authenticator {
   async check(username: string, password: string, clientAddress: string, options: { allowRobots?: boolean } = {}): Promise<Principal | undefined> {
     const keys = [`user:${username}`, `addr:${clientAddress}`];
     const wait = await this.limiter.blockedFor(keys);
-    if (wait !== undefined) throw new TooManyRequestsError("too many failed login attempts; try again later", wait);
+    if (wait !== undefined) throw new RateLimitedError("too many failed login attempts; try again later", wait);
 
-    const isRobot = username.startsWith(ROBOT_PREFIX);
+    const isRobot = operatorTypeOf(username) === "robot";
     const principal =
       isRobot && options.allowRobots !== false ? await this.robots.authenticate(username, password) : isRobot ? undefined : await this.users.authenticate(username, password);
     if (principal) {

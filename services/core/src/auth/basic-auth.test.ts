@@ -9,10 +9,16 @@ test("parses Basic credentials, passwords may contain colons", () => {
   assert.deepEqual(parseBasicAuth(basic("robot$p+ci:s")), { username: "robot$p+ci", password: "s" });
 });
 
-test("rejects malformed headers", () => {
+test("other schemes and no header are not Basic credentials", () => {
   assert.equal(parseBasicAuth(undefined), undefined);
   assert.equal(parseBasicAuth("Bearer abc"), undefined);
-  assert.equal(parseBasicAuth(basic("no-colon")), undefined);
-  assert.equal(parseBasicAuth(basic(":empty-user")), undefined);
-  assert.equal(parseBasicAuth("Basic !!!"), undefined);
+});
+
+test("malformed Basic headers say why", () => {
+  assert.match((parseBasicAuth(basic("no-colon")) as { malformed: string }).malformed, /username:password/);
+  assert.match((parseBasicAuth(basic(":empty-user")) as { malformed: string }).malformed, /username:password/);
+  assert.match((parseBasicAuth("Basic !!!") as { malformed: string }).malformed, /malformed/);
+  assert.match((parseBasicAuth("Basic") as { malformed: string }).malformed, /malformed/);
+  assert.match((parseBasicAuth(basic("ad\0min:pw")) as { malformed: string }).malformed, /NUL/);
+  assert.match((parseBasicAuth(basic("admin:p\0w")) as { malformed: string }).malformed, /NUL/);
 });

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
-import { ForbiddenError } from "../errors.js";
+import { PermissionDeniedError } from "../errors.js";
 import { principalOf } from "./principal.js";
 
 /** Harbor's CSRF header, answered on every session-authenticated request and required on writes. */
@@ -35,7 +35,7 @@ export function csrfProtection(): RequestHandler {
     const given = req.get(CSRF_HEADER) ?? "";
     const a = Buffer.from(given);
     const b = Buffer.from(expected);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) return next(new ForbiddenError("CSRF token invalid"));
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return next(new PermissionDeniedError("CSRF token invalid"));
     next();
   };
 }

@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { requireSysadmin } from "./basic-auth.js";
+import { requireSysadmin } from "./guards.js";
 
 /**
  * Endpoints for nginx's `auth_request` (not part of the public API): `/jobs/` is for

@@ -94,6 +94,25 @@ describe("GC API", { skip: !enabled && "needs BERTH_TEST_PG_URL and BERTH_TEST_R
     assert.deepEqual(got.data.parameters, { delete_untagged: false, dry_run: false, workers: 2, time_window: 2 });
 
     assert.equal((await call(core.base, "PUT", "/api/v2.0/system/gc/schedule", { headers: adminAuth(), body: { schedule: { type: "Custom", cron: "0 0 * * *" } } })).status, 400);
+    // Six fields of nonsense are refused at the API with the reason, and nothing is stored.
+    const stored = await core.db.systemSchedule.findUniqueOrThrow({ where: { kind: "gc" } });
+    const events = await core.db.outboxEvent.count();
+    for (const [cron, reason] of [
+      ["61 * * * * *", /expected range 0-59/],
+      ["0 0 25 * * *", /expected range 0-23/],
+      ["x x x x x x", /Invalid characters/],
+      ["0 0 0 30 2 *", /day of month/],
+      ["0 0 0 * * 9", /expected range 0-7/],
+    ] as const) {
+      for (const method of ["POST", "PUT"] as const) {
+        const res = await call(core.base, method, "/api/v2.0/system/gc/schedule", { headers: adminAuth(), body: { schedule: { type: "Custom", cron }, parameters: params } });
+        assert.equal(res.status, 400, `${method} ${cron}: ${JSON.stringify(res.data)}`);
+        assert.equal(res.data.errors[0].code, "BAD_REQUEST");
+        assert.match(res.data.errors[0].message, reason, cron);
+      }
+    }
+    assert.deepEqual(await core.db.systemSchedule.findUniqueOrThrow({ where: { kind: "gc" } }), stored);
+    assert.equal(await core.db.outboxEvent.count(), events);
     assert.equal((await call(core.base, "PUT", "/api/v2.0/system/gc/schedule", { headers: adminAuth(), body: { schedule: { type: "Monthly" } } })).status, 400);
     assert.equal((await call(core.base, "PUT", "/api/v2.0/system/gc/schedule", { headers: adminAuth(), body: { schedule: { type: "Daily" }, parameters: { workers: 9 } } })).status, 400);
 

@@ -1,31 +1,22 @@
 /**
  * Harbor's GC endpoints (`/api/v2.0/system/gc…`, system administrators only): history, one run,
- * its log, and the schedule (`Manual` starts a run now). Runs are rows of `gc_runs` executed by
- * jobservice's `gc.run` job (registry-store's `executeGcRun`); one at a time — a second manual
- * request while one is pending or running answers 409, as Harbor does. Nothing here talks to
- * Redis: a new run (registry-store's `createGcRun`) and a schedule change are each committed with
- * an outbox event (`gc.requested`, `gc.schedule.changed`) that jobservice's relay and fan-out turn
- * into the `gc.run` job and the cron job scheduler. docs/gc.md.
+ * its log, and the schedule (`Manual` starts a run now; 409 while one is pending or running, as
+ * Harbor answers). The work is {@link GcService}'s; this file parses and renders. docs/gc.md.
  */
 import { Router } from "express";
 import { z } from "zod";
-import type { PrismaClient } from "@berth/db";
-import { createGcRun, GcRunningError } from "@berth/registry-store";
-import { requireSysadmin } from "../auth/basic-auth.js";
-import { BadRequestError, ConflictError, NotFoundError, parseInput } from "../errors.js";
+import type { GcRun } from "@berth/db";
+import { requireSysadmin } from "../auth/guards.js";
 import { paging, pagingQuery, setPageHeaders } from "../http/paging.js";
-
-/** Harbor's 6-field crons for the predefined schedule types. */
-export const SCHEDULE_CRONS = { Hourly: "0 0 * * * *", Daily: "0 0 0 * * *", Weekly: "0 0 0 * * 0" } as const;
-/** Outbox event written with every schedule change; jobservice re-reads the row and re-syncs its job scheduler. */
-export const GC_SCHEDULE_CHANGED_EVENT = "gc.schedule.changed";
+import { bigIdParam, parseInput, parseParam } from "../http/parse-input.js";
+import type { GcService } from "./gc-service.js";
 
 const parameters = z.object({
-    delete_untagged: z.boolean().default(false),
-    dry_run: z.boolean().default(false),
-    workers: z.coerce.number().int().min(1).max(5).default(1),
-    time_window: z.coerce.number().int().min(0).max(24 * 365).default(2),
-  });
+  delete_untagged: z.boolean().default(false),
+  dry_run: z.boolean().default(false),
+  workers: z.number().int().min(1).max(5).default(1),
+  time_window: z.number().int().min(0).max(24 * 365).default(2),
+});
 const scheduleBody = z.object({
   schedule: z.object({
     type: z.enum(["Manual", "Hourly", "Daily", "Weekly", "Custom", "None", "Schedule"]),
@@ -33,22 +24,10 @@ const scheduleBody = z.object({
   }),
   parameters: parameters.default({ delete_untagged: false, dry_run: false, workers: 1, time_window: 2 }),
 });
-const gcId = z.coerce.number().int().min(1);
-
-interface RunRow {
-  id: bigint;
-  status: string;
-  trigger: string;
-  dryRun: boolean;
-  deleteUntagged: boolean;
-  timeWindowHours: number;
-  workers: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+const listQuery = z.object({ ...pagingQuery });
 
 /** Harbor's `GCHistory`. */
-function historyView(r: RunRow, cron: string) {
+function historyView(r: GcRun, cron: string) {
   return {
     id: Number(r.id),
     job_name: "GARBAGE_COLLECTION",
@@ -62,30 +41,20 @@ function historyView(r: RunRow, cron: string) {
   };
 }
 
-export interface GcRoutesDeps {
-  db: PrismaClient;
-}
-
-export function gcRoutes(deps: GcRoutesDeps): Router {
-  const { db } = deps;
+export function gcRoutes(deps: { gc: GcService }): Router {
+  const { gc } = deps;
   const router = Router();
   const sysadmin = requireSysadmin();
 
-  const scheduleRow = () => db.systemSchedule.findUnique({ where: { kind: "gc" } });
-
   router.get("/api/v2.0/system/gc", sysadmin, async (req, res) => {
-    const page = paging(parseInput(z.object(pagingQuery), req.query));
-    const [total, rows, schedule] = await Promise.all([
-      db.gcRun.count(),
-      db.gcRun.findMany({ orderBy: { id: "desc" }, skip: page.skip, take: page.take }),
-      scheduleRow(),
-    ]);
+    const page = paging(parseInput(listQuery, req.query));
+    const { total, items, cron } = await gc.history(page);
     setPageHeaders(req, res, page, total);
-    res.json(rows.map((r) => historyView(r, schedule?.cron ?? "")));
+    res.json(items.map((r) => historyView(r, cron)));
   });
 
   router.get("/api/v2.0/system/gc/schedule", sysadmin, async (_req, res) => {
-    const s = await scheduleRow();
+    const s = await gc.schedule();
     if (!s) {
       res.json({ schedule: { type: "None", cron: "" }, parameters: {} });
       return;
@@ -98,54 +67,23 @@ export function gcRoutes(deps: GcRoutesDeps): Router {
     });
   });
 
-  const putSchedule = async (body: z.output<typeof scheduleBody>): Promise<number | undefined> => {
-    const p = body.parameters;
-    if (body.schedule.type === "Manual") {
-      try {
-        return Number(await createGcRun(db, { dryRun: p.dry_run, deleteUntagged: p.delete_untagged, workers: p.workers, timeWindowHours: p.time_window }, "Manual"));
-      } catch (err) {
-        if (err instanceof GcRunningError) throw new ConflictError(err.message);
-        throw err;
-      }
-    }
-    const type = body.schedule.type === "Schedule" ? "Custom" : body.schedule.type;
-    let cron = "";
-    if (type === "Custom") {
-      cron = (body.schedule.cron ?? "").trim();
-      if (!/^(\S+\s+){5}\S+$/.test(cron)) throw new BadRequestError("a Custom schedule needs a 6-field cron");
-    } else if (type !== "None") cron = SCHEDULE_CRONS[type];
-    const data = { type, cron, parameters: { delete_untagged: p.delete_untagged, dry_run: p.dry_run, workers: p.workers, time_window: p.time_window } };
-    await db.$transaction([
-      db.systemSchedule.upsert({ where: { kind: "gc" }, create: { kind: "gc", ...data }, update: data }),
-      db.outboxEvent.create({ data: { type: GC_SCHEDULE_CHANGED_EVENT, payload: { kind: "gc", type, cron } } }),
-    ]);
-    return undefined;
-  };
-
-  router.post("/api/v2.0/system/gc/schedule", sysadmin, async (req, res) => {
-    const id = await putSchedule(parseInput(scheduleBody, req.body));
-    if (id !== undefined) res.setHeader("Location", `/api/v2.0/system/gc/${id}`);
-    res.status(201).end();
-  });
-
-  router.put("/api/v2.0/system/gc/schedule", sysadmin, async (req, res) => {
-    const id = await putSchedule(parseInput(scheduleBody, req.body));
-    if (id !== undefined) res.setHeader("Location", `/api/v2.0/system/gc/${id}`);
-    res.status(200).end();
-  });
+  for (const [method, status] of [["post", 201], ["put", 200]] as const) {
+    router[method]("/api/v2.0/system/gc/schedule", sysadmin, async (req, res) => {
+      const body = parseInput(scheduleBody, req.body);
+      const { runId } = await gc.setSchedule({ type: body.schedule.type, cron: body.schedule.cron, parameters: body.parameters });
+      if (runId !== undefined) res.setHeader("Location", `/api/v2.0/system/gc/${runId}`);
+      res.status(status).end();
+    });
+  }
 
   router.get("/api/v2.0/system/gc/:gc_id", sysadmin, async (req, res) => {
-    const id = parseInput(gcId, req.params["gc_id"]);
-    const [row, schedule] = await Promise.all([db.gcRun.findUnique({ where: { id: BigInt(id) } }), scheduleRow()]);
-    if (!row) throw new NotFoundError(`garbage collection ${id} not found`);
-    res.json(historyView(row, schedule?.cron ?? ""));
+    const { run, cron } = await gc.run(parseParam(req, "gc_id", bigIdParam));
+    res.json(historyView(run, cron));
   });
 
   router.get("/api/v2.0/system/gc/:gc_id/log", sysadmin, async (req, res) => {
-    const id = parseInput(gcId, req.params["gc_id"]);
-    const row = await db.gcRun.findUnique({ where: { id: BigInt(id) }, select: { log: true } });
-    if (!row) throw new NotFoundError(`garbage collection ${id} not found`);
-    res.type("text/plain").send(row.log);
+    const log = await gc.log(parseParam(req, "gc_id", bigIdParam));
+    res.type("text/plain").send(log);
   });
 
   return router;

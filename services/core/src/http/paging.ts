@@ -1,26 +1,18 @@
 import type { Request, Response } from "express";
 import { z } from "zod";
-import { parseInput } from "../errors.js";
+import type { Paging } from "../listing.js";
 
-/** Harbor's paging parameters: `page` from 1 (default 1), `page_size` 1–100 (default 10). */
+/**
+ * Harbor's paging parameters: `page` from 1 (default 1), `page_size` 1–100 (default 10; the
+ * swagger's maximum — larger sizes are refused with 400 rather than silently clamped).
+ */
 export const pagingQuery = {
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
   page_size: z.coerce.number().int().min(1).max(100).default(10),
 };
 
-export interface Paging {
-  page: number;
-  pageSize: number;
-  skip: number;
-  take: number;
-}
-
 export function paging(query: { page: number; page_size: number }): Paging {
   return { page: query.page, pageSize: query.page_size, skip: (query.page - 1) * query.page_size, take: query.page_size };
-}
-
-export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
-  return parseInput(schema, req.query);
 }
 
 /**

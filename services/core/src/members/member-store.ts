@@ -1,10 +1,8 @@
-import type { PrismaClient, ProjectMember } from "@berth/db";
-import { AuditStore, type AuditEntry } from "../audit/audit-store.js";
+import { isUniqueViolation, type PrismaClient, type ProjectMember } from "@berth/db";
+import { AuditStore, type Actor } from "../audit/audit-store.js";
 import { roleName, type RoleName } from "../auth/permissions.js";
 import { ConflictError, NotFoundError } from "../errors.js";
-import type { Paging } from "../http/paging.js";
-
-type Actor = Pick<AuditEntry, "operator" | "operatorType">;
+import type { ListPage, Paging } from "../listing.js";
 
 /** Harbor's `ProjectMemberEntity`. */
 export interface MemberView {
@@ -33,9 +31,10 @@ export class MemberStore {
     return new Map(rows.map((r) => [r.projectId, r.roleId]));
   }
 
-  async projectIdsOf(userId: number): Promise<number[]> {
-    const rows = await this.db.projectMember.findMany({ where: { userId }, select: { projectId: true } });
-    return rows.map((r) => r.projectId);
+  /** How many members hold each role in `projectId` (role id → count; roles nobody holds are absent). */
+  async countByRole(projectId: number): Promise<Map<number, number>> {
+    const groups = await this.db.projectMember.groupBy({ by: ["roleId"], where: { projectId }, _count: { _all: true } });
+    return new Map(groups.map((g) => [g.roleId, g._count._all]));
   }
 
   private async views(rows: ProjectMember[]): Promise<MemberView[]> {
@@ -52,7 +51,7 @@ export class MemberStore {
     }));
   }
 
-  async list(projectId: number, entityName: string | undefined, page: Paging): Promise<{ total: number; items: MemberView[] }> {
+  async list(projectId: number, entityName: string | undefined, page: Paging): Promise<ListPage<MemberView>> {
     let userFilter = {};
     if (entityName) {
       const users = await this.db.user.findMany({ where: { username: { contains: entityName } }, select: { id: true } });
@@ -88,7 +87,7 @@ export class MemberStore {
         return row.id;
       });
     } catch (err) {
-      if ((err as { code?: string }).code === "P2002") throw new ConflictError(`${user.username} is already a member of ${project.name}`);
+      if (isUniqueViolation(err)) throw new ConflictError(`${user.username} is already a member of ${project.name}`);
       throw err;
     }
   }

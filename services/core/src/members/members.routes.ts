@@ -3,10 +3,11 @@ import { z } from "zod";
 import type { AccessControl } from "../auth/access-control.js";
 import { isRoleId } from "../auth/permissions.js";
 import { auditActor, principalOf } from "../auth/principal.js";
-import { BadRequestError, NotFoundError, parseInput } from "../errors.js";
+import { InvalidInputError, NotFoundError } from "../errors.js";
 import { paging, pagingQuery, setPageHeaders } from "../http/paging.js";
+import { idParam, idValue, parseInput, parseParam } from "../http/parse-input.js";
+import { projectParam } from "../projects/project-param.js";
 import type { ProjectStore } from "../projects/project-store.js";
-import { resolveProject } from "../projects/projects.routes.js";
 import type { UserStore } from "../users/user-store.js";
 import type { MemberStore } from "./member-store.js";
 
@@ -16,10 +17,9 @@ const roleId = z
   .refine(isRoleId, "must be 1 (projectAdmin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limitedGuest)");
 const createBody = z.object({
   role_id: roleId,
-  member_user: z.object({ user_id: z.number().int().positive().optional(), username: z.string().min(1).max(255).optional() }).optional(),
+  member_user: z.object({ user_id: idValue.optional(), username: z.string().min(1).max(255).optional() }).optional(),
   member_group: z.unknown().optional(),
 });
-const memberId = z.coerce.number().int().min(1).max(2_147_483_647);
 const listQuery = z.object({ ...pagingQuery, entityname: z.string().max(255).optional() });
 
 /** `/api/v2.0/projects/{project_name_or_id}/members…` (users only; groups are not supported). */
@@ -29,7 +29,7 @@ export function membersRoutes(deps: { projects: ProjectStore; members: MemberSto
   const base = "/api/v2.0/projects/:project/members";
 
   router.get(base, async (req, res) => {
-    const project = await resolveProject(projects, req);
+    const project = await projectParam(projects, req);
     await access.require(principalOf(res), project, "member", "list");
     const query = parseInput(listQuery, req.query);
     const page = paging(query);
@@ -39,14 +39,14 @@ export function membersRoutes(deps: { projects: ProjectStore; members: MemberSto
   });
 
   router.post(base, async (req, res) => {
-    const project = await resolveProject(projects, req);
+    const project = await projectParam(projects, req);
     const principal = principalOf(res);
     await access.require(principal, project, "member", "create");
     const body = parseInput(createBody, req.body);
-    if (body.member_group !== undefined || !body.member_user) throw new BadRequestError("member_user is required (group members are not supported)");
+    if (body.member_group !== undefined || !body.member_user) throw new InvalidInputError("member_user is required (group members are not supported)");
     const { user_id, username } = body.member_user;
     const user = user_id !== undefined ? await users.findById(user_id) : username !== undefined ? await users.findByName(username) : undefined;
-    if (user === undefined) throw new BadRequestError("member_user needs user_id or username");
+    if (user === undefined) throw new InvalidInputError("member_user needs user_id or username");
     if (!user) throw new NotFoundError(`user ${user_id ?? username} not found`);
     const id = await members.add(project, user, body.role_id, auditActor(principal));
     res.setHeader("Location", `/api/v2.0/projects/${project.id}/members/${id}`);
@@ -54,25 +54,25 @@ export function membersRoutes(deps: { projects: ProjectStore; members: MemberSto
   });
 
   router.get(`${base}/:mid`, async (req, res) => {
-    const project = await resolveProject(projects, req);
+    const project = await projectParam(projects, req);
     await access.require(principalOf(res), project, "member", "read");
-    res.json(await members.get(project.id, parseInput(memberId, req.params["mid"])));
+    res.json(await members.get(project.id, parseParam(req, "mid", idParam)));
   });
 
   router.put(`${base}/:mid`, async (req, res) => {
-    const project = await resolveProject(projects, req);
+    const project = await projectParam(projects, req);
     const principal = principalOf(res);
     await access.require(principal, project, "member", "update");
     const body = parseInput(z.object({ role_id: roleId }), req.body);
-    await members.updateRole(project, parseInput(memberId, req.params["mid"]), body.role_id, auditActor(principal));
+    await members.updateRole(project, parseParam(req, "mid", idParam), body.role_id, auditActor(principal));
     res.status(200).end();
   });
 
   router.delete(`${base}/:mid`, async (req, res) => {
-    const project = await resolveProject(projects, req);
+    const project = await projectParam(projects, req);
     const principal = principalOf(res);
     await access.require(principal, project, "member", "delete");
-    await members.remove(project, parseInput(memberId, req.params["mid"]), auditActor(principal));
+    await members.remove(project, parseParam(req, "mid", idParam), auditActor(principal));
     res.status(200).end();
   });
 

@@ -1,12 +1,11 @@
-import type { Prisma, PrismaClient, Project } from "@berth/db";
+import { isUniqueViolation, type Prisma, type PrismaClient, type Project } from "@berth/db";
 import { QuotaStore } from "@berth/registry-store";
-import { AuditStore, type AuditEntry } from "../audit/audit-store.js";
+import { AuditStore, type Actor } from "../audit/audit-store.js";
 import { ROLES } from "../auth/permissions.js";
+import type { Principal } from "../auth/principal.js";
 import { ConflictError, NotFoundError, PreconditionFailedError } from "../errors.js";
-import type { Paging } from "../http/paging.js";
+import { orderBy, textFilter, type ListPage, type Paging, type ListOrder, type TextMatch } from "../listing.js";
 import type { RepositoryCounter } from "./repository-count.js";
-
-type Actor = Pick<AuditEntry, "operator" | "operatorType">;
 
 export interface ProjectInput {
   name: string;
@@ -15,7 +14,27 @@ export interface ProjectInput {
   storageLimit: bigint;
 }
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "P2002";
+/** Which projects a list shows. */
+export interface ProjectFilter {
+  /** Only what this caller may see: sysadmins everything; others public projects and their own. */
+  visibleTo?: Principal | undefined;
+  name?: TextMatch | undefined;
+  public?: boolean | undefined;
+  ownerName?: string | undefined;
+  /** A project id or name (quota lists' `reference_id`). */
+  idOrName?: string | undefined;
+}
+
+/** Fields projects can be sorted by. */
+export type ProjectSortField = "id" | "name" | "createdAt" | "updatedAt" | "storageLimit";
+
+/** Which projects `principal` may see, as a Prisma filter. */
+function visibility(principal: Principal | undefined): Prisma.ProjectWhereInput {
+  if (!principal) return { public: true };
+  if (principal.kind === "user") return principal.sysadmin ? {} : { OR: [{ public: true }, { members: { some: { userId: principal.id } } }] };
+  const namespaces = principal.permissions.filter((p) => p.kind === "project").map((p) => p.namespace);
+  return namespaces.includes("*") ? {} : { OR: [{ public: true }, { name: { in: namespaces } }] };
+}
 
 /** Projects (`projects`); the creator becomes the first projectAdmin in the same transaction. */
 export class ProjectStore {
@@ -56,6 +75,13 @@ export class ProjectStore {
     return this.db.project.findUnique({ where: { name } });
   }
 
+  /** Project `id`; `what` names it in the not-found message (a quota's id is its project's). */
+  async get(id: number, what = "project"): Promise<Project> {
+    const project = await this.db.project.findUnique({ where: { id } });
+    if (!project) throw new NotFoundError(`${what} ${id} not found`);
+    return project;
+  }
+
   /**
    * Resolves a `{project_name_or_id}` path parameter as Harbor does: a name when
    * `X-Is-Resource-Name: true` or when it is not an integer, else an id.
@@ -69,10 +95,20 @@ export class ProjectStore {
     return project;
   }
 
-  async list(where: Prisma.ProjectWhereInput, page: Paging): Promise<{ total: number; items: Project[] }> {
+  async list(filter: ProjectFilter, page: Paging, sort?: ListOrder<ProjectSortField>): Promise<ListPage<Project>> {
+    const and: Prisma.ProjectWhereInput[] = [];
+    if ("visibleTo" in filter) and.push(visibility(filter.visibleTo));
+    if (filter.name) and.push({ name: textFilter(filter.name) });
+    if (filter.public !== undefined) and.push({ public: filter.public });
+    if (filter.ownerName !== undefined) {
+      const owner = await this.db.user.findUnique({ where: { username: filter.ownerName }, select: { id: true } });
+      and.push({ ownerId: owner?.id ?? -1 });
+    }
+    if (filter.idOrName !== undefined) and.push(/^[0-9]{1,9}$/.test(filter.idOrName) ? { id: Number(filter.idOrName) } : { name: filter.idOrName });
+    const where: Prisma.ProjectWhereInput = { AND: and };
     const [total, items] = await this.db.$transaction([
       this.db.project.count({ where }),
-      this.db.project.findMany({ where, orderBy: { id: "asc" }, skip: page.skip, take: page.take }),
+      this.db.project.findMany({ where, orderBy: orderBy(sort, { id: "asc" }), skip: page.skip, take: page.take }),
     ]);
     return { total, items };
   }

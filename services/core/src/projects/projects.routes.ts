@@ -1,16 +1,21 @@
 import { flag } from "@berth/config";
-import { Router, type Request } from "express";
+import type { Project } from "@berth/db";
+import { Router } from "express";
 import { z } from "zod";
-import type { Prisma, Project } from "@berth/db";
 import type { AccessControl } from "../auth/access-control.js";
-import { requireAuthenticated } from "../auth/basic-auth.js";
+import { requireAuthenticated } from "../auth/guards.js";
+import { ROLES } from "../auth/permissions.js";
 import { auditActor, principalOf, type Principal } from "../auth/principal.js";
-import { BadRequestError, ForbiddenError, parseInput, UnauthorizedError } from "../errors.js";
-import { parseHarborQuery, stringFilter } from "../http/harbor-query.js";
+import { InvalidInputError, PermissionDeniedError, UnauthenticatedError } from "../errors.js";
+import { onlyKeys, parseHarborQuery, textMatch } from "../http/harbor-query.js";
 import { paging, pagingQuery, setPageHeaders } from "../http/paging.js";
+import { parseInput } from "../http/parse-input.js";
+import { parseSort, sortQuery } from "../http/sorting.js";
 import type { MemberStore } from "../members/member-store.js";
+import type { QuotaService } from "../quota/quota-service.js";
 import type { UserStore } from "../users/user-store.js";
-import { isValidProjectName } from "./project-name.js";
+import { isValidProjectName, storageLimit } from "./project-input.js";
+import { projectParam } from "./project-param.js";
 import type { ProjectStore } from "./project-store.js";
 import { projectView } from "./project-view.js";
 
@@ -28,10 +33,6 @@ const metadataSchema = z
     reuse_sys_cve_allowlist: boolString.optional(),
   })
   .strict();
-const storageLimit = z
-  .number()
-  .int()
-  .refine((n) => n === -1 || n > 0, "must be -1 (unlimited) or a positive number of bytes");
 
 const projectReq = z.object({
   project_name: z.string().max(255).optional(),
@@ -47,23 +48,19 @@ const listQuery = z.object({
   public: flag.optional(),
   owner: z.string().max(255).optional(),
   q: z.string().max(1024).optional(),
-  sort: z.string().optional(),
-  with_detail: z.string().optional(),
+  sort: sortQuery,
+  with_detail: flag.optional(),
 });
-
-/** Resolves `{project_name_or_id}` honouring `X-Is-Resource-Name`. */
-export function resolveProject(projects: ProjectStore, req: Request, param = "project"): Promise<Project> {
-  return projects.resolve(String(req.params[param]), req.get("X-Is-Resource-Name")?.toLowerCase() === "true");
-}
+const SORT = { name: "name", project_id: "id", creation_time: "createdAt", update_time: "updatedAt" } as const;
 
 function metadataWithoutPublic(m: z.output<typeof metadataSchema> | undefined): Record<string, string> {
   const { public: _public, ...rest } = m ?? {};
   return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Record<string, string>;
 }
 
-/** `/api/v2.0/projects…`: create, list, get, update and delete projects. */
-export function projectsRoutes(deps: { projects: ProjectStore; members: MemberStore; users: UserStore; access: AccessControl }): Router {
-  const { projects, members, users, access } = deps;
+/** `/api/v2.0/projects…`: create, list, get, update, delete, and the summary. */
+export function projectsRoutes(deps: { projects: ProjectStore; members: MemberStore; users: UserStore; access: AccessControl; quotas: QuotaService }): Router {
+  const { projects, members, users, access, quotas } = deps;
   const router = Router();
 
   async function views(items: Project[], principal: Principal | undefined) {
@@ -76,18 +73,6 @@ export function projectsRoutes(deps: { projects: ProjectStore; members: MemberSt
     );
   }
 
-  /** Which projects `principal` may see: sysadmins all; others public ones plus their own. */
-  async function visibility(principal: Principal | undefined): Promise<Prisma.ProjectWhereInput> {
-    if (!principal) return { public: true };
-    if (principal.kind === "user") {
-      if (principal.sysadmin) return {};
-      return { OR: [{ public: true }, { id: { in: await members.projectIdsOf(principal.id) } }] };
-    }
-    const namespaces = principal.permissions.filter((p) => p.kind === "project").map((p) => p.namespace);
-    if (namespaces.includes("*")) return {};
-    return { OR: [{ public: true }, { name: { in: namespaces } }] };
-  }
-
   router.head("/api/v2.0/projects", requireAuthenticated(), async (req, res) => {
     const { project_name } = parseInput(z.object({ project_name: z.string().min(1).max(255) }), req.query);
     res.status((await projects.findByName(project_name)) ? 200 : 404).end();
@@ -97,33 +82,37 @@ export function projectsRoutes(deps: { projects: ProjectStore; members: MemberSt
     const query = parseInput(listQuery, req.query);
     const principal = principalOf(res);
     const q = parseHarborQuery(query.q);
-    const and: Prisma.ProjectWhereInput[] = [await visibility(principal)];
-    const name = query.name !== undefined ? { contains: query.name } : stringFilter(q.get("name"), "name");
-    if (name) and.push({ name });
+    onlyKeys(q, ["name", "public", "owner"]);
     const publicTerm = q.get("public");
-    const isPublic = query.public ?? (publicTerm?.kind === "exact" ? publicTerm.value === "true" || publicTerm.value === "1" : undefined);
-    if (isPublic !== undefined) and.push({ public: isPublic });
-    if (query.owner !== undefined) {
-      const owner = await users.findByName(query.owner);
-      and.push({ ownerId: owner?.id ?? -1 });
-    }
+    if (publicTerm && (publicTerm.kind !== "exact" || !["true", "false", "1", "0"].includes(publicTerm.value))) throw new InvalidInputError("q public takes public=true or public=false");
+    const ownerTerm = q.get("owner");
+    if (ownerTerm && ownerTerm.kind !== "exact") throw new InvalidInputError("q owner takes an exact name: owner=<name>");
     const page = paging(query);
-    const { total, items } = await projects.list({ AND: and }, page);
+    const { total, items } = await projects.list(
+      {
+        visibleTo: principal,
+        name: query.name !== undefined ? { contains: query.name } : textMatch(q.get("name"), "name"),
+        public: query.public ?? (publicTerm?.kind === "exact" ? publicTerm.value === "true" || publicTerm.value === "1" : undefined),
+        ownerName: query.owner ?? (ownerTerm?.kind === "exact" ? ownerTerm.value : undefined),
+      },
+      page,
+      parseSort(query.sort, SORT),
+    );
     setPageHeaders(req, res, page, total);
     res.json(await views(items, principal));
   });
 
   router.post("/api/v2.0/projects", async (req, res) => {
     const principal = principalOf(res);
-    if (!principal) throw new UnauthorizedError();
-    if (principal.kind !== "user") throw new ForbiddenError("robot accounts cannot create projects");
+    if (!principal) throw new UnauthenticatedError();
+    if (principal.kind !== "user") throw new PermissionDeniedError("robot accounts cannot create projects");
     const body = parseInput(projectReq, req.body);
     const name = body.project_name ?? "";
     if (!isValidProjectName(name)) {
-      throw new BadRequestError("project_name must be 1–255 characters of lower-case letters and digits, separated by single '.', '_' or '-'");
+      throw new InvalidInputError("project_name must be 1–255 characters of lower-case letters and digits, separated by single '.', '_' or '-'");
     }
     const limit = body.storage_limit ?? -1;
-    if (!principal.sysadmin && limit !== -1) throw new ForbiddenError("only system administrators may set storage_limit");
+    if (!principal.sysadmin && limit !== -1) throw new PermissionDeniedError("only system administrators may set storage_limit");
     const isPublic = body.metadata?.public !== undefined ? body.metadata.public === "true" : (body.public ?? false);
     const project = await projects.create(
       { name, public: isPublic, metadata: metadataWithoutPublic(body.metadata), storageLimit: BigInt(limit) },
@@ -135,7 +124,7 @@ export function projectsRoutes(deps: { projects: ProjectStore; members: MemberSt
   });
 
   router.get("/api/v2.0/projects/:project", async (req, res) => {
-    const project = await resolveProject(projects, req);
+    const project = await projectParam(projects, req);
     const principal = principalOf(res);
     await access.require(principal, project, "project", "read");
     const [view] = await views([project], principal);
@@ -143,13 +132,13 @@ export function projectsRoutes(deps: { projects: ProjectStore; members: MemberSt
   });
 
   router.put("/api/v2.0/projects/:project", async (req, res) => {
-    const project = await resolveProject(projects, req);
+    const project = await projectParam(projects, req);
     const principal = principalOf(res);
     await access.require(principal, project, "project", "update");
     const body = parseInput(projectReq, req.body);
-    if (body.project_name !== undefined && body.project_name !== project.name) throw new BadRequestError("a project cannot be renamed");
+    if (body.project_name !== undefined && body.project_name !== project.name) throw new InvalidInputError("a project cannot be renamed");
     if (body.storage_limit != null && !(principal?.kind === "user" && principal.sysadmin)) {
-      throw new ForbiddenError("only system administrators may change storage_limit");
+      throw new PermissionDeniedError("only system administrators may change storage_limit");
     }
     const metadata = body.metadata ? { ...(project.metadata as Record<string, string>), ...metadataWithoutPublic(body.metadata) } : undefined;
     const isPublic = body.metadata?.public !== undefined ? body.metadata.public === "true" : (body.public ?? undefined);
@@ -166,11 +155,34 @@ export function projectsRoutes(deps: { projects: ProjectStore; members: MemberSt
   });
 
   router.delete("/api/v2.0/projects/:project", async (req, res) => {
-    const project = await resolveProject(projects, req);
+    const project = await projectParam(projects, req);
     const principal = principalOf(res);
     await access.require(principal, project, "project", "delete");
     await projects.delete(project, auditActor(principal));
     res.status(200).end();
+  });
+
+  /** Harbor's `ProjectSummary`: repositories, member counts by role (for who may list members), quota (for who may read it). */
+  router.get("/api/v2.0/projects/:project/summary", async (req, res) => {
+    const project = await projectParam(projects, req);
+    const principal = principalOf(res);
+    await access.require(principal, project, "project", "read");
+    const summary: Record<string, unknown> = { repo_count: await projects.repositoryCount(project.id, project.name) };
+    if (await access.can(principal, project, "member", "list")) {
+      const counts = await members.countByRole(project.id);
+      const count = (role: number) => counts.get(role) ?? 0;
+      Object.assign(summary, {
+        project_admin_count: count(ROLES.projectAdmin),
+        maintainer_count: count(ROLES.maintainer),
+        developer_count: count(ROLES.developer),
+        guest_count: count(ROLES.guest),
+        limited_guest_count: count(ROLES.limitedGuest),
+      });
+    }
+    if (await access.can(principal, project, "quota", "read")) {
+      summary["quota"] = { hard: { storage: Number(project.storageLimit) }, used: { storage: await quotas.used(project.id) } };
+    }
+    res.json(summary);
   });
 
   return router;

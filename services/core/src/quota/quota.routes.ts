@@ -1,113 +1,60 @@
 import { Router } from "express";
 import { z } from "zod";
-import type { PrismaClient, Project } from "@berth/db";
-import type { RegistryStore } from "@berth/registry-store";
-import type { AccessControl } from "../auth/access-control.js";
-import { auditActor, principalOf } from "../auth/principal.js";
-import { ROLES } from "../auth/permissions.js";
-import { BadRequestError, ForbiddenError, NotFoundError, parseInput, UnauthorizedError } from "../errors.js";
+import { auditActor } from "../auth/principal.js";
+import { sysadminOf } from "../auth/guards.js";
 import { paging, pagingQuery, setPageHeaders } from "../http/paging.js";
-import type { ProjectStore } from "../projects/project-store.js";
-import { resolveProject } from "../projects/projects.routes.js";
-import type { UserStore } from "../users/user-store.js";
+import { parseInput } from "../http/parse-input.js";
+import { parseSort, sortQuery } from "../http/sorting.js";
+import { storageLimit } from "../projects/project-input.js";
+import type { QuotaRecord, QuotaService } from "./quota-service.js";
 
-/**
- * Quotas: the limit is `projects.storage_limit` (also set by project PUT), the usage is
- * registry-store's `project_quotas` row. A quota's id is its project's id.
- */
-export function quotaRoutes(deps: {
-  db: PrismaClient;
-  projects: ProjectStore;
-  users: UserStore;
-  access: AccessControl;
-  registry: RegistryStore;
-}): Router {
-  const { db, projects, users, access, registry } = deps;
+/** Harbor's `Quota`. */
+function quotaView(q: QuotaRecord) {
+  return {
+    id: q.project.id,
+    ref: { id: q.project.id, name: q.project.name, owner_name: q.ownerName },
+    hard: { storage: Number(q.project.storageLimit) },
+    used: { storage: q.used },
+    creation_time: q.project.createdAt.toISOString(),
+    update_time: q.project.updatedAt.toISOString(),
+  };
+}
+
+const listQuery = z.object({
+  ...pagingQuery,
+  reference: z.enum(["project"]).optional(),
+  reference_id: z.string().max(255).optional(),
+  sort: sortQuery,
+});
+const SORT = { "hard.storage": "storageLimit", creation_time: "createdAt", update_time: "updatedAt" } as const;
+const quotaId = z.coerce.number().int().min(1).max(2_147_483_647);
+const updateBody = z.object({ hard: z.object({ storage: storageLimit }) });
+
+/** `/api/v2.0/quotas…` (system administrators only). */
+export function quotaRoutes(deps: { quotas: QuotaService }): Router {
+  const { quotas } = deps;
   const router = Router();
-
-  async function quotaViews(items: Project[]) {
-    const [owners, usage] = await Promise.all([users.namesById(items.map((p) => p.ownerId)), registry.quotas.usage(items.map((p) => p.id))]);
-    return items.map((p) => ({
-      id: p.id,
-      ref: { id: p.id, name: p.name, owner_name: owners.get(p.ownerId) ?? "" },
-      hard: { storage: Number(p.storageLimit) },
-      used: { storage: usage.get(p.id) ?? 0 },
-      creation_time: p.createdAt.toISOString(),
-      update_time: p.updatedAt.toISOString(),
-    }));
-  }
-
-  function requireSysadmin(res: Parameters<typeof principalOf>[0]) {
-    const principal = principalOf(res);
-    if (!principal) throw new UnauthorizedError();
-    if (!(principal.kind === "user" && principal.sysadmin)) throw new ForbiddenError("only system administrators may manage quotas");
-    return principal;
-  }
-
-  router.get("/api/v2.0/projects/:project/summary", async (req, res) => {
-    const project = await resolveProject(projects, req);
-    const principal = principalOf(res);
-    await access.require(principal, project, "project", "read");
-    const summary: Record<string, unknown> = { repo_count: await registry.artifacts.countRepositories(project.name) };
-    if (await access.can(principal, project, "member", "list")) {
-      const groups = await db.projectMember.groupBy({ by: ["roleId"], where: { projectId: project.id }, _count: { _all: true } });
-      const count = (role: number) => groups.find((g) => g.roleId === role)?._count._all ?? 0;
-      Object.assign(summary, {
-        project_admin_count: count(ROLES.projectAdmin),
-        maintainer_count: count(ROLES.maintainer),
-        developer_count: count(ROLES.developer),
-        guest_count: count(ROLES.guest),
-        limited_guest_count: count(ROLES.limitedGuest),
-      });
-    }
-    if (await access.can(principal, project, "quota", "read")) {
-      const usage = await registry.quotas.usage([project.id]);
-      summary["quota"] = { hard: { storage: Number(project.storageLimit) }, used: { storage: usage.get(project.id) ?? 0 } };
-    }
-    res.json(summary);
-  });
-
-  const listQuery = z.object({
-    ...pagingQuery,
-    reference: z.enum(["project"]).optional(),
-    reference_id: z.string().max(255).optional(),
-    sort: z.string().optional(),
-  });
+  const only = "only system administrators may manage quotas";
 
   router.get("/api/v2.0/quotas", async (req, res) => {
-    requireSysadmin(res);
+    sysadminOf(res, only);
     const query = parseInput(listQuery, req.query);
     const page = paging(query);
-    const where =
-      query.reference_id === undefined ? {} : /^[0-9]{1,9}$/.test(query.reference_id) ? { id: Number(query.reference_id) } : { name: query.reference_id };
-    const { total, items } = await projects.list(where, page);
+    const { total, items } = await quotas.list(query.reference_id, page, parseSort(query.sort, SORT));
     setPageHeaders(req, res, page, total);
-    res.json(await quotaViews(items));
+    res.json(items.map(quotaView));
   });
-
-  async function quotaProject(id: string): Promise<Project> {
-    if (!/^[0-9]{1,9}$/.test(id)) throw new BadRequestError("quota id must be an integer");
-    const project = await db.project.findUnique({ where: { id: Number(id) } });
-    if (!project) throw new NotFoundError(`quota ${id} not found`);
-    return project;
-  }
 
   router.get("/api/v2.0/quotas/:id", async (req, res) => {
-    requireSysadmin(res);
-    const project = await quotaProject(String(req.params["id"]));
-    res.json((await quotaViews([project]))[0]);
+    sysadminOf(res, only);
+    res.json(quotaView(await quotas.get(parseInput(quotaId, req.params["id"]))));
   });
 
-  const storageLimit = z
-    .number()
-    .int()
-    .refine((n) => n === -1 || n > 0, "must be -1 (unlimited) or a positive number of bytes");
-
   router.put("/api/v2.0/quotas/:id", async (req, res) => {
-    const principal = requireSysadmin(res);
-    const project = await quotaProject(String(req.params["id"]));
-    const body = parseInput(z.object({ hard: z.object({ storage: storageLimit }).passthrough() }), req.body);
-    await projects.update(project, { storageLimit: BigInt(body.hard.storage) }, auditActor(principal));
+    const principal = sysadminOf(res, only);
+    const id = parseInput(quotaId, req.params["id"]);
+    const body = parseInput(updateBody, req.body);
+    await quotas.setLimit(id, BigInt(body.hard.storage), auditActor(principal));
     res.status(200).end();
   });
 

@@ -1,5 +1,5 @@
 import { isValidRepositoryName } from "@berth/oci";
-import { BadRequestError } from "../errors.js";
+import { InvalidInputError } from "../errors.js";
 
 /**
  * The full repository name `<project>/<rest>` from a `{repository_name}` path parameter. Express
@@ -12,10 +12,10 @@ export function repositoryNameParam(projectName: string, raw: string): string {
     try {
       rest = decodeURIComponent(rest);
     } catch {
-      throw new BadRequestError(`invalid repository name ${raw}`);
+      throw new InvalidInputError(`invalid repository name ${raw.slice(0, 300)}`);
     }
   }
   const full = `${projectName}/${rest}`;
-  if (!isValidRepositoryName(full)) throw new BadRequestError(`invalid repository name ${full}`);
+  if (!isValidRepositoryName(full)) throw new InvalidInputError(`invalid repository name ${full.slice(0, 300)}: path components of lower-case letters and digits separated by . _ __ or -, at most 255 characters in all`);
   return full;
 }

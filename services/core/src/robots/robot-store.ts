@@ -1,19 +1,15 @@
 import { randomInt } from "node:crypto";
-import type { Prisma, PrismaClient, Robot } from "@berth/db";
-import { AuditStore, type AuditEntry } from "../audit/audit-store.js";
+import { ROBOT_NAME_PREFIX } from "@berth/audit";
+import { isUniqueViolation, type Prisma, type PrismaClient, type Robot } from "@berth/db";
+import { AuditStore, type Actor } from "../audit/audit-store.js";
 import type { RobotPermission } from "../auth/permissions.js";
 import type { RobotPrincipal } from "../auth/principal.js";
 import { ConflictError, NotFoundError } from "../errors.js";
-import type { Paging } from "../http/paging.js";
-import { hashPassword, isStrongPassword, verifyPassword } from "../users/password.js";
+import { orderBy, textFilter, type ListPage, type Paging, type ListOrder, type TextMatch } from "../listing.js";
+import { hashPassword, isStrongPassword, verifyDecoy, verifyPassword } from "../users/password.js";
 
-type Actor = Pick<AuditEntry, "operator" | "operatorType">;
-
-/** Every robot's login name starts with this (Harbor's default `robot$`). */
-export const ROBOT_PREFIX = "robot$";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-const DUMMY_HASH = hashPassword(crypto.randomUUID());
 
 /** A 32-character secret (~190 bits) that also satisfies Harbor's password rule. */
 export function generateRobotSecret(): string {
@@ -26,7 +22,7 @@ export function generateRobotSecret(): string {
 
 /** The login name: `robot$<project>+<name>` for project robots, `robot$<name>` for system ones. */
 export function robotLoginName(level: "system" | "project", name: string, projectName?: string): string {
-  return level === "project" ? `${ROBOT_PREFIX}${projectName}+${name}` : `${ROBOT_PREFIX}${name}`;
+  return level === "project" ? `${ROBOT_NAME_PREFIX}${projectName}+${name}` : `${ROBOT_NAME_PREFIX}${name}`;
 }
 
 /** Harbor's `Robot` (never the secret). `expires_at` is Unix seconds, -1 for never. */
@@ -80,6 +76,16 @@ export interface RobotInput {
   creatorRef: number;
 }
 
+/** Which robots a list shows. */
+export interface RobotFilter {
+  level?: "system" | "project" | undefined;
+  projectId?: number | undefined;
+  name?: TextMatch | undefined;
+}
+
+/** Fields robots can be sorted by. */
+export type RobotSortField = "id" | "name" | "createdAt" | "updatedAt" | "expiresAt";
+
 /** Robot accounts (`robots`): secrets are argon2id hashes, shown in clear only when set. */
 export class RobotStore {
   constructor(private readonly db: PrismaClient) {}
@@ -107,7 +113,7 @@ export class RobotStore {
         return robot;
       });
     } catch (err) {
-      if ((err as { code?: string }).code === "P2002") throw new ConflictError(`robot ${input.loginName} already exists`);
+      if (isUniqueViolation(err)) throw new ConflictError(`robot ${input.loginName} already exists`);
       throw err;
     }
   }
@@ -118,10 +124,15 @@ export class RobotStore {
     return robot;
   }
 
-  async list(where: Prisma.RobotWhereInput, page: Paging): Promise<{ total: number; items: Robot[] }> {
+  async list(filter: RobotFilter, page: Paging, sort?: ListOrder<RobotSortField>): Promise<ListPage<Robot>> {
+    const where: Prisma.RobotWhereInput = {
+      ...(filter.level !== undefined && { level: filter.level }),
+      ...(filter.projectId !== undefined && { projectId: filter.projectId }),
+      ...(filter.name && { name: textFilter(filter.name) }),
+    };
     const [total, items] = await this.db.$transaction([
       this.db.robot.count({ where }),
-      this.db.robot.findMany({ where, orderBy: { id: "asc" }, skip: page.skip, take: page.take }),
+      this.db.robot.findMany({ where, orderBy: orderBy(sort, { id: "asc" }), skip: page.skip, take: page.take }),
     ]);
     return { total, items };
   }
@@ -174,7 +185,7 @@ export class RobotStore {
   async authenticate(name: string, secret: string, now = new Date()): Promise<RobotPrincipal | undefined> {
     const robot = await this.db.robot.findUnique({ where: { name } });
     if (!robot) {
-      await verifyPassword(await DUMMY_HASH, secret);
+      await verifyDecoy(secret);
       return undefined;
     }
     if (!(await verifyPassword(robot.secretHash, secret))) return undefined;

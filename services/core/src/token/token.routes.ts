@@ -2,7 +2,8 @@ import { Router } from "express";
 import { z } from "zod";
 import type { AccessControl } from "../auth/access-control.js";
 import { principalOf, principalName } from "../auth/principal.js";
-import { BadRequestError, parseInput } from "../errors.js";
+import { InvalidInputError } from "../errors.js";
+import { parseInput } from "../http/parse-input.js";
 import type { ProjectStore } from "../projects/project-store.js";
 import { mergeScopes, parseScopes, type ResourceScope } from "./scope.js";
 import { grantAccess } from "./token-access.js";
@@ -26,12 +27,12 @@ export function tokenRoutes(deps: { issuer: TokenIssuer; projects: ProjectStore;
   router.get("/service/token", async (req, res) => {
     const params = parseInput(query, req.query);
     if (params.service !== deps.issuer.options.service) {
-      throw new BadRequestError(`service must be "${deps.issuer.options.service}"`);
+      throw new InvalidInputError(`service must be "${deps.issuer.options.service}"`);
     }
     const scopes: ResourceScope[] = [];
     for (const raw of params.scope === undefined ? [] : Array.isArray(params.scope) ? params.scope : [params.scope]) {
       const parsed = parseScopes(raw);
-      if (!parsed) throw new BadRequestError(`invalid scope "${raw}": expected type:name:action[,action]`);
+      if (!parsed) throw new InvalidInputError(`invalid scope "${raw}": expected type:name:action[,action]`);
       scopes.push(...parsed);
     }
     const principal = principalOf(res);

@@ -17,3 +17,14 @@ export async function verifyPassword(stored: string, password: string): Promise<
 export function isStrongPassword(password: string): boolean {
   return password.length >= 8 && password.length <= 128 && /[A-Z]/.test(password) && /[a-z]/.test(password) && /[0-9]/.test(password);
 }
+
+// A real hash of a random string, made on first use: checking against it costs what a real
+// check costs, so an unknown account takes as long to refuse as a wrong password.
+let decoyHash: Promise<string> | undefined;
+
+/** Spends a real verification on nothing and answers false (for unknown users and robots). */
+export async function verifyDecoy(password: string): Promise<false> {
+  decoyHash ??= hashPassword(crypto.randomUUID());
+  await verifyPassword(await decoyHash, password);
+  return false;
+}

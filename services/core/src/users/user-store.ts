@@ -1,15 +1,18 @@
-import type { Prisma, PrismaClient, User } from "@berth/db";
+import { isRecordNotFound, isUniqueViolation, type Prisma, type PrismaClient, type User } from "@berth/db";
 import { AuditStore, type AuditEntry } from "../audit/audit-store.js";
 import type { UserPrincipal } from "../auth/principal.js";
 import { ConflictError, NotFoundError } from "../errors.js";
-import type { Paging } from "../http/paging.js";
-import { hashPassword, verifyPassword } from "./password.js";
+import { orderBy, textFilter, type ListPage, type Paging, type ListOrder, type TextMatch } from "../listing.js";
+import { hashPassword, verifyDecoy, verifyPassword } from "./password.js";
 
-export type { UserPrincipal as Principal } from "../auth/principal.js";
+/** Which users a list shows. */
+export interface UserFilter {
+  username?: TextMatch | undefined;
+  email?: TextMatch | undefined;
+}
 
-// A real hash of a random string: verifying against it costs what a real check costs, so an
-// unknown username takes as long as a wrong password.
-const DUMMY_HASH = hashPassword(crypto.randomUUID());
+/** Fields users can be sorted by. */
+export type UserSortField = "id" | "username" | "email" | "createdAt" | "updatedAt";
 
 /** Harbor's `UserResp`; the hash never leaves this module. */
 export interface UserView {
@@ -38,8 +41,6 @@ export function userView(u: User): UserView {
   };
 }
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "P2002";
-
 /** Local user accounts (`users`). */
 export class UserStore {
   constructor(private readonly db: PrismaClient) {}
@@ -64,7 +65,7 @@ export class UserStore {
       select: { id: true, username: true, sysadmin: true, passwordHash: true },
     });
     if (!user) {
-      await verifyPassword(await DUMMY_HASH, password);
+      await verifyDecoy(password);
       return undefined;
     }
     if (!(await verifyPassword(user.passwordHash, password))) return undefined;
@@ -95,10 +96,14 @@ export class UserStore {
     return new Map(rows.map((r) => [r.id, r.username]));
   }
 
-  async list(where: Prisma.UserWhereInput, page: Paging): Promise<{ total: number; items: User[] }> {
+  async list(filter: UserFilter, page: Paging, sort?: ListOrder<UserSortField>): Promise<ListPage<User>> {
+    const where: Prisma.UserWhereInput = {
+      ...(filter.username && { username: textFilter(filter.username) }),
+      ...(filter.email && { email: textFilter(filter.email) }),
+    };
     const [total, items] = await this.db.$transaction([
       this.db.user.count({ where }),
-      this.db.user.findMany({ where, orderBy: { id: "asc" }, skip: page.skip, take: page.take }),
+      this.db.user.findMany({ where, orderBy: orderBy(sort, { id: "asc" }), skip: page.skip, take: page.take }),
     ]);
     return { total, items };
   }
@@ -148,7 +153,7 @@ export class UserStore {
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError("email already exists");
-      if ((err as { code?: string }).code === "P2025") throw new NotFoundError(`user ${id} not found`);
+      if (isRecordNotFound(err)) throw new NotFoundError(`user ${id} not found`);
       throw err;
     }
   }
@@ -162,7 +167,9 @@ export class UserStore {
   async setPassword(id: number, password: string, audit: Omit<AuditEntry, "resource" | "resourceType" | "operation">): Promise<void> {
     const passwordHash = await hashPassword(password);
     await this.db.$transaction(async (tx) => {
-      const user = await tx.user.update({ where: { id }, data: { passwordHash } });
+      const user = await tx.user.update({ where: { id }, data: { passwordHash } }).catch((err: unknown) => {
+        throw isRecordNotFound(err) ? new NotFoundError(`user ${id} not found`) : err;
+      });
       await tx.session.deleteMany({ where: { userId: id } });
       await AuditStore.write(tx, { ...audit, resource: `user:${user.username}`, resourceType: "user", operation: "update", detail: { field: "password" } });
     });

@@ -2,7 +2,7 @@
 import type { Execution, PrismaClient, Task } from "@berth/db";
 import { WEBHOOK_VENDOR_TYPE } from "@berth/webhooks";
 import { NotFoundError } from "../errors.js";
-import type { Paging } from "../http/paging.js";
+import type { Paging } from "../listing.js";
 
 export function executionView(e: Execution) {
   return {

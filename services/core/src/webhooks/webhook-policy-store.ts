@@ -1,9 +1,9 @@
 /** Webhook policies (`webhook_policies`): every write comes through here. */
-import type { Prisma, PrismaClient, WebhookPolicy } from "@berth/db";
+import { isUniqueViolation, type Prisma, type PrismaClient, type WebhookPolicy } from "@berth/db";
 import type { WebhookEventType, WebhookTarget } from "@berth/webhooks";
-import { AuditStore, type AuditEntry } from "../audit/audit-store.js";
+import { AuditStore, type Actor } from "../audit/audit-store.js";
 import { ConflictError, NotFoundError } from "../errors.js";
-import type { Paging } from "../http/paging.js";
+import { orderBy, textFilter, type ListPage, type Paging, type ListOrder, type TextMatch } from "../listing.js";
 
 export interface PolicyInput {
   name: string;
@@ -12,8 +12,6 @@ export interface PolicyInput {
   eventTypes: WebhookEventType[];
   enabled: boolean;
 }
-
-type Actor = Pick<AuditEntry, "operator" | "operatorType">;
 
 /** Harbor's `WebhookPolicy`; target secrets are write-only and never shown. */
 export function policyView(p: WebhookPolicy) {
@@ -32,16 +30,18 @@ export function policyView(p: WebhookPolicy) {
   };
 }
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "P2002";
+/** Fields webhook policies can be sorted by. */
+export type WebhookPolicySortField = "id" | "name" | "createdAt" | "updatedAt";
 
 export class WebhookPolicyStore {
   constructor(private readonly db: PrismaClient) {}
 
-  async list(projectId: number, where: Prisma.WebhookPolicyWhereInput, page: Paging): Promise<{ total: number; items: WebhookPolicy[] }> {
-    const filter = { ...where, projectId };
+  /** The project's policies, optionally only those whose name matches `name`. */
+  async list(projectId: number, name: TextMatch | undefined, page: Paging, sort?: ListOrder<WebhookPolicySortField>): Promise<ListPage<WebhookPolicy>> {
+    const where: Prisma.WebhookPolicyWhereInput = { projectId, ...(name && { name: textFilter(name) }) };
     const [total, items] = await this.db.$transaction([
-      this.db.webhookPolicy.count({ where: filter }),
-      this.db.webhookPolicy.findMany({ where: filter, orderBy: { id: "asc" }, skip: page.skip, take: page.take }),
+      this.db.webhookPolicy.count({ where }),
+      this.db.webhookPolicy.findMany({ where, orderBy: orderBy(sort, { id: "asc" }), skip: page.skip, take: page.take }),
     ]);
     return { total, items };
   }

@@ -6,16 +6,20 @@
  */
 import { Router, type Request } from "express";
 import { z } from "zod";
+import { isValidTag } from "@berth/oci";
 import { AddressRefusedError, checkWebhookAddress, NOTIFY_TYPES, PAYLOAD_FORMATS, WEBHOOK_EVENT_TYPES, type WebhookTarget } from "@berth/webhooks";
 import type { AccessControl } from "../auth/access-control.js";
 import { auditActor, principalOf } from "../auth/principal.js";
-import { BadRequestError, parseInput } from "../errors.js";
+import { InvalidInputError } from "../errors.js";
+import { onlyKeys, parseHarborQuery, textMatch } from "../http/harbor-query.js";
 import { paging, pagingQuery, setPageHeaders } from "../http/paging.js";
+import { bigIdParam, parseInput, parseParam } from "../http/parse-input.js";
+import { parseSort, sortQuery } from "../http/sorting.js";
+import { projectParam } from "../projects/project-param.js";
 import type { ProjectStore } from "../projects/project-store.js";
 import { executionView, taskView, type WebhookExecutionReader } from "./execution-views.js";
 import { policyView, type PolicyInput, type WebhookPolicyStore } from "./webhook-policy-store.js";
 
-const TAG = /^[\w][\w.-]{0,127}$/;
 const target = z
   .object({
     type: z.enum(NOTIFY_TYPES).default("http"),
@@ -24,7 +28,7 @@ const target = z
     skip_cert_verify: z.boolean().default(false),
     payload_format: z.enum(["Default", "CloudEvents", "DockerHub"]).default("Default"),
     secret: z.string().max(256).optional(),
-    promote_tag: z.string().regex(TAG, "must be a valid tag").optional(),
+    promote_tag: z.string().max(128).refine(isValidTag, "must be a valid tag").optional(),
   })
   .refine((t) => (PAYLOAD_FORMATS[t.type] as readonly string[]).includes(t.payload_format), { message: "payload_format is not supported for this target type" })
   .refine((t) => t.promote_tag === undefined || t.payload_format === "DockerHub", { message: "promote_tag needs the DockerHub payload format (its callbacks)" });
@@ -35,8 +39,9 @@ const policyBody = z.object({
   event_types: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1),
   enabled: z.boolean().default(true),
 });
-const idParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const listQuery = z.object({ ...pagingQuery, q: z.string().max(1024).optional(), sort: z.string().max(128).optional() });
+const listQuery = z.object({ ...pagingQuery, q: z.string().max(1024).optional(), sort: sortQuery });
+const pageQuery = z.object({ ...pagingQuery });
+const SORT = { id: "id", name: "name", creation_time: "createdAt", update_time: "updatedAt" } as const;
 
 export interface WebhookRoutesDeps {
   projects: ProjectStore;
@@ -51,8 +56,8 @@ export function webhookRoutes(deps: WebhookRoutesDeps): Router {
   const { projects, access, policies, executions } = deps;
   const router = Router();
   const base = "/api/v2.0/projects/:project/webhook";
-  const project = (req: Request) => projects.resolve(String(req.params["project"]), req.get("X-Is-Resource-Name")?.toLowerCase() === "true");
-  const id = (req: Request, name: string) => BigInt(parseInput(idParam, req.params[name]));
+  const project = (req: Request) => projectParam(projects, req);
+  const id = (req: Request, name: string) => parseParam(req, name, bigIdParam);
 
   async function parsePolicy(body: unknown): Promise<PolicyInput> {
     const input = parseInput(policyBody, body);
@@ -60,7 +65,7 @@ export function webhookRoutes(deps: WebhookRoutesDeps): Router {
       try {
         await checkWebhookAddress(t.address, { denyPrivate: deps.denyPrivate });
       } catch (err) {
-        if (err instanceof AddressRefusedError) throw new BadRequestError(`targets: ${err.message}`);
+        if (err instanceof AddressRefusedError) throw new InvalidInputError(`targets: ${err.message}`);
         throw err;
       }
     }
@@ -74,8 +79,9 @@ export function webhookRoutes(deps: WebhookRoutesDeps): Router {
     await access.require(principalOf(res), p, "notification-policy", "list");
     const query = parseInput(listQuery, req.query);
     const page = paging(query);
-    const name = /(?:^|,)name=~?([^,]+)/.exec(query.q ?? "")?.[1];
-    const { total, items } = await policies.list(p.id, name ? { name: { contains: name } } : {}, page);
+    const q = parseHarborQuery(query.q);
+    onlyKeys(q, ["name"]);
+    const { total, items } = await policies.list(p.id, textMatch(q.get("name"), "name"), page, parseSort(query.sort, SORT));
     setPageHeaders(req, res, page, total);
     res.json(items.map(policyView));
   });
@@ -116,7 +122,7 @@ export function webhookRoutes(deps: WebhookRoutesDeps): Router {
     const p = await project(req);
     await access.require(principalOf(res), p, "notification-policy", "read");
     const policy = await policies.get(p.id, id(req, "policy"));
-    const page = paging(parseInput(listQuery, req.query));
+    const page = paging(parseInput(pageQuery, req.query));
     const { total, items } = await executions.executions(policy.id, page);
     setPageHeaders(req, res, page, total);
     res.json(items.map(executionView));
@@ -127,7 +133,7 @@ export function webhookRoutes(deps: WebhookRoutesDeps): Router {
     await access.require(principalOf(res), p, "notification-policy", "read");
     const policy = await policies.get(p.id, id(req, "policy"));
     const execution = await executions.execution(policy.id, id(req, "execution"));
-    const page = paging(parseInput(listQuery, req.query));
+    const page = paging(parseInput(pageQuery, req.query));
     const { total, items } = await executions.tasks(execution.id, page);
     setPageHeaders(req, res, page, total);
     res.json(items.map(taskView));

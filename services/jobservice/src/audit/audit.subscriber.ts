@@ -1,28 +1,24 @@
 /** Writes core's audit log rows for the registry's pushes, pulls and deletes. */
-import { writeAuditLog, type OperatorType } from "@berth/audit";
+import { operatorTypeOf, writeAuditLog } from "@berth/audit";
 import type { PrismaClient } from "@berth/db";
+import type { OutboxEventType } from "@berth/queue";
 import { projectOf, registryEventData, type EventSubscriber } from "../events/subscriber.js";
 
-const OPERATIONS: Record<string, string> = { "manifest.pushed": "create", "manifest.pulled": "pull", "manifest.deleted": "delete" };
-
-function operatorType(actor: string | undefined): OperatorType {
-  if (!actor) return "anonymous";
-  return actor.startsWith("robot$") ? "robot" : "user";
-}
+const OPERATIONS: { readonly [E in OutboxEventType]?: string } = { "manifest.pushed": "create", "manifest.pulled": "pull", "manifest.deleted": "delete" };
 
 export function auditSubscriber(db: PrismaClient): EventSubscriber {
   return {
     name: "audit",
-    types: Object.keys(OPERATIONS),
+    types: Object.keys(OPERATIONS) as OutboxEventType[],
     async handle(event) {
       const data = registryEventData(event);
       const project = await db.project.findUnique({ where: { name: projectOf(data.repository) }, select: { id: true } });
       await writeAuditLog(db, {
         operator: data.actor ?? "anonymous",
-        operatorType: operatorType(data.actor),
+        operatorType: operatorTypeOf(data.actor),
         resource: data.tag ? `${data.repository}:${data.tag}` : `${data.repository}@${data.digest}`,
         resourceType: "artifact",
-        operation: OPERATIONS[event.type]!,
+        operation: OPERATIONS[event.type as OutboxEventType]!,
         projectId: project?.id ?? null,
         source: "registry",
         detail: {

@@ -1,5 +1,5 @@
-import type { RegistryEventPayload } from "@berth/registry-store";
 import type { OutboxEvent } from "@berth/db";
+import type { OutboxEventType, RegistryEventPayload } from "@berth/queue";
 
 /**
  * One consumer of outbox events (audit, webhooks; later scan-on-push and replication). The
@@ -8,7 +8,7 @@ import type { OutboxEvent } from "@berth/db";
  */
 export interface EventSubscriber {
   readonly name: string;
-  readonly types: readonly string[];
+  readonly types: readonly OutboxEventType[];
   handle(event: OutboxEvent): Promise<void>;
 }
 

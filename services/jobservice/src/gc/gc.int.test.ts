@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { blobDataPath, createGcRun } from "@berth/registry-store";
 import { PathNotFoundError } from "@berth/storage";
 import { createProject, startTestJobservice, waitFor, type TestJobservice } from "../test-support.js";
-import { GC_SCHEDULE_CHANGED_EVENT } from "./gc.jobs.js";
+import { syncGcSchedule } from "./gc.jobs.js";
 
 const enabled = Boolean(process.env["BERTH_TEST_PG_URL"] && process.env["BERTH_TEST_REDIS_URL"]);
 const digestOf = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}` as never;
@@ -99,7 +99,7 @@ describe("gc.run through the outbox", { skip: !enabled && "needs BERTH_TEST_PG_U
   it("mirrors the schedule into a job scheduler and runs scheduled GCs with the stored parameters", async () => {
     const scheduler = () => t.js.queues.scheduler("gc.scheduled");
     await t.db.systemSchedule.create({ data: { kind: "gc", type: "Custom", cron: "0 30 2 * * 1", parameters: { delete_untagged: false, dry_run: true, workers: 2, time_window: 1 } } });
-    await t.db.outboxEvent.create({ data: { type: GC_SCHEDULE_CHANGED_EVENT, payload: { kind: "gc" } } });
+    await t.db.outboxEvent.create({ data: { type: "gc.schedule.changed", payload: { kind: "gc" } } });
     const s = await waitFor(async () => {
       const found = await scheduler();
       return found?.pattern === "0 30 2 * * 1" ? found : undefined;
@@ -116,7 +116,29 @@ describe("gc.run through the outbox", { skip: !enabled && "needs BERTH_TEST_PG_U
     assert.equal(run.workers, 2);
 
     await t.db.systemSchedule.update({ where: { kind: "gc" }, data: { type: "None", cron: "" } });
-    await t.db.outboxEvent.create({ data: { type: GC_SCHEDULE_CHANGED_EVENT, payload: { kind: "gc" } } });
+    await t.db.outboxEvent.create({ data: { type: "gc.schedule.changed", payload: { kind: "gc" } } });
     await waitFor(async () => !(await scheduler()), 10_000, "scheduler removed");
+  });
+
+  it("refuses to schedule a stored cron the validator rejects, and removes the previous scheduler", async () => {
+    const scheduler = () => t.js.queues.scheduler("gc.scheduled");
+    await t.db.systemSchedule.upsert({ where: { kind: "gc" }, create: { kind: "gc", type: "Custom", cron: "0 0 3 * * *", parameters: {} }, update: { type: "Custom", cron: "0 0 3 * * *" } });
+    assert.deepEqual(await syncGcSchedule(t.db, t.js.queues), { cron: "0 0 3 * * *" });
+    assert.equal((await scheduler())?.pattern, "0 0 3 * * *");
+    // Six fields, but 30 February never comes: written before core validated crons.
+    await t.db.systemSchedule.update({ where: { kind: "gc" }, data: { cron: "0 0 0 30 2 *" } });
+    const result = await syncGcSchedule(t.db, t.js.queues);
+    assert.equal(result.cron, null);
+    assert.match(result.invalid ?? "", /invalid cron "0 0 0 30 2 \*": .*day of month/);
+    assert.equal(await scheduler(), undefined);
+    // Through the outbox too: the fan-out succeeds (nothing left to retry) and nothing is scheduled.
+    const event = await t.db.outboxEvent.create({ data: { type: "gc.schedule.changed", payload: { kind: "gc" } } });
+    // The fan-out job's id is the event's id; a failing subscriber would leave it retrying, not completed.
+    const fanout = await waitFor(async () => {
+      const job = await t.js.queues.queue("events").getJob(event.eventId);
+      return job && (await job.getState()) === "completed" ? job : undefined;
+    }, 10_000, "fan-out completed");
+    assert.deepEqual(fanout.returnvalue, { delivered: ["gc-schedule"] });
+    assert.equal(await scheduler(), undefined);
   });
 });

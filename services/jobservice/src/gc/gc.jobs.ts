@@ -11,12 +11,9 @@
  */
 import type { PrismaClient } from "@berth/db";
 import type { Logger } from "@berth/logger";
-import { UnrecoverableError, type Job, type Queues } from "@berth/queue";
-import { createGcRun, executeGcRun, GC_REQUESTED_EVENT, GcRunningError, type GarbageCollector, type GcReport } from "@berth/registry-store";
+import { InvalidCronError, UnrecoverableError, type Job, type OutboxEventPayload, type Queues } from "@berth/queue";
+import { createGcRun, executeGcRun, GcRunningError, type GarbageCollector, type GcReport } from "@berth/registry-store";
 import type { EventSubscriber } from "../events/subscriber.js";
-
-/** Written by core with every change of the GC schedule. */
-export const GC_SCHEDULE_CHANGED_EVENT = "gc.schedule.changed";
 
 /** The BullMQ job id of run `runId`'s `gc.run` job (BullMQ ignores a second add while it holds the job). */
 export const gcJobId = (runId: bigint | string): string => `gc-${runId}`;
@@ -86,15 +83,23 @@ export function gcScheduledHandler(deps: Omit<GcJobDeps, "collector">) {
 /**
  * Mirrors the `gc` row of `system_schedules` into the `gc.scheduled` job scheduler: upserted
  * with the row's cron (6 fields, UTC), removed when the type is None. Re-reads the row, so the
- * order in which change events arrive does not matter.
+ * order in which change events arrive does not matter. A cron the validator refuses (a row
+ * written before core validated schedules) removes the scheduler and is reported in `invalid`,
+ * rather than failing every retry.
  */
-export async function syncGcSchedule(db: PrismaClient, queues: Queues): Promise<{ cron: string | null }> {
+export async function syncGcSchedule(db: PrismaClient, queues: Queues): Promise<{ cron: string | null; invalid?: string }> {
   const schedule = await db.systemSchedule.findUnique({ where: { kind: "gc" } });
   if (!schedule || schedule.type === "None" || schedule.type === "Manual" || !schedule.cron) {
     await queues.unschedule("gc.scheduled");
     return { cron: null };
   }
-  await queues.scheduleCron("gc.scheduled", schedule.cron, {});
+  try {
+    await queues.scheduleCron("gc.scheduled", schedule.cron, {});
+  } catch (err) {
+    if (!(err instanceof InvalidCronError)) throw err;
+    await queues.unschedule("gc.scheduled");
+    return { cron: null, invalid: err.message };
+  }
   return { cron: schedule.cron };
 }
 
@@ -102,9 +107,9 @@ export async function syncGcSchedule(db: PrismaClient, queues: Queues): Promise<
 export function gcRequestedSubscriber(deps: { queues: Queues }): EventSubscriber {
   return {
     name: "gc-requested",
-    types: [GC_REQUESTED_EVENT],
+    types: ["gc.requested"],
     async handle(event) {
-      const runId = (event.payload as { runId?: unknown } | null)?.runId;
+      const runId = (event.payload as Partial<OutboxEventPayload<"gc.requested">> | null)?.runId;
       if (typeof runId !== "string" || !/^\d+$/.test(runId)) throw new Error(`event ${event.eventId} (${event.type}) has no runId`);
       await deps.queues.enqueue("gc.run", { runId }, { jobId: gcJobId(runId) });
     },
@@ -116,10 +121,11 @@ export function gcScheduleSubscriber(deps: { db: PrismaClient; queues: Queues; l
   const log = deps.logger.child({ module: "gc" });
   return {
     name: "gc-schedule",
-    types: [GC_SCHEDULE_CHANGED_EVENT],
+    types: ["gc.schedule.changed"],
     async handle() {
-      const { cron } = await syncGcSchedule(deps.db, deps.queues);
-      log.info(cron ? "GC schedule set" : "GC schedule removed", { cron });
+      const { cron, invalid } = await syncGcSchedule(deps.db, deps.queues);
+      if (invalid) log.error(`GC schedule not set: ${invalid}; set a valid schedule through the API`);
+      else log.info(cron ? "GC schedule set" : "GC schedule removed", { cron });
     },
   };
 }

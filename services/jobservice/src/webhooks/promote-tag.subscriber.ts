@@ -3,18 +3,12 @@
  * `success` callback): adds that tag to the validated artifact through registry-store.
  */
 import type { Logger } from "@berth/logger";
+import type { OutboxEventPayload } from "@berth/queue";
 import type { EventSubscriber } from "../events/subscriber.js";
 
 /** The part of registry-store's `ArtifactStore` this needs. */
 export interface Tagger {
   createTag(repository: string, digest: string, tag: string, actor?: { name?: string }): Promise<void>;
-}
-
-interface ValidatedPayload {
-  repository: string;
-  digest: string;
-  promote_tag?: string;
-  context?: string;
 }
 
 export function promoteTagSubscriber(deps: { tagger: Tagger; logger: Logger }): EventSubscriber {
@@ -23,7 +17,7 @@ export function promoteTagSubscriber(deps: { tagger: Tagger; logger: Logger }): 
     name: "promote-tag",
     types: ["artifact.validated"],
     async handle(event) {
-      const p = event.payload as unknown as ValidatedPayload;
+      const p = event.payload as OutboxEventPayload<"artifact.validated">;
       if (!p.promote_tag) return;
       try {
         await deps.tagger.createTag(p.repository, p.digest, p.promote_tag, { name: "webhook-callback" });

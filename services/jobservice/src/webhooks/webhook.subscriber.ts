@@ -4,7 +4,7 @@
  * `webhook.deliver` job per task (job id `task-<id>`, so a retried fan-out adds nothing twice).
  */
 import type { Prisma, PrismaClient } from "@berth/db";
-import type { Queues } from "@berth/queue";
+import type { OutboxEventType, Queues } from "@berth/queue";
 import { OUTBOX_TO_WEBHOOK_EVENT, WEBHOOK_VENDOR_TYPE, type WebhookTarget } from "@berth/webhooks";
 import type { ExecutionStore } from "../executions/execution-store.js";
 import { projectOf, registryEventData, type EventSubscriber } from "../events/subscriber.js";
@@ -18,9 +18,9 @@ export function webhookSubscriber(deps: { db: PrismaClient; executions: Executio
   const { db, executions, queues } = deps;
   return {
     name: "webhooks",
-    types: Object.keys(OUTBOX_TO_WEBHOOK_EVENT),
+    types: Object.keys(OUTBOX_TO_WEBHOOK_EVENT) as OutboxEventType[],
     async handle(event) {
-      const eventType = OUTBOX_TO_WEBHOOK_EVENT[event.type]!;
+      const eventType = OUTBOX_TO_WEBHOOK_EVENT[event.type as OutboxEventType]!;
       const data = registryEventData(event);
       const project = await db.project.findUnique({ where: { name: projectOf(data.repository) }, select: { id: true } });
       if (!project) return;

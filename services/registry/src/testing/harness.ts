@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import jwt from "jsonwebtoken";
-import { createSqlClient, type PrismaClient } from "@berth/db";
+import { createSqlClient, type SqlClient } from "@berth/db/sql";
 import { createTestDatabase, type TestDatabase } from "@berth/db/testing";
 import { listen } from "@berth/http";
 import { createLogger } from "@berth/logger";
@@ -33,7 +33,8 @@ export const REALM = "http://127.0.0.1:1/service/token";
 export interface Instance {
   port: number;
   store: RegistryStore;
-  prisma: PrismaClient;
+  /** The instance's database client: main.ts's lean client (raw SQL over pg), not Prisma's. */
+  prisma: SqlClient;
   server: Server;
   /** This instance's storage driver (its own S3 client with `driver: "s3"`). */
   driver: StorageDriver;
@@ -68,8 +69,8 @@ export interface Harness {
   instances: Instance[];
   /** The first instance's port. */
   port: number;
-  /** The first instance's Prisma client (for assertions). */
-  prisma: PrismaClient;
+  /** The first instance's database client (for assertions). */
+  prisma: SqlClient;
   privateKey: import("node:crypto").KeyObject;
   certFile: string;
   addInstance(): Promise<Instance>;
@@ -112,10 +113,10 @@ export async function startHarness(adminUrl: string, options: HarnessOptions = {
   const instances: Instance[] = [];
 
   async function addInstance(): Promise<Instance> {
-    // The client main.ts uses (raw SQL over pg), typed as the PrismaClient the stores declare.
-    const prisma = createSqlClient(db.url, { poolSize: 5 }).asPrisma();
+    // The client main.ts uses (raw SQL over pg).
+    const prisma = createSqlClient(db.url, { poolSize: 5 });
     const driver = makeDriver();
-    const store = createRegistryStore({ prisma, driver, pullFlushIntervalMs: 100 });
+    const store = createRegistryStore({ db: prisma, driver, pullFlushIntervalMs: 100 });
     const authorizer = new TokenAuthorizer({ verifier: new TokenVerifier({ publicKey, issuer: ISSUER, service: SERVICE }), realm: REALM, service: SERVICE });
     const app = createApp({ logger: quietLogger(), readiness: {}, store, authorizer });
     // As main.ts listens (malformed requests get JSON errors from @berth/http's listen).

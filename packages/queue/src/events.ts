@@ -1,0 +1,100 @@
+/**
+ * Every outbox event Berth writes, defined once: its type and its payload (one typed map, like
+ * {@link JobMap} for jobs). Producers write rows of `outbox_events` in the transaction of their
+ * change; jobservice's relay and fan-out hand them to subscribers. Harbor's webhook event types are
+ * mapped from these in one place (`@berth/webhooks`' `OUTBOX_TO_WEBHOOK_EVENT`).
+ *
+ * This module loads nothing (no BullMQ): the registry and core import it as `@berth/queue/events`.
+ */
+
+/** A registry event's payload (`manifest.*`, `tag.*`, `quota.*`), as registry-store writes it. */
+export type RegistryEventPayload = {
+  repository: string;
+  digest: string;
+  tag?: string;
+  mediaType?: string;
+  size?: number;
+  actor?: string;
+  /** `manifest.pulled`: identical pulls folded into one event, and when the last one happened. */
+  count?: number;
+  pulledAt?: string;
+  /** `quota.*`: Harbor's `custom_attributes.Details` sentence. */
+  details?: string;
+  [key: string]: unknown;
+};
+
+/** Event type → payload. Add an event here and every producer and subscriber sees its type. */
+export type OutboxEventMap = {
+  /** A manifest was pushed (by digest or with a tag). */
+  "manifest.pushed": RegistryEventPayload;
+  /** Pulls of a manifest (batched by the registry's pull recorder). */
+  "manifest.pulled": RegistryEventPayload;
+  "manifest.deleted": RegistryEventPayload;
+  "tag.created": RegistryEventPayload;
+  "tag.deleted": RegistryEventPayload;
+  /** A push was refused for its project's quota. */
+  "quota.exceeded": RegistryEventPayload;
+  /** A project's usage crossed the warning threshold. */
+  "quota.warning": RegistryEventPayload;
+  /** A DockerHub-format webhook consumer called back about an artifact (core's callback API). */
+  "artifact.validated": {
+    repository: string;
+    digest: string;
+    tag?: string;
+    state: string;
+    description: string;
+    context: string;
+    target_url: string;
+    policy_id: number;
+    /** Set on `success` when the target asks to promote: the tag to add. */
+    promote_tag?: string;
+  };
+  /** A garbage collection run was created (`gc_runs` row `runId`, a bigint as a string). */
+  "gc.requested": { runId: string; trigger: "Manual" | "Schedule" };
+  /** The GC schedule changed (`system_schedules` row `gc`); jobservice re-reads the row. */
+  "gc.schedule.changed": { kind: "gc"; type: string; cron: string };
+};
+
+/** An outbox event's type. */
+export type OutboxEventType = keyof OutboxEventMap;
+
+/** The payload of event `E`. */
+export type OutboxEventPayload<E extends OutboxEventType> = OutboxEventMap[E];
+
+/** Every event type (the keys of {@link OutboxEventMap}, checked both ways at compile time). */
+export const OUTBOX_EVENT_TYPES = [
+  "manifest.pushed",
+  "manifest.pulled",
+  "manifest.deleted",
+  "tag.created",
+  "tag.deleted",
+  "quota.exceeded",
+  "quota.warning",
+  "artifact.validated",
+  "gc.requested",
+  "gc.schedule.changed",
+] as const satisfies readonly OutboxEventType[];
+
+// A type in the map but missing from the list (or the reverse) fails to compile here.
+type Missing = Exclude<OutboxEventType, (typeof OUTBOX_EVENT_TYPES)[number]>;
+const everyTypeListed: [Missing] extends [never] ? true : Missing = true;
+void everyTypeListed;
+
+/** The events the registry's metadata writes (registry-store). */
+export const REGISTRY_EVENT_TYPES = [
+  "manifest.pushed",
+  "manifest.pulled",
+  "manifest.deleted",
+  "tag.created",
+  "tag.deleted",
+  "quota.exceeded",
+  "quota.warning",
+] as const satisfies readonly OutboxEventType[];
+
+/** A registry event's type. */
+export type RegistryEventType = (typeof REGISTRY_EVENT_TYPES)[number];
+
+/** Whether `type` (read back from `outbox_events`) is a known event type. */
+export function isOutboxEventType(type: string): type is OutboxEventType {
+  return (OUTBOX_EVENT_TYPES as readonly string[]).includes(type);
+}
