@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createServer, request, type Server } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreApi } from "./support/api.js";
@@ -130,7 +130,7 @@ describe("docker-compose.yml scaled out: three registries, two jobservices", { t
       const found = await receiverOf(addresses);
       looked = found.looked;
       if (found.id) {
-        await dockerd!.docker(["kill", found.id]);
+        await crash(found.id);
         killed = found.id;
       } else await new Promise((r) => setTimeout(r, 200));
     }
@@ -148,10 +148,21 @@ describe("docker-compose.yml scaled out: three registries, two jobservices", { t
     const put = await http("PUT", `${path}?digest=${digest}`, { "content-length": "0" });
     assert.equal(put.status, 201, put.body.toString());
     assert.equal(sha256((await http("GET", `/v2/${REPO}/blobs/${digest}`)).body), digest);
-    // Docker restarts the killed replica (restart: unless-stopped).
+    // Docker restarts the crashed replica (restart: unless-stopped).
     await eventually(async () => ((await project!.containers("registry", false)).length === 3 ? true : undefined), 120_000, () => "three registries again");
     await project!.waitHealthy();
   });
+
+  /**
+   * A crash, not a stop: SIGKILL of the Node process (tini's child) from this machine. (`docker
+   * kill` would count as stopping it by hand, and the restart policy would leave it stopped.)
+   */
+  async function crash(id: string): Promise<void> {
+    const init = Number((await dockerd!.docker(["inspect", "--format", "{{.State.Pid}}", id])).stdout.trim());
+    const children = readFileSync(`/proc/${init}/task/${init}/children`, "utf8").trim().split(/\s+/).map(Number);
+    assert.equal(children.length, 1, `tini (${init}) runs one program`);
+    process.kill(children[0]!, "SIGKILL");
+  }
 
   /** The registry replica with an established connection from nginx (the streaming PATCH), if any. */
   async function receiverOf(addresses: Map<string, string>): Promise<{ id?: string; looked: string }> {
