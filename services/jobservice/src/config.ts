@@ -35,6 +35,11 @@ const schema = z
     BERTH_WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
     /** Validity of DockerHub-format callback URLs (hours). */
     BERTH_WEBHOOK_CALLBACK_TTL_HOURS: int(1, 24 * 30).default(24),
+    /**
+     * BullMQ's job lock (s): a worker that does not renew it for this long is taken as stalled and
+     * its job goes to another worker (the work itself stays guarded by PostgreSQL locks).
+     */
+    BERTH_QUEUE_LOCK_SECONDS: int(1, 3600).default(30),
   })
   .transform((env) => ({
     ...backendConfig(env),
@@ -44,6 +49,7 @@ const schema = z
     ) as Record<QueueName, number>,
     externalUrl: env.BERTH_EXTERNAL_URL,
     relayPollMs: env.BERTH_RELAY_POLL_MS,
+    queueLockMs: env.BERTH_QUEUE_LOCK_SECONDS * 1000,
     webhook: {
       denyPrivate: env.BERTH_WEBHOOK_DENY_PRIVATE,
       timeoutMs: env.BERTH_WEBHOOK_TIMEOUT_MS,
