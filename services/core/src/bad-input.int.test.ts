@@ -118,6 +118,22 @@ function rows(c: Record<string, string>): Record<string, Row> {
     "PUT /api/v2.0/system/gc/schedule": { body: gc, required: true },
     "GET /api/v2.0/system/gc/:gc_id": { params: { gc_id: c["gc"]! } },
     "GET /api/v2.0/system/gc/:gc_id/log": { params: { gc_id: c["gc"]! } },
+    "GET /c/oidc/login": { none: "no input (412 while the mode is not oidc_auth)" },
+    "GET /c/oidc/callback": { queries: ["", "code=x&state=y", "error=access_denied", `code=${LONG}`] },
+    "POST /c/oidc/onboard": { body: { username: "newuser" }, required: true, names: { username: "long" } },
+    "PUT /api/v2.0/users/:id/cli_secret": { params: { id: c["user"]! }, body: { secret: "Passw0rdX1" } },
+    "GET /api/v2.0/configurations": { none: "no input" },
+    "PUT /api/v2.0/configurations": { body: { ldap_url: "ldap://127.0.0.1:9", ldap_timeout: 5, ldap_verify_cert: true, auth_mode: "db_auth" }, queries: [] },
+    "POST /api/v2.0/ldap/ping": { body: { ldap_url: "ldap://127.0.0.1:9", ldap_scope: 2 } },
+    "GET /api/v2.0/ldap/users/search": { queries: [`username=${LONG}`, "username=a&username=b"] },
+    "POST /api/v2.0/ldap/users/import": { body: { ldap_uid_list: ["alice"] }, required: true },
+    "GET /api/v2.0/ldap/groups/search": { queries: [`groupname=${LONG}`, `groupdn=${"x".repeat(1100)}`] },
+    "GET /api/v2.0/usergroups": { list: {}, queries: [`group_name=${LONG}`] },
+    "POST /api/v2.0/usergroups": { body: { group_name: "newgroup", group_type: 3 }, required: true, names: { group_name: "long" } },
+    "GET /api/v2.0/usergroups/search": { list: {}, queries: ["", `groupname=${LONG}`] },
+    "GET /api/v2.0/usergroups/:id": { params: { id: c["group"]! } },
+    "PUT /api/v2.0/usergroups/:id": { params: { id: c["group"]! }, body: { group_name: "renamed" }, required: true, names: { group_name: "long" } },
+    "DELETE /api/v2.0/usergroups/:id": { params: { id: c["group"]! } },
   };
 }
 
@@ -235,7 +251,9 @@ describe("bad input on every route", { skip: !enabled && "needs BERTH_TEST_PG_UR
     await core.registry.uploads.uploadMonolithic("seed/app", digest as never, (async function* () { yield config; })(), config.length);
     const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.image.config.v1+json", digest, size: config.length }, layers: [] }));
     await core.registry.manifests.put("seed/app", parseManifestReference("v1"), manifest, "application/vnd.oci.image.manifest.v1+json");
-    context = { user: String(user), project: String(project), member: String(member), robot: String(robot.data.id), policy: String(policyId), execution: String(execution.id), task: String(task.id), gc: String(run.id) };
+    const group = await call(core.base, "POST", "/api/v2.0/usergroups", { headers: admin, body: { group_name: "devs", group_type: 3 } });
+    assert.equal(group.status, 201);
+    context = { group: group.headers.get("location")!.split("/").pop()!, user: String(user), project: String(project), member: String(member), robot: String(robot.data.id), policy: String(policyId), execution: String(execution.id), task: String(task.id), gc: String(run.id) };
   });
   after(async () => core?.close());
 

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { dataKeyPath } from "@berth/secrets";
 import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 import { backendConnections, flag, int, z, parseAll, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 
@@ -29,6 +30,8 @@ const schema = z
     BERTH_LOGIN_MAX_FAILURES: int(1, 10_000).default(10),
     BERTH_LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(300),
     BERTH_SESSION_TIMEOUT_MINUTES: int(1, 10_080).default(60),
+    /** The data key sealing stored secrets (ARCHITECTURE.md); default `${BERTH_DATA_DIR}/secrets/data-key`, created when absent. */
+    BERTH_DATA_KEY_FILE: z.string().min(1).optional(),
   })
   .transform((env) => {
     const tokenDir = path.join(env.BERTH_DATA_DIR, "secrets", "token");
@@ -57,6 +60,7 @@ const schema = z
       webhookDenyPrivate: env.BERTH_WEBHOOK_DENY_PRIVATE,
       loginRateLimit: { maxFailures: env.BERTH_LOGIN_MAX_FAILURES, windowSeconds: env.BERTH_LOGIN_FAILURE_WINDOW_SECONDS },
       sessionTimeoutMinutes: env.BERTH_SESSION_TIMEOUT_MINUTES,
+      dataKeyFile: env.BERTH_DATA_KEY_FILE ?? dataKeyPath(env.BERTH_DATA_DIR),
     };
   });
 

@@ -4,6 +4,7 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
+import { ensureDataKey } from "@berth/secrets";
 import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
 import { startAuditRetention } from "./audit/audit-retention.js";
@@ -23,6 +24,9 @@ const db = createPrismaClient(config.databaseUrl, { applicationName: "core", lim
 const jobsDb = createPrismaClient(config.databaseUrl, { applicationName: "core-jobs", poolSize: 2, limits: { ...JOB_LIMITS, ...config.databaseLimits.jobs } });
 const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
 const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => logger.info(msg) });
+// The launcher creates the data key on the first start; core creates it itself when run alone.
+const dataKey = ensureDataKey(config.dataKeyFile);
+if (dataKey.created) logger.info(`created the data key ${config.dataKeyFile}`);
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
 const driver = createStorageDriver(config.storage);
@@ -36,6 +40,8 @@ const services = createCoreServices({
   loginRateLimit: config.loginRateLimit,
   sessionTimeoutMinutes: config.sessionTimeoutMinutes,
   registry,
+  dataKey: dataKey.key,
+  externalUrl: config.externalUrl,
 });
 
 if (await services.users.ensureAdmin(config.adminPassword)) logger.info("created the admin account");
