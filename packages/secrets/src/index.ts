@@ -96,3 +96,12 @@ export function ensureDataKey(file: string): { key: DataKey; created: boolean } 
   }
   return { key: loadDataKey(file), created: true };
 }
+
+/**
+ * The contexts sealed values are bound to, one per kind of stored credential (defined once: the
+ * service that seals and the one that opens must agree). Add LDAP, OIDC and scanner ones here.
+ */
+export const SECRET_CONTEXTS = {
+  /** A registry endpoint's `access_secret` (`registries` row `id`). */
+  registryEndpoint: (id: number): string => `registry:${id}:access_secret`,
+} as const;
