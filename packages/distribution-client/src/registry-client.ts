@@ -132,8 +132,11 @@ export class RegistryClient {
     return { digest, mediaType: mediaTypeOf(res.headers), size: bytes.length, bytes };
   }
 
-  /** Stores `bytes` under `reference` (a tag or their digest); returns the digest. */
-  async putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<Digest> {
+  /**
+   * Stores `bytes` under `reference` (a tag or their digest); returns the digest and the
+   * `OCI-Subject` the registry answered (it indexes referrers itself when it sends one).
+   */
+  async putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<{ digest: Digest; subject: string | undefined }> {
     const res = await this.transport.send({
       method: "PUT",
       path: `/v2/${repository}/manifests/${reference}`,
@@ -143,7 +146,7 @@ export class RegistryClient {
       expect: [200, 201, 202, 204],
       signal,
     });
-    return (header(res.headers, "docker-content-digest") as Digest | undefined) ?? computeDigest("sha256", bytes);
+    return { digest: (header(res.headers, "docker-content-digest") as Digest | undefined) ?? computeDigest("sha256", bytes), subject: header(res.headers, "oci-subject") };
   }
 
   /** Deletes a manifest (by digest) or a tag; false when the registry had none. */
@@ -168,19 +171,21 @@ export class RegistryClient {
    * Streams a blob from `offset` (a `Range` request; a registry that ignores ranges has the
    * first `offset` bytes dropped here). Consume or destroy the body.
    */
-  async getBlob(repository: string, digest: string, options: { offset?: number; signal?: AbortSignal } = {}): Promise<{ body: Readable; length: number | undefined }> {
+  async getBlob(repository: string, digest: string, options: { offset?: number; length?: number | undefined; signal?: AbortSignal } = {}): Promise<{ body: Readable; length: number | undefined }> {
     const offset = options.offset ?? 0;
+    const range = options.length !== undefined ? `bytes=${offset}-${offset + options.length - 1}` : offset > 0 ? `bytes=${offset}-` : undefined;
     const res = await this.transport.stream({
       method: "GET",
       path: `/v2/${repository}/blobs/${digest}`,
       scopes: [pull(repository)],
-      headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+      headers: range ? { range } : {},
       expect: [200, 206],
       follow: true,
       signal: options.signal,
     });
     const length = header(res.headers, "content-length");
-    if (offset > 0 && res.status === 200) return { body: res.body.pipe(skip(offset)), length: length === undefined ? undefined : Number(length) - offset };
+    // A registry that ignores Range sends everything: drop what was not asked for.
+    if (range && res.status === 200) return { body: res.body.pipe(slice(offset, options.length)), length: options.length ?? (length === undefined ? undefined : Number(length) - offset) };
     return { body: res.body, length: length === undefined ? undefined : Number(length) };
   }
 
@@ -319,18 +324,21 @@ function mediaTypeOf(headers: Record<string, string | string[] | undefined>): st
   return (header(headers, "content-type") ?? "").split(";")[0]!.trim();
 }
 
-/** Drops the first `n` bytes of a stream. */
-function skip(n: number): Transform {
-  let left = n;
+/** Passes `length` bytes (or all) after the first `offset` of a stream. */
+function slice(offset: number, length: number | undefined): Transform {
+  let skip = offset;
+  let left = length ?? Infinity;
   return new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      if (left >= chunk.length) {
-        left -= chunk.length;
-        return cb();
+      let part = chunk;
+      if (skip > 0) {
+        const n = Math.min(skip, part.length);
+        skip -= n;
+        part = part.subarray(n);
       }
-      const rest = chunk.subarray(left);
-      left = 0;
-      cb(null, rest);
+      if (left < part.length) part = part.subarray(0, left);
+      left -= part.length;
+      cb(null, part.length ? part : undefined);
     },
   });
 }

@@ -118,13 +118,7 @@ export class Transport {
     this.base = new URL(options.url.replace(/\/+$/, "") + "/");
     this.#o = options;
     this.#ownDispatcher = options.dispatcher === undefined;
-    this.#dispatcher =
-      options.dispatcher ??
-      new Agent({
-        connections: 64,
-        keepAliveTimeout: 10_000,
-        connect: { rejectUnauthorized: !options.insecure, ...(options.caCertificate ? { ca: options.caCertificate } : {}) },
-      });
+    this.#dispatcher = options.dispatcher ?? createDispatcher(options);
   }
 
   /** The challenge learnt from the registry (undefined until it asked for credentials). */
@@ -292,6 +286,18 @@ export class Transport {
     const e = err as Error & { code?: string };
     return new RegistryUnreachableError(`${o.method} ${redact(url)}: ${e.code ? `${e.code} ` : ""}${e.message}`, { cause: err });
   }
+}
+
+/**
+ * A connection pool for one registry (TLS verified unless `insecure`, against `caCertificate` when
+ * given); share it between clients of the same endpoint and close it when done.
+ */
+export function createDispatcher(options: { insecure?: boolean | undefined; caCertificate?: string | undefined }): Dispatcher {
+  return new Agent({
+    connections: 64,
+    keepAliveTimeout: 10_000,
+    connect: { rejectUnauthorized: !options.insecure, ...(options.caCertificate ? { ca: options.caCertificate } : {}) },
+  });
 }
 
 export function basicHeader(cred: Credential): string {

@@ -79,6 +79,30 @@ export class ExecutionStore {
     return row.id;
   }
 
+  /** Marks a Pending execution Running (its run began). */
+  async markRunning(executionId: bigint): Promise<void> {
+    await this.db.execution.updateMany({ where: { id: executionId, status: "Pending" }, data: { status: "Running" } });
+  }
+
+  /** Merges `attrs` into the execution's extra attributes. */
+  async mergeAttrs(executionId: bigint, attrs: Prisma.InputJsonObject): Promise<void> {
+    await this.db.$executeRaw`UPDATE executions SET extra_attrs = extra_attrs || ${JSON.stringify(attrs)}::jsonb WHERE id = ${executionId}`;
+  }
+
+  /**
+   * Ends an execution that has no tasks to wait for (its run failed before creating any, or found
+   * nothing to do), with the final event; a no-op when it already ended.
+   */
+  async finish(executionId: bigint, status: ExecutionStatus, message: string): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      const row = await tx.execution.findUnique({ where: { id: executionId }, select: { id: true, vendorType: true, vendorId: true, trigger: true, endTime: true } });
+      if (!row || row.endTime) return;
+      await tx.execution.update({ where: { id: executionId }, data: { status, statusMessage: message.slice(0, 1000), endTime: new Date() } });
+      const event = this.finalEvent?.({ id: row.id, vendorType: row.vendorType, vendorId: row.vendorId, status, trigger: row.trigger });
+      if (event) await tx.outboxEvent.create({ data: { type: event.type, payload: event.payload } });
+    });
+  }
+
   /** Whether an execution of this vendor is still Pending or Running. */
   static async hasActive(tx: Client, vendorType: string, vendorId: bigint): Promise<boolean> {
     return (await tx.execution.count({ where: { vendorType, vendorId, status: { in: ["Pending", "Running"] } } })) > 0;
@@ -216,7 +240,8 @@ export class ExecutionStore {
       const failed = tasks.filter((t) => t.status === "Error").length;
       const stopped = tasks.filter((t) => t.status === "Stopped").length;
       const allSucceeded = failed === 0 && stopped === 0;
-      const status: ExecutionStatus = execution.stop_requested_at && !allSucceeded ? "Stopped" : failed ? "Error" : stopped ? "Stopped" : "Success";
+      const stopAsked = execution.stop_requested_at !== null && (!allSucceeded || tasks.length === 0);
+      const status: ExecutionStatus = stopAsked ? "Stopped" : failed ? "Error" : stopped ? "Stopped" : "Success";
       const message = failed ? `${failed} of ${tasks.length} tasks failed` : status === "Stopped" ? `stopped (${stopped} of ${tasks.length} tasks)` : "";
       await tx.execution.update({ where: { id: executionId }, data: { status, statusMessage: message, endTime: new Date() } });
       const event = this.finalEvent?.({ id: execution.id, vendorType: execution.vendor_type, vendorId: execution.vendor_id, status, trigger: execution.trigger });

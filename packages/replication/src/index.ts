@@ -6,3 +6,4 @@
 export * from "./vocabulary.js";
 export * from "./filters.js";
 export * from "./namespace.js";
+export { replicationFinalEvent } from "./final-event.js";

@@ -1,6 +1,7 @@
 import type { PrismaClient } from "@berth/db";
 import type { Logger } from "@berth/logger";
 import type { Redis } from "@berth/redis";
+import type { DataKey } from "@berth/secrets";
 import type { RegistryStore } from "@berth/registry-store";
 import { ArtifactService } from "./artifacts/artifact-service.js";
 import { AuditStore } from "./audit/audit-store.js";
@@ -13,6 +14,10 @@ import { MemberStore } from "./members/member-store.js";
 import { ProjectStore } from "./projects/project-store.js";
 import { registryRepositoryCounter, type RepositoryCounter } from "./projects/repository-count.js";
 import { QuotaService } from "./quota/quota-service.js";
+import { EndpointService } from "./registries/endpoint-service.js";
+import { EndpointStore } from "./registries/endpoint-store.js";
+import { ReplicationExecutionService } from "./replication/execution-service.js";
+import { ReplicationPolicyStore } from "./replication/policy-store.js";
 import { RepositoryService } from "./repositories/repository-service.js";
 import { RobotService } from "./robots/robot-service.js";
 import { RobotStore } from "./robots/robot-store.js";
@@ -34,6 +39,8 @@ export interface CoreServiceOptions {
   sessionTimeoutMinutes: number;
   /** The registry's metadata (repositories, artifacts, tags, quotas), shared with the registry service. */
   registry: RegistryStore;
+  /** The data key that seals stored credentials (registry endpoints). */
+  dataKey: DataKey;
   /** Defaults to the registry's count of repositories named `<project>/…`. */
   repositoryCount?: RepositoryCounter;
 }
@@ -70,6 +77,10 @@ export function createCoreServices(o: CoreServiceOptions) {
     webhookPolicies: new WebhookPolicyStore(o.db),
     webhookExecutions: new WebhookExecutionReader(o.db),
     webhookCallbacks: new WebhookCallbackService(o.db),
+    registryEndpoints: new EndpointStore(o.db, o.dataKey),
+    registryEndpointService: new EndpointService(),
+    replicationPolicies: new ReplicationPolicyStore(o.db),
+    replicationExecutions: new ReplicationExecutionService(o.db),
   };
 }
 

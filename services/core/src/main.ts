@@ -3,6 +3,7 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
+import { loadDataKey } from "@berth/secrets";
 import { createStorageDriver, storageConfigFromEnv } from "@berth/storage";
 import { createApp } from "./app.js";
 import { startAuditRetention } from "./audit/audit-retention.js";
@@ -21,6 +22,8 @@ const logger = createLogger({ service: "core", level: config.logLevel, collector
 const db = createPrismaClient(config.databaseUrl, { applicationName: "core", limits: config.databaseLimits.request });
 const jobsDb = createPrismaClient(config.databaseUrl, { applicationName: "core-jobs", poolSize: 2, limits: { ...JOB_LIMITS, ...config.databaseLimits.jobs } });
 const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
+// Stored credentials (registry endpoints) are sealed with the data key the launcher creates.
+const dataKey = loadDataKey(config.dataKeyFile);
 const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => logger.info(msg) });
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
@@ -35,6 +38,7 @@ const services = createCoreServices({
   loginRateLimit: config.loginRateLimit,
   sessionTimeoutMinutes: config.sessionTimeoutMinutes,
   registry,
+  dataKey,
 });
 
 if (await services.users.ensureAdmin(config.adminPassword)) logger.info("created the admin account");

@@ -1,6 +1,6 @@
 // Helpers for core's integration tests: a fresh database, core's services and app on port 0.
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,6 +9,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { createPrismaClient, type PrismaClient } from "@berth/db";
 import { createRegistryStore, type RegistryStore } from "@berth/registry-store";
+import { DataKey } from "@berth/secrets";
 import { FilesystemDriver } from "@berth/storage";
 import { createTestDatabase } from "@berth/db/testing";
 import { listen, type HealthCheck } from "@berth/http";
@@ -75,6 +76,7 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
     loginRateLimit: { ...(options.loginRateLimit ?? { maxFailures: 10, windowSeconds: 300 }), keyPrefix: `berth-test:${randomUUID()}:` },
     sessionTimeoutMinutes: 60,
     registry,
+    dataKey: DataKey.fromBytes(randomBytes(32)),
     ...(options.repositoryCount !== undefined && { repositoryCount: options.repositoryCount }),
   });
   await services.users.ensureAdmin(ADMIN_PASSWORD);

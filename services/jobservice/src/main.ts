@@ -3,6 +3,7 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
+import { loadDataKey } from "@berth/secrets";
 import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
@@ -29,6 +30,9 @@ const jobservice = createJobservice({
   relayPollMs: config.relayPollMs,
   webhook: config.webhook,
   storage: { driver, registry },
+  // Registry endpoints' credentials are sealed with the data key the launcher creates.
+  dataKey: loadDataKey(config.dataKeyFile),
+  replication: config.replication,
 });
 
 const app = createApp({

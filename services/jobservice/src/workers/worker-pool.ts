@@ -2,7 +2,7 @@
  * One BullMQ worker per queue, with that queue's concurrency, dispatching each job to its
  * handler by name.
  */
-import { Worker, type ConnectionOptions } from "bullmq";
+import { Worker, type ConnectionOptions, type WorkerOptions } from "bullmq";
 import type { Logger } from "@berth/logger";
 import { isJobName, jobsOf, QUEUE_NAMES, UnrecoverableError, type Job, type QueueName } from "@berth/queue";
 import type { Handler, HandlerMap } from "./handlers.js";
@@ -15,6 +15,8 @@ export interface WorkerPoolOptions {
   logger: Logger;
   /** Queues to run (default: all). */
   queues?: readonly QueueName[];
+  /** Per-queue lock and stall settings (default BullMQ's). */
+  workerOptions?: { [Q in QueueName]?: Pick<WorkerOptions, "lockDuration" | "stalledInterval" | "maxStalledCount"> };
 }
 
 export class WorkerPool {
@@ -31,7 +33,7 @@ export class WorkerPool {
           const handler = o.handlers[job.name] as Handler<typeof job.name>;
           return handler(job as never);
         },
-        { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency[queue], autorun: true },
+        { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency[queue], autorun: true, ...o.workerOptions?.[queue] },
       );
       worker.on("error", () => undefined); // connection errors: reported once by the Redis client
       worker.on("failed", (job, err) => {
