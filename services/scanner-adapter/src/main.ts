@@ -1,3 +1,4 @@
+import { loadConfigOrExit } from "@berth/config";
 import { createPrismaClient } from "@berth/db";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
@@ -5,7 +6,7 @@ import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 
-const config = loadConfig(process.env);
+const config = loadConfigOrExit("scanner-adapter", () => loadConfig(process.env));
 const logger = createLogger({ service: "scanner-adapter", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 const db = createPrismaClient(config.databaseUrl, { applicationName: "scanner-adapter", limits: config.databaseLimits.request });
 const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
