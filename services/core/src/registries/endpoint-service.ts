@@ -8,8 +8,8 @@ import { adapterInfo, type EndpointType } from "@berth/replication";
 import { InvalidInputError } from "../errors.js";
 import type { EndpointConnection } from "./endpoint-store.js";
 
-/** How long a health check may take. */
-const PING_TIMEOUT_MS = 5_000;
+/** How long a ping may take (a token service hashing a password on a busy machine takes a while). */
+const PING_TIMEOUT_MS = 10_000;
 
 export class EndpointService {
   constructor(private readonly userAgent = "berth-core") {}
@@ -39,7 +39,7 @@ export class EndpointService {
 
   /** `healthy` when a ping succeeds, else `unhealthy`. */
   async status(endpoint: EndpointConnection): Promise<"healthy" | "unhealthy"> {
-    return this.ping(endpoint, 3_000).then(
+    return this.ping(endpoint, 10_000).then(
       () => "healthy",
       () => "unhealthy",
     );

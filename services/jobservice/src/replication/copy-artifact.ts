@@ -7,7 +7,7 @@
  * written on destinations without the referrers API.
  */
 import type { Manifest } from "@berth/distribution-client";
-import { isImageManifestMediaType, isIndexMediaType, OCI_INDEX, parseManifest, referencedBlobs, referrersTagForDigest, type ParsedManifest } from "@berth/oci";
+import { effectiveArtifactType, isImageManifestMediaType, isIndexMediaType, OCI_INDEX, parseManifest, referencedBlobs, referrersTagForDigest, type ParsedManifest } from "@berth/oci";
 import type { ArtifactRef } from "./adapters/adapter.js";
 import { copyBlob, type CopyContext } from "./copy-blob.js";
 
@@ -87,7 +87,7 @@ export async function copyArtifact(ctx: CopyContext, ref: ArtifactRef, options: 
 }
 
 /** Blobs, then child manifests, then the manifest itself (by digest). */
-async function copyTree(ctx: CopyContext, manifest: Manifest, parsed: ParsedManifest, stats: CopyStats): Promise<boolean> {
+async function copyTree(ctx: CopyContext, manifest: Manifest, parsed: ParsedManifest, stats: CopyStats): Promise<void> {
   const { source, destination: dst, srcRepo, dstRepo, signal } = ctx;
   for (const child of parsed.manifests) {
     if (await dst.headManifest(dstRepo, child.digest, signal)) continue;
@@ -101,7 +101,13 @@ async function copyTree(ctx: CopyContext, manifest: Manifest, parsed: ParsedMani
     for (const o of outcomes) stats.blobs[o]++;
   }
   const put = await dst.putManifest(dstRepo, manifest.digest, manifest.bytes, manifest.mediaType, signal);
-  return put.referrersApi;
+  // A referrer on a destination without the referrers API is listed under its subject's fallback tag.
+  if (parsed.subject && !put.referrersApi) {
+    const artifactType = effectiveArtifactType(parsed);
+    await mergeFallbackIndex(ctx, parsed.subject.digest, [
+      { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size, ...(artifactType && { artifactType }), ...(parsed.annotations && { annotations: { ...parsed.annotations } }) },
+    ]);
+  }
 }
 
 /** The subject's referrers (and theirs, a few levels down) follow it. */
@@ -110,20 +116,15 @@ async function copyReferrers(ctx: CopyContext, subject: string, parsed: ParsedMa
   const { source, destination: dst, srcRepo, dstRepo, signal } = ctx;
   // Per-platform referrers (a signature of one image of an index) follow too.
   if (depth === 0) for (const child of parsed.manifests) await copyReferrers(ctx, child.digest, { ...parsed, manifests: [] }, stats, 1);
-  const referrers = await source.referrers(srcRepo, subject, signal);
-  const withoutApi: typeof referrers = [];
-  for (const r of referrers) {
-    if (!(await dst.headManifest(dstRepo, r.digest, signal))) {
-      const m = await source.getManifest(srcRepo, r.digest, signal);
-      if (!m) continue;
-      const p = parseManifest(m.bytes, m.mediaType);
-      const api = await copyTree(ctx, m, p, stats);
-      if (!api) withoutApi.push(r);
-      await ctx.log(`copied referrer ${r.digest}${r.artifactType ? ` (${r.artifactType})` : ""} of ${subject}`);
-      await copyReferrers(ctx, r.digest, p, stats, depth + 1);
-    }
+  for (const r of await source.referrers(srcRepo, subject, signal)) {
+    if (await dst.headManifest(dstRepo, r.digest, signal)) continue;
+    const m = await source.getManifest(srcRepo, r.digest, signal);
+    if (!m) continue;
+    const p = parseManifest(m.bytes, m.mediaType);
+    await copyTree(ctx, m, p, stats);
+    await ctx.log(`copied referrer ${r.digest}${r.artifactType ? ` (${r.artifactType})` : ""} of ${subject}`);
+    await copyReferrers(ctx, r.digest, p, stats, depth + 1);
   }
-  if (withoutApi.length) await mergeFallbackIndex(ctx, subject, withoutApi);
 }
 
 /** On a destination without the referrers API, the referrers index lives under the tag `sha256-<hex>`. */

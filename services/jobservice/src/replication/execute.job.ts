@@ -49,7 +49,8 @@ export function replicationExecuteHandler(deps: ReplicationDeps) {
       const source = await deps.adapters.side(policy.srcRegistryId);
       const destination = await deps.adapters.side(policy.destRegistryId);
       await deps.executions.mergeAttrs(id, { policy_name: policy.name, src: source.label, dest: destination.label });
-      const names = (await source.listRepositories({ literalNames: literalNames(filters.namePattern) }, signal)).filter(filters.repository).sort();
+      const selected = (name: string) => [name, ...(source.aliases?.(name) ?? [])].some(filters.repository);
+      const names = (await source.listRepositories({ literalNames: literalNames(filters.namePattern) }, signal)).filter(selected).sort();
       await mapLimit(names, LISTING_CONCURRENCY, async (repository) => {
         const artifacts: ArtifactRef[] = (await source.listArtifacts(repository, signal))
           .map((a) => ({ ...a, tags: a.tags.filter(filters.tag) }))

@@ -19,6 +19,8 @@ export interface ListHint {
 export interface Source {
   readonly label: string;
   listRepositories(hint: ListHint, signal: AbortSignal): Promise<string[]>;
+  /** Other names the source's users call a repository by (Docker Hub: `busybox` for `library/busybox`); filters may match any. */
+  aliases?(repository: string): string[];
   listArtifacts(repository: string, signal: AbortSignal): Promise<ArtifactRef[]>;
   getManifest(repository: string, reference: string, signal: AbortSignal): Promise<Manifest | undefined>;
   /** The blob's bytes from `offset` (`length` of them, or to the end). */

@@ -19,6 +19,10 @@ export class DockerHubAdapter extends DistributionAdapter {
     }
   }
 
+  aliases(repository: string): string[] {
+    return repository.startsWith("library/") ? [repository.slice("library/".length)] : [];
+  }
+
   /** Docker Hub repositories are `namespace/name`, nothing else. */
   override async prepare(repositories: readonly string[]): Promise<void> {
     const wrong = repositories.filter((r) => r.split("/").length !== 2);
