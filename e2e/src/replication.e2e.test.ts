@@ -6,6 +6,8 @@
 // mid-execution; kill -9 of the jobservice mid-copy of a 256 MiB layer (chunked copy resumes);
 // a rate-limited remote slowing the copy without failing it. Digests are compared on both sides.
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { join } from "node:path";
 import { CoreApi } from "./support/api.js";
@@ -118,6 +120,23 @@ describe("replication", { timeout: 14 * 60_000 }, () => {
     const bApi = await repoOn(b.baseUrl, "mirror/api", apiB);
     const theirs = await pushImage(bApi, makeImage("oci"), "v1");
 
+    // A webhook consumer of project apps hears of the replication (Harbor's REPLICATION event).
+    const received: { type: string; event_data: { replication: { job_status: string; successful_artifact: unknown[] } } }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString("utf8")));
+      req.on("end", () => {
+        received.push(JSON.parse(body) as (typeof received)[number]);
+        res.end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    after(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+    await apiA.ok("POST", "/projects/apps/webhook/policies", {
+      name: "replication-hook",
+      targets: [{ type: "http", address: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` }],
+      event_types: ["REPLICATION"],
+    });
     const policy = await createReplicationPolicy(apiA, {
       name: "to-b",
       src_registry: null,
@@ -150,6 +169,9 @@ describe("replication", { timeout: 14 * 60_000 }, () => {
     const onA = await skopeo.inspectRaw(`docker://${a.registry}/apps/web:v1`, `admin:${a.adminPassword}`);
     const onB = await skopeo.inspectRaw(`docker://${b.registry}/mirror/web:v1`, `admin:${b.adminPassword}`);
     assert.equal(onA.digest, onB.digest, onB.result.describe);
+    const hook = await eventually(async () => received.find((r) => r.type === "REPLICATION"), 30_000, () => `no REPLICATION webhook: ${JSON.stringify(received)}`);
+    assert.equal(hook.event_data.replication.job_status, "Success");
+    assert.equal(hook.event_data.replication.successful_artifact.length, 2);
 
     const current = (await apiA.ok("GET", `/replication/policies/${policy}`)).body as Record<string, unknown>;
     await apiA.ok("PUT", `/replication/policies/${policy}`, { ...current, override: true });
@@ -160,7 +182,7 @@ describe("replication", { timeout: 14 * 60_000 }, () => {
     assert.match(await taskLog(apiA, second.id, webTask.id), /already on the destination/);
     const audit = await apiA.ok("GET", "/audit-logs?page_size=100");
     const kinds = (audit.body as { resource_type: string; operation: string }[]).map((e) => `${e.resource_type}:${e.operation}`);
-    for (const k of ["registry:create", "replication-policy:create", "replication-policy:update", "replication:start"]) assert.ok(kinds.includes(k), `audit has ${k}: ${kinds.join(", ")}`);
+    for (const k of ["registry:create", "replication-policy:create", "replication-policy:update", "replication:start", "replication:finish"]) assert.ok(kinds.includes(k), `audit has ${k}: ${kinds.join(", ")}`);
   });
 
   it("pull mode from Distribution, scheduled: the image and its tag-schema referrer arrive", async () => {

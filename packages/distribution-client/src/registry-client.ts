@@ -7,7 +7,7 @@
  */
 import { Transform, type Readable, type TransformCallback } from "node:stream";
 import { computeDigest, digestAlgorithm, isDigestReference, MAX_MANIFEST_BYTES, OCI_INDEX, referrersTagForDigest, type Digest } from "@berth/oci";
-import { ContentMismatchError, RegistryAuthError, RegistryHttpError } from "./errors.js";
+import { ContentMismatchError, RegistryHttpError } from "./errors.js";
 import { nextLink, uploadOffset } from "./headers.js";
 import { Transport, readAll, type RequestBody, type TransportOptions } from "./transport.js";
 
@@ -71,10 +71,11 @@ export class RegistryClient {
    * accepted (a token is issued / Basic is accepted). Throws otherwise.
    */
   async ping(signal?: AbortSignal): Promise<{ authenticated: boolean }> {
-    const res = await this.transport.send({ method: "GET", path: "/v2/", scopes: [], expect: [200, 401], ...(signal && { signal }) });
-    if (res.status === 200) return { authenticated: this.transport.challenge !== undefined };
-    // Answered 401 even with credentials: the transport already retried once with what the challenge asked for.
-    throw new RegistryAuthError(`GET ${this.transport.resolve("/v2/").toString()}: the registry refused the credentials`);
+    // Without credentials a challenge is an answer; with them, the transport answers it once and a
+    // second 401 is a refusal (RegistryAuthError).
+    const anonymous = this.transport.credential === undefined;
+    const res = await this.transport.send({ method: "GET", path: "/v2/", scopes: [], expect: anonymous ? [200, 401] : [200], ...(signal && { signal }) });
+    return { authenticated: !anonymous && res.status === 200 && this.transport.challenge !== undefined };
   }
 
   /** Every repository of `_catalog` (needs `registry:catalog:*`). */

@@ -121,6 +121,11 @@ export class Transport {
     this.#dispatcher = options.dispatcher ?? createDispatcher(options);
   }
 
+  /** The credentials given (undefined: anonymous). */
+  get credential(): Credential | undefined {
+    return this.#o.credential;
+  }
+
   /** The challenge learnt from the registry (undefined until it asked for credentials). */
   get challenge(): Challenge | undefined {
     return this.#challenge;

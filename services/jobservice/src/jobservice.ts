@@ -29,6 +29,7 @@ import {
   syncReplicationSchedules,
 } from "./replication/replication.subscribers.js";
 import type { ReplicationDeps } from "./replication/replication-deps.js";
+import { replicationAuditSubscriber } from "./replication/replication-report.js";
 import { ResumeStore } from "./replication/resume-store.js";
 import { StopWatch } from "./replication/stop-watch.js";
 import { replicationTaskHandler } from "./replication/task.job.js";
@@ -96,6 +97,7 @@ export function createJobservice(o: JobserviceOptions) {
     replicationRequestedSubscriber({ queues }),
     replicationPolicySubscriber({ db: o.db, queues, logger: o.logger }),
     replicationTriggerSubscriber({ ...replication, registry: o.storage.registry }),
+    replicationAuditSubscriber(o.db),
   ];
   const collector = new GarbageCollector({ db: o.db, driver: o.storage.driver, manifests: o.storage.registry.manifests, ...o.gc });
   const handlers: HandlerMap = {
