@@ -50,16 +50,23 @@ export interface ReferrerDescriptor {
   annotations?: Record<string, string>;
 }
 
-export type RegistryClientOptions = TransportOptions;
+export type RegistryClientOptions = TransportOptions & {
+  /**
+   * Ask for `pull,push` even for reads: a client that writes to a repository then needs one token
+   * for it, not two (a token service may verify a password for each).
+   */
+  writer?: boolean | undefined;
+};
 
-const pull = (repository: string) => `repository:${repository}:pull`;
 const push = (repository: string) => `repository:${repository}:pull,push`;
 
 export class RegistryClient {
   readonly transport: Transport;
+  readonly #writer: boolean;
 
   constructor(options: RegistryClientOptions) {
     this.transport = new Transport(options);
+    this.#writer = options.writer === true;
   }
 
   close(): Promise<void> {
@@ -88,7 +95,7 @@ export class RegistryClient {
   /** Every tag of `repository` (`NAME_UNKNOWN` is a {@link RegistryHttpError} with status 404). */
   async tags(repository: string, signal?: AbortSignal): Promise<string[]> {
     const out: string[] = [];
-    for await (const page of this.#pages<{ tags?: string[] | null }>(`/v2/${repository}/tags/list?n=1000`, [pull(repository)], signal)) out.push(...(page.tags ?? []));
+    for await (const page of this.#pages<{ tags?: string[] | null }>(`/v2/${repository}/tags/list?n=1000`, [this.#pull(repository)], signal)) out.push(...(page.tags ?? []));
     return out;
   }
 
@@ -97,7 +104,7 @@ export class RegistryClient {
     const res = await this.transport.send({
       method: "HEAD",
       path: `/v2/${repository}/manifests/${reference}`,
-      scopes: [pull(repository)],
+      scopes: [this.#pull(repository)],
       headers: { accept: MANIFEST_ACCEPT },
       expect: [200, 404],
       signal,
@@ -117,7 +124,7 @@ export class RegistryClient {
     const res = await this.transport.stream({
       method: "GET",
       path: `/v2/${repository}/manifests/${reference}`,
-      scopes: [pull(repository)],
+      scopes: [this.#pull(repository)],
       headers: { accept: MANIFEST_ACCEPT },
       expect: [200, 404],
       signal,
@@ -164,7 +171,7 @@ export class RegistryClient {
 
   /** The blob's size when the repository has it, else undefined. */
   async blobSize(repository: string, digest: string, signal?: AbortSignal): Promise<number | undefined> {
-    const res = await this.transport.send({ method: "HEAD", path: `/v2/${repository}/blobs/${digest}`, scopes: [pull(repository)], expect: [200, 404], follow: true, signal });
+    const res = await this.transport.send({ method: "HEAD", path: `/v2/${repository}/blobs/${digest}`, scopes: [this.#pull(repository)], expect: [200, 404], follow: true, signal });
     return res.status === 404 ? undefined : Number(header(res.headers, "content-length") ?? 0);
   }
 
@@ -178,7 +185,7 @@ export class RegistryClient {
     const res = await this.transport.stream({
       method: "GET",
       path: `/v2/${repository}/blobs/${digest}`,
-      scopes: [pull(repository)],
+      scopes: [this.#pull(repository)],
       headers: range ? { range } : {},
       expect: [200, 206],
       follow: true,
@@ -198,7 +205,7 @@ export class RegistryClient {
     const res = await this.transport.send({
       method: "POST",
       path: `/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`,
-      scopes: [push(repository), pull(from)],
+      scopes: [push(repository), `repository:${from}:pull`],
       headers: { "content-length": "0" },
       expect: [201, 202],
       signal,
@@ -270,7 +277,7 @@ export class RegistryClient {
   async referrers(repository: string, digest: string, signal?: AbortSignal): Promise<{ descriptors: ReferrerDescriptor[]; via: "api" | "tag-schema" }> {
     const descriptors: ReferrerDescriptor[] = [];
     try {
-      for await (const page of this.#pages<{ manifests?: ReferrerDescriptor[] }>(`/v2/${repository}/referrers/${digest}`, [pull(repository)], signal, { accept: OCI_INDEX })) {
+      for await (const page of this.#pages<{ manifests?: ReferrerDescriptor[] }>(`/v2/${repository}/referrers/${digest}`, [this.#pull(repository)], signal, { accept: OCI_INDEX })) {
         descriptors.push(...(page.manifests ?? []));
       }
       return { descriptors, via: "api" };
@@ -295,6 +302,10 @@ export class RegistryClient {
     const bytes = Buffer.from(JSON.stringify(body));
     const res = await this.transport.send({ method, path, scopes: [], basic: true, headers: { "content-type": "application/json", "content-length": String(bytes.length) }, body: bytes, expect, signal });
     return res.status;
+  }
+
+  #pull(repository: string): string {
+    return this.#writer ? push(repository) : `repository:${repository}:pull`;
   }
 
   async *#pages<T>(first: string, scopes: string[], signal: AbortSignal | undefined, headers: Record<string, string> = {}): AsyncGenerator<T> {

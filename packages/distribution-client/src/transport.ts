@@ -58,6 +58,18 @@ export interface TransportOptions {
   bodyTimeoutMs?: number | undefined;
   /** An undici dispatcher to share connections (default: one of the transport's own). */
   dispatcher?: Dispatcher | undefined;
+  /**
+   * Where the learnt challenge and the tokens are kept: share one between the clients of one
+   * registry (with the same credentials) so each token is fetched once (default: the transport's own).
+   */
+  authCache?: AuthCache | undefined;
+}
+
+/** A registry's challenge and the tokens fetched for it, per scope set (shareable between transports). */
+export class AuthCache {
+  challenge: Challenge | undefined;
+  readonly tokens = new Map<string, { header: string; expiresAt: number }>();
+  readonly fetching = new Map<string, Promise<{ header: string; expiresAt: number }>>();
 }
 
 /** A request body that can be produced again: bytes, or a factory of a fresh stream. */
@@ -110,15 +122,14 @@ export class Transport {
   readonly #o: TransportOptions;
   readonly #dispatcher: Dispatcher;
   readonly #ownDispatcher: boolean;
-  #challenge: Challenge | undefined;
-  readonly #tokens = new Map<string, CachedToken>();
-  readonly #fetching = new Map<string, Promise<CachedToken>>();
+  readonly #auth: AuthCache;
 
   constructor(options: TransportOptions) {
     this.base = new URL(options.url.replace(/\/+$/, "") + "/");
     this.#o = options;
     this.#ownDispatcher = options.dispatcher === undefined;
     this.#dispatcher = options.dispatcher ?? createDispatcher(options);
+    this.#auth = options.authCache ?? new AuthCache();
   }
 
   /** The credentials given (undefined: anonymous). */
@@ -128,7 +139,7 @@ export class Transport {
 
   /** The challenge learnt from the registry (undefined until it asked for credentials). */
   get challenge(): Challenge | undefined {
-    return this.#challenge;
+    return this.#auth.challenge;
   }
 
   /** Closes the connections (when the transport made its own dispatcher). */
@@ -196,8 +207,8 @@ export class Transport {
         const sameOrigin = url.origin === this.base.origin;
         if (!reauthenticated && challenge && sameOrigin) {
           reauthenticated = true;
-          this.#challenge = challenge;
-          this.#tokens.delete(scopeKey(o.scopes));
+          this.#auth.challenge = challenge;
+          this.#auth.tokens.delete(scopeKey(o.scopes));
           continue;
         }
         const detail = challenge?.scheme === "bearer" && challenge.error ? ` (${challenge.error}${challenge.scope ? `: ${challenge.scope}` : ""})` : "";
@@ -235,19 +246,21 @@ export class Transport {
   /** The Authorization header for `scopes` under the known challenge (none before one). */
   async #authorization(scopes: readonly string[], basic: boolean, signal: AbortSignal | undefined): Promise<string | undefined> {
     const cred = this.#o.credential;
-    if (basic || this.#challenge?.scheme === "basic") return cred ? basicHeader(cred) : undefined;
-    const challenge = this.#challenge;
+    const auth = this.#auth;
+    if (basic || auth.challenge?.scheme === "basic") return cred ? basicHeader(cred) : undefined;
+    const challenge = auth.challenge;
     if (!challenge) return undefined;
     const key = scopeKey(scopes);
-    const cached = this.#tokens.get(key);
+    const cached = auth.tokens.get(key);
     if (cached && cached.expiresAt > Date.now()) return cached.header;
-    let pending = this.#fetching.get(key);
+    let pending = auth.fetching.get(key);
     if (!pending) {
-      pending = this.#fetchToken(challenge, scopes, signal).finally(() => this.#fetching.delete(key));
-      this.#fetching.set(key, pending);
+      pending = this.#fetchToken(challenge, scopes, signal).finally(() => auth.fetching.delete(key));
+      auth.fetching.set(key, pending);
     }
     const token = await pending;
-    this.#tokens.set(key, token);
+    if (auth.tokens.size > 10_000) auth.tokens.clear();
+    auth.tokens.set(key, token);
     return token.header;
   }
 

@@ -46,8 +46,8 @@ export function replicationExecuteHandler(deps: ReplicationDeps) {
     const { signal, done } = deps.stops.watch(id);
     const tasks: TaskAttrs[] = [];
     try {
-      const source = await deps.adapters.side(policy.srcRegistryId);
-      const destination = await deps.adapters.side(policy.destRegistryId);
+      const source = await deps.adapters.side(policy.srcRegistryId, "source");
+      const destination = await deps.adapters.side(policy.destRegistryId, "destination");
       await deps.executions.mergeAttrs(id, { policy_name: policy.name, src: source.label, dest: destination.label });
       const selected = (name: string) => [name, ...(source.aliases?.(name) ?? [])].some(filters.repository);
       const names = (await source.listRepositories({ literalNames: literalNames(filters.namePattern) }, signal)).filter(selected).sort();

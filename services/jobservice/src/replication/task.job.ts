@@ -40,8 +40,8 @@ export function replicationTaskHandler(deps: ReplicationDeps) {
     try {
       if (attrs.problem) throw new UnrecoverableError(attrs.problem);
       const onThrottle = (e: ThrottleEvent) => void log(`slowed down: ${e.method} ${e.url} answered ${e.status}; sending again in ${e.waitMs} ms (${e.attempt}. time)`).catch(() => undefined);
-      const source = await deps.adapters.side(policy.srcRegistryId, onThrottle);
-      const destination = await deps.adapters.side(policy.destRegistryId, onThrottle);
+      const source = await deps.adapters.side(policy.srcRegistryId, "source", onThrottle);
+      const destination = await deps.adapters.side(policy.destRegistryId, "destination", onThrottle);
       const ctx: CopyContext = {
         source,
         destination,

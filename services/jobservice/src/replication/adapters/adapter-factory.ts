@@ -3,7 +3,7 @@
  * now (so an edited endpoint is used as edited), its secret opened with the data key, its limits
  * enforced by an {@link EndpointGate}, its connections pooled per endpoint across tasks.
  */
-import { createDispatcher, RegistryClient, type Dispatcher, type ThrottleEvent } from "@berth/distribution-client";
+import { AuthCache, createDispatcher, RegistryClient, type Dispatcher, type ThrottleEvent } from "@berth/distribution-client";
 import type { PrismaClient, RegistryEndpoint } from "@berth/db";
 import type { Redis } from "@berth/redis";
 import type { RegistryStore } from "@berth/registry-store";
@@ -30,21 +30,26 @@ export interface AdapterFactoryOptions {
 
 export class AdapterFactory {
   readonly local: LocalAdapter;
-  readonly #pools = new Map<number, { version: number; dispatcher: Dispatcher }>();
+  /** Per endpoint (and its version): pooled connections and the tokens fetched, shared by its tasks. */
+  readonly #pools = new Map<number, { version: number; dispatcher: Dispatcher; auth: AuthCache }>();
 
   constructor(private readonly o: AdapterFactoryOptions) {
     this.local = new LocalAdapter(o.registry, async (name) => (await o.db.project.count({ where: { name } })) > 0);
   }
 
-  /** The side `registryId` names (null: this Berth); `onThrottle` hears of every 429 on it. */
-  async side(registryId: number | null, onThrottle?: (e: ThrottleEvent) => void): Promise<Side> {
+  /**
+   * The side `registryId` names (null: this Berth), as a source or a destination (which writes, so
+   * its tokens are asked with push from the start); `onThrottle` hears of every 429 on it.
+   */
+  async side(registryId: number | null, role: "source" | "destination", onThrottle?: (e: ThrottleEvent) => void): Promise<Side> {
     if (registryId === null) return this.local;
     const row = await this.o.db.registryEndpoint.findUnique({ where: { id: registryId } });
     if (!row) throw new Error(`registry ${registryId} no longer exists`);
-    return this.remote(row, onThrottle);
+    return this.remote(row, role, onThrottle);
   }
 
-  remote(row: RegistryEndpoint, onThrottle?: (e: ThrottleEvent) => void): Side {
+  remote(row: RegistryEndpoint, role: "source" | "destination", onThrottle?: (e: ThrottleEvent) => void): Side {
+    const pool = this.#pool(row);
     const secret = row.accessSecret ? this.o.dataKey.open(row.accessSecret, SECRET_CONTEXTS.registryEndpoint(row.id)) : "";
     const client = new RegistryClient({
       url: row.url,
@@ -52,7 +57,9 @@ export class AdapterFactory {
       gate: row.requestsPerSecond > 0 || row.maxConcurrency > 0 ? new EndpointGate(this.o.redis, { id: row.id, requestsPerSecond: row.requestsPerSecond, maxConcurrency: row.maxConcurrency }, this.o.prefix) : undefined,
       userAgent: this.o.userAgent,
       onThrottle,
-      dispatcher: this.#pool(row),
+      dispatcher: pool.dispatcher,
+      authCache: pool.auth,
+      writer: role === "destination",
     });
     const label = `${row.name} (${row.url})`;
     switch (row.type as EndpointType) {
@@ -68,15 +75,15 @@ export class AdapterFactory {
     }
   }
 
-  /** One connection pool per endpoint, replaced when the endpoint's TLS settings change. */
-  #pool(row: RegistryEndpoint): Dispatcher {
+  /** One connection pool and token cache per endpoint, replaced when the endpoint changes (TLS, credentials). */
+  #pool(row: RegistryEndpoint): { dispatcher: Dispatcher; auth: AuthCache } {
     const version = row.updatedAt.getTime();
     const pool = this.#pools.get(row.id);
-    if (pool && pool.version === version) return pool.dispatcher;
+    if (pool && pool.version === version) return pool;
     if (pool) void pool.dispatcher.close().catch(() => undefined);
-    const dispatcher = createDispatcher({ insecure: row.insecure, caCertificate: row.caCertificate ?? undefined });
-    this.#pools.set(row.id, { version, dispatcher });
-    return dispatcher;
+    const fresh = { version, dispatcher: createDispatcher({ insecure: row.insecure, caCertificate: row.caCertificate ?? undefined }), auth: new AuthCache() };
+    this.#pools.set(row.id, fresh);
+    return fresh;
   }
 
   async close(): Promise<void> {
