@@ -31,7 +31,7 @@ export interface AdapterFactoryOptions {
 export class AdapterFactory {
   readonly local: LocalAdapter;
   /** Per endpoint (and its version): pooled connections and the tokens fetched, shared by its tasks. */
-  readonly #pools = new Map<number, { version: number; dispatcher: Dispatcher; auth: AuthCache }>();
+  readonly #pools = new Map<number, { version: number; dispatcher: Dispatcher; auth: AuthCache; projects: Set<string> }>();
 
   constructor(private readonly o: AdapterFactoryOptions) {
     this.local = new LocalAdapter(o.registry, async (name) => (await o.db.project.count({ where: { name } })) > 0);
@@ -65,7 +65,7 @@ export class AdapterFactory {
     switch (row.type as EndpointType) {
       case "berth":
       case "harbor":
-        return new HarborAdapter(client, label, row.id);
+        return new HarborAdapter(client, label, row.id, pool.projects);
       case "docker-hub":
         return new DockerHubAdapter(client, label, row.id);
       case "docker-registry":
@@ -76,12 +76,12 @@ export class AdapterFactory {
   }
 
   /** One connection pool and token cache per endpoint, replaced when the endpoint changes (TLS, credentials). */
-  #pool(row: RegistryEndpoint): { dispatcher: Dispatcher; auth: AuthCache } {
+  #pool(row: RegistryEndpoint): { dispatcher: Dispatcher; auth: AuthCache; projects: Set<string> } {
     const version = row.updatedAt.getTime();
     const pool = this.#pools.get(row.id);
     if (pool && pool.version === version) return pool;
     if (pool) void pool.dispatcher.close().catch(() => undefined);
-    const fresh = { version, dispatcher: createDispatcher({ insecure: row.insecure, caCertificate: row.caCertificate ?? undefined }), auth: new AuthCache() };
+    const fresh = { version, dispatcher: createDispatcher({ insecure: row.insecure, caCertificate: row.caCertificate ?? undefined }), auth: new AuthCache(), projects: new Set<string>() };
     this.#pools.set(row.id, fresh);
     return fresh;
   }

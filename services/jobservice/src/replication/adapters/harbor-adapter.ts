@@ -11,6 +11,16 @@ import { DistributionAdapter } from "./distribution-adapter.js";
 const PAGE = 100;
 
 export class HarborAdapter extends DistributionAdapter {
+  constructor(
+    client: ConstructorParameters<typeof DistributionAdapter>[0],
+    label: string,
+    endpointId: number,
+    /** Projects known to exist on the endpoint (shared by its tasks: each check costs a password verification there). */
+    private readonly knownProjects: Set<string> = new Set(),
+  ) {
+    super(client, label, endpointId);
+  }
+
   override async listRepositories(_hint: ListHint, signal: AbortSignal): Promise<string[]> {
     const projects = await this.#all<{ name: string }>("/api/v2.0/projects", signal);
     const out: string[] = [];
@@ -27,14 +37,16 @@ export class HarborAdapter extends DistributionAdapter {
 
   override async prepare(repositories: readonly string[], signal: AbortSignal): Promise<void> {
     for (const project of new Set(repositories.map((r) => r.split("/")[0]!))) {
+      if (this.knownProjects.has(project)) continue;
       try {
         await this.client.getJson(`/api/v2.0/projects/${encodeURIComponent(project)}`, signal);
-        continue;
       } catch (err) {
         if (!(err instanceof RegistryHttpError) || err.status !== 404) throw err;
+        // 409: created meanwhile by another task.
+        await this.client.sendJson("POST", "/api/v2.0/projects", { project_name: project, metadata: { public: "false" } }, [201, 409], signal);
       }
-      // 409: created meanwhile by another task.
-      await this.client.sendJson("POST", "/api/v2.0/projects", { project_name: project, metadata: { public: "false" } }, [201, 409], signal);
+      if (this.knownProjects.size > 10_000) this.knownProjects.clear();
+      this.knownProjects.add(project);
     }
   }
 
