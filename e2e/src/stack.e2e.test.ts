@@ -5,7 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { globSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "node:http";
@@ -63,14 +63,14 @@ function killEverything(launcher: Launcher): void {
   }
 }
 
-const UPLOAD_CHUNKS = 6;
+const UPLOAD_CHUNKS = 10;
 const UPLOAD_BYTES = UPLOAD_CHUNKS * 64 * 1024;
 
 /**
  * Starts a blob upload whose PATCH body trickles in over about a second; resolves once the
  * first chunk is sent, with the answer to come.
  */
-async function startSlowUpload(baseUrl: string, password: string): Promise<{ answer: Promise<{ status: number | undefined; range: string | undefined }> }> {
+async function startSlowUpload(baseUrl: string, password: string, dataDir: string): Promise<{ answer: Promise<{ status: number | undefined; range: string | undefined }> }> {
   const token = await getJson(`${baseUrl}/service/token?service=berth-registry&scope=repository:library/drain:pull,push`, basicAuth("admin", password));
   assert.equal(token.status, 200, JSON.stringify(token.body));
   const auth = { authorization: `Bearer ${(token.body as { token: string }).token}` };
@@ -96,6 +96,13 @@ async function startSlowUpload(baseUrl: string, password: string): Promise<{ ans
     })();
   });
   await sent;
+  // In flight means the registry is storing its bytes: written to the socket is not enough (a
+  // connection nginx has not read from yet is idle to it, and a graceful stop closes idle ones).
+  await eventually(
+    async () => (globSync(join(dataDir, "registry", "uploads", "*", "data")).some((f) => statSync(f).size > 0) ? true : undefined),
+    20_000,
+    () => "the upload's first bytes never reached the registry's storage",
+  );
   return { answer };
 }
 
@@ -199,7 +206,7 @@ describe("npm start: the local stack", { timeout: 600_000 }, () => {
   it("stops gracefully and in order on one Ctrl-C to npm start's process group (npm forwards it: two copies)", async () => {
     const started = snapshot(dirB);
     // An upload in flight when Ctrl-C comes: nginx and the registry let it finish.
-    const upload = await startSlowUpload(b.baseUrl, passwordB);
+    const upload = await startSlowUpload(b.baseUrl, passwordB, dirB);
     const since = Date.now();
     b.signalGroup("SIGINT");
     const answer = await upload.answer;
