@@ -9,6 +9,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { closeSync, constants, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { ConfigError } from "@berth/config";
 
 /** Length of the data key in bytes (AES-256). */
 export const DATA_KEY_BYTES = 32;
@@ -73,6 +74,19 @@ export function loadDataKey(file: string): DataKey {
   }
   if (bytes.length !== DATA_KEY_BYTES) throw new SecretError(`the data key ${file} holds ${bytes.length} bytes, not ${DATA_KEY_BYTES}`);
   return DataKey.fromBytes(bytes);
+}
+
+/**
+ * {@link loadDataKey} at a service's start: a missing or malformed key is a configuration problem
+ * (a {@link ConfigError} naming `setting`: the service exits 2 without a stack trace).
+ */
+export function loadDataKeyForService(file: string, setting = "BERTH_DATA_KEY_FILE"): DataKey {
+  try {
+    return loadDataKey(file);
+  } catch (err) {
+    if (err instanceof SecretError) throw new ConfigError([`${setting}: ${err.message}`]);
+    throw err;
+  }
 }
 
 /**

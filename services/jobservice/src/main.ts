@@ -4,13 +4,17 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
-import { loadDataKey } from "@berth/secrets";
+import { loadDataKeyForService } from "@berth/secrets";
 import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { createJobservice } from "./jobservice.js";
 
-const config = loadConfigOrExit("jobservice", () => loadConfig(process.env));
+// A missing or malformed data key is a configuration problem (exit 2, no stack trace).
+const config = loadConfigOrExit("jobservice", () => {
+  const parsed = loadConfig(process.env);
+  return { ...parsed, dataKey: loadDataKeyForService(parsed.dataKeyFile) };
+});
 const logger = createLogger({ service: "jobservice", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 // All of jobservice's database work is jobs: the longer job bounds (a stall delays jobs, docs/operations.md).
 const db = createPrismaClient(config.databaseUrl, { applicationName: "jobservice", limits: { ...JOB_LIMITS, ...config.databaseLimits.jobs } });
@@ -32,7 +36,7 @@ const jobservice = createJobservice({
   webhook: config.webhook,
   storage: { driver, registry },
   // Registry endpoints' credentials are sealed with the data key the launcher creates.
-  dataKey: loadDataKey(config.dataKeyFile),
+  dataKey: config.dataKey,
   replication: config.replication,
 });
 
