@@ -42,6 +42,8 @@ export function replicationExecuteHandler(deps: ReplicationDeps) {
       return { skipped: "policy deleted" };
     }
     await deps.executions.markRunning(id);
+    // Chunked uploads nobody continued for a week are forgotten (their destinations dropped them too).
+    await deps.uploads.purgeStale().catch((err: unknown) => log.warn("cannot purge stale replication uploads", { err: (err as Error).message }));
     const filters = compileFilters(policy.filters as unknown as PolicyFilter[]);
     const { signal, done } = deps.stops.watch(id);
     const tasks: TaskAttrs[] = [];
