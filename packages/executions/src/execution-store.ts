@@ -32,12 +32,74 @@ export type FinalEvent = (execution: { id: bigint; vendorType: string; vendorId:
 /** A Prisma client or an interactive transaction of one. */
 type Client = PrismaClient | Prisma.TransactionClient;
 
+/**
+ * Locks on tasks held by a live database session (jobservice's `SessionLocks`): a paused worker
+ * keeps its lock, a dead one loses it with its connection.
+ */
+export interface TaskLocks {
+  tryLock(space: "task", id: bigint): Promise<{ release(): Promise<void> } | undefined>;
+}
+
+type TaskWithExecution = NonNullable<Awaited<ReturnType<ExecutionStore["task"]>>>;
+
+/**
+ * What {@link ExecutionStore.claim} found: the task to work on (its lock held until `release`),
+ * or why there is nothing to do now.
+ */
+export type TaskClaim =
+  | { kind: "claimed"; task: TaskWithExecution; release(): Promise<void> }
+  /** Another live worker holds the task (a redelivered job while the first worker is paused): try again later. */
+  | { kind: "busy" }
+  /** It has finished (a redelivered job whose work was done): nothing to do. */
+  | { kind: "finished"; status: string }
+  | { kind: "missing" };
+
+export interface ExecutionStoreOptions {
+  /** Task locks for {@link ExecutionStore.claim} (jobservice; core never claims tasks). */
+  locks?: TaskLocks | undefined;
+  /** Called when an execution becomes final (e.g. replication's `replication.finished` event). */
+  finalEvent?: FinalEvent | undefined;
+}
+
 export class ExecutionStore {
+  private readonly finalEvent: FinalEvent | undefined;
+  private readonly locks: TaskLocks | undefined;
+
   constructor(
     private readonly db: PrismaClient,
-    /** Called when an execution becomes final (e.g. replication's `replication.finished` event). */
-    private readonly finalEvent?: FinalEvent,
-  ) {}
+    options: ExecutionStoreOptions = {},
+  ) {
+    this.finalEvent = options.finalEvent;
+    this.locks = options.locks;
+  }
+
+  /**
+   * Claims task `id` for one attempt: takes its session lock (held by this process's database
+   * session until `release`, so a paused worker keeps it and a dead one loses it), then re-reads
+   * the task under it. Every job that works on a task starts here, so however often BullMQ
+   * delivers the job — retries, a stalled job handed to another replica — the task's effect is
+   * applied by one worker at a time and never again after the task has finished.
+   */
+  async claim(id: bigint): Promise<TaskClaim> {
+    if (!this.locks) throw new Error("this ExecutionStore was built without task locks");
+    const lock = await this.locks.tryLock("task", id);
+    if (!lock) return { kind: "busy" };
+    try {
+      const task = await this.task(id);
+      if (!task) {
+        await lock.release();
+        return { kind: "missing" };
+      }
+      if (FINAL.has(task.status)) {
+        await lock.release();
+        return { kind: "finished", status: task.status };
+      }
+      return { kind: "claimed", task, release: () => lock.release() };
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
 
   /**
    * Creates the execution and its tasks unless this (vendor, event) already has one; returns the

@@ -7,4 +7,4 @@
  * every task keeps a readable log and counters. Core starts and stops runs through it; jobservice
  * runs them.
  */
-export { ExecutionStore, EXECUTION_STATUSES, FINAL_STATUSES, type ExecutionStatus, type NewExecution, type StatusCounts, type FinalEvent } from "./execution-store.js";
+export { ExecutionStore, EXECUTION_STATUSES, FINAL_STATUSES, type ExecutionStatus, type ExecutionStoreOptions, type NewExecution, type StatusCounts, type FinalEvent, type TaskClaim, type TaskLocks } from "./execution-store.js";

@@ -40,6 +40,11 @@ const schema = z
     BERTH_REPLICATION_CHUNK_MIB: int(1, 1024).default(16),
     /** Validity of DockerHub-format callback URLs (hours). */
     BERTH_WEBHOOK_CALLBACK_TTL_HOURS: int(1, 24 * 30).default(24),
+    /**
+     * BullMQ's job lock (s): a worker that does not renew it for this long is taken as stalled and
+     * its job goes to another worker (the work itself stays guarded by PostgreSQL locks).
+     */
+    BERTH_QUEUE_LOCK_SECONDS: int(1, 3600).default(30),
   })
   .transform((env) => ({
     ...backendConfig(env),
@@ -51,6 +56,7 @@ const schema = z
     dataKeyFile: env.BERTH_DATA_KEY_FILE ?? dataKeyPath(env.BERTH_DATA_DIR),
     replication: { chunkSize: env.BERTH_REPLICATION_CHUNK_MIB * 1024 * 1024 },
     relayPollMs: env.BERTH_RELAY_POLL_MS,
+    queueLockMs: env.BERTH_QUEUE_LOCK_SECONDS * 1000,
     webhook: {
       denyPrivate: env.BERTH_WEBHOOK_DENY_PRIVATE,
       timeoutMs: env.BERTH_WEBHOOK_TIMEOUT_MS,

@@ -16,6 +16,7 @@ import { auditSubscriber } from "./audit/audit.subscriber.js";
 import { fanoutHandler } from "./events/fanout.job.js";
 import type { EventSubscriber } from "./events/subscriber.js";
 import { ExecutionStore } from "./executions/execution-store.js";
+import type { SessionLocks } from "./executions/session-locks.js";
 import { gcRequestedSubscriber, gcRunHandler, gcScheduledHandler, gcScheduleSubscriber, syncGcSchedule } from "./gc/gc.jobs.js";
 import { OutboxRelay } from "./relay/outbox-relay.js";
 import { AdapterFactory } from "./replication/adapters/adapter-factory.js";
@@ -41,6 +42,8 @@ import { WorkerPool } from "./workers/worker-pool.js";
 
 export interface JobserviceOptions {
   db: PrismaClient;
+  /** PostgreSQL session locks guarding each task and the GC sweep across replicas. */
+  locks: SessionLocks;
   /** A BullMQ-mode connection (`createRedisClient(url, logger, { forQueues: true })`). */
   redis: Redis;
   logger: Logger;
@@ -49,6 +52,8 @@ export interface JobserviceOptions {
   externalUrl: string;
   relayPollMs: number;
   webhook: { denyPrivate: boolean; timeoutMs: number; callbackTtlMs: number };
+  /** BullMQ's job lock (ms; default 30 s): how soon a stalled job goes to another worker. */
+  queueLockMs?: number;
   /** Per-job option overrides (tests: short backoffs). */
   jobOptions?: { [N in JobName]?: JobsOptions };
   /**
@@ -74,7 +79,7 @@ export const CALLBACK_EXPIRY_EVERY_MS = 3_600_000;
 
 export function createJobservice(o: JobserviceOptions) {
   const queues = new Queues({ connection: o.redis, prefix: o.prefix, ...(o.jobOptions && { overrides: o.jobOptions }) });
-  const executions = new ExecutionStore(o.db, replicationFinalEvent);
+  const executions = new ExecutionStore(o.db, { locks: o.locks, finalEvent: replicationFinalEvent });
   const replication: ReplicationDeps = {
     db: o.db,
     executions,
@@ -105,7 +110,7 @@ export function createJobservice(o: JobserviceOptions) {
     "webhook.deliver": deliverHandler({ db: o.db, executions, logger: o.logger, externalUrl: o.externalUrl, ...o.webhook }),
     "relay.sweep": async () => ({ published: await relay.publishPending() }),
     "webhook.callbacks.expire": async () => ({ deleted: await purgeExpiredCallbacks(o.db) }),
-    "gc.run": gcRunHandler({ db: o.db, queues, logger: o.logger, collector }),
+    "gc.run": gcRunHandler({ db: o.db, queues, logger: o.logger, collector, locks: o.locks }),
     "gc.scheduled": gcScheduledHandler({ db: o.db, queues, logger: o.logger }),
     "replication.execute": replicationExecuteHandler(replication),
     "replication.task": replicationTaskHandler(replication),
@@ -126,8 +131,10 @@ export function createJobservice(o: JobserviceOptions) {
         handlers,
         concurrency: o.concurrency,
         logger: o.logger,
-        // A replication task killed with its process is taken up again within ~15 s (it resumes).
-        workerOptions: { replication: { lockDuration: 15_000, stalledInterval: 15_000, maxStalledCount: 5 } },
+        ...(o.queueLockMs !== undefined && { lockMs: o.queueLockMs }),
+        // A replication task killed with its process is taken up again within ~15 s (it resumes);
+        // a setting of the lock (tests) applies to it too.
+        workerOptions: { replication: { lockDuration: o.queueLockMs ?? 15_000, stalledInterval: o.queueLockMs ?? 15_000, maxStalledCount: 5 } },
       });
       // Schedules need Redis; without it they are set up when it returns (the relay does not need them).
       const schedule = async () => {

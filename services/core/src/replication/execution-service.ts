@@ -27,7 +27,7 @@ export class ReplicationExecutionService {
   readonly #store: ExecutionStore;
 
   constructor(private readonly db: PrismaClient) {
-    this.#store = new ExecutionStore(db, replicationFinalEvent);
+    this.#store = new ExecutionStore(db, { finalEvent: replicationFinalEvent });
   }
 
   async list(filter: ExecutionFilter, page: Paging, order: "asc" | "desc" = "desc"): Promise<ListPage<Execution> & { counts: Map<bigint, StatusCounts> }> {

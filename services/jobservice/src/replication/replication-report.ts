@@ -80,6 +80,8 @@ export function replicationAuditSubscriber(db: PrismaClient): EventSubscriber {
         result: p.status === "Success" ? "success" : "failure",
         detail: { status: p.status, trigger: p.trigger, event_id: event.eventId, ...(execution?.statusMessage && { message: execution.statusMessage }) },
         opTime: event.createdAt,
+        // A redelivered event adds no second row.
+        eventId: event.eventId,
       });
     },
   };
