@@ -27,7 +27,7 @@ const probeRedis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs
 const driver = createStorageDriver(config.storage);
 const registry = createRegistryStore({ db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
 // One connection per lock held: every webhook delivery and the GC sweep at once, plus a margin.
-const locks = new SessionLocks(config.databaseUrl, { max: config.concurrency.webhooks + config.concurrency.gc + 2, applicationName: "jobservice-locks" });
+const locks = new SessionLocks(config.databaseUrl, { max: config.concurrency.webhooks + config.concurrency.replication + config.concurrency.gc + 2, applicationName: "jobservice-locks" });
 const jobservice = createJobservice({
   db,
   locks,

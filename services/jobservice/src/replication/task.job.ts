@@ -4,7 +4,7 @@
  * retry skips what arrived and resumes a chunked blob); a stop aborts in-flight transfers within
  * about a second; a task's failure is its own, never its siblings'.
  */
-import { FINAL_STATUSES } from "@berth/executions";
+import type { TaskClaim } from "@berth/executions";
 import { UnrecoverableError, type Job } from "@berth/queue";
 import type { ThrottleEvent } from "@berth/distribution-client";
 import type { Destination } from "./adapters/adapter.js";
@@ -20,9 +20,19 @@ export function replicationTaskHandler(deps: ReplicationDeps) {
     } catch {
       throw new UnrecoverableError(`invalid task id ${JSON.stringify(job.data.taskId)}`);
     }
-    const task = await deps.executions.task(id);
-    if (!task) throw new UnrecoverableError(`replication task ${id} does not exist`);
-    if (FINAL_STATUSES.has(task.status)) return { skipped: task.status };
+    // One worker at a time per task, never again once it finished (a redelivered or stalled job).
+    const claim = await deps.executions.claim(id);
+    if (claim.kind === "missing") throw new UnrecoverableError(`replication task ${id} does not exist`);
+    if (claim.kind === "busy") throw new Error(`replication task ${id} is being worked on by another worker`);
+    if (claim.kind === "finished") return { skipped: claim.status };
+    try {
+      return await run(job, id, claim.task);
+    } finally {
+      await claim.release();
+    }
+  };
+
+  async function run(job: Job<{ taskId: string }>, id: bigint, task: Extract<TaskClaim, { kind: "claimed" }>["task"]): Promise<unknown> {
     if (task.execution.stopRequestedAt) {
       await deps.executions.stop(id, "stopped before it started");
       return { skipped: "stopped" };
@@ -71,7 +81,7 @@ export function replicationTaskHandler(deps: ReplicationDeps) {
     } finally {
       done();
     }
-  };
+  }
 }
 
 async function copyArtifacts(ctx: CopyContext, destination: Destination, attrs: TaskAttrs, override: boolean): Promise<CopyStats> {
