@@ -19,6 +19,8 @@ import { errorHandler } from "./http/wire-errors.js";
 import { membersRoutes } from "./members/members.routes.js";
 import { projectsRoutes } from "./projects/projects.routes.js";
 import { quotaRoutes } from "./quota/quota.routes.js";
+import { registriesRoutes } from "./registries/registries.routes.js";
+import { replicationRoutes } from "./replication/replication.routes.js";
 import { repositoriesRoutes } from "./repositories/repositories.routes.js";
 import { robotsRoutes } from "./robots/robots.routes.js";
 import { healthRoutes } from "./system/health.routes.js";
@@ -85,6 +87,8 @@ export function createApp(deps: CoreDeps): express.Express {
   app.use(configurationsRoutes({ settings: s.authSettings }));
   app.use(ldapRoutes({ settings: s.authSettings, directory: s.ldapDirectory, users: s.users }));
   app.use(userGroupsRoutes({ groups: s.userGroups, groupService: s.groups }));
+  app.use(registriesRoutes({ endpoints: s.registryEndpoints, service: s.registryEndpointService }));
+  app.use(replicationRoutes({ policies: s.replicationPolicies, executions: s.replicationExecutions, endpoints: s.registryEndpoints, externalUrl: deps.externalUrl }));
   app.use("/api", (req, _res, next) => next(new NotFoundError(`no such API endpoint: ${req.method} ${req.baseUrl}${req.path.slice(0, 200)}`)));
   app.use(errorHandler(deps.logger));
   return app;

@@ -25,6 +25,10 @@ import { MemberStore } from "./members/member-store.js";
 import { ProjectStore } from "./projects/project-store.js";
 import { registryRepositoryCounter, type RepositoryCounter } from "./projects/repository-count.js";
 import { QuotaService } from "./quota/quota-service.js";
+import { EndpointService } from "./registries/endpoint-service.js";
+import { EndpointStore } from "./registries/endpoint-store.js";
+import { ReplicationExecutionService } from "./replication/execution-service.js";
+import { ReplicationPolicyStore } from "./replication/policy-store.js";
 import { RepositoryService } from "./repositories/repository-service.js";
 import { RobotService } from "./robots/robot-service.js";
 import { RobotStore } from "./robots/robot-store.js";
@@ -48,7 +52,7 @@ export interface CoreServiceOptions {
   registry: RegistryStore;
   /** Defaults to the registry's count of repositories named `<project>/…`. */
   repositoryCount?: RepositoryCounter;
-  /** Seals stored secrets (LDAP bind password, OIDC client secret, CLI secrets, OIDC tokens). */
+  /** Seals stored secrets (LDAP bind password, OIDC client secret, CLI secrets, OIDC tokens, registry endpoints' credentials). */
   dataKey: DataKey;
   /** The URL browsers use (the OIDC redirect URI is `<externalUrl>/c/oidc/callback`). */
   externalUrl: string;
@@ -103,6 +107,10 @@ export function createCoreServices(o: CoreServiceOptions) {
     webhookPolicies: new WebhookPolicyStore(o.db),
     webhookExecutions: new WebhookExecutionReader(o.db),
     webhookCallbacks: new WebhookCallbackService(o.db),
+    registryEndpoints: new EndpointStore(o.db, o.dataKey),
+    registryEndpointService: new EndpointService(),
+    replicationPolicies: new ReplicationPolicyStore(o.db),
+    replicationExecutions: new ReplicationExecutionService(o.db),
   };
 }
 

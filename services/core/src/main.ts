@@ -4,7 +4,7 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
-import { ensureDataKey } from "@berth/secrets";
+import { loadDataKeyForService } from "@berth/secrets";
 import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
 import { startAuditRetention } from "./audit/audit-retention.js";
@@ -16,7 +16,11 @@ import { ensureSigningKey } from "./token/signing-key.js";
 
 const VERSION = "0.1.0";
 
-const config = loadConfigOrExit("core", () => loadConfig(process.env));
+// A missing or malformed data key is a configuration problem (exit 2, no stack trace).
+const config = loadConfigOrExit("core", () => {
+  const parsed = loadConfig(process.env);
+  return { ...parsed, dataKey: loadDataKeyForService(parsed.dataKeyFile) };
+});
 const logger = createLogger({ service: "core", level: config.logLevel, collectorUrl: config.services.logCollector });
 // Request paths wait on PostgreSQL and Redis within short bounds (503 / fail open, docs/operations.md);
 // background work (audit retention) has its own pool with the longer job bounds.
@@ -24,9 +28,6 @@ const db = createPrismaClient(config.databaseUrl, { applicationName: "core", lim
 const jobsDb = createPrismaClient(config.databaseUrl, { applicationName: "core-jobs", poolSize: 2, limits: { ...JOB_LIMITS, ...config.databaseLimits.jobs } });
 const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
 const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => logger.info(msg) });
-// The launcher creates the data key on the first start; core creates it itself when run alone.
-const dataKey = ensureDataKey(config.dataKeyFile);
-if (dataKey.created) logger.info(`created the data key ${config.dataKeyFile}`);
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
 const driver = createStorageDriver(config.storage);
@@ -40,7 +41,9 @@ const services = createCoreServices({
   loginRateLimit: config.loginRateLimit,
   sessionTimeoutMinutes: config.sessionTimeoutMinutes,
   registry,
-  dataKey: dataKey.key,
+  // Stored secrets (OIDC client secret, LDAP bind password, CLI secrets, registry endpoints'
+  // credentials) are sealed with the data key the launcher or compose's prepare creates.
+  dataKey: config.dataKey,
   externalUrl: config.externalUrl,
 });
 
