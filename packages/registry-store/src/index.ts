@@ -12,6 +12,7 @@ import { PullRecorder } from "./pull-recorder.js";
 import { UploadStore } from "./upload-store.js";
 import { ArtifactStore } from "./artifact-store.js";
 import { QuotaStore } from "./quota-store.js";
+import { ProxyStore } from "./proxy-store.js";
 
 export * from "./errors.js";
 export { blobDataPath, uploadDataPath, uploadDirectory } from "./paths.js";
@@ -51,6 +52,7 @@ export {
   type RepositoryRecord,
   type TagRecord,
 } from "./artifact-store.js";
+export { ProxyStore, type ProxyUpstreamRow, type StaleServed } from "./proxy-store.js";
 export type { Actor } from "./db.js";
 
 /** Options of {@link createRegistryStore}. */
@@ -76,6 +78,8 @@ export interface RegistryStore {
   quotas: QuotaStore;
   /** Repositories, artifacts and tags for core's management API. */
   artifacts: ArtifactStore;
+  /** Proxy cache projects' upstreams. */
+  proxies: ProxyStore;
   /** Flushes pending pull events and stops the timer (does not close the client or driver). */
   close(): Promise<void>;
 }
@@ -96,6 +100,7 @@ export function createRegistryStore(options: RegistryStoreOptions): RegistryStor
     pulls,
     quotas: new QuotaStore({ db }),
     artifacts: new ArtifactStore({ db, driver }),
+    proxies: new ProxyStore({ db }),
     close: () => pulls.close(),
   };
 }

@@ -27,6 +27,7 @@ import { registryRepositoryCounter, type RepositoryCounter } from "./projects/re
 import { QuotaService } from "./quota/quota-service.js";
 import { EndpointService } from "./registries/endpoint-service.js";
 import { EndpointStore } from "./registries/endpoint-store.js";
+import { ProxyCacheCheck } from "./projects/proxy-cache-check.js";
 import { ReplicationExecutionService } from "./replication/execution-service.js";
 import { ReplicationPolicyStore } from "./replication/policy-store.js";
 import { RepositoryService } from "./repositories/repository-service.js";
@@ -66,6 +67,7 @@ export interface CoreServiceOptions {
  */
 export function createCoreServices(o: CoreServiceOptions) {
   const users = new UserStore(o.db);
+  const registryEndpoints = new EndpointStore(o.db, o.dataKey);
   const projects = new ProjectStore(o.db, o.repositoryCount ?? registryRepositoryCounter(o.registry));
   const members = new MemberStore(o.db);
   const robotStore = new RobotStore(o.db);
@@ -107,7 +109,8 @@ export function createCoreServices(o: CoreServiceOptions) {
     webhookPolicies: new WebhookPolicyStore(o.db),
     webhookExecutions: new WebhookExecutionReader(o.db),
     webhookCallbacks: new WebhookCallbackService(o.db),
-    registryEndpoints: new EndpointStore(o.db, o.dataKey),
+    registryEndpoints,
+    proxyCache: new ProxyCacheCheck(registryEndpoints),
     registryEndpointService: new EndpointService(),
     replicationPolicies: new ReplicationPolicyStore(o.db),
     replicationExecutions: new ReplicationExecutionService(o.db),
