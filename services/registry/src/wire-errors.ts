@@ -110,7 +110,9 @@ export function toWireError(err: unknown): WireError | undefined {
   if (err instanceof ManifestReferencedError) return one("DENIED", err.message, err.detail, 409);
   if (err instanceof QuotaExceededError) return one("DENIED", err.message, err.detail, 403);
   if (err instanceof ProxyReadOnlyError) return one("DENIED", err.message, { project: err.project, registry: err.registry }, 403);
-  if (err instanceof UpstreamUnavailableError) return one("UNAVAILABLE", err.message, { registry: err.registry, reason: err.reason }, 503);
+  if (err instanceof UpstreamUnavailableError) {
+    return one(err.kind === "manifest" ? "MANIFEST_UNKNOWN" : "BLOB_UNKNOWN", err.message, { upstream: err.registry, reason: err.reason }, 404);
+  }
   if (err instanceof UploadUnknownError) return one("BLOB_UPLOAD_UNKNOWN", err.message, err.detail);
   if (err instanceof RangeInvalidError) return one("RANGE_INVALID", err.message, err.detail);
   if (err instanceof DigestMismatchError) return one("DIGEST_INVALID", err.message, err.detail);

@@ -87,7 +87,7 @@ export class BlobProxy {
       if (err instanceof RegistryHttpError && err.status === 404) throw new BlobUnknownError(digest);
       const reason = upstreamFailure(err);
       if (reason === undefined) throw err;
-      throw new UpstreamUnavailableError(`blob ${digest}`, upstream.registry, reason);
+      throw new UpstreamUnavailableError("blob", digest, upstream.registry, reason);
     }
     if (res) {
       res.status(200);
@@ -117,11 +117,12 @@ export class BlobProxy {
           upstream: upstream.registry,
           err: err.message,
         });
+        if (!res) throw new UpstreamUnavailableError("blob", digest, upstream.registry, "it sent bytes that do not match the digest");
         return;
       }
       const reason = upstreamFailure(err);
       this.#o.logger.warn("proxy cache: a blob fetch from the upstream failed; nothing cached", { repository, digest, upstream: upstream.registry, err: reason ?? err });
-      if (!res && reason !== undefined) throw new UpstreamUnavailableError(`blob ${digest}`, upstream.registry, reason);
+      if (!res && reason !== undefined) throw new UpstreamUnavailableError("blob", digest, upstream.registry, reason);
       if (!res) throw err;
       return;
     }

@@ -100,7 +100,7 @@ export class ManifestProxy {
       if (err instanceof RegistryHttpError && err.status === 404) throw new ManifestUnknownError(reference.kind === "tag" ? reference.tag : reference.digest);
       const reason = upstreamFailure(err);
       if (reason === undefined) throw err;
-      throw new UpstreamUnavailableError(`manifest ${what}`, upstream.registry, reason);
+      throw new UpstreamUnavailableError("manifest", what, upstream.registry, reason);
     }
   }
 

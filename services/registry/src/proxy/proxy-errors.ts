@@ -11,14 +11,19 @@ export class ProxyReadOnlyError extends Error {
   }
 }
 
-/** A miss while the upstream is down, slow or throttling. */
+/**
+ * A miss while the upstream is down, slow or throttling. Answered 404 with the manifest's or
+ * blob's unknown code and this message: clients (docker, podman, skopeo) print the body of a 4xx
+ * only — a 503's message would never reach the user.
+ */
 export class UpstreamUnavailableError extends Error {
   constructor(
+    readonly kind: "manifest" | "blob",
     readonly what: string,
     readonly registry: string,
     readonly reason: string,
   ) {
-    super(`${what} is not in the proxy cache, and its upstream registry ${registry} failed: ${reason}`);
+    super(`${kind} ${what} is not in the proxy cache, and its upstream registry ${registry} failed: ${reason}`);
     this.name = "UpstreamUnavailableError";
   }
 }
