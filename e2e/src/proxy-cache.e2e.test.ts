@@ -75,7 +75,9 @@ describe("proxy cache", { timeout: 8 * 60_000 }, () => {
     const login = await podman.login(stack.registry, "admin", stack.adminPassword);
     assert.equal(login.code, 0, login.describe);
     for (const [name, url] of [["direct", origin.url], ["counted", counted.url], ["limited", limited.url]] as const) {
-      const id = await createEndpoint(api, { name, type: "docker-registry", url });
+      // Credentials Distribution never asks for: the registry still opens them with the data key to build its client.
+      const credential = name === "direct" ? { credential: { type: "basic", access_key: "puller", access_secret: "sealed-at-rest" } } : {};
+      const id = await createEndpoint(api, { name, type: "docker-registry", url, ...credential });
       await api.ok("POST", "/projects", { project_name: `proxy-${name}`, registry_id: id, metadata: { public: "true" } });
     }
   });

@@ -6,7 +6,6 @@
  * blob as success: on a mismatch the connection is cut short and nothing is cached. Other pullers of
  * the same digest wait for the blob to land and are then served from the cache.
  */
-import { once } from "node:events";
 import type { Readable } from "node:stream";
 import type { Response } from "express";
 import { RegistryHttpError } from "@berth/distribution-client";
@@ -30,7 +29,15 @@ export interface BlobProxyOptions {
 async function write(res: Response | undefined, chunk: Buffer): Promise<void> {
   if (!res || res.destroyed || res.writableEnded) return;
   if (res.write(chunk)) return;
-  await Promise.race([once(res, "drain"), once(res, "close")]);
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 export class BlobProxy {
