@@ -18,7 +18,7 @@
  *
  * Manifest bytes (kept in Postgres) are not counted; only blobs (configs and layers) are.
  */
-import { writeEvent, type Db } from "./db.js";
+import { ensureRepositoryId, writeEvent, type Db } from "./db.js";
 import { RegistryStoreError } from "./errors.js";
 import type { SqlDatabase } from "@berth/db/sql";
 
@@ -220,6 +220,22 @@ export class QuotaStore {
         SELECT rb.blob_digest FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
         WHERE split_part(r.name, '/', 1) = ${projectName})`;
     return Number(rows[0]!.total);
+  }
+
+  /**
+   * Refuses, before any byte moves, a blob of `size` bytes that is new to the project of
+   * `repository` and would not fit (the proxy cache asks before it streams from an upstream). The
+   * authoritative check stays {@link chargeBlobs} at commit. Records `quota.exceeded` when it refuses.
+   *
+   * @throws {QuotaExceededError}
+   */
+  async precheck(repository: string, digest: string, size: number): Promise<void> {
+    try {
+      await precheckBlob(this.#db, await ensureRepositoryId(this.#db, repository), digest, size);
+    } catch (err) {
+      if (err instanceof QuotaExceededError) await recordQuotaExceeded(this.#db, err, repository, digest).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Drops a deleted project's usage rows (call in the project delete's transaction). */

@@ -97,6 +97,8 @@ describe("proxy cache across replicas", { skip: (!pgUrl || !redisUrl) && "needs 
     const registry = await h.prisma.$queryRaw<{ id: number }[]>`
       INSERT INTO registries (name, type, url, updated_at) VALUES ('distribution', 'docker-registry', ${upstream.url}, now()) RETURNING id`;
     await h.prisma.$executeRaw`INSERT INTO projects (name, owner_id, registry_id, updated_at) VALUES ('proxy', ${owner[0]!.id}, ${registry[0]!.id}, now())`;
+    await h.prisma.$executeRaw`
+      INSERT INTO projects (name, owner_id, registry_id, storage_limit, updated_at) VALUES ('tight', ${owner[0]!.id}, ${registry[0]!.id}, ${1024 * 1024}, now())`;
   });
 
   after(async () => {
@@ -134,6 +136,25 @@ describe("proxy cache across replicas", { skip: (!pgUrl || !redisUrl) && "needs 
     const again = await h.request("GET", `/v2/proxy/library/app/manifests/1`, { token, port: h.instances[1]!.port });
     assert.equal(again.status, 200);
     assert.equal(upstream.log.filter((l) => l.includes('"GET /v2/library/app/manifests/')).length, gets, "the cached manifest is served (a HEAD revalidated it)");
+  });
+
+  test("quotas apply: a blob that would not fit is refused before a byte moves, and not cached", async () => {
+    const digest = sha256(layer);
+    const token = h.token(["repository:tight/library/app:pull"]);
+    const before = upstream.log.length;
+    const res = await h.request("GET", `/v2/tight/library/app/blobs/${digest}`, { token });
+    assert.equal(res.status, 403, res.body.toString());
+    assert.equal(res.json().errors[0].code, "DENIED");
+    assert.match(res.json().errors[0].message, /quota exceeded: project "tight"/);
+    const linked = await h.prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id WHERE r.name = 'tight/library/app'`;
+    assert.equal(Number(linked[0]!.n), 0);
+    const events = await h.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM outbox_events WHERE type = 'quota.exceeded' AND payload->>'repository' = 'tight/library/app'`;
+    assert.equal(Number(events[0]!.n), 1);
+    const small = sha256(config);
+    const fits = await h.request("GET", `/v2/tight/library/app/blobs/${small}`, { token });
+    assert.equal(fits.status, 200, "a blob that fits is cached");
+    assert.ok(upstream.log.slice(before).some((l) => l.includes(`"GET /v2/library/app/blobs/${small} `)));
   });
 
   test("pushes are DENIED; what the upstream does not have is MANIFEST_UNKNOWN / BLOB_UNKNOWN", async () => {
