@@ -182,16 +182,20 @@ describe("proxy cache", { timeout: 8 * 60_000 }, () => {
     const flood = (async () => {
       while (flooding) await fetch(`${limited.url}/v2/`).then((r) => r.arrayBuffer()).catch(() => undefined);
     })();
+    const stale = () => stack.psql(`SELECT payload->>'details' FROM outbox_events WHERE type = 'proxy.stale_served' AND payload->>'repository' = 'proxy-limited/library/throttled'`);
     try {
       await eventually(async () => (requests(limited.accessLog, / 429$/).length > 0 ? true : undefined), 60_000, () => "the front never answered 429");
-      const second = await skopeo.copy(ref("proxy-limited", "throttled"), `dir:${join(skopeo.dir, "throttled-2")}`);
-      assert.equal(second.code, 0, second.describe);
+      // The flood takes nearly every token; a pull whose HEAD slipped through is served normally, so
+      // pull until one met a 429 (each pull must succeed either way).
+      for (let i = 0; i < 5 && stale() === ""; i++) {
+        const again = await skopeo.copy(ref("proxy-limited", "throttled"), `dir:${join(skopeo.dir, `throttled-${i + 2}`)}`);
+        assert.equal(again.code, 0, again.describe);
+      }
     } finally {
       flooding = false;
       await flood;
     }
-    const events = stack.psql(`SELECT payload->>'details' FROM outbox_events WHERE type = 'proxy.stale_served' AND payload->>'repository' = 'proxy-limited/library/throttled'`);
-    assert.match(events, /429/, "the stale answer was recorded, naming the 429");
+    assert.match(stale(), /429/, "the stale answer was recorded, naming the 429");
     assert.ok(requests(limited.accessLog, /^HEAD \/v2\/library\/throttled\/manifests\/1 HTTP\/1\.1 429$/).length > 0);
     assert.equal(cachedTag("proxy-limited", "throttled"), image.manifest.digest);
   });
