@@ -1,7 +1,9 @@
 #!/bin/sh
 # The proxy container's start: renders services/proxy/nginx.conf.template (the template
-# `npm start` renders too) with render-config.sh, checks it with `nginx -t`, and runs nginx in the
-# foreground as PID 1 (SIGQUIT stops it gracefully). Settings: see render-config.sh.
+# `npm start` renders too) with render-config.sh — which first checks the settings and, with
+# HTTPS, the certificate and key (check-tls.sh) — checks the result with `nginx -t`, and runs
+# nginx in the foreground as PID 1 (SIGQUIT stops it gracefully). Settings: see render-config.sh.
+# A bad setting or certificate ends it with exit 2 and the reasons.
 set -eu
 
 home=/opt/berth/proxy
