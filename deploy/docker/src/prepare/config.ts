@@ -1,4 +1,5 @@
-import { databaseEnv, int, logLevel, parseConfig, redisEnv, serviceEnv, z } from "@berth/config";
+import { databaseEnv, httpUrl, int, logLevel, parseConfig, redisEnv, serviceEnv, z } from "@berth/config";
+import { refineTls, tlsEnv, tlsSource } from "@berth/tls";
 
 const schema = z
   .object({
@@ -9,7 +10,11 @@ const schema = z
     BERTH_DATA_DIR: z.string().min(1).default("/data"),
     /** How long to wait for PostgreSQL and Redis to answer before giving up. */
     BERTH_PREPARE_TIMEOUT_SECONDS: int(1, 86_400).default(300),
+    /** The URL clients use: a generated certificate names its host. */
+    BERTH_EXTERNAL_URL: httpUrl,
+    ...tlsEnv,
   })
+  .check(z.superRefine(refineTls, { when: () => true }))
   .transform((env) => ({
     databaseUrl: env.BERTH_DATABASE_URL,
     redisUrl: env.BERTH_REDIS_URL,
@@ -17,6 +22,8 @@ const schema = z
     logCollectorUrl: env.BERTH_LOG_COLLECTOR_URL,
     dataDir: env.BERTH_DATA_DIR,
     timeoutMs: env.BERTH_PREPARE_TIMEOUT_SECONDS * 1000,
+    externalUrl: env.BERTH_EXTERNAL_URL,
+    tls: tlsSource(env),
   }));
 
 export type PrepareConfig = z.output<typeof schema>;
