@@ -1,7 +1,8 @@
 /**
  * HTTPS at the front door, as nginx serves it from the proxy's template: the certificate with its
  * chain, TLS 1.2 and 1.3 only with modern ciphers, HTTP/2, session resumption without tickets,
- * HSTS when asked, and plain HTTP redirected with 308 — except nginx's own error answers.
+ * HSTS when asked, and plain HTTP redirected with 308 — except the registry API (refused, 403)
+ * and nginx's own error answers.
  */
 import assert from "node:assert/strict";
 import { type Server } from "node:http";
@@ -86,26 +87,55 @@ describe("HTTPS at the nginx front door", () => {
     assert.equal(folder.headers["location"], "/docs/", "nginx's own redirects name no scheme, host or port");
   });
 
-  test("plain HTTP: every request, /v2/ and bodies included, gets 308 to the same path over HTTPS; nginx's own errors stay JSON", async () => {
+  test("plain HTTP: redirected to the same path over HTTPS with 308 (method and body kept), except the registry API", async () => {
     const port = new URL(https).port;
+    const plain = (method: string, path: string, body = "") =>
+      raw(door.url, `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${new URL(door.url).port}\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
     for (const [method, path, body] of [
-      ["GET", "/v2/", ""],
+      ["GET", "/", ""],
       ["GET", "/api/v2.0/projects?page=2", ""],
-      ["PUT", "/v2/lib/app/manifests/v1", "{}"],
-      ["PATCH", "/v2/lib/app/blobs/uploads/abc", "bytes"],
+      ["POST", "/api/v2.0/projects", "{}"],
+      ["GET", "/service/token?service=berth-registry", ""],
+      ["GET", "/v2x", ""],
     ] as const) {
-      const r = await raw(door.url, `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${new URL(door.url).port}\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      const r = await plain(method, path, body);
       assert.equal(r.status, 308, `${method} ${path}`);
       assert.equal(r.headers["location"], `https://127.0.0.1:${port}${path}`, `${method} ${path}`);
       assert.equal(r.headers["strict-transport-security"], undefined, "never HSTS over plain HTTP");
     }
     // Following it keeps the method and the body (what a client does with a 308).
-    const followed = await request(https, "PUT", "/v2/lib/app/manifests/v1", "{}");
-    assert.equal((JSON.parse(followed.body) as Echo).method, "PUT");
+    const followed = await request(https, "POST", "/api/v2.0/projects", "{}");
+    assert.equal((JSON.parse(followed.body) as Echo).method, "POST");
+    // The registry API: refused, in its own error format, naming the HTTPS address. A client
+    // going on over plain HTTP would send its tokens in clear text.
+    for (const [method, path, body] of [
+      ["GET", "/v2/", ""],
+      ["GET", "/v2", ""],
+      ["HEAD", "/v2/lib/app/blobs/sha256:00", ""],
+      ["PATCH", "/v2/lib/app/blobs/uploads/abc", "bytes"],
+    ] as const) {
+      const r = await plain(method, path, body);
+      assert.equal(r.status, 403, `${method} ${path}`);
+      assert.equal(r.headers["docker-distribution-api-version"], "registry/2.0");
+      assert.ok(r.headers["x-request-id"]);
+      assert.equal(r.headers["location"], undefined);
+      if (method !== "HEAD") {
+        assert.deepEqual(JSON.parse(r.body), {
+          errors: [
+            {
+              code: "DENIED",
+              message: `this registry is served over HTTPS only: use https://127.0.0.1:${port} (plain HTTP is refused so that no credentials or tokens cross the network in clear text)`,
+            },
+          ],
+        });
+      }
+    }
     // A request line too broken to redirect gets the JSON error, not a redirect.
-    const broken = await raw(door.url, "GET /v2/a%00b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const broken = await raw(door.url, "GET /api/a%00b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert.equal(broken.status, 400);
     assert.match(broken.body, /"code":"BAD_REQUEST"/);
+    // The internal location is not a route over HTTPS either.
+    assert.equal((await request(https, "GET", "/_berth/https-only")).status, 404);
   });
 
   test("TLS 1.2 and 1.3 only, AEAD ciphers with forward secrecy only", async () => {
@@ -169,8 +199,10 @@ describe("HTTPS at the nginx front door", () => {
       const r = await request(hsts.httpsUrl!, "GET", path);
       assert.equal(r.headers["strict-transport-security"], "max-age=31536000", `${path} (${r.status})`);
     }
-    const plain = await raw(hsts.url, "GET /v2/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    assert.equal(plain.status, 308);
-    assert.equal(plain.headers["strict-transport-security"], undefined);
+    for (const path of ["/api/v2.0/health", "/v2/"]) {
+      const plain = await raw(hsts.url, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      assert.equal(plain.status, path === "/v2/" ? 403 : 308);
+      assert.equal(plain.headers["strict-transport-security"], undefined, "never over plain HTTP");
+    }
   });
 });

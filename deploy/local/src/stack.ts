@@ -205,12 +205,6 @@ export class LocalStack {
       const host = httpHost === "0.0.0.0" || httpHost === "::" ? "127.0.0.1" : httpHost.includes(":") ? `[${httpHost}]` : httpHost;
       const frontDoor = tls ? `https://${host}:${tls.port}` : `http://${host}:${httpPort}`;
       const externalUrl = this.options.externalUrl ?? frontDoor;
-      if (tls && externalUrl.startsWith("http:")) {
-        this.log(`BERTH_EXTERNAL_URL is ${externalUrl} while the front door serves HTTPS: clients are sent to plain HTTP for tokens (and redirected); set it to the https:// URL they use`, "warn");
-      }
-      // Before anything starts: a certificate that cannot be served stops the launcher here.
-      const certificate = tls && (await frontDoorCertificate({ tls, dataDir, externalUrl, repoRoot: this.options.repoRoot }));
-      for (const note of certificate?.notes ?? []) this.log(note, note.startsWith("warning: ") ? "warn" : "info");
 
       const admin = resolveAdminPassword(dataDir, this.options.adminPassword);
       const picked = await pickPorts(["postgres", "redis", ...SERVICE_NAMES], ["syslog"], tls ? [httpPort, tls.port] : [httpPort]);
@@ -230,6 +224,12 @@ export class LocalStack {
 
       // First, so that every other process's lines reach it (and last to stop).
       this.forwarder = new LogForwarder(`http://127.0.0.1:${ports["log-collector"]}`);
+      if (tls && externalUrl.startsWith("http:")) {
+        this.log(`BERTH_EXTERNAL_URL is ${externalUrl} while the front door serves HTTPS: clients are sent to plain HTTP for tokens (and redirected); set it to the https:// URL they use`, "warn");
+      }
+      // Before anything starts (the forwarder keeps these lines for the collector): a certificate that cannot be served stops the launcher here.
+      const certificate = tls && (await frontDoorCertificate({ tls, dataDir, externalUrl, repoRoot: this.options.repoRoot }));
+      for (const note of certificate?.notes ?? []) this.log(note, note.startsWith("warning: ") ? "warn" : "info");
       this.log("starting the log-collector");
       await service("log-collector", TIER.logCollector);
 
