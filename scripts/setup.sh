@@ -9,10 +9,10 @@ say() { printf '[berth setup] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
 # Debian packages the local stack and the tests use.
-#   runtime: postgresql redis-server nginx
+#   runtime: postgresql redis-server nginx openssl (core's token certificate, HTTPS certificates)
 #   tests:   skopeo podman buildah docker.io docker-registry (clients and CNCF Distribution),
 #            tmux (a real terminal for `npm start` and its Ctrl-C)
-APT_RUNTIME="postgresql redis-server nginx"
+APT_RUNTIME="postgresql redis-server nginx openssl"
 APT_TEST="skopeo podman buildah docker.io docker-registry wrk util-linux busybox-static umoci tmux"
 want="$APT_RUNTIME"
 [ "${BERTH_SETUP_TEST_TOOLS:-0}" = 1 ] && want="$want $APT_TEST"
