@@ -193,14 +193,25 @@ describe("docker-compose.yml on a real Docker engine", { timeout: 45 * 60_000 },
   });
 
   it("a recreated log-collector, at a new address, still gets nginx's lines (the proxy reloads nginx)", async () => {
-    const addressOf = async () => {
+    const networkOf = async () => {
       const [id] = await project!.containers("log-collector", false);
-      return Object.values((await project!.inspect(id!)).NetworkSettings.Networks)[0]!.IPAddress;
+      const [network, settings] = Object.entries((await project!.inspect(id!)).NetworkSettings.Networks)[0]!;
+      return { network, address: settings.IPAddress };
     };
-    const before = await addressOf();
-    await project!.composeOk(["up", "-d", "--no-deps", "--force-recreate", "log-collector"]);
-    await project!.waitHealthy();
-    const now = await addressOf();
+    const { network, address: before } = await networkOf();
+    // Docker hands a freed address to the next container: a stand-in takes the collector's while
+    // it is recreated, as any container started meanwhile would.
+    await project!.composeOk(["stop", "log-collector"]);
+    const standIn = `${project!.name}-stand-in`;
+    try {
+      const started = await dockerd!.docker(["run", "-d", "--rm", "--name", standIn, "--network", network, "--entrypoint", "sleep", "debian:bookworm-slim", "600"]);
+      assert.equal(started.code, 0, started.describe);
+      await project!.composeOk(["up", "-d", "--no-deps", "--force-recreate", "log-collector"]);
+      await project!.waitHealthy();
+    } finally {
+      await dockerd!.docker(["rm", "-f", standIn]);
+    }
+    const now = (await networkOf()).address;
     assert.notEqual(now, before, "the new container has another address (what this is about)");
     // Lines sent before nginx noticed are lost (UDP): each attempt sends a new request.
     let n = 0;
