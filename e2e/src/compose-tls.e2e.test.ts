@@ -12,6 +12,7 @@ import { request } from "node:https";
 import { TestPki, type TestCert } from "@berth/tls/testing";
 import { ADMIN_PASSWORD, ComposeProject, composeEngine } from "./support/compose.js";
 import type { Dockerd } from "./support/docker.js";
+import { cleanUpAll } from "./support/exec.js";
 import { HttpsClients } from "./support/https-clients.js";
 import { Skopeo } from "./support/skopeo.js";
 import { TestAddress } from "./support/test-address.js";
@@ -49,13 +50,15 @@ describe("docker-compose.yml with HTTPS: self-signed, then the operator's certif
     await project.waitHealthy();
   });
 
-  after(async () => {
-    await clients?.cleanup();
-    pki?.cleanup();
-    await project?.destroy();
-    await dockerd?.stop();
-    await address?.remove();
-  });
+  after(() =>
+    cleanUpAll(
+      () => clients?.cleanup(),
+      () => pki?.cleanup(),
+      () => project?.destroy(),
+      () => dockerd?.stop(),
+      () => address?.remove(),
+    ),
+  );
 
   it("prepare prints the CA with how to trust it; the documented command fetches the same CA", async () => {
     const logs = await project!.composeOk(["logs", "--no-color", "prepare"]);

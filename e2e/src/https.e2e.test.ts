@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { pickFreeTcpPort } from "@berth/local-stack";
 import { TestPki } from "@berth/tls/testing";
 import { Dockerd } from "./support/docker.js";
+import { cleanUpAll } from "./support/exec.js";
 import { HttpsClients } from "./support/https-clients.js";
 import { ociImageLayout } from "./support/images.js";
 import { Launcher } from "./support/launcher.js";
@@ -65,13 +66,15 @@ describe("npm start with HTTPS: a self-signed certificate, docker, podman and sk
     clients = new HttpsClients({ registry, user: "admin", password: PASSWORD, dockerd, caPem, project: "library" });
   });
 
-  after(async () => {
-    await clients?.cleanup();
-    if (launcher && launcher.process.exitCode === null) await launcher.terminate("SIGTERM");
-    await dockerd?.stop();
-    await address?.remove();
-    rmSync(root, { recursive: true, force: true });
-  });
+  after(() =>
+    cleanUpAll(
+      () => clients?.cleanup(),
+      () => launcher && launcher.process.exitCode === null && launcher.terminate("SIGTERM"),
+      () => dockerd?.stop(),
+      () => address?.remove(),
+      () => rmSync(root, { recursive: true, force: true }),
+    ),
+  );
 
   it("the terminal says where HTTPS is and how clients trust the CA; the token realm is https", async () => {
     const out = launcher!.output.join("\n");
