@@ -35,6 +35,7 @@ const store = createRegistryStore({
   db,
   driver,
   onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }),
+  onUsageFoldError: (err) => logger.warn("could not fold project usage deltas (retried with the next upload)", { err }),
 });
 const authorizer = new TokenAuthorizer({
   verifier: new TokenVerifier({ publicKey, issuer: config.token.issuer, service: config.token.service }),
