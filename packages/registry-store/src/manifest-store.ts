@@ -31,6 +31,7 @@ import {
   NameUnknownError,
   type SizeMismatch,
 } from "./errors.js";
+import { pushImageInOneStatement } from "./image-push.js";
 import { blobDataPath } from "./paths.js";
 
 /** A stored manifest, as served by GET. */
@@ -104,9 +105,34 @@ export class ManifestStore {
     const childDigests = children.map((c) => c.digest);
     const pushedPayload = JSON.stringify({ ...event, ...(tag !== undefined && { tag }) });
 
-    // Three statements (four for an index) instead of ~10 round trips; the locks and their order
-    // are unchanged: blob rows + links (FOR SHARE OF b, rb), child manifests (FOR SHARE), the
-    // manifest row (the upsert), then the tag row (FOR UPDATE). A push takes no quota lock.
+    const result = { digest, mediaType: manifest.mediaType, size: body.byteLength, subject: manifest.subject?.digest, manifest };
+    // Most pushes: an image whose blobs were just uploaded — one statement (image-push.ts).
+    if (children.length === 0 && blobs.length > 0) {
+      const stored = new Set(blobDigests);
+      const refs = this.#references(manifest, new Map());
+      const pushed = await pushImageInOneStatement(this.#db, {
+        repository,
+        digest,
+        mediaType: manifest.mediaType,
+        artifactType: manifest.artifactType ?? null,
+        subject: manifest.subject?.digest ?? null,
+        body,
+        descriptors: (manifest.config === undefined ? manifest.layers : [manifest.config, ...manifest.layers])
+          .filter((d) => stored.has(d.digest))
+          .map((d) => ({ digest: d.digest, size: d.size })),
+        references: { kinds: refs.kinds, digests: refs.digests },
+        tag,
+        recentSeconds: Number.isFinite(this.#contentCheckAfterMs) ? this.#contentCheckAfterMs / 1000 : 1e12,
+        pushedPayload,
+        tagPayload: JSON.stringify({ ...event, tag }),
+      });
+      if (pushed) return result;
+    }
+
+    // The full transaction: three statements (four for an index); the locks and their order are
+    // those of the statement above: blob rows + links (FOR SHARE OF b, rb), child manifests
+    // (FOR SHARE), the manifest row (the upsert), then the tag row (FOR UPDATE). A push takes no
+    // quota lock.
     await this.#db.$transaction(
       async (tx) => {
         const { repositoryId, missingBlobs, blobSizes } = await this.#lockBlobs(tx, repository, blobDigests);
@@ -146,7 +172,7 @@ export class ManifestStore {
       },
       { timeout: 60_000, maxWait: 30_000 },
     );
-    return { digest, mediaType: manifest.mediaType, size: body.byteLength, subject: manifest.subject?.digest, manifest };
+    return result;
   }
 
   /**
