@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants, mkdirSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import type { FileInfo, FileWriter, ReadRange, StorageDriver, WalkControl, WalkFn, WriterOptions } from "./driver.js";
@@ -237,16 +237,23 @@ export class FilesystemDriver implements StorageDriver {
       if (isErrno(err, "ENOENT", "ENOTDIR")) throw this.#notFound(sourcePath, err);
       throw err;
     }
-    // Both directory entries made durable; the two fsyncs run side by side.
-    await Promise.all([syncDirectory(dirname(dest)), dirname(source) !== dirname(dest) ? syncDirectory(dirname(source)) : undefined]);
+    // The new entry made durable. The source directory is not synced: after a crash the old
+    // entry may come back, which only leaves a copy where the caller removes it anyway (an
+    // upload's directory; GC's storage walk takes what a crash leaves there).
+    await syncDirectory(dirname(dest));
   }
 
   async delete(path: string): Promise<void> {
     const full = this.#full(path);
+    // Most deletes remove an empty directory (an upload's, once its data moved into place): one
+    // `rmdir`; anything else falls back to the recursive removal (whose option checks alone cost
+    // an lstat each).
     try {
-      await stat(full);
+      await rmdir(full);
+      return;
     } catch (err) {
-      throw this.#notFound(path, err);
+      if (isErrno(err, "ENOENT")) throw this.#notFound(path, err);
+      if (!isErrno(err, "ENOTEMPTY", "EEXIST", "ENOTDIR")) throw err;
     }
     await rm(full, { recursive: true, force: true });
   }
