@@ -12,10 +12,12 @@ import { loadConfig } from "./config.js";
 import { createCoreServices } from "./core-services.js";
 import { readyzCheck } from "./system/health.routes.js";
 import { ensureSigningKey } from "./token/signing-key.js";
+import { startProcessMetrics } from "@berth/metrics";
 
 const VERSION = "0.1.0";
 
 const config = loadConfigOrExit("core", () => loadConfig(process.env));
+startProcessMetrics("core");
 const logger = createLogger({ service: "core", level: config.logLevel, collectorUrl: config.services.logCollector });
 // Request paths wait on PostgreSQL and Redis within short bounds (503 / fail open, docs/operations.md);
 // background work (audit retention) has its own pool with the longer job bounds.

@@ -21,6 +21,7 @@ import { promoteTagSubscriber, type Tagger } from "./webhooks/promote-tag.subscr
 import { webhookSubscriber } from "./webhooks/webhook.subscriber.js";
 import type { HandlerMap } from "./workers/handlers.js";
 import { WorkerPool } from "./workers/worker-pool.js";
+import { watchQueues } from "./jobservice-metrics.js";
 
 export interface JobserviceOptions {
   db: PrismaClient;
@@ -50,6 +51,7 @@ export const CALLBACK_EXPIRY_EVERY_MS = 3_600_000;
 
 export function createJobservice(o: JobserviceOptions) {
   const queues = new Queues({ connection: o.redis, prefix: o.prefix, ...(o.jobOptions && { overrides: o.jobOptions }) });
+  watchQueues(queues, o.db);
   const executions = new ExecutionStore(o.db);
   const relay = new OutboxRelay({ db: o.db, queues, logger: o.logger, queueReady: () => o.redis.status === "ready", pollIntervalMs: o.relayPollMs });
   // The fan-out is a list of small subscribers; scan-on-push and replication join here.

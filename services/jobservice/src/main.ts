@@ -8,8 +8,10 @@ import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { createJobservice } from "./jobservice.js";
+import { startProcessMetrics } from "@berth/metrics";
 
 const config = loadConfigOrExit("jobservice", () => loadConfig(process.env));
+startProcessMetrics("jobservice");
 const logger = createLogger({ service: "jobservice", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 // All of jobservice's database work is jobs: the longer job bounds (a stall delays jobs, docs/operations.md).
 const db = createPrismaClient(config.databaseUrl, { applicationName: "jobservice", limits: { ...JOB_LIMITS, ...config.databaseLimits.jobs } });

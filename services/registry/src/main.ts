@@ -9,8 +9,10 @@ import { createApp } from "./app.js";
 import { TokenAuthorizer } from "./auth/authorizer.js";
 import { loadTokenKeyFile, TokenVerifier } from "./auth/token-verifier.js";
 import { loadConfig } from "./config.js";
+import { startProcessMetrics } from "@berth/metrics";
 
 const config = loadConfigOrExit("registry", () => loadConfig(process.env));
+startProcessMetrics("registry");
 const logger = createLogger({ service: "registry", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 let publicKey;
 try {

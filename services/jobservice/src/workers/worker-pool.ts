@@ -5,6 +5,7 @@
 import { Worker, type ConnectionOptions } from "bullmq";
 import type { Logger } from "@berth/logger";
 import { isJobName, jobsOf, QUEUE_NAMES, UnrecoverableError, type Job, type QueueName } from "@berth/queue";
+import { timeJob } from "../jobservice-metrics.js";
 import type { Handler, HandlerMap } from "./handlers.js";
 
 export interface WorkerPoolOptions {
@@ -29,7 +30,7 @@ export class WorkerPool {
         async (job: Job) => {
           if (!isJobName(job.name) || !names.has(job.name)) throw new UnrecoverableError(`queue ${queue} has no job named ${job.name}`);
           const handler = o.handlers[job.name] as Handler<typeof job.name>;
-          return handler(job as never);
+          return timeJob(queue, job.name, () => handler(job as never));
         },
         { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency[queue], autorun: true },
       );
