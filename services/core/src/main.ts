@@ -38,6 +38,7 @@ const services = createCoreServices({
   loginRateLimit: config.loginRateLimit,
   sessionTimeoutMinutes: config.sessionTimeoutMinutes,
   registry,
+  credentialCache: config.credentialCache,
 });
 
 if (await services.users.ensureAdmin(config.adminPassword)) logger.info("created the admin account");

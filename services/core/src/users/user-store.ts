@@ -43,7 +43,11 @@ export function userView(u: User): UserView {
 
 /** Local user accounts (`users`). */
 export class UserStore {
-  constructor(private readonly db: PrismaClient) {}
+  constructor(
+    private readonly db: PrismaClient,
+    /** How a login's password is checked against the stored hash (core wires a {@link CredentialCache}). */
+    private readonly checkLogin: (account: string, stored: string, password: string) => Promise<boolean> = (_a, stored, pw) => verifyPassword(stored, pw),
+  ) {}
 
   /** Creates `admin` with `password` unless it exists; returns whether it was created. */
   async ensureAdmin(password: string): Promise<boolean> {
@@ -68,7 +72,7 @@ export class UserStore {
       await verifyDecoy(password);
       return undefined;
     }
-    if (!(await verifyPassword(user.passwordHash, password))) return undefined;
+    if (!(await this.checkLogin(`user:${user.username}`, user.passwordHash, password))) return undefined;
     return { kind: "user", id: user.id, username: user.username, sysadmin: user.sysadmin };
   }
 
