@@ -24,6 +24,8 @@ export interface ImagePush {
   /** `manifest_references` rows: kinds (`config`, `layer`) and digests. */
   references: { kinds: string[]; digests: string[] };
   tag: string | undefined;
+  /** Harbor's `extra_attrs` (JSON), or null. */
+  configAttributes: string | null;
   /** Blobs touched longer ago than this need a storage check: not this path. */
   recentSeconds: number;
   /** `manifest.pushed` and `tag.created` payloads (JSON). */
@@ -46,9 +48,9 @@ export async function pushImageInOneStatement(db: SqlExecutor, p: ImagePush): Pr
       FROM unnest(${p.descriptors.map((d) => d.digest)}::text[], ${p.descriptors.map((d) => String(d.size))}::bigint[]) AS x(d, s)
       LEFT JOIN locked l ON l.digest = x.d),
     m AS (
-      INSERT INTO manifests (repository_id, digest, media_type, artifact_type, payload, size, subject_digest)
+      INSERT INTO manifests (repository_id, digest, media_type, artifact_type, payload, size, subject_digest, config_attributes)
       SELECT (SELECT id FROM r), ${p.digest}::text, ${p.mediaType}::text, ${p.artifactType}::text, ${p.body}::bytea,
-             ${p.body.byteLength}::bigint, ${p.subject}::text
+             ${p.body.byteLength}::bigint, ${p.subject}::text, ${p.configAttributes}::jsonb
       WHERE (SELECT ok FROM ok)
       ON CONFLICT (repository_id, digest) DO UPDATE SET pushed_at = now()
       RETURNING id, (xmax = 0) AS inserted),

@@ -31,6 +31,7 @@ import {
   NameUnknownError,
   type SizeMismatch,
 } from "./errors.js";
+import { readConfigAttributes } from "./config-attributes.js";
 import { pushImageInOneStatement } from "./image-push.js";
 import { blobDataPath } from "./paths.js";
 
@@ -106,6 +107,9 @@ export class ManifestStore {
     const pushedPayload = JSON.stringify({ ...event, ...(tag !== undefined && { tag }) });
 
     const result = { digest, mediaType: manifest.mediaType, size: body.byteLength, subject: manifest.subject?.digest, manifest };
+    // Harbor's `extra_attrs`, kept with the manifest so lists never read config blobs.
+    const attributes = children.length === 0 ? await readConfigAttributes(this.#driver, manifest.config) : null;
+    const configAttributes = attributes === null ? null : JSON.stringify(attributes);
     // Most pushes: an image whose blobs were just uploaded — one statement (image-push.ts).
     if (children.length === 0 && blobs.length > 0) {
       const stored = new Set(blobDigests);
@@ -122,6 +126,7 @@ export class ManifestStore {
           .map((d) => ({ digest: d.digest, size: d.size })),
         references: { kinds: refs.kinds, digests: refs.digests },
         tag,
+        configAttributes,
         recentSeconds: Number.isFinite(this.#contentCheckAfterMs) ? this.#contentCheckAfterMs / 1000 : 1e12,
         pushedPayload,
         tagPayload: JSON.stringify({ ...event, tag }),
@@ -154,9 +159,9 @@ export class ManifestStore {
             RETURNING id),
           rid AS (SELECT coalesce(${repositoryId ?? null}::int, (SELECT id FROM repo)) AS id),
           m AS (
-            INSERT INTO manifests (repository_id, digest, media_type, artifact_type, payload, size, subject_digest)
+            INSERT INTO manifests (repository_id, digest, media_type, artifact_type, payload, size, subject_digest, config_attributes)
             SELECT rid.id, ${digest}::text, ${manifest.mediaType}::text, ${manifest.artifactType ?? null}::text, ${body}::bytea,
-                   ${body.byteLength}::bigint, ${manifest.subject?.digest ?? null}::text
+                   ${body.byteLength}::bigint, ${manifest.subject?.digest ?? null}::text, ${configAttributes}::jsonb
             FROM rid
             ON CONFLICT (repository_id, digest) DO UPDATE SET pushed_at = now()
             RETURNING id, (xmax = 0) AS inserted),

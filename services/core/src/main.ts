@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from "@berth/config";
 import { createPrismaClient, JOB_LIMITS } from "@berth/db";
+import { createSqlClient } from "@berth/db/sql";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
@@ -28,7 +29,19 @@ const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => 
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
 const driver = createStorageDriver(config.storage);
-const registry = createRegistryStore({ db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
+// registry-store's SQL is raw SQL: the lean client (as in the registry) — Prisma's client layer
+// cost more CPU than the queries on artifact and repository lists (docs/performance.md).
+const registryDb = createSqlClient(config.databaseUrl, {
+  applicationName: "core-registry",
+  limits: config.databaseLimits.request,
+  onPoolError: (err) => logger.warn("database pool error", { err }),
+});
+const registry = createRegistryStore({
+  db: registryDb,
+  driver,
+  onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }),
+  onUsageFoldError: (err) => logger.warn("could not fold project usage deltas", { err }),
+});
 const services = createCoreServices({
   db,
   redis,
@@ -77,6 +90,7 @@ onShutdown(logger, server, [
   },
   () => registry.close(),
   async () => driver.close?.(),
+  () => registryDb.$disconnect(),
   () => db.$disconnect(),
   () => jobsDb.$disconnect(),
   () => closeRedis(redis),
