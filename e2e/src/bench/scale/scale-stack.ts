@@ -96,14 +96,13 @@ export class ScaleStack {
     return new Repo(this.http, name, await this.token(`repository:${name}:pull,push`));
   }
 
-  /** Runs `sql` with psql against the stack's database (seeding and bookkeeping, never timed). */
-  psql(sql: string, options: { input?: string } = {}): string {
+  /**
+   * Runs `sql` with psql against the stack's database (seeding and bookkeeping, never timed);
+   * several statements run one after the other, each in its own transaction.
+   */
+  psql(sql: string): string {
     const psql = join(postgresBinDir(), "psql");
-    return execFileSync(psql, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-d", this.databaseUrl, "-c", sql], {
-      encoding: "utf8",
-      maxBuffer: 1 << 30,
-      ...(options.input !== undefined && { input: options.input }),
-    });
+    return execFileSync(psql, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-d", this.databaseUrl, "-f", "-"], { encoding: "utf8", maxBuffer: 1 << 30, input: sql });
   }
 
   async stop(): Promise<void> {
