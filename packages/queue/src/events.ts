@@ -53,7 +53,15 @@ export type OutboxEventMap = {
   "gc.requested": { runId: string; trigger: "Manual" | "Schedule" };
   /** The GC schedule changed (`system_schedules` row `gc`); jobservice re-reads the row. */
   "gc.schedule.changed": { kind: "gc"; type: string; cron: string };
+  /** A replication execution was created (by hand through core's API, by a schedule or by an event); jobservice runs it. */
+  "replication.requested": { executionId: string; policyId: number; trigger: ReplicationTrigger };
+  /** A replication policy was created, changed or deleted; jobservice re-reads it (its schedule). */
+  "replication.policy.changed": { policyId: number };
+  /** A replication execution finished (Harbor's `REPLICATION` webhook event; an audit entry). */
+  "replication.finished": { executionId: string; policyId: number; status: string; trigger: string };
 };
+/** What started a replication execution (Harbor's `trigger` values of executions). */
+export type ReplicationTrigger = "MANUAL" | "SCHEDULE" | "EVENT_BASED";
 
 /** An outbox event's type. */
 export type OutboxEventType = keyof OutboxEventMap;
@@ -73,6 +81,9 @@ export const OUTBOX_EVENT_TYPES = [
   "artifact.validated",
   "gc.requested",
   "gc.schedule.changed",
+  "replication.requested",
+  "replication.policy.changed",
+  "replication.finished",
 ] as const satisfies readonly OutboxEventType[];
 
 // A type in the map but missing from the list (or the reverse) fails to compile here.

@@ -4,7 +4,7 @@
  */
 
 /** The queues. Each has its own workers and concurrency (`BERTH_QUEUE_CONCURRENCY_<QUEUE>`). */
-export const QUEUE_NAMES = ["events", "webhooks", "maintenance", "gc"] as const;
+export const QUEUE_NAMES = ["events", "webhooks", "maintenance", "gc", "replication"] as const;
 
 /** A queue's name. */
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -23,6 +23,12 @@ export interface JobMap {
   "gc.run": { runId: string };
   /** The GC schedule fired: creates a run with the stored parameters and hands it to `gc.run`. */
   "gc.scheduled": Record<string, never>;
+  /** Runs replication execution `executionId`: lists the source, filters, creates one task per repository. Job id `replication-execution-<id>`. */
+  "replication.execute": { executionId: string };
+  /** Copies (or deletes) one repository of a replication execution. Job id `replication-task-<id>`. */
+  "replication.task": { taskId: string };
+  /** A scheduled replication policy's cron fired: starts an execution (scheduler `scheduler:replication.scheduled:<policyId>`). */
+  "replication.scheduled": { policyId: number };
 }
 
 /** A job's name. */
@@ -39,6 +45,9 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   "webhook.callbacks.expire": "maintenance",
   "gc.run": "gc",
   "gc.scheduled": "gc",
+  "replication.execute": "replication",
+  "replication.task": "replication",
+  "replication.scheduled": "replication",
 };
 
 /** The names of the jobs of `queue`. */

@@ -54,6 +54,7 @@ export const OUTBOX_TO_WEBHOOK_EVENT: { readonly [E in OutboxEventType]?: Webhoo
   "manifest.deleted": "DELETE_ARTIFACT",
   "quota.exceeded": "QUOTA_EXCEED",
   "quota.warning": "QUOTA_WARNING",
+  "replication.finished": "REPLICATION",
 };
 
 /** One target of a policy, as stored (`webhook_policies.targets[]`). */

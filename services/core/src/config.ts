@@ -1,4 +1,5 @@
 import path from "node:path";
+import { dataKeyPath } from "@berth/secrets";
 import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 import { backendConnections, flag, int, z, parseAll, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 
@@ -19,6 +20,8 @@ const schema = z
     /** The token signing key and certificate; default `${BERTH_DATA_DIR}/secrets/token/tls.{key,crt}`. */
     BERTH_TOKEN_KEY_FILE: z.string().min(1).optional(),
     BERTH_TOKEN_CERT_FILE: z.string().min(1).optional(),
+    /** The data key sealing stored credentials; default `${BERTH_DATA_DIR}/secrets/data-key` (created by the launcher). */
+    BERTH_DATA_KEY_FILE: z.string().min(1).optional(),
     BERTH_TOKEN_EXPIRATION_MINUTES: int(1, 1440).default(30),
     BERTH_TOKEN_SERVICE: z.string().min(1).default("berth-registry"),
     BERTH_TOKEN_ISSUER: z.string().min(1).default("berth-token-issuer"),
@@ -43,6 +46,7 @@ const schema = z
       adminPassword: env.BERTH_ADMIN_PASSWORD,
       externalUrl: env.BERTH_EXTERNAL_URL,
       dataDir: env.BERTH_DATA_DIR,
+      dataKeyFile: env.BERTH_DATA_KEY_FILE ?? dataKeyPath(env.BERTH_DATA_DIR),
       services: {
         registry: env.BERTH_REGISTRY_URL,
         jobservice: env.BERTH_JOBSERVICE_URL,

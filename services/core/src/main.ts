@@ -5,6 +5,7 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
+import { loadDataKeyForService } from "@berth/secrets";
 import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
 import { startAuditRetention } from "./audit/audit-retention.js";
@@ -17,7 +18,11 @@ import { startProcessMetrics } from "@berth/metrics";
 
 const VERSION = "0.1.0";
 
-const config = loadConfigOrExit("core", () => loadConfig(process.env));
+// A missing or malformed data key is a configuration problem (exit 2, no stack trace).
+const config = loadConfigOrExit("core", () => {
+  const parsed = loadConfig(process.env);
+  return { ...parsed, dataKey: loadDataKeyForService(parsed.dataKeyFile) };
+});
 startProcessMetrics("core");
 const logger = createLogger({ service: "core", level: config.logLevel, collectorUrl: config.services.logCollector });
 // Request paths wait on PostgreSQL and Redis within short bounds (503 / fail open, docs/operations.md);
@@ -52,6 +57,10 @@ const services = createCoreServices({
   sessionTimeoutMinutes: config.sessionTimeoutMinutes,
   registry,
   credentialCache: config.credentialCache,
+  // Stored secrets (OIDC client secret, LDAP bind password, CLI secrets, registry endpoints'
+  // credentials) are sealed with the data key the launcher or compose's prepare creates.
+  dataKey: config.dataKey,
+  externalUrl: config.externalUrl,
 });
 
 if (await services.users.ensureAdmin(config.adminPassword)) logger.info("created the admin account");

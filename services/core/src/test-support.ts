@@ -1,6 +1,6 @@
 // Helpers for core's integration tests: a fresh database, core's services and app on port 0.
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,6 +14,7 @@ import { createTestDatabase } from "@berth/db/testing";
 import { listen, type HealthCheck } from "@berth/http";
 import { createLogger, type Logger } from "@berth/logger";
 import { closeRedis, createRedisClient, type Redis } from "@berth/redis";
+import { DataKey } from "@berth/secrets";
 import type { Express } from "express";
 import { createApp } from "./app.js";
 import { createCoreServices, type CoreServices } from "./core-services.js";
@@ -76,6 +77,8 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
     sessionTimeoutMinutes: 60,
     registry,
     ...(options.repositoryCount !== undefined && { repositoryCount: options.repositoryCount }),
+    dataKey: DataKey.fromBytes(randomBytes(32)),
+    externalUrl: options.externalUrl ?? "http://127.0.0.1:8080",
   });
   await services.users.ensureAdmin(ADMIN_PASSWORD);
   const admin = await services.users.findByName("admin");

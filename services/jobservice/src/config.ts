@@ -1,5 +1,6 @@
 import { backendConfig, flag, int, z, parseAll, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 import { QUEUE_NAMES, type QueueName } from "@berth/queue";
+import { dataKeyPath } from "@berth/secrets";
 import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 
 
@@ -9,7 +10,7 @@ const concurrencyEnv = Object.fromEntries(QUEUE_NAMES.map((q) => [`BERTH_QUEUE_C
   z.ZodOptional<z.ZodCoercedNumber>
 >;
 
-const DEFAULT_CONCURRENCY: Record<QueueName, number> = { events: 10, webhooks: 20, maintenance: 1, gc: 1 };
+const DEFAULT_CONCURRENCY: Record<QueueName, number> = { events: 10, webhooks: 20, maintenance: 1, gc: 1, replication: 8 };
 /** Queues whose concurrency is not configurable: one garbage collection at a time per process. */
 const FIXED_CONCURRENCY: Partial<Record<QueueName, number>> = { gc: 1 };
 
@@ -33,8 +34,17 @@ const schema = z
     BERTH_WEBHOOK_DENY_PRIVATE: flag.default(false),
     /** Per-attempt timeout of a webhook delivery (ms). */
     BERTH_WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    /** The data key opening stored credentials; default `${BERTH_DATA_DIR}/secrets/data-key`. */
+    BERTH_DATA_KEY_FILE: z.string().min(1).optional(),
+    /** Chunk size of replication's `copy_by_chunk` copies (MiB). */
+    BERTH_REPLICATION_CHUNK_MIB: int(1, 1024).default(16),
     /** Validity of DockerHub-format callback URLs (hours). */
     BERTH_WEBHOOK_CALLBACK_TTL_HOURS: int(1, 24 * 30).default(24),
+    /**
+     * BullMQ's job lock (s): a worker that does not renew it for this long is taken as stalled and
+     * its job goes to another worker (the work itself stays guarded by PostgreSQL locks).
+     */
+    BERTH_QUEUE_LOCK_SECONDS: int(1, 3600).default(30),
   })
   .transform((env) => ({
     ...backendConfig(env),
@@ -43,7 +53,10 @@ const schema = z
       QUEUE_NAMES.map((q) => [q, FIXED_CONCURRENCY[q] ?? env[`BERTH_QUEUE_CONCURRENCY_${q.toUpperCase() as Uppercase<QueueName>}`] ?? env.BERTH_QUEUE_CONCURRENCY ?? DEFAULT_CONCURRENCY[q]]),
     ) as Record<QueueName, number>,
     externalUrl: env.BERTH_EXTERNAL_URL,
+    dataKeyFile: env.BERTH_DATA_KEY_FILE ?? dataKeyPath(env.BERTH_DATA_DIR),
+    replication: { chunkSize: env.BERTH_REPLICATION_CHUNK_MIB * 1024 * 1024 },
     relayPollMs: env.BERTH_RELAY_POLL_MS,
+    queueLockMs: env.BERTH_QUEUE_LOCK_SECONDS * 1000,
     webhook: {
       denyPrivate: env.BERTH_WEBHOOK_DENY_PRIVATE,
       timeoutMs: env.BERTH_WEBHOOK_TIMEOUT_MS,

@@ -4,13 +4,19 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
+import { loadDataKeyForService } from "@berth/secrets";
 import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
+import { SessionLocks } from "./executions/session-locks.js";
 import { createJobservice } from "./jobservice.js";
 import { startProcessMetrics } from "@berth/metrics";
 
-const config = loadConfigOrExit("jobservice", () => loadConfig(process.env));
+// A missing or malformed data key is a configuration problem (exit 2, no stack trace).
+const config = loadConfigOrExit("jobservice", () => {
+  const parsed = loadConfig(process.env);
+  return { ...parsed, dataKey: loadDataKeyForService(parsed.dataKeyFile) };
+});
 startProcessMetrics("jobservice");
 const logger = createLogger({ service: "jobservice", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 // All of jobservice's database work is jobs: the longer job bounds (a stall delays jobs, docs/operations.md).
@@ -22,8 +28,12 @@ const probeRedis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs
 // garbage collection deletes blobs there; promote_tag tags through registry-store.
 const driver = createStorageDriver(config.storage);
 const registry = createRegistryStore({ db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
+// One connection per lock held: every webhook delivery and the GC sweep at once, plus a margin.
+const locks = new SessionLocks(config.databaseUrl, { max: config.concurrency.webhooks + config.concurrency.replication + config.concurrency.gc + 2, applicationName: "jobservice-locks" });
 const jobservice = createJobservice({
   db,
+  locks,
+  queueLockMs: config.queueLockMs,
   redis,
   logger,
   prefix: config.queuePrefix,
@@ -32,6 +42,9 @@ const jobservice = createJobservice({
   relayPollMs: config.relayPollMs,
   webhook: config.webhook,
   storage: { driver, registry },
+  // Registry endpoints' credentials are sealed with the data key the launcher creates.
+  dataKey: config.dataKey,
+  replication: config.replication,
 });
 
 const app = createApp({
@@ -48,4 +61,4 @@ const app = createApp({
 await jobservice.start();
 const server = await listen(app, config.host, config.port);
 logger.info(`jobservice listening on ${config.host}:${config.port}`, { concurrency: config.concurrency });
-onShutdown(logger, server, [() => jobservice.stop(), () => registry.close(), async () => driver.close?.(), () => db.$disconnect(), () => closeRedis(redis), () => closeRedis(probeRedis), () => closeLogger(logger)]);
+onShutdown(logger, server, [() => jobservice.stop(), () => locks.close(), () => registry.close(), async () => driver.close?.(), () => db.$disconnect(), () => closeRedis(redis), () => closeRedis(probeRedis), () => closeLogger(logger)]);

@@ -8,7 +8,7 @@ import type { PrismaClient } from "@berth/db";
 import { UnrecoverableError, type Job } from "@berth/queue";
 import { createCallback, type WebhookEventType, type WebhookTarget } from "@berth/webhooks";
 import type { Logger } from "@berth/logger";
-import type { ExecutionStore } from "../executions/execution-store.js";
+import type { ExecutionStore, TaskClaim } from "../executions/execution-store.js";
 import { registryEventData } from "../events/subscriber.js";
 import { DeliveryError, sendWebhook } from "./http-sender.js";
 import { renderPayload } from "./payloads.js";
@@ -28,13 +28,32 @@ export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
+/** The task is being delivered by another worker; the job is retried (with its backoff) and then finds it done. */
+export class TaskBusyError extends Error {
+  constructor(taskId: bigint) {
+    super(`task ${taskId} is being delivered by another worker`);
+    this.name = "TaskBusyError";
+  }
+}
+
 export function deliverHandler(deps: DeliverDeps) {
   const log = deps.logger.child({ module: "webhook-delivery" });
-  return async (job: Job<{ taskId: number }>): Promise<{ status: number }> => {
+  return async (job: Job<{ taskId: number }>): Promise<{ status: number; skipped?: string }> => {
     const taskId = BigInt(job.data.taskId);
-    const task = await deps.executions.task(taskId);
-    if (!task) throw new UnrecoverableError(`task ${taskId} does not exist`);
-    const attrs = task.extraAttrs as unknown as { target: WebhookTarget; event_type: WebhookEventType };
+    const claim = await deps.executions.claim(taskId);
+    if (claim.kind === "missing") throw new UnrecoverableError(`task ${taskId} does not exist`);
+    if (claim.kind === "busy") throw new TaskBusyError(taskId);
+    if (claim.kind === "finished") return { status: 0, skipped: `task ${taskId} already ${claim.status}` };
+    try {
+      return await deliver(job, claim.task);
+    } finally {
+      await claim.release();
+    }
+  };
+
+  async function deliver(job: Job<{ taskId: number }>, task: Extract<TaskClaim, { kind: "claimed" }>["task"]): Promise<{ status: number }> {
+    const taskId = task.id;
+    const attrs = task.extraAttrs as unknown as { target: WebhookTarget; event_type: WebhookEventType; event_data?: Record<string, unknown>; operator?: string };
     const target = attrs.target;
     const policy = await deps.db.webhookPolicy.findUnique({ where: { id: task.execution.vendorId } });
     if (!policy || !policy.enabled) {
@@ -46,13 +65,14 @@ export function deliverHandler(deps: DeliverDeps) {
       await deps.executions.finishAttempt(taskId, { status: "Error", message: "event not found", logLine: "event not found", final: true });
       throw new UnrecoverableError("the task's event no longer exists");
     }
-    const data = registryEventData(event);
+    // Events about one artifact carry it; a replication brings its own event data (in the task).
+    const data = attrs.event_data ? { repository: "", digest: "" } : registryEventData(event);
     const project = await deps.db.project.findUnique({ where: { id: policy.projectId }, select: { id: true, name: true, public: true } });
     if (!project) {
       await deps.executions.stop(taskId, "project deleted");
       return { status: 0 };
     }
-    const repository = await deps.db.repository.findUnique({ where: { name: data.repository }, select: { createdAt: true } });
+    const repository = data.repository ? await deps.db.repository.findUnique({ where: { name: data.repository }, select: { createdAt: true } }) : null;
 
     const attempt = await deps.executions.startAttempt(task);
     const started = Date.now();
@@ -77,6 +97,8 @@ export function deliverHandler(deps: DeliverDeps) {
         repositoryCreatedAt: repository?.createdAt,
         externalUrl: deps.externalUrl,
         callbackUrl,
+        eventData: attrs.event_data,
+        operator: attrs.operator,
       });
       const headers: Record<string, string> = {
         "Content-Type": payload.contentType,
@@ -109,5 +131,5 @@ export function deliverHandler(deps: DeliverDeps) {
       if (permanent) throw new UnrecoverableError(message);
       throw err;
     }
-  };
+  }
 }

@@ -2,7 +2,8 @@
  * One BullMQ worker per queue, with that queue's concurrency, dispatching each job to its
  * handler by name.
  */
-import { Worker, type ConnectionOptions } from "bullmq";
+import { hostname } from "node:os";
+import { Worker, type ConnectionOptions, type WorkerOptions } from "bullmq";
 import type { Logger } from "@berth/logger";
 import { isJobName, jobsOf, QUEUE_NAMES, UnrecoverableError, type Job, type QueueName } from "@berth/queue";
 import { timeJob } from "../jobservice-metrics.js";
@@ -16,7 +17,14 @@ export interface WorkerPoolOptions {
   logger: Logger;
   /** Queues to run (default: all). */
   queues?: readonly QueueName[];
+  /** BullMQ's job lock (ms, default BullMQ's 30 s); a job not renewed for this long is redelivered. */
+  lockMs?: number;
+  /** Per-queue lock and stall settings (over `lockMs`). */
+  workerOptions?: { [Q in QueueName]?: Pick<WorkerOptions, "lockDuration" | "stalledInterval" | "maxStalledCount"> };
 }
+
+/** This process as BullMQ records it in a job's `processedBy` (dashboards; the replica tests). */
+export const WORKER_NAME = `${hostname()}:${process.pid}`;
 
 export class WorkerPool {
   readonly workers: Worker[];
@@ -32,7 +40,15 @@ export class WorkerPool {
           const handler = o.handlers[job.name] as Handler<typeof job.name>;
           return timeJob(queue, job.name, () => handler(job as never));
         },
-        { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency[queue], autorun: true },
+        {
+          connection: o.connection,
+          prefix: o.prefix,
+          concurrency: o.concurrency[queue],
+          autorun: true,
+          name: WORKER_NAME,
+          ...(o.lockMs !== undefined && { lockDuration: o.lockMs, stalledInterval: o.lockMs }),
+          ...o.workerOptions?.[queue],
+        },
       );
       worker.on("error", () => undefined); // connection errors: reported once by the Redis client
       worker.on("failed", (job, err) => {
