@@ -1,10 +1,10 @@
 /**
- * Jobservice's metrics (`@berth/metrics`): how long jobs take, how many wait in each queue, and
- * how many outbox events wait to be relayed. Depths are read at each scrape, each read bounded
+ * Jobservice's metrics (`@berth/metrics`): how long jobs take, how many wait in each queue, how
+ * many outbox events wait to be relayed, and replication tasks and bytes. Depths are read at each scrape, each read bounded
  * (a stalled Redis or PostgreSQL leaves the gauge without that series, never a hung scrape).
  */
 import type { PrismaClient } from "@berth/db";
-import { gauge, histogram, LATENCY_BUCKETS } from "@berth/metrics";
+import { counter, gauge, histogram, LATENCY_BUCKETS } from "@berth/metrics";
 import type { Queues } from "@berth/queue";
 
 const jobDuration = histogram({
@@ -26,6 +26,10 @@ export async function timeJob<T>(queue: string, job: string, run: () => Promise<
     jobDuration.observe({ queue, job, outcome }, (performance.now() - start) / 1000);
   }
 }
+
+/** Replication task attempts by outcome (Success, Stopped, Error), and bytes copied. */
+export const replicationTasks = counter({ name: "berth_replication_task_attempts_total", help: "Replication task attempts by outcome (Success, Stopped, Error)", labelNames: ["outcome"] });
+export const replicationBytes = counter({ name: "berth_replication_bytes_total", help: "Bytes replication copied to destinations" });
 
 const SCRAPE_BOUND_MS = 2_000;
 
