@@ -50,8 +50,8 @@ export function renderScaleMarkdown(r: ScaleReport): string {
   out.push(`| scenario | target p99 | Berth | ${baseline ? "baseline | " : ""}met |`, `|---|---:|---|${baseline ? "---|" : ""}---|`);
   for (const s of r.scenarios) {
     const b = s.results["berth"];
-    const met = b !== undefined && "p99" in b ? (b.p99 < s.targetMs ? "yes" : "**no**") : "failed";
-    out.push(`| ${s.name} | < ${s.targetMs} | ${cell(b)} | ${baseline ? `${cell(s.results["baseline"])} | ` : ""}${met} |`);
+    const met = b !== undefined && "p99" in b ? (s.targetMs === 0 ? "—" : b.p99 < s.targetMs ? "yes" : "**no**") : "failed";
+    out.push(`| ${s.name} | ${s.targetMs === 0 ? "—" : `< ${s.targetMs}`} | ${cell(b)} | ${baseline ? `${cell(s.results["baseline"])} | ` : ""}${met} |`);
   }
   out.push("");
   if (r.pulls) {

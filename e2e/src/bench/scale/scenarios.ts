@@ -8,7 +8,7 @@ import type { ScaleStack } from "./scale-stack.js";
 
 export interface Scenario {
   name: string;
-  /** The issue's p99 target in ms. */
+  /** The issue's p99 target in ms; 0: none (a floor, for reading the others). */
   targetMs: number;
   probe: (i: number) => Probe;
 }
@@ -59,6 +59,11 @@ export async function scenarios(stack: ScaleStack, d: Dataset): Promise<Scenario
   const artifacts = (page: number, sort?: string) =>
     api(`/projects/${p}/repositories/one/artifacts?with_tag=true&page_size=${PAGE}&page=${page}${sort ? `&sort=${encodeURIComponent(sort)}` : ""}`);
 
+  // The floor: what a request that does (almost) nothing costs through the same front door, at
+  // the same concurrency, on the same machine at that moment (targetMs 0: no target of its own).
+  const pullToken = await stack.token(`repository:${p}/one:pull`);
+  out.push({ name: "floor: GET /v2/ (bearer token verified, no database)", targetMs: 0, probe: () => ({ path: "/v2/", headers: pullToken }) });
+  out.push({ name: "floor: GET /api/v2.0/users/current (Basic, one user row)", targetMs: 0, probe: () => ({ path: api("/users/current"), headers: admin }) });
   out.push({ name: "projects list", targetMs: 50, probe: () => ({ path: api("/projects?page=1&page_size=10"), headers: admin }) });
   out.push({ name: "project summary", targetMs: 50, probe: () => ({ path: api(`/projects/${p}/summary`), headers: admin }) });
   out.push({ name: "members list", targetMs: 50, probe: () => ({ path: api(`/projects/${p}/members?page=1&page_size=10`), headers: admin }) });
@@ -113,17 +118,29 @@ export async function scenarios(stack: ScaleStack, d: Dataset): Promise<Scenario
     const list = (json(body) as Record<string, unknown>)[key];
     if (!Array.isArray(list) || list.length !== n) throw new Error(`${key}: ${Array.isArray(list) ? list.length : "none"} entries, expected ${n}`);
   };
+  // How many entries follow `last` in byte order among `all` (what a deep page must hold, up to n).
+  const byteOrder = (all: string[]) => all.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const after = (sorted: string[], last: string) => sorted.filter((x) => Buffer.compare(Buffer.from(x), Buffer.from(last)) > 0).length;
+  const repoNames = byteOrder([`${p}/one`, ...Array.from({ length: d.repositories }, (_, i) => `${p}/r${i}`), ...(d.seededTags ? [d.seededTags.repository] : [])]);
+  const tagNames = byteOrder(Array.from({ length: d.artifacts }, (_, i) => `t${i}`));
+  const deepLast = (i: number, sorted: string[]) => sorted[Math.min(sorted.length - 1, pageAt(i, sorted.length) - 1)]!;
   out.push({ name: "_catalog, first page (n=100)", targetMs: 50, probe: () => ({ path: "/v2/_catalog?n=100", headers: catalog, check: (_s, b) => names(b, "repositories", 100) }) });
   out.push({
     name: "_catalog, random deep page (n=100, last=…)",
     targetMs: 50,
-    probe: (i) => ({ path: `/v2/_catalog?n=100&last=${encodeURIComponent(`${p}/r${pageAt(i, Math.max(1, d.repositories - 200))}`)}`, headers: catalog, check: (_s, b) => names(b, "repositories", 100) }),
+    probe: (i) => {
+      const last = deepLast(i, repoNames);
+      return { path: `/v2/_catalog?n=100&last=${encodeURIComponent(last)}`, headers: catalog, check: (_s, b) => names(b, "repositories", Math.min(100, after(repoNames, last))) };
+    },
   });
   out.push({ name: "tags/list, first page (n=100)", targetMs: 50, probe: () => ({ path: `/v2/${p}/one/tags/list?n=100`, headers: tagsToken, check: (_s, b) => names(b, "tags", 100) }) });
   out.push({
     name: "tags/list, random deep page (n=100, last=…)",
     targetMs: 50,
-    probe: (i) => ({ path: `/v2/${p}/one/tags/list?n=100&last=t${pageAt(i, Math.max(1, d.artifacts - 200))}`, headers: tagsToken, check: (_s, b) => names(b, "tags", 100) }),
+    probe: (i) => {
+      const last = deepLast(i, tagNames);
+      return { path: `/v2/${p}/one/tags/list?n=100&last=${last}`, headers: tagsToken, check: (_s, b) => names(b, "tags", Math.min(100, after(tagNames, last))) };
+    },
   });
   if (d.seededTags) {
     const s = d.seededTags;
