@@ -67,6 +67,12 @@ describe("the nginx front door", () => {
     assert.deepEqual(await echo("POST", "/c/login"), { service: "core", method: "POST", url: "/c/login", xff: "127.0.0.1", realIp: "127.0.0.1", proto: "http" });
     assert.equal((await echo("POST", "/c/log_out")).url, "/c/log_out");
     assertHarbor(await get(door.url, "/api/internal/auth/sysadmin"), 404, "NOT_FOUND", "internal endpoints stay internal");
+    // Metrics live on each service's own port (docs/operations.md, "Metrics"), never behind the door.
+    for (const path of ["/metrics", "/v2/../metrics", "/api/../metrics"]) {
+      const r = await get(door.url, path);
+      assert.equal(r.status, 404, `${path} through the front door: ${r.status}`);
+      assert.doesNotMatch(r.body, /"service":/, `${path} reached an upstream`);
+    }
   });
 
   test("errors nginx answers itself are JSON: OCI on /v2/, Harbor on /api/", async () => {
