@@ -5,6 +5,7 @@ import { parseDigest } from "@berth/oci";
 import { BlobUnknownError, type BlobInfo, type RegistryStore } from "@berth/registry-store";
 import type { ProxyCache } from "./proxy/proxy-cache.js";
 import { requestedRange } from "./http-util.js";
+import { countDownload } from "./registry-metrics.js";
 import type { RouteContext } from "./route-context.js";
 import { RequestInvalidError } from "./wire-errors.js";
 
@@ -57,6 +58,7 @@ export function blobHandlers(deps: { store: RegistryStore; proxy?: ProxyCache | 
         res.setHeader("Accept-Ranges", "bytes");
         res.status(307).setHeader("Location", redirect);
         res.end();
+        countDownload("object-store", info.size);
         return;
       }
       res.setHeader("Content-Type", info.mediaType ?? "application/octet-stream");
@@ -72,6 +74,7 @@ export function blobHandlers(deps: { store: RegistryStore; proxy?: ProxyCache | 
         res.status(200).setHeader("X-Accel-Redirect", internal);
         res.setHeader("Content-Length", 0);
         res.end();
+        countDownload("nginx", range.kind === "range" ? range.range.end - range.range.start + 1 : info.size);
         return;
       }
       res.setHeader("Accept-Ranges", "bytes");
@@ -94,6 +97,7 @@ export function blobHandlers(deps: { store: RegistryStore; proxy?: ProxyCache | 
       const stream = await blobs.open(digest, { offset: start, length });
       res.flushHeaders();
       await pipeline(stream, res);
+      countDownload("registry", length);
     },
 
     async delete({ res, name }, raw) {

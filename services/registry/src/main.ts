@@ -11,12 +11,14 @@ import { TokenAuthorizer } from "./auth/authorizer.js";
 import { loadTokenKeyFile, TokenVerifier } from "./auth/token-verifier.js";
 import { loadConfig } from "./config.js";
 import { createProxyCache } from "./proxy/proxy-cache.js";
+import { startProcessMetrics } from "@berth/metrics";
 
 // The data key opens proxy cache endpoints' credentials (missing or malformed: exit 2 naming BERTH_DATA_KEY_FILE).
 const config = loadConfigOrExit("registry", () => {
   const parsed = loadConfig(process.env);
   return { ...parsed, dataKey: loadDataKeyForService(parsed.dataKeyFile) };
 });
+startProcessMetrics("registry");
 const logger = createLogger({ service: "registry", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 let publicKey;
 try {
@@ -41,6 +43,7 @@ const store = createRegistryStore({
   db,
   driver,
   onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }),
+  onUsageFoldError: (err) => logger.warn("could not fold project usage deltas (retried with the next upload)", { err }),
 });
 const authorizer = new TokenAuthorizer({
   verifier: new TokenVerifier({ publicKey, issuer: config.token.issuer, service: config.token.service }),
