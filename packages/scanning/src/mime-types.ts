@@ -31,3 +31,6 @@ export function sameMediaType(a: string, b: string): boolean {
   const norm = (s: string) => s.toLowerCase().split(";").map((p) => p.trim()).join(";");
   return norm(a) === norm(b);
 }
+
+/** What the built-in adapter's default API key is derived for (`DataKey.derive`), in core and the adapter alike. */
+export const SCANNER_API_KEY_PURPOSE = "scanner-adapter:api-key";
