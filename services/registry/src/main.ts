@@ -3,6 +3,7 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
+import { decidePull } from "@berth/scanning";
 import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
 import { TokenAuthorizer } from "./auth/authorizer.js";
@@ -45,6 +46,7 @@ const app = createApp({
   logger,
   store,
   authorizer,
+  pullPolicy: { decide: (repository, digest) => decidePull(db, repository, digest) },
   debugMemory: config.debugMemory,
   readiness: { database: async () => db.$queryRaw`SELECT 1`, redis: () => pingRedis(redis) },
 });

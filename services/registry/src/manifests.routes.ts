@@ -1,7 +1,9 @@
 /** `GET`/`HEAD`/`PUT`/`DELETE /v2/<name>/manifests/<reference>`. */
 import { MAX_MANIFEST_BYTES, ManifestTooLargeError, TagInvalidError, parseManifestReference, type ManifestReference } from "@berth/oci";
 import { ManifestUnknownError, type RegistryStore } from "@berth/registry-store";
+import { pullRefusalMessage, type PullDecision } from "@berth/scanning";
 import { readBody } from "./http-util.js";
+import { PullBlockedError } from "./wire-errors.js";
 import { repoPath, type RouteContext } from "./route-context.js";
 
 export interface ManifestHandlers {
@@ -25,13 +27,32 @@ function existingReference(raw: string): ManifestReference {
   }
 }
 
+/** `prevent_vul` (docs/scanning.md): whether a GET of `digest` from `repository` may be served. */
+export interface PullPolicy {
+  decide(repository: string, digest: string): Promise<PullDecision>;
+}
+
+/** Token purposes whose pulls `prevent_vul` never refuses: the scanner reads what it scans, replication copies. */
+const EXEMPT_PURPOSES = new Set(["scanner", "replication"]);
+
 /** Manifest handlers over the store. */
-export function manifestHandlers(deps: { store: RegistryStore }): ManifestHandlers {
+export function manifestHandlers(deps: { store: RegistryStore; pullPolicy?: PullPolicy | undefined }): ManifestHandlers {
   const { manifests, pulls } = deps.store;
   return {
     async fetch({ req, res, name, grant }, raw) {
       const reference = existingReference(raw);
       const manifest = await manifests.get(name, reference);
+      // GET only, by tag or digest: HEAD stays allowed so clients can check digests and re-push fixed images.
+      if (req.method === "GET" && deps.pullPolicy && !EXEMPT_PURPOSES.has(grant.purpose ?? "")) {
+        const decision = await deps.pullPolicy.decide(name, manifest.digest);
+        if (!decision.allowed) {
+          throw new PullBlockedError(pullRefusalMessage(decision), {
+            reason: decision.reason,
+            severity: decision.severity,
+            ...(decision.reason === "vulnerable" && { cves: decision.cves }),
+          });
+        }
+      }
       res.status(200);
       res.setHeader("Content-Type", manifest.mediaType);
       res.setHeader("Content-Length", manifest.payload.byteLength);

@@ -11,7 +11,7 @@ import type { Authorizer, Grant } from "./auth/authorizer.js";
 import type { RequiredAccess } from "./auth/challenge.js";
 import { blobHandlers } from "./blobs.routes.js";
 import { listingHandlers } from "./listings.routes.js";
-import { manifestHandlers } from "./manifests.routes.js";
+import { manifestHandlers, type PullPolicy } from "./manifests.routes.js";
 import type { RouteContext } from "./route-context.js";
 import { uploadHandlers } from "./uploads.routes.js";
 import { sendError, sendWireError } from "./wire-errors.js";
@@ -21,6 +21,8 @@ export interface V2Deps {
   store: RegistryStore;
   authorizer: Authorizer;
   logger: Logger;
+  /** `prevent_vul` on manifest GETs (absent: nothing is refused for vulnerabilities). */
+  pullPolicy?: PullPolicy | undefined;
 }
 
 type Handler = (ctx: RouteContext) => Promise<void>;
