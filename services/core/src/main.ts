@@ -10,7 +10,7 @@ import { AuditStore } from "./audit/audit-store.js";
 import { loadConfig } from "./config.js";
 import { createCoreServices } from "./core-services.js";
 import { readyzCheck } from "./system/health.routes.js";
-import { ensureSigningKey } from "./token/signing-key.js";
+import { ensureSigningKey } from "@berth/token";
 
 const VERSION = "0.1.0";
 
