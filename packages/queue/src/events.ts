@@ -53,7 +53,22 @@ export type OutboxEventMap = {
   "gc.requested": { runId: string; trigger: "Manual" | "Schedule" };
   /** The GC schedule changed (`system_schedules` row `gc`); jobservice re-reads the row. */
   "gc.schedule.changed": { kind: "gc"; type: string; cron: string };
+  /** A scan was asked for (core's API): jobservice runs the Pending `scan_reports` rows `reportIds`. */
+  "scan.requested": { reportIds: string[]; repository: string; digest: string };
+  /** A scan finished (the webhook's SCANNING_COMPLETED): a registry-style payload plus Harbor's `scan_overview`. */
+  "scan.completed": ScanEventPayload;
+  /** A scan failed (SCANNING_FAILED). */
+  "scan.failed": ScanEventPayload;
+  /** A scan was stopped (SCANNING_STOPPED). */
+  "scan.stopped": ScanEventPayload;
+  /** Scan-all was asked for: jobservice creates its execution and starts a scan of every image. */
+  "scan_all.requested": { trigger: "Manual" | "Schedule"; operator: string };
+  /** The scan-all schedule changed (`system_schedules` row `scan_all`); jobservice re-reads the row. */
+  "scan_all.schedule.changed": { kind: "scan_all"; type: string; cron: string };
 };
+
+/** A scan event's payload: the artifact (as registry events name it), the reports and Harbor's overview. */
+export type ScanEventPayload = RegistryEventPayload & { reportIds: string[]; scan_overview?: Record<string, unknown> };
 
 /** An outbox event's type. */
 export type OutboxEventType = keyof OutboxEventMap;
@@ -73,6 +88,12 @@ export const OUTBOX_EVENT_TYPES = [
   "artifact.validated",
   "gc.requested",
   "gc.schedule.changed",
+  "scan.requested",
+  "scan.completed",
+  "scan.failed",
+  "scan.stopped",
+  "scan_all.requested",
+  "scan_all.schedule.changed",
 ] as const satisfies readonly OutboxEventType[];
 
 // A type in the map but missing from the list (or the reverse) fails to compile here.

@@ -11,3 +11,4 @@ export * from "./scan-report-store.js";
 export * from "./allowlist.js";
 export * from "./pull-policy.js";
 export * from "./scanner-client.js";
+export * from "./scan-overview.js";

@@ -22,6 +22,8 @@ import { systemLogsRoutes } from "./system/logs.routes.js";
 import { systemInfoRoutes } from "./system/systeminfo.routes.js";
 import { tokenRoutes } from "./token/token.routes.js";
 import { usersRoutes } from "./users/users.routes.js";
+import { scannersRoutes } from "./scanning/scanners.routes.js";
+import { scanRoutes } from "./scanning/scan.routes.js";
 import { webhooksApi } from "./webhooks/index.js";
 
 export interface CoreDeps {
@@ -59,12 +61,12 @@ export function createApp(deps: CoreDeps): express.Express {
   app.use(internalAuthRoutes());
   app.use(systemLogsRoutes(deps.logCollectorUrl));
   app.use(usersRoutes({ users: s.users }));
-  app.use(projectsRoutes({ projects: s.projects, members: s.members, users: s.users, access: s.access, quotas: s.quotas }));
+  app.use(projectsRoutes({ projects: s.projects, members: s.members, users: s.users, access: s.access, quotas: s.quotas, allowlists: s.allowlists }));
   app.use(membersRoutes({ projects: s.projects, members: s.members, users: s.users, access: s.access }));
   app.use(robotsRoutes({ robots: s.robots }));
   app.use(auditRoutes({ audit: s.audit, projects: s.projects, access: s.access }));
   app.use(repositoriesRoutes({ projects: s.projects, access: s.access, repositories: s.repositories }));
-  app.use(artifactsRoutes({ projects: s.projects, access: s.access, artifacts: s.artifacts }));
+  app.use(artifactsRoutes({ projects: s.projects, access: s.access, artifacts: s.artifacts, scans: s.scans }));
   app.use(quotaRoutes({ quotas: s.quotas }));
   app.use(
     webhooksApi({
@@ -77,6 +79,8 @@ export function createApp(deps: CoreDeps): express.Express {
     }),
   );
   app.use(gcRoutes({ gc: s.gc }));
+  app.use(scannersRoutes({ scanners: s.scanners }));
+  app.use(scanRoutes({ projects: s.projects, access: s.access, scans: s.scans, allowlists: s.allowlists }));
   app.use("/api", (req, _res, next) => next(new NotFoundError(`no such API endpoint: ${req.method} ${req.baseUrl}${req.path.slice(0, 200)}`)));
   app.use(errorHandler(deps.logger));
   return app;

@@ -28,6 +28,10 @@ const schema = z
     BERTH_LOGIN_MAX_FAILURES: int(1, 10_000).default(10),
     BERTH_LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(300),
     BERTH_SESSION_TIMEOUT_MINUTES: int(1, 10_080).default(60),
+    /** The data key (sealed credentials); default `${BERTH_DATA_DIR}/secrets/data-key`. */
+    BERTH_DATA_KEY_FILE: z.string().min(1).optional(),
+    /** The built-in scanner adapter's API key, when set there too; default: derived from the data key. */
+    BERTH_SCANNER_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   })
   .transform((env) => {
     const tokenDir = path.join(env.BERTH_DATA_DIR, "secrets", "token");
@@ -56,6 +60,8 @@ const schema = z
       webhookDenyPrivate: env.BERTH_WEBHOOK_DENY_PRIVATE,
       loginRateLimit: { maxFailures: env.BERTH_LOGIN_MAX_FAILURES, windowSeconds: env.BERTH_LOGIN_FAILURE_WINDOW_SECONDS },
       sessionTimeoutMinutes: env.BERTH_SESSION_TIMEOUT_MINUTES,
+      dataKeyFile: env.BERTH_DATA_KEY_FILE ?? path.join(env.BERTH_DATA_DIR, "secrets", "data-key"),
+      scannerApiKey: env.BERTH_SCANNER_API_KEY,
     };
   });
 

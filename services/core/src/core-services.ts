@@ -22,6 +22,10 @@ import { UserStore } from "./users/user-store.js";
 import { WebhookCallbackService } from "./webhooks/callback-service.js";
 import { WebhookExecutionReader } from "./webhooks/execution-views.js";
 import { WebhookPolicyStore } from "./webhooks/webhook-policy-store.js";
+import type { DataKey } from "@berth/secrets";
+import { AllowlistStore } from "./scanning/allowlist-store.js";
+import { ScanService } from "./scanning/scan-service.js";
+import { ScannerStore } from "./scanning/scanner-store.js";
 
 export interface CoreServiceOptions {
   db: PrismaClient;
@@ -36,6 +40,8 @@ export interface CoreServiceOptions {
   registry: RegistryStore;
   /** Defaults to the registry's count of repositories named `<project>/…`. */
   repositoryCount?: RepositoryCounter;
+  /** The data key: seals scanner registrations' credentials. */
+  dataKey: DataKey;
 }
 
 /**
@@ -52,6 +58,7 @@ export function createCoreServices(o: CoreServiceOptions) {
   const audit = new AuditStore(o.db);
   const access = new AccessControl(members);
   const limiter = new LoginRateLimiter(o.redis, o.loginRateLimit, o.logger);
+  const scanners = new ScannerStore(o.db, o.dataKey);
   return {
     users,
     projects,
@@ -70,6 +77,9 @@ export function createCoreServices(o: CoreServiceOptions) {
     webhookPolicies: new WebhookPolicyStore(o.db),
     webhookExecutions: new WebhookExecutionReader(o.db),
     webhookCallbacks: new WebhookCallbackService(o.db),
+    scanners,
+    scans: new ScanService(o.db, o.registry, scanners),
+    allowlists: new AllowlistStore(o.db),
   };
 }
 

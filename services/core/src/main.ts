@@ -4,6 +4,8 @@ import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
 import { createStorageDriver, storageConfigFromEnv } from "@berth/storage";
+import { SCANNER_API_KEY_PURPOSE } from "@berth/scanning";
+import { ensureDataKey } from "@berth/secrets";
 import { createApp } from "./app.js";
 import { startAuditRetention } from "./audit/audit-retention.js";
 import { AuditStore } from "./audit/audit-store.js";
@@ -22,6 +24,7 @@ const db = createPrismaClient(config.databaseUrl, { applicationName: "core", lim
 const jobsDb = createPrismaClient(config.databaseUrl, { applicationName: "core-jobs", poolSize: 2, limits: { ...JOB_LIMITS, ...config.databaseLimits.jobs } });
 const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
 const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => logger.info(msg) });
+const dataKey = ensureDataKey(config.dataKeyFile).key;
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
 const driver = createStorageDriver(storageConfigFromEnv(process.env, { dataDir: config.dataDir }));
@@ -35,11 +38,14 @@ const services = createCoreServices({
   loginRateLimit: config.loginRateLimit,
   sessionTimeoutMinutes: config.sessionTimeoutMinutes,
   registry,
+  dataKey,
 });
 
 if (await services.users.ensureAdmin(config.adminPassword)) logger.info("created the admin account");
 const admin = await services.users.findByName("admin");
 if (admin && (await services.projects.ensureProject("library", true, admin.id))) logger.info("created the public project library");
+// The built-in adapter, at this start's address, with the API key it expects (derived from the data key unless set).
+await services.scanners.ensureBuiltIn(config.services.scannerAdapter, config.scannerApiKey ?? dataKey.derive(SCANNER_API_KEY_PURPOSE));
 const stopRetention = startAuditRetention(new AuditStore(jobsDb), config.auditRetentionDays, logger);
 const sessionSweep = setInterval(() => void services.sessions.purgeExpired().catch(() => undefined), 3_600_000);
 sessionSweep.unref();

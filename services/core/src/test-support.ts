@@ -1,6 +1,6 @@
 // Helpers for core's integration tests: a fresh database, core's services and app on port 0.
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,6 +19,7 @@ import { createApp } from "./app.js";
 import { createCoreServices, type CoreServices } from "./core-services.js";
 import type { RepositoryCounter } from "./projects/repository-count.js";
 import { ensureSigningKey } from "@berth/token";
+import { DataKey } from "@berth/secrets";
 import { hashPassword } from "./users/password.js";
 
 export const ADMIN_PASSWORD = "Adm1nPassw0rd";
@@ -75,6 +76,7 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
     loginRateLimit: { ...(options.loginRateLimit ?? { maxFailures: 10, windowSeconds: 300 }), keyPrefix: `berth-test:${randomUUID()}:` },
     sessionTimeoutMinutes: 60,
     registry,
+    dataKey: DataKey.fromBytes(randomBytes(32)),
     ...(options.repositoryCount !== undefined && { repositoryCount: options.repositoryCount }),
   });
   await services.users.ensureAdmin(ADMIN_PASSWORD);

@@ -5,7 +5,9 @@
  */
 import type { PrismaClient } from "@berth/db";
 import type { Logger } from "@berth/logger";
-import { Queues, type JobName, type JobsOptions, type QueueName } from "@berth/queue";
+import { Queues, UnrecoverableError, type JobName, type JobsOptions, type QueueName } from "@berth/queue";
+import type { DataKey } from "@berth/secrets";
+import type { SigningKey } from "@berth/token";
 import type { Redis } from "@berth/redis";
 import { GarbageCollector, type GarbageCollectorOptions, type RegistryStore } from "@berth/registry-store";
 import type { StorageDriver } from "@berth/storage";
@@ -20,6 +22,11 @@ import { deliverHandler } from "./webhooks/deliver.job.js";
 import { promoteTagSubscriber, type Tagger } from "./webhooks/promote-tag.subscriber.js";
 import { webhookSubscriber } from "./webhooks/webhook.subscriber.js";
 import type { HandlerMap } from "./workers/handlers.js";
+import { SbomPublisher } from "./scanning/sbom-publisher.js";
+import { ScanCredentials } from "./scanning/scan-credentials.js";
+import { scanRunHandler } from "./scanning/scan.job.js";
+import { scanOnPushSubscriber, scannedImageDeletedSubscriber, scanRequestedSubscriber } from "./scanning/scan.subscribers.js";
+import { scanAllRequestedSubscriber, scanAllRunHandler, scanAllScheduledHandler, scanAllScheduleSubscriber, syncScanAllSchedule } from "./scanning/scan-all.jobs.js";
 import { WorkerPool } from "./workers/worker-pool.js";
 
 export interface JobserviceOptions {
@@ -41,6 +48,18 @@ export interface JobserviceOptions {
   storage: { driver: StorageDriver; registry: RegistryStore };
   /** Tagger for `promote_tag` (default: `storage.registry.artifacts`). */
   tagger?: Tagger;
+  /**
+   * Running scans: the data key (opens scanner credentials), the token signing key (the scan's
+   * pull credential), the registry URL the adapter pulls from, the scan timeout. Without it,
+   * `scan.run` fails its jobs as unconfigured.
+   */
+  scanning?: {
+    dataKey: DataKey;
+    signingKey: () => Promise<SigningKey>;
+    token: { issuer: string; service: string };
+    registryUrl: string;
+    timeoutMs: number;
+  };
   /** Collector tuning (tests: a shorter upload idle floor). */
   gc?: Partial<Pick<GarbageCollectorOptions, "uploadMinIdleHours" | "batchSize" | "sweepTimeoutMs">>;
 }
@@ -60,6 +79,29 @@ export function createJobservice(o: JobserviceOptions) {
     gcRequestedSubscriber({ queues }),
     gcScheduleSubscriber({ db: o.db, queues, logger: o.logger }),
   ];
+  const sboms = new SbomPublisher(o.storage.registry);
+  subscribers.push(
+    scanRequestedSubscriber({ queues }),
+    scanOnPushSubscriber({ db: o.db, queues, registry: o.storage.registry, logger: o.logger }),
+    scannedImageDeletedSubscriber({ db: o.db, sboms }),
+    scanAllRequestedSubscriber({ queues }),
+    scanAllScheduleSubscriber({ db: o.db, queues, logger: o.logger }),
+  );
+  const scanning = o.scanning;
+  const scanRun: HandlerMap["scan.run"] = scanning
+    ? scanRunHandler({
+        db: o.db,
+        registry: o.storage.registry,
+        dataKey: scanning.dataKey,
+        credentials: new ScanCredentials(scanning.signingKey, scanning.token, Math.ceil(scanning.timeoutMs / 1000)),
+        sboms,
+        logger: o.logger,
+        registryUrl: scanning.registryUrl,
+        timeoutMs: scanning.timeoutMs,
+      })
+    : async () => {
+        throw new UnrecoverableError("scanning is not configured in this jobservice");
+      };
   const collector = new GarbageCollector({ db: o.db, driver: o.storage.driver, manifests: o.storage.registry.manifests, ...o.gc });
   const handlers: HandlerMap = {
     "event.fanout": fanoutHandler({ db: o.db, subscribers }),
@@ -68,6 +110,9 @@ export function createJobservice(o: JobserviceOptions) {
     "webhook.callbacks.expire": async () => ({ deleted: await purgeExpiredCallbacks(o.db) }),
     "gc.run": gcRunHandler({ db: o.db, queues, logger: o.logger, collector }),
     "gc.scheduled": gcScheduledHandler({ db: o.db, queues, logger: o.logger }),
+    "scan.run": scanRun,
+    "scan_all.run": scanAllRunHandler({ db: o.db, queues, executions, logger: o.logger }),
+    "scan_all.scheduled": scanAllScheduledHandler({ queues }),
   };
   let workers: WorkerPool | undefined;
   return {
@@ -84,6 +129,8 @@ export function createJobservice(o: JobserviceOptions) {
         await queues.schedule("webhook.callbacks.expire", CALLBACK_EXPIRY_EVERY_MS, {});
         const gc = await syncGcSchedule(o.db, queues);
         if (gc.invalid) o.logger.error(`GC schedule not set: ${gc.invalid}; set a valid schedule through the API`);
+        const scanAll = await syncScanAllSchedule(o.db, queues);
+        if (scanAll.invalid) o.logger.error(`scan-all schedule not set: ${scanAll.invalid}; set a valid schedule through the API`);
       };
       if (o.redis.status === "ready") await schedule();
       else o.redis.once("ready", () => void schedule().catch((err: Error) => o.logger.warn("cannot set up job schedules", { err: err.message })));

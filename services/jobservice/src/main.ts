@@ -4,6 +4,8 @@ import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
 import { createStorageDriver } from "@berth/storage";
+import { ensureDataKey } from "@berth/secrets";
+import { loadSigningKey } from "@berth/token";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { createJobservice } from "./jobservice.js";
@@ -29,6 +31,13 @@ const jobservice = createJobservice({
   relayPollMs: config.relayPollMs,
   webhook: config.webhook,
   storage: { driver, registry },
+  scanning: {
+    dataKey: ensureDataKey(config.scanning.dataKeyFile).key,
+    signingKey: () => loadSigningKey(config.scanning.tokenKeyFile, config.scanning.tokenCertFile),
+    token: config.scanning.token,
+    registryUrl: config.scanning.registryUrl,
+    timeoutMs: config.scanning.timeoutMs,
+  },
 });
 
 const app = createApp({
