@@ -44,6 +44,7 @@ const wrongType = (v: unknown): unknown[] =>
 const permission = (project: string) => [{ kind: "project", namespace: project, access: [{ resource: "repository", action: "pull" }] }];
 const policy = { name: "p2", targets: [{ type: "http", address: "http://127.0.0.1:9/hook" }], event_types: ["PUSH_ARTIFACT"] };
 const gc = { schedule: { type: "None" }, parameters: { workers: 1 } };
+const scanner = { name: "other", description: "d", url: "http://127.0.0.1:9/", auth: "Bearer", access_credential: "k", skip_certVerify: false, use_internal_addr: false, disabled: false };
 
 /** Every route's row; keys are `METHOD path` as express registers them. */
 function rows(c: Record<string, string>): Record<string, Row> {
@@ -117,6 +118,26 @@ function rows(c: Record<string, string>): Record<string, Row> {
     "PUT /api/v2.0/system/gc/schedule": { body: gc, required: true },
     "GET /api/v2.0/system/gc/:gc_id": { params: { gc_id: c["gc"]! } },
     "GET /api/v2.0/system/gc/:gc_id/log": { params: { gc_id: c["gc"]! } },
+    "GET /api/v2.0/scanners": { list: {} },
+    "POST /api/v2.0/scanners": { body: scanner, required: true, names: { name: "long" } },
+    "POST /api/v2.0/scanners/ping": { body: scanner, required: true },
+    "GET /api/v2.0/scanners/:id": { params: { id: c["scanner"]! } },
+    "PUT /api/v2.0/scanners/:id": { params: { id: c["scanner"]! }, body: scanner, required: true, names: { name: "long" } },
+    "PATCH /api/v2.0/scanners/:id": { params: { id: c["scanner"]! }, body: { is_default: true }, required: true },
+    "DELETE /api/v2.0/scanners/:id": { params: { id: c["scanner"]! } },
+    "GET /api/v2.0/scanners/:id/metadata": { params: { id: c["scanner"]! } },
+    "POST /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/scan": { params: art, body: { scan_type: "vulnerability" } },
+    "POST /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/scan/stop": { params: art },
+    "GET /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/scan/:report_id/log": { params: { ...art, report_id: "5f0c4c5e-0000-4000-8000-000000000000" } },
+    "GET /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/additions/vulnerabilities": { params: art },
+    "GET /api/v2.0/system/scanAll/schedule": { none: "no input" },
+    "POST /api/v2.0/system/scanAll/schedule": { body: { schedule: { type: "None" } }, required: true },
+    "PUT /api/v2.0/system/scanAll/schedule": { body: { schedule: { type: "None" } }, required: true },
+    "POST /api/v2.0/system/scanAll/stop": { none: "no input (404 until a scan-all ran)" },
+    "GET /api/v2.0/scans/all/metrics": { none: "no input" },
+    "GET /api/v2.0/scans/schedule/metrics": { none: "no input" },
+    "GET /api/v2.0/system/CVEAllowlist": { none: "no input" },
+    "PUT /api/v2.0/system/CVEAllowlist": { body: { items: [{ cve_id: "CVE-2024-0001" }], expires_at: 4_102_444_800 } },
   };
 }
 
@@ -231,7 +252,10 @@ describe("bad input on every route", { skip: !enabled && "needs BERTH_TEST_PG_UR
     await core.registry.uploads.uploadMonolithic("seed/app", digest as never, (async function* () { yield config; })(), config.length);
     const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.image.config.v1+json", digest, size: config.length }, layers: [] }));
     await core.registry.manifests.put("seed/app", parseManifestReference("v1"), manifest, "application/vnd.oci.image.manifest.v1+json");
-    context = { user: String(user), project: String(project), member: String(member), robot: String(robot.data.id), policy: String(policyId), execution: String(execution.id), task: String(task.id), gc: String(run.id) };
+    const registered = await call(core.base, "POST", "/api/v2.0/scanners", { headers: admin, body: scanner });
+    assert.equal(registered.status, 201);
+    const scannerId = (await core.db.scannerRegistration.findFirstOrThrow({ where: { name: "other" } })).uuid;
+    context = { scanner: scannerId, user: String(user), project: String(project), member: String(member), robot: String(robot.data.id), policy: String(policyId), execution: String(execution.id), task: String(task.id), gc: String(run.id) };
   });
   after(async () => core?.close());
 
