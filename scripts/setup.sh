@@ -10,9 +10,10 @@ die() { say "ERROR: $*"; exit 1; }
 
 # Debian packages the local stack and the tests use.
 #   runtime: postgresql redis-server nginx
-#   tests:   skopeo podman buildah docker.io docker-registry (clients and CNCF Distribution)
+#   tests:   skopeo podman buildah docker.io docker-registry (clients and CNCF Distribution),
+#            tmux (a real terminal for `npm start` and its Ctrl-C)
 APT_RUNTIME="postgresql redis-server nginx"
-APT_TEST="skopeo podman buildah docker.io docker-registry wrk util-linux busybox-static umoci"
+APT_TEST="skopeo podman buildah docker.io docker-registry wrk util-linux busybox-static umoci tmux"
 want="$APT_RUNTIME"
 [ "${BERTH_SETUP_TEST_TOOLS:-0}" = 1 ] && want="$want $APT_TEST"
 missing=()

@@ -1,5 +1,5 @@
-// kill -9 of the registry mid-upload and mid-manifest-push, with the launcher's opt-in restart
-// policy (BERTH_RESTART_CHILDREN): afterwards no partial blob is visible, no metadata dangles,
+// kill -9 of the registry mid-upload and mid-manifest-push, with the launcher's restart policy
+// (on by default; BERTH_RESTART_CHILDREN): afterwards no partial blob is visible, no metadata dangles,
 // the upload session is resumable or cleanly unknown, and the client's retry succeeds.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";

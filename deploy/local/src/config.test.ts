@@ -26,7 +26,14 @@ test("reports every bad variable at once", () => {
   );
 });
 
-test("BERTH_RESTART_CHILDREN=1 turns on the restart policy; off by default", () => {
-  assert.equal(loadLocalConfig({}, "/repo").restartChildren, false);
+test("restarting crashed processes is the default; BERTH_RESTART_CHILDREN=0 turns it off", () => {
+  assert.equal(loadLocalConfig({}, "/repo").restartChildren, true);
+  assert.equal(loadLocalConfig({ BERTH_RESTART_CHILDREN: "0" }, "/repo").restartChildren, false);
   assert.equal(loadLocalConfig({ BERTH_RESTART_CHILDREN: "1" }, "/repo").restartChildren, true);
+  assert.throws(() => loadLocalConfig({ BERTH_RESTART_CHILDREN: "sometimes" }, "/repo"), ConfigError);
+});
+
+test("BERTH_ECHO_LOGS=1 echoes every log line; off by default", () => {
+  assert.equal(loadLocalConfig({}, "/repo").echoLogs, false);
+  assert.equal(loadLocalConfig({ BERTH_ECHO_LOGS: "1" }, "/repo").echoLogs, true);
 });

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import { httpUrl, logLevel, parseConfig, port, z } from "@berth/config";
+import { flag, httpUrl, logLevel, parseConfig, port, z } from "@berth/config";
 import { trustedProxiesProblems } from "./nginx.js";
 
 const schema = z.object({
@@ -11,8 +11,10 @@ const schema = z.object({
   BERTH_LOG_LEVEL: logLevel.default("info"),
   /** Where initdb and postgres are, when not in /usr/lib/postgresql/<v>/bin. */
   BERTH_PG_BIN_DIR: z.string().optional(),
-  /** `1`: restart a Node service that dies on its own (with backoff) instead of stopping the stack. */
-  BERTH_RESTART_CHILDREN: z.enum(["0", "1", "true", "false"]).optional(),
+  /** Restart a process that dies on its own (with backoff); `0` stops the stack instead. */
+  BERTH_RESTART_CHILDREN: flag.default(true),
+  /** `1`: the terminal also shows every info line (not only warnings and errors). */
+  BERTH_ECHO_LOGS: flag.default(false),
   /** Read by nginx.ts when it renders the proxy's config; checked here so a wrong value stops the launcher at once. */
   BERTH_TRUSTED_PROXIES: z.string().optional().superRefine((v, ctx) => trustedProxiesProblems(v).forEach((message) => ctx.addIssue({ code: "custom", message }))),
 });
@@ -27,6 +29,7 @@ export interface LocalStackConfig {
   logLevel: string;
   pgBinDir: string | undefined;
   restartChildren: boolean;
+  echoLogs: boolean;
 }
 
 /** The launcher's settings from `BERTH_*` variables (empty values count as unset). */
@@ -41,6 +44,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, cwd: string): LocalStack
     externalUrl: parsed.BERTH_EXTERNAL_URL,
     logLevel: parsed.BERTH_LOG_LEVEL,
     pgBinDir: parsed.BERTH_PG_BIN_DIR,
-    restartChildren: parsed.BERTH_RESTART_CHILDREN === "1" || parsed.BERTH_RESTART_CHILDREN === "true",
+    restartChildren: parsed.BERTH_RESTART_CHILDREN,
+    echoLogs: parsed.BERTH_ECHO_LOGS,
   };
 }

@@ -1,6 +1,8 @@
 // `npm start`: runs the whole suite in the foreground until Ctrl-C (see docs/local-stack.md).
 import { fileURLToPath } from "node:url";
-import { ConfigError } from "@berth/config";
+import { loadConfigOrExit } from "@berth/config";
+import { handleStopSignals } from "@berth/http";
+import { terminalOutput } from "./child-output.js";
 import { loadLocalConfig } from "./config.js";
 import { LocalStack, type RunningStack } from "./stack.js";
 
@@ -9,33 +11,31 @@ const say = (line: string) => process.stdout.write(`[berth] ${line}\n`);
 process.stdout.on("error", () => {});
 process.stderr.on("error", () => {});
 
-let config;
-try {
-  config = loadLocalConfig(process.env, process.cwd());
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  say(err.message);
-  process.exit(2);
-}
+const config = loadConfigOrExit("berth", () => loadLocalConfig(process.env, process.cwd()));
 
 const stack = new LocalStack({
   ...config,
   repoRoot: fileURLToPath(new URL("../../../", import.meta.url)),
   log: say,
+  output: terminalOutput(config.echoLogs),
 });
 
+// One Ctrl-C reaches us twice (the terminal signals npm's whole group, and npm forwards it);
+// supervisors signal every process at once: however many copies arrive, it is one ordered stop.
 let signalled = false;
-function onSignal(signal: NodeJS.Signals): void {
-  if (signalled) {
+handleStopSignals({
+  signals: ["SIGINT", "SIGTERM", "SIGHUP"],
+  onStop: (signal) => {
+    signalled = true;
+    say(`${signal} received; stopping (press Ctrl-C again to kill at once)`);
+    void stack.stop();
+  },
+  onForce: (signal) => {
     say(`${signal} again: killing every process now`);
     stack.killNow();
     process.exit(130);
-  }
-  signalled = true;
-  say(`${signal} received; stopping (press Ctrl-C again to kill at once)`);
-  void stack.stop();
-}
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
+  },
+});
 
 // A bug in the launcher must not leave the children running.
 let crashed = false;
@@ -77,7 +77,7 @@ process.stdout.write(
 
 const exit = await running.exited;
 if (exit.reason === "crashed") {
-  say(`stopped because ${exit.child} stopped unexpectedly`);
+  say(`stopped because ${exit.message ?? `${exit.child} stopped unexpectedly`}`);
   process.exit(1);
 }
 say("stopped");

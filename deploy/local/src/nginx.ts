@@ -207,6 +207,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
       { signal: "SIGTERM", waitMs: 1_000 },
     ],
     deathSignal: "SIGTERM",
+    format: "nginx",
   });
   const probeHost = options.listenHost === "0.0.0.0" || options.listenHost === "::" ? "127.0.0.1" : options.listenHost;
   await waitUntil(httpProbe(`http://${listenAddress(probeHost, options.listenPort)}/`), {

@@ -132,6 +132,17 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   }
 }
 
+/** Line 8 of `postmaster.pid` (`starting`, `ready`, `stopping`), when the file is `pid`'s. */
+function postmasterStatus(dir: string, pid: number): string {
+  try {
+    const lines = readFileSync(join(dir, "postmaster.pid"), "utf8").split("\n");
+    if (Number(lines[0]) !== pid) return "starting (no postmaster.pid yet)";
+    return lines[7]?.trim() || "starting";
+  } catch {
+    return "starting (no postmaster.pid yet)";
+  }
+}
+
 async function canConnect(adminUrl: string): Promise<true | string> {
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2_000 });
   client.on("error", () => {});
@@ -195,12 +206,19 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
       { signal: "SIGQUIT", waitMs: 2_000 },
     ],
     deathSignal: "SIGINT",
+    format: "postgres",
     ...(user ? { runAs: user.name } : {}),
   });
-  const stop = ownSupervisor ? () => supervisor.stopAll() : () => supervisor.stop(child);
+  const stop = ownSupervisor ? async () => void (await supervisor.stopAll()) : () => supervisor.stop(child);
   const adminUrl = `postgresql://${USER}@127.0.0.1:${port}/postgres`;
   try {
-    await waitUntil(() => canConnect(adminUrl), { what: "PostgreSQL", timeoutMs: 60_000, child, signal: options.signal });
+    // As pg_ctl -w does: wait for postmaster.pid to say "ready" first, since every connection
+    // tried earlier makes PostgreSQL log a FATAL "the database system is starting up".
+    const ready = async () => {
+      const status = postmasterStatus(dir, child.pid);
+      return status === "ready" ? canConnect(adminUrl) : `PostgreSQL is ${status}`;
+    };
+    await waitUntil(ready, { what: "PostgreSQL", timeoutMs: 60_000, child, signal: options.signal });
     await ensureDatabase(adminUrl, database);
   } catch (err) {
     await stop();

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { findExecutable } from "./binaries.js";
+import { lineReader, type ChildLine, type LineFormat } from "./child-output.js";
 
 export interface StopStep {
   signal: NodeJS.Signals;
@@ -24,6 +25,8 @@ export interface ChildSpec {
   deathSignal?: NodeJS.Signals;
   /** Run as this user (only when the launcher is root; uses setpriv so the PID stays the child's). */
   runAs?: string;
+  /** How the process writes its lines (default `plain`). */
+  format?: LineFormat;
 }
 
 export interface ExitInfo {
@@ -37,8 +40,16 @@ export interface SupervisedChild {
   readonly spec: ChildSpec;
   readonly exited: Promise<ExitInfo>;
   readonly running: boolean;
+  /** When it was spawned (ms since the epoch). */
+  readonly startedAt: number;
   /** The last lines the child wrote, for error messages. */
   readonly recentOutput: string[];
+}
+
+/** How a child ended when the supervisor stopped it (`undefined`: it outlived even SIGKILL). */
+export interface StoppedChild {
+  child: SupervisedChild;
+  exit: ExitInfo | undefined;
 }
 
 export interface RecordedChild {
@@ -50,8 +61,8 @@ export interface RecordedChild {
 }
 
 export interface SupervisorOptions {
-  /** Receives every line the children print (JSON lines unchanged, others prefixed `[name] `). */
-  output?: (line: string) => void;
+  /** Receives every line the children print, as one readable line and read (see child-output.ts). */
+  output?: (text: string, line: ChildLine) => void;
   /** Called when a child exits without being asked to. */
   onUnexpectedExit?: (child: SupervisedChild, info: ExitInfo) => void;
   /** Called whenever the set of running children changes (to keep `run/pids.json` current). */
@@ -64,6 +75,9 @@ class Child implements SupervisedChild {
   readonly recentOutput: string[] = [];
   readonly exited: Promise<ExitInfo>;
   readonly startTime: string | undefined;
+  readonly startedAt = Date.now();
+  /** Resolves once both output pipes are read to their end. */
+  outputClosed: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly spec: ChildSpec,
@@ -105,6 +119,24 @@ export function isAlive(pid: number, startTime?: string): boolean {
   return startTime === undefined || processStartTime(pid) === startTime;
 }
 
+/** Live (not zombie) processes whose process group is one of `groups`: children of our children. */
+export function processGroupMembers(groups: number[]): number[] {
+  const wanted = new Set(groups);
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // fields[0] is the state, fields[2] the process group.
+      if (fields[0] !== "Z" && wanted.has(Number(fields[2]))) found.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -127,7 +159,7 @@ function delay(ms: number): Promise<void> {
 export class ProcessSupervisor {
   private readonly children: Child[] = [];
   private readonly setpriv = findExecutable("setpriv");
-  private stopping: Promise<void> | undefined;
+  private stopping: Promise<StoppedChild[]> | undefined;
 
   constructor(private readonly options: SupervisorOptions = {}) {}
 
@@ -160,10 +192,14 @@ export class ProcessSupervisor {
     });
     const child = new Child(spec, proc, proc.pid!);
     this.children.push(child);
-    for (const stream of [proc.stdout!, proc.stderr!]) {
-      const lines = createInterface({ input: stream, crlfDelay: Infinity });
-      lines.on("line", (line) => this.pass(child, line));
-    }
+    const read = lineReader(spec.name, spec.format ?? "plain");
+    child.outputClosed = Promise.all(
+      [proc.stdout!, proc.stderr!].map((stream) => {
+        const lines = createInterface({ input: stream, crlfDelay: Infinity });
+        lines.on("line", (line) => this.pass(child, read(line)));
+        return new Promise((resolve) => lines.once("close", resolve));
+      }),
+    );
     this.changed();
     void child.exited.then((info) => {
       this.changed();
@@ -172,13 +208,11 @@ export class ProcessSupervisor {
     return child;
   }
 
-  private pass(child: Child, line: string): void {
-    child.recentOutput.push(line);
+  private pass(child: Child, line: ChildLine): void {
+    child.recentOutput.push(line.text);
     if (child.recentOutput.length > 20) child.recentOutput.shift();
-    // Services already log JSON lines naming their service: keep those intact.
-    const out = line.startsWith("{") ? line : `[${child.name}] ${line}`;
     try {
-      (this.options.output ?? ((l: string) => process.stdout.write(`${l}\n`)))(out);
+      (this.options.output ?? ((text: string) => process.stdout.write(`${text}\n`)))(line.text, line);
     } catch {
       // the launcher's stdout is gone; keep the child running regardless
     }
@@ -212,19 +246,37 @@ export class ProcessSupervisor {
     }
     // Whatever the child left in its group (workers, backends) goes with it.
     signalGroup(child.pid, "SIGKILL");
+    // Its last lines (PostgreSQL's "database system is shut down") are read before we go on.
+    await Promise.race([child.outputClosed, delay(1_000)]);
   }
 
   /**
-   * Stops every child, highest tier first; idempotent. The stack's stop steps are sized so the
-   * worst case (every process ignoring its polite signal) still ends within 30 s: nginx 5 s,
-   * services 8 s, log-collector 4 s, PostgreSQL/Redis 10 s, plus SIGKILL.
+   * After `target` died on its own: SIGKILL what it left in its process group (nginx's workers
+   * still holding the port, PostgreSQL's backends holding shared memory) and wait until they are
+   * gone, so it can be started again.
    */
-  stopAll(): Promise<void> {
+  async reapGroup(target: SupervisedChild, timeoutMs = 5_000): Promise<void> {
+    signalGroup(target.pid, "SIGKILL");
+    const deadline = Date.now() + timeoutMs;
+    while (processGroupMembers([target.pid]).length > 0 && Date.now() < deadline) await delay(50);
+  }
+
+  /**
+   * Stops every child, highest tier first; idempotent. `beforeTier` runs before each tier stops
+   * (the stack flushes its log lines before the log-collector goes). The stack's stop steps are
+   * sized so the worst case (every process ignoring its polite signal) still ends within 30 s:
+   * nginx 5 s, services 8 s, PostgreSQL/Redis 10 s, log-collector 4 s, plus SIGKILL.
+   */
+  stopAll(beforeTier?: (tier: number) => Promise<void>): Promise<StoppedChild[]> {
     this.stopping ??= (async () => {
-      const tiers = [...new Set(this.children.map((c) => c.spec.tier))].sort((a, b) => b - a);
+      // The children running now; those that died earlier (and were restarted) are long gone.
+      const targets = this.children.filter((c) => c.running);
+      const tiers = [...new Set(targets.map((c) => c.spec.tier))].sort((a, b) => b - a);
       for (const tier of tiers) {
-        await Promise.all(this.children.filter((c) => c.spec.tier === tier).map((c) => this.stop(c)));
+        await beforeTier?.(tier);
+        await Promise.all(targets.filter((c) => c.spec.tier === tier).map((c) => this.stop(c)));
       }
+      return Promise.all(targets.map(async (child) => ({ child, exit: child.running ? undefined : await child.exited })));
     })();
     return this.stopping;
   }
@@ -238,5 +290,10 @@ export class ProcessSupervisor {
 
   list(): SupervisedChild[] {
     return [...this.children];
+  }
+
+  /** The most recently started child called `name`. */
+  latest(name: string): SupervisedChild | undefined {
+    return this.children.findLast((c) => c.name === name);
   }
 }

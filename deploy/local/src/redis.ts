@@ -67,8 +67,9 @@ export async function startRedis(options: RedisOptions): Promise<RunningRedis> {
     tier: options.tier ?? 0,
     stopSteps: [{ signal: "SIGTERM", waitMs: 10_000 }],
     deathSignal: "SIGTERM",
+    format: "redis",
   });
-  const stop = ownSupervisor ? () => supervisor.stopAll() : () => supervisor.stop(child);
+  const stop = ownSupervisor ? async () => void (await supervisor.stopAll()) : () => supervisor.stop(child);
   try {
     await waitUntil(
       async () => {

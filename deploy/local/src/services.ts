@@ -90,6 +90,7 @@ export async function startService(
     // Services drain requests on SIGTERM; 8 s keeps the whole stop within 30 s (docs/local-stack.md).
     stopSteps: [{ signal: "SIGTERM", waitMs: name === "log-collector" ? 4_000 : 8_000 }],
     deathSignal: "SIGTERM",
+    format: "berth-json",
   });
   await waitUntil(httpProbe(`${local(ctx.ports[name])}/livez`), { what: name, timeoutMs: 60_000, child, signal });
   return child;

@@ -5,13 +5,21 @@ import { join } from "node:path";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
+function launcherEnv(dataDir: string, httpPort: number, env: Record<string, string>): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("BERTH_")));
+  return { ...clean, BERTH_DATA_DIR: dataDir, BERTH_HTTP_PORT: String(httpPort), ...env };
+}
+
 export interface RecordedChild {
   name: string;
   pid: number;
   startTime?: string;
 }
 
-/** `node deploy/local/dist/main.js` as `npm start` runs it, with its output kept for diagnostics. */
+/**
+ * The launcher as people run it — `node deploy/local/dist/main.js`, or `npm start` itself in its
+ * own process group (as a terminal's foreground job) — with its output kept.
+ */
 export class Launcher {
   readonly output: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -30,13 +38,31 @@ export class Launcher {
   }
 
   static start(dataDir: string, httpPort: number, env: Record<string, string> = {}): Launcher {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("BERTH_")));
     const child = spawn(process.execPath, [join(repoRoot, "deploy/local/dist/main.js")], {
       cwd: repoRoot,
-      env: { ...clean, BERTH_DATA_DIR: dataDir, BERTH_HTTP_PORT: String(httpPort), ...env },
+      env: launcherEnv(dataDir, httpPort, env),
       stdio: ["ignore", "pipe", "pipe"],
     });
     return new Launcher(child, dataDir, httpPort);
+  }
+
+  /**
+   * `npm start` (set-up, build, then the launcher, which npm runs as its child) as the leader of
+   * its own process group, like a shell's foreground job: `signalGroup` is what Ctrl-C does.
+   */
+  static startNpm(dataDir: string, httpPort: number, env: Record<string, string> = {}): Launcher {
+    const child = spawn("npm", ["start"], {
+      cwd: repoRoot,
+      env: launcherEnv(dataDir, httpPort, env),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    return new Launcher(child, dataDir, httpPort);
+  }
+
+  /** Sends `signal` to the launcher's whole process group (`kill -SIG -- -<pgid>`). */
+  signalGroup(signal: NodeJS.Signals): void {
+    process.kill(-this.pid, signal);
   }
 
   get pid(): number {

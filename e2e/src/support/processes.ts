@@ -1,24 +1,10 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { processGroupMembers } from "@berth/local-stack";
 import { createServer } from "node:net";
 import { createSocket } from "node:dgram";
 
 /** PIDs of live processes whose process group is one of `groups` (children of our children). */
-export function membersOfGroups(groups: number[]): number[] {
-  const wanted = new Set(groups);
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // fields[0] is the state, fields[2] the process group.
-      if (fields[0] !== "Z" && wanted.has(Number(fields[2]))) found.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return found;
-}
+export const membersOfGroups = processGroupMembers;
 
 /** True when the process exists (and is not a zombie). */
 export function isRunning(pid: number): boolean {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { backendConnections, ConfigError, parseConfig, serviceEnv, databaseEnv, redisEnv, z } from "./index.js";
+import { backendConnections, CONFIG_ERROR_EXIT_CODE, ConfigError, loadConfigOrExit, parseConfig, serviceEnv, databaseEnv, redisEnv, z } from "./index.js";
 
 const schema = z.object({ ...serviceEnv, ...databaseEnv });
 
@@ -48,4 +48,28 @@ test("database and Redis bounds: only what the operator set, so the clients' def
     assert.deepEqual(err.problems.map((p) => p.split(":")[0]).sort(), ["BERTH_DB_CONNECT_TIMEOUT_MS", "BERTH_REDIS_COMMAND_TIMEOUT_MS"]);
     return true;
   });
+});
+
+test("loadConfigOrExit: every problem on stderr under the service's name, exit 2, no stack trace", () => {
+  let written = "";
+  let code: number | undefined;
+  const io = {
+    write: (text: string) => void (written += text),
+    exit: (c: number): never => {
+      code = c;
+      throw new Error("exited");
+    },
+  };
+  assert.throws(() => loadConfigOrExit("core", () => parseConfig(schema, { BERTH_PORT: "x", BERTH_LOG_LEVEL: "loud" }), io), /exited/);
+  assert.equal(code, CONFIG_ERROR_EXIT_CODE);
+  assert.equal(CONFIG_ERROR_EXIT_CODE, 2);
+  assert.match(written, /^core: invalid configuration:\n/);
+  for (const key of ["BERTH_PORT", "BERTH_LOG_LEVEL", "BERTH_DATABASE_URL"]) assert.match(written, new RegExp(`  - ${key}: `));
+  assert.doesNotMatch(written, /\n\s+at /, "no stack frames");
+});
+
+test("loadConfigOrExit: a valid config is returned; other errors propagate", () => {
+  const io = { write: () => {}, exit: (): never => assert.fail("must not exit") };
+  assert.equal(loadConfigOrExit("x", () => 42, io), 42);
+  assert.throws(() => loadConfigOrExit("x", () => { throw new TypeError("a bug"); }, io), TypeError);
 });

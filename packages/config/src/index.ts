@@ -12,6 +12,36 @@ export class ConfigError extends Error {
   }
 }
 
+/** The exit status of a process whose configuration is invalid (as sysexits' EX_USAGE family: not a crash). */
+export const CONFIG_ERROR_EXIT_CODE = 2;
+
+/** Where {@link loadConfigOrExit} reports; tests pass their own. */
+export interface ConfigExitIo {
+  write(text: string): void;
+  exit(code: number): never;
+}
+
+const processIo: ConfigExitIo = {
+  write: (text) => void process.stderr.write(text),
+  exit: (code) => process.exit(code),
+};
+
+/**
+ * A service's start: runs `load` (its config parsing); on a {@link ConfigError} prints
+ * `<name>: invalid configuration:` and every problem to stderr — no stack trace — and exits
+ * with {@link CONFIG_ERROR_EXIT_CODE}, so a supervisor can tell a bad setting from a crash
+ * (restarting cannot help). Any other error propagates unchanged.
+ */
+export function loadConfigOrExit<T>(name: string, load: () => T, io: ConfigExitIo = processIo): T {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.write(`${name}: ${err.message}\n`);
+    return io.exit(CONFIG_ERROR_EXIT_CODE);
+  }
+}
+
 /**
  * Parse `env` with `schema`. The schema is written over the raw variable names
  * (`BERTH_PORT`, …) and usually ends in a `.transform` to the service's config shape.

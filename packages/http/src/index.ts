@@ -9,6 +9,6 @@ export { answerClientErrors, isRegistryPath, sendEdgeError } from "./edge-errors
 export { findUnstorableText, rejectUnstorableBody, rejectUnstorableText, unstorableTextProblem } from "./text-guard.js";
 export { isLoopbackAddress, trustNginxHop } from "./client-address.js";
 export { ApiError, BadRequestError, apiErrorHandler, errorBody, notFoundHandler } from "./api-errors.js";
-export { listen, onShutdown, type Closer } from "./lifecycle.js";
+export { handleStopSignals, listen, onShutdown, type Closer, type StopSignalOptions } from "./lifecycle.js";
 export { LogThrottle } from "./log-throttle.js";
 export { memoryDebugRoutes, type MemoryReport } from "./memory-debug.routes.js";

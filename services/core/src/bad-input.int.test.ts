@@ -1,7 +1,8 @@
 // Bad input everywhere: every route of core's app (read from its router, so a new route without a
 // row here fails) gets garbage — wrong types, missing fields, arrays for objects, huge and negative
 // pages, unknown sort keys, q= with quotes and operators, names with path separators or 300
-// characters, 10 MB bodies, non-JSON bodies, hostile path segments. Each must answer a 4xx in
+// characters, 10 MB bodies, non-JSON bodies, hostile path segments, and text PostgreSQL cannot
+// store (NUL, lone surrogates) in paths, queries and bodies. Each must answer a 4xx in
 // Harbor's shape with a readable message — never a 2xx, never a 500 — and leave the database
 // exactly as it was (checked table by table).
 import assert from "node:assert/strict";
@@ -33,7 +34,7 @@ interface Row {
   none?: string;
 }
 
-const BAD_SEGMENTS = [LONG, "..%2F..%2Fetc", "%2e%2e", "a%2F..%2Fb", "-1", "0", "99999999999999999999999", "1e3", "%27%22%3C%3E", "%25zz", "%20"];
+const BAD_SEGMENTS = ["a%00b", LONG, "..%2F..%2Fetc", "%2e%2e", "a%2F..%2Fb", "-1", "0", "99999999999999999999999", "1e3", "%27%22%3C%3E", "%25zz", "%20"];
 const PAGE_PROBES = ["page=-1", "page=0", "page=abc", "page=1.5", "page_size=0", "page_size=-5", "page_size=101", "page_size=100000", "page=99999999999", "page=1&page=2"];
 const SORT_PROBES = ["sort=bogus", "sort=-password_hash", "sort=__proto__", "sort=name,name", `sort=${"x,".repeat(200)}`];
 const Q_PROBES = ['q=name%3D%22open', "q=name%3Db)", "q=name%3D%5B1~2~3%5D", "q=%27", "q=bogus%3D1", "q=name%3D~%22x%2Cy", "q=%3D%3D%3D", `q=${"k%3Dv%2C".repeat(400)}`];
@@ -174,7 +175,8 @@ function probesFor(route: string, row: Row): Probe[] {
   for (const name of Object.keys(params)) {
     for (const bad of BAD_SEGMENTS) probes.push({ what: `path ${name}=${bad.slice(0, 20)}`, path: pathWith(pattern, { ...params, [name]: bad }), ...(row.body && { body: JSON.stringify(row.body), contentType: "application/json" }) });
   }
-  const queries = [...(row.queries ?? []), ...(row.list ? PAGE_PROBES : []), ...(row.list?.sort ? SORT_PROBES : []), ...(row.list?.q ? Q_PROBES : [])];
+  // NUL, which PostgreSQL cannot store, in any query parameter, known or not.
+  const queries = ["x=%00", "q=name%3D%00", ...(row.queries ?? []), ...(row.list ? PAGE_PROBES : []), ...(row.list?.sort ? SORT_PROBES : []), ...(row.list?.q ? Q_PROBES : [])];
   for (const q of queries) probes.push({ what: `query ${q.slice(0, 40)}`, path: `${valid}?${q}`, ...(row.body && { body: JSON.stringify(row.body), contentType: "application/json" }) });
   if (route === "POST /c/login") {
     const form = (what: string, body: string, contentType = "application/x-www-form-urlencoded"): Probe => ({ what, path: valid, body, contentType });
@@ -189,6 +191,8 @@ function probesFor(route: string, row: Row): Probe[] {
     probes.push({ what: "10 MB body", path: valid, body: JSON.stringify({ ...row.body, padding: "x".repeat(10 * 1024 * 1024) }), contentType: "application/json" });
     if (row.required) probes.push(json("missing fields {}", {}));
     for (const [key, value] of Object.entries(row.body)) for (const wrong of wrongType(value)) probes.push(json(`${key}: ${JSON.stringify(wrong)}`, { ...row.body, [key]: wrong }));
+    for (const [key, value] of Object.entries(row.body)) if (typeof value === "string") probes.push(json(`${key} with NUL`, { ...row.body, [key]: `${value}\u0000x` }));
+    probes.push({ what: "lone surrogate in JSON", path: valid, body: JSON.stringify(row.body).replace(/"$/, "").replace(/}$/, ',"z":"\\ud800"}'), contentType: "application/json" });
     for (const [key, kind] of Object.entries(row.names ?? {})) {
       probes.push(json(`${key} of 300`, { ...row.body, [key]: LONG }));
       const names = kind === "long" ? [] : ["a/b", "../x", "a\\b", " spaced ", "x\ty", ...(kind === "lowercase" ? ["A-Upper"] : [])];

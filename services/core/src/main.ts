@@ -1,3 +1,4 @@
+import { loadConfigOrExit } from "@berth/config";
 import { createPrismaClient, JOB_LIMITS } from "@berth/db";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
@@ -16,7 +17,11 @@ import { ensureSigningKey } from "@berth/token";
 
 const VERSION = "0.1.0";
 
-const config = loadConfig(process.env);
+const { config, storage } = loadConfigOrExit("core", () => {
+  const config = loadConfig(process.env);
+  // The registry's storage settings (same BERTH_STORAGE_* and default as the registry).
+  return { config, storage: storageConfigFromEnv(process.env, { dataDir: config.dataDir }) };
+});
 const logger = createLogger({ service: "core", level: config.logLevel, collectorUrl: config.services.logCollector });
 // Request paths wait on PostgreSQL and Redis within short bounds (503 / fail open, docs/operations.md);
 // background work (audit retention) has its own pool with the longer job bounds.
@@ -27,7 +32,7 @@ const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => 
 const dataKey = ensureDataKey(config.dataKeyFile).key;
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
-const driver = createStorageDriver(storageConfigFromEnv(process.env, { dataDir: config.dataDir }));
+const driver = createStorageDriver(storage);
 const registry = createRegistryStore({ db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
 const services = createCoreServices({
   db,

@@ -1,3 +1,4 @@
+import { loadConfigOrExit } from "@berth/config";
 import { createPrismaClient, JOB_LIMITS } from "@berth/db";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
@@ -10,7 +11,7 @@ import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { createJobservice } from "./jobservice.js";
 
-const config = loadConfig(process.env);
+const config = loadConfigOrExit("jobservice", () => loadConfig(process.env));
 const logger = createLogger({ service: "jobservice", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 // All of jobservice's database work is jobs: the longer job bounds (a stall delays jobs, docs/operations.md).
 const db = createPrismaClient(config.databaseUrl, { applicationName: "jobservice", limits: { ...JOB_LIMITS, ...config.databaseLimits.jobs } });

@@ -64,6 +64,12 @@ export async function startTestJobservice(options: Partial<Omit<JobserviceOption
     jobOptions: options.jobOptions ?? { "webhook.deliver": { attempts: 4, backoff: { type: "exponential", delay: 100 } }, "event.fanout": { backoff: { type: "fixed", delay: 100 } } },
   });
   if (options.start !== false) await js.start();
+  // Tests that drive the relay by hand (start: false) need the queue's connection up first, as
+  // js.start() waits for it; a fast machine otherwise calls publishPending before it is ready.
+  else if (redis.status !== "ready") await new Promise<void>((resolve, reject) => {
+    redis.once("ready", () => resolve());
+    setTimeout(() => reject(new Error("the test's Redis connection did not become ready within 10 s")), 10_000).unref();
+  });
   return {
     db,
     testDb,

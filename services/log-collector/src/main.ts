@@ -1,5 +1,5 @@
 /** Composition root: reads the environment, wires the store, the receiver and the HTTP app. */
-import { ConfigError } from "@berth/config";
+import { loadConfigOrExit } from "@berth/config";
 import { closeLogger, createLogger } from "@berth/logger";
 import { listen, onShutdown } from "@berth/http";
 import { loadConfig, type CollectorConfig } from "./config.js";
@@ -9,14 +9,7 @@ import { SyslogReceiver } from "./syslog-receiver.js";
 import { selfLogStream } from "./self-log.js";
 import { createApp } from "./app.js";
 
-let config: CollectorConfig;
-try {
-  config = loadConfig(process.env);
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`log-collector: ${err.message}\n`);
-  process.exit(1);
-}
+const config: CollectorConfig = loadConfigOrExit("log-collector", () => loadConfig(process.env));
 
 const problems: Array<[string, unknown]> = [];
 let report: (message: string, err: unknown) => void = (message, err) => void problems.push([message, err]);

@@ -1,3 +1,4 @@
+import { loadConfigOrExit } from "@berth/config";
 import { createSqlClient } from "@berth/db/sql";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
@@ -10,7 +11,7 @@ import { TokenAuthorizer } from "./auth/authorizer.js";
 import { loadTokenKeyFile, TokenVerifier } from "./auth/token-verifier.js";
 import { loadConfig } from "./config.js";
 
-const config = loadConfig(process.env);
+const config = loadConfigOrExit("registry", () => loadConfig(process.env));
 const logger = createLogger({ service: "registry", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 let publicKey;
 try {

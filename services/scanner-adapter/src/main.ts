@@ -1,3 +1,4 @@
+import { loadConfigOrExit } from "@berth/config";
 import { createPrismaClient, JOB_LIMITS } from "@berth/db";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
@@ -14,7 +15,7 @@ import { VulnerabilityMatcher } from "./vulndb/matcher.js";
 import { OsvStore } from "./vulndb/osv-store.js";
 import { VulnDbUpdater } from "./vulndb/vulndb-updater.js";
 
-const config = loadConfig(process.env);
+const config = loadConfigOrExit("scanner-adapter", () => loadConfig(process.env));
 const logger = createLogger({ service: "scanner-adapter", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 const db = createPrismaClient(config.databaseUrl, { applicationName: "scanner-adapter", limits: config.databaseLimits.request });
 // Imports and scans are background work: the longer job bounds.
