@@ -1,7 +1,7 @@
 /** `GET`/`HEAD`/`PUT`/`DELETE /v2/<name>/manifests/<reference>`. */
 import { MAX_MANIFEST_BYTES, ManifestTooLargeError, TagInvalidError, parseManifestReference, type ManifestReference } from "@berth/oci";
 import { ManifestUnknownError, type RegistryStore } from "@berth/registry-store";
-import { pullRefusalMessage, type PullDecision } from "@berth/scanning";
+import { pullRefusalMessage, SCANNABLE_MANIFEST_TYPES, type PullDecision } from "@berth/scanning";
 import { readBody } from "./http-util.js";
 import { PullBlockedError } from "./wire-errors.js";
 import { repoPath, type RouteContext } from "./route-context.js";
@@ -35,6 +35,22 @@ export interface PullPolicy {
 /** Token purposes whose pulls `prevent_vul` never refuses: the scanner reads what it scans, replication copies. */
 const EXEMPT_PURPOSES = new Set(["scanner", "replication"]);
 
+const IMAGE_CONFIGS = new Set(["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"]);
+
+/**
+ * Whether `prevent_vul` applies to a manifest: images only (what scanners scan). SBOMs, signatures
+ * and other artifacts stay pullable, and an index is judged by the image a client pulls next.
+ */
+function isScannableImage(mediaType: string, payload: Uint8Array): boolean {
+  if (!SCANNABLE_MANIFEST_TYPES.some((t) => t === mediaType)) return false;
+  try {
+    const m = JSON.parse(Buffer.from(payload).toString("utf8")) as { artifactType?: unknown; config?: { mediaType?: unknown } };
+    return m.artifactType === undefined && IMAGE_CONFIGS.has(String(m.config?.mediaType));
+  } catch {
+    return false;
+  }
+}
+
 /** Manifest handlers over the store. */
 export function manifestHandlers(deps: { store: RegistryStore; pullPolicy?: PullPolicy | undefined }): ManifestHandlers {
   const { manifests, pulls } = deps.store;
@@ -43,7 +59,7 @@ export function manifestHandlers(deps: { store: RegistryStore; pullPolicy?: Pull
       const reference = existingReference(raw);
       const manifest = await manifests.get(name, reference);
       // GET only, by tag or digest: HEAD stays allowed so clients can check digests and re-push fixed images.
-      if (req.method === "GET" && deps.pullPolicy && !EXEMPT_PURPOSES.has(grant.purpose ?? "")) {
+      if (req.method === "GET" && deps.pullPolicy && !EXEMPT_PURPOSES.has(grant.purpose ?? "") && isScannableImage(manifest.mediaType, manifest.payload)) {
         const decision = await deps.pullPolicy.decide(name, manifest.digest);
         if (!decision.allowed) {
           throw new PullBlockedError(pullRefusalMessage(decision), {

@@ -2,8 +2,11 @@
  * A finding's severity: from its CVSS vector (computed with ae-cvss-calculator, CVSS 2.0 to 4.0)
  * when the advisory has one, else from the database's or the ecosystem's own rating.
  */
-import { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } from "ae-cvss-calculator";
+import cvssCalculator from "ae-cvss-calculator";
 import type { CvssDetails, Severity } from "@berth/scanning";
+
+// A CommonJS bundle: its classes come off the default export.
+const { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } = cvssCalculator;
 
 /** CVSS v3/v4 qualitative rating of a base score. */
 export function ratingOf(score: number): Severity {
