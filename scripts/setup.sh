@@ -13,7 +13,7 @@ die() { say "ERROR: $*"; exit 1; }
 #   tests:   skopeo podman buildah docker.io docker-registry (clients and CNCF Distribution),
 #            tmux (a real terminal for `npm start` and its Ctrl-C)
 APT_RUNTIME="postgresql redis-server nginx"
-APT_TEST="skopeo podman buildah docker.io docker-registry wrk util-linux busybox-static umoci tmux"
+APT_TEST="skopeo podman buildah docker.io docker-registry wrk util-linux busybox-static umoci tmux debootstrap rpm"
 want="$APT_RUNTIME"
 [ "${BERTH_SETUP_TEST_TOOLS:-0}" = 1 ] && want="$want $APT_TEST"
 missing=()

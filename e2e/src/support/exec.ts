@@ -31,6 +31,10 @@ export function run(
       const stderr = Buffer.concat(err).toString("utf8");
       resolve({ code, stdout, stderr, describe: `$ ${command} ${args.join(" ")}\n→ exit ${code}\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}` });
     });
+    // A child that exits without reading its input closes the pipe: EPIPE on stdin is not an error of the command.
+    child.stdin.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") reject(e);
+    });
     child.stdin.end(options.input ?? "");
   });
 }

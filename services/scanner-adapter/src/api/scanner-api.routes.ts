@@ -94,7 +94,8 @@ export function scannerApiRoutes(deps: { runner: ScanRunner; scans: AdapterScanS
     if (!req.is("application/*+json") && !req.is("application/json")) throw new ScannerApiError(400, "the body must be a scan request (application/vnd.scanner.adapter.scan.request+json)");
     const parsed = scanRequest.safeParse(req.body);
     if (!parsed.success) {
-      const wrongType = parsed.error.issues.some((i) => i.code === "invalid_type");
+      // The spec: wrong JSON types are 400; a missing or invalid field's value is 422.
+      const wrongType = parsed.error.issues.some((i) => i.code === "invalid_type" && !/received undefined/.test(i.message));
       throw new ScannerApiError(wrongType ? 400 : 422, parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     }
     const { registry, artifact, enabled_capabilities } = parsed.data;

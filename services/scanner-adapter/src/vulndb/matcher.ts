@@ -47,7 +47,7 @@ function lookupOf(p: ImagePackage, os: OsInfo | undefined): { ecosystem: string;
     case "npm":
       return { ecosystem: "npm", names: [p.name], version: p.version };
     case "pypi":
-      return { ecosystem: "PyPI", names: [...new Set([p.name, normalizePypiName(p.name), p.name.toLowerCase()])], version: p.version };
+      return { ecosystem: "PyPI", names: [normalizePypiName(p.name)], version: p.version };
     case "golang":
       return { ecosystem: "Go", names: [p.name], version: p.version };
     case "maven":

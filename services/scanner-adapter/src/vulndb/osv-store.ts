@@ -6,6 +6,8 @@
 import type { Prisma, PrismaClient } from "@berth/db";
 import type { OsvRange, OsvRecord } from "./osv-record.js";
 import { cweIdsOf } from "./osv-record.js";
+import { normalizePypiName } from "../analysis/packages.js";
+import { ecosystemBase } from "./versions/ecosystem-versions.js";
 
 /** An affected entry with its advisory, as matching reads it. */
 export interface StoredAffected {
@@ -73,7 +75,8 @@ export class OsvStore {
             .map((a) => ({
               advisoryId: r.id,
               ecosystem: a.package!.ecosystem,
-              name: a.package!.name,
+              // PyPI names compare by their PEP 503 normal form (Django = django).
+              name: ecosystemBase(a.package!.ecosystem) === "PyPI" ? normalizePypiName(a.package!.name) : a.package!.name,
               ranges: (a.ranges ?? []) as Prisma.InputJsonArray,
               versions: a.versions ?? [],
               // GHSA rates the advisory as a whole in database_specific.severity.
