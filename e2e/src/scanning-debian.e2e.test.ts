@@ -303,6 +303,20 @@ describe("scanning a Debian image pushed with docker", () => {
     }
   });
 
+  it("a scan stopped while it runs ends Stopped, with SCANNING_STOPPED and no completion", async () => {
+    const completedBefore = hooks.received.filter((h) => h.body["type"] === "SCANNING_COMPLETED").length;
+    await api.ok("POST", `/projects/secure/repositories/debian/artifacts/${digest}/scan`, {});
+    // The adapter answers its first poll with Refresh-After: the stop lands while the scan runs.
+    const stopped = await api.request("POST", `/projects/secure/repositories/debian/artifacts/${digest}/scan/stop`);
+    assert.equal(stopped.status, 202, stopped.text);
+    await eventually(async () => (hooks.received.some((h) => h.body["type"] === "SCANNING_STOPPED") ? true : undefined), 60_000, () => `no SCANNING_STOPPED\n${stack.tail()}`);
+    const overview = ((await api.ok("GET", `/projects/secure/repositories/debian/artifacts/${digest}?with_scan_overview=true`)).body as { scan_overview: Record<string, { scan_status: string }> }).scan_overview;
+    assert.equal(overview[VULN]?.scan_status, "Stopped");
+    await new Promise((r) => setTimeout(r, 5_000)); // the job notices the stop at its next poll
+    assert.equal(hooks.received.filter((h) => h.body["type"] === "SCANNING_COMPLETED").length, completedBefore, "a stopped scan does not complete");
+    assert.equal((await api.request("POST", `/projects/secure/repositories/debian/artifacts/${digest}/scan/stop`)).status, 404, "nothing left to stop");
+  });
+
   it("a new SBOM replaces the old one; deleting the image removes its SBOM", async () => {
     const sbomsOf = () => Number(stack.psql(`SELECT count(*) FROM manifests WHERE subject_digest = '${digest}' AND artifact_type = '${SBOM_TYPE}'`));
     const before = stack.psql(`SELECT digest FROM manifests WHERE subject_digest = '${digest}' AND artifact_type = '${SBOM_TYPE}'`);
