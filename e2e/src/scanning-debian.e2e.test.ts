@@ -15,9 +15,9 @@ import { CoreApi } from "./support/api.js";
 import { debianRootfs, installedDebianPackages, type DebianPackage } from "./support/debian-rootfs.js";
 import { Dockerd } from "./support/docker.js";
 import { run } from "./support/exec.js";
-import { eventually } from "./support/http.js";
+import { basicAuth, eventually } from "./support/http.js";
 import { ContainersHome, Podman } from "./support/podman.js";
-import { CVSS_CRITICAL, CVSS_HIGH, osvRecord, spdxValidator, WebhookReceiver, jwtClaims, type SyntheticAdvisory } from "./support/scanning.js";
+import { adapterApiKey, CVSS_CRITICAL, CVSS_HIGH, cyclonedxValidator, osvRecord, spdxValidator, WebhookReceiver, jwtClaims, type SyntheticAdvisory } from "./support/scanning.js";
 import { startTestStack, type TestStack } from "./support/stack.js";
 
 const VULN = "application/vnd.security.vulnerability.report; version=1.1";
@@ -185,6 +185,38 @@ describe("scanning a Debian image pushed with docker", () => {
     assert.deepEqual(listed, installed.map((p) => `${p.name}=${p.version}`).sort(), "the SBOM lists what dpkg-query -W lists");
   });
 
+  it("the adapter's CycloneDX SBOM of the same image validates against CycloneDX 1.5 and lists the same packages", async () => {
+    // Through the adapter's own API, as Harbor calls it (Basic credentials, exchanged for a token),
+    // from a project without prevent_vul (the adapter's own pulls are those of whoever asks).
+    await api.ok("POST", "/projects", { project_name: "plain", metadata: { public: "false" } });
+    const copy = `${stack.registry}/plain/debian:12`;
+    assert.equal((await dockerd.docker(["tag", image, copy])).code, 0);
+    const pushed = await dockerd.docker(["push", copy]);
+    assert.equal(pushed.code, 0, pushed.describe);
+    const adapter = `http://127.0.0.1:${stack.running.ports["scanner-adapter"]}`;
+    const headers = { authorization: `Bearer ${adapterApiKey(stack.dataDir)}` };
+    const accepted = await fetch(`${adapter}/api/v1/scan`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/vnd.scanner.adapter.scan.request+json; version=1.1" },
+      body: JSON.stringify({ registry: { url: stack.baseUrl, authorization: basicAuth("admin", stack.adminPassword)["authorization"] }, artifact: { repository: "plain/debian", digest } }),
+    });
+    assert.equal(accepted.status, 202);
+    const { id } = (await accepted.json()) as { id: string };
+    const bom = await eventually(
+      async () => {
+        const res = await fetch(`${adapter}/api/v1/scan/${id}/report?sbom_media_type=application%2Fvnd.cyclonedx%2Bjson`, { headers: { ...headers, accept: SBOM }, redirect: "manual" });
+        if (res.status === 302) return undefined;
+        assert.equal(res.status, 200, await res.clone().text());
+        return ((await res.json()) as { sbom: { components: { name: string; version: string; purl: string }[] } }).sbom;
+      },
+      120_000,
+      () => "no CycloneDX report",
+    );
+    assert.deepEqual(cyclonedxValidator()(bom), [], "valid against CycloneDX 1.5's JSON schema");
+    const debs = bom.components.filter((c) => c.purl.startsWith("pkg:deb/debian/")).map((c) => `${c.name}=${c.version}`).sort();
+    assert.deepEqual(debs, installed.map((p) => `${p.name}=${p.version}`).sort(), "the CycloneDX BOM lists what dpkg-query -W lists");
+  });
+
   it("docker pull and podman pull are refused naming the CVE ids at or above the threshold; HEAD stays allowed", async () => {
     const blocking = ["SYNTHETIC-BERTH-DEB-0001", "SYNTHETIC-BERTH-DEB-0002"];
     assert.equal((await dockerd.docker(["rmi", image])).code, 0);
@@ -303,6 +335,11 @@ describe("scanning a Debian image pushed with docker", () => {
     }
   });
 
+  it("scans and stops are in the audit log", async () => {
+    const logs = (await api.ok("GET", "/audit-logs?page_size=100")).body as { operation: string; resource: string }[];
+    assert.ok(logs.some((l) => l.operation === "scan" && l.resource.startsWith("secure/debian")), `audit: ${JSON.stringify(logs.map((l) => l.operation))}`);
+  });
+
   it("a scan stopped while it runs ends Stopped, with SCANNING_STOPPED and no completion", async () => {
     const completedBefore = hooks.received.filter((h) => h.body["type"] === "SCANNING_COMPLETED").length;
     await api.ok("POST", `/projects/secure/repositories/debian/artifacts/${digest}/scan`, {});
@@ -332,5 +369,23 @@ describe("scanning a Debian image pushed with docker", () => {
     assert.equal(sbomsOf(), 1, "replaced, not added");
     await api.ok("DELETE", `/projects/secure/repositories/debian/artifacts/${digest}`);
     await eventually(async () => (sbomsOf() === 0 ? true : undefined), 60_000, () => `the SBOM outlived its image\n${stack.tail()}`);
+  });
+
+  it("scan-all scans every image; its schedule takes Harbor's types and the one cron validator", async () => {
+    assert.equal((await api.request("PUT", "/system/scanAll/schedule", { schedule: { type: "Custom", cron: "not a cron" } })).status, 400);
+    await api.ok("PUT", "/system/scanAll/schedule", { schedule: { type: "Custom", cron: "0 0 3 * * *" } });
+    assert.deepEqual(((await api.ok("GET", "/system/scanAll/schedule")).body as { schedule: unknown }).schedule, { type: "Custom", cron: "0 0 3 * * *" });
+    await api.ok("POST", "/system/scanAll/schedule", { schedule: { type: "Manual" } });
+    const metrics = await eventually(
+      async () => {
+        const m = (await api.ok("GET", "/scans/all/metrics")).body as { total: number; completed: number; ongoing: boolean; metrics: Record<string, number> };
+        return m.total > 0 && !m.ongoing && m.completed === m.total ? m : undefined;
+      },
+      180_000,
+      () => `scan-all did not finish\n${stack.tail()}`,
+    );
+    // The images left: strict/tiny and plain/debian (SBOMs and the deleted image are not scanned).
+    assert.equal(metrics.total, 2, JSON.stringify(metrics));
+    assert.equal(metrics.metrics["Success"], 2, JSON.stringify(metrics));
   });
 });
