@@ -4,7 +4,7 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
-import { decidePull } from "@berth/scanning";
+import { CachedPullPolicy } from "@berth/scanning";
 import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
 import { TokenAuthorizer } from "./auth/authorizer.js";
@@ -47,7 +47,7 @@ const app = createApp({
   logger,
   store,
   authorizer,
-  pullPolicy: { decide: (repository, digest) => decidePull(db, repository, digest) },
+  pullPolicy: new CachedPullPolicy(db),
   debugMemory: config.debugMemory,
   readiness: { database: async () => db.$queryRaw`SELECT 1`, redis: () => pingRedis(redis) },
 });

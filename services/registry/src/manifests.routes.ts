@@ -27,9 +27,9 @@ function existingReference(raw: string): ManifestReference {
   }
 }
 
-/** `prevent_vul` (docs/scanning.md): whether a GET of `digest` from `repository` may be served. */
+/** `prevent_vul` (docs/scanning.md): whether a GET of `digest` from `repository` may be served (`isImage`: only images are judged). */
 export interface PullPolicy {
-  decide(repository: string, digest: string): Promise<PullDecision>;
+  decide(repository: string, digest: string, isImage: () => boolean): Promise<PullDecision>;
 }
 
 /** Token purposes whose pulls `prevent_vul` never refuses: the scanner reads what it scans, replication copies. */
@@ -59,8 +59,8 @@ export function manifestHandlers(deps: { store: RegistryStore; pullPolicy?: Pull
       const reference = existingReference(raw);
       const manifest = await manifests.get(name, reference);
       // GET only, by tag or digest: HEAD stays allowed so clients can check digests and re-push fixed images.
-      if (req.method === "GET" && deps.pullPolicy && !EXEMPT_PURPOSES.has(grant.purpose ?? "") && isScannableImage(manifest.mediaType, manifest.payload)) {
-        const decision = await deps.pullPolicy.decide(name, manifest.digest);
+      if (req.method === "GET" && deps.pullPolicy && !EXEMPT_PURPOSES.has(grant.purpose ?? "")) {
+        const decision = await deps.pullPolicy.decide(name, manifest.digest, () => isScannableImage(manifest.mediaType, manifest.payload));
         if (!decision.allowed) {
           throw new PullBlockedError(pullRefusalMessage(decision), {
             reason: decision.reason,
