@@ -330,6 +330,11 @@ describe("scanning a Debian image pushed with docker", () => {
       assert.deepEqual(claims["access"], [{ type: "repository", name: "secure/debian", actions: ["pull"] }]);
       assert.equal(Number(claims["exp"]) - Number(claims["iat"]), 30 * 60, "lasts as long as the scan timeout");
       assert.equal(claims["berth_purpose"], "scanner");
+      // The default scanner's scan failed: the policy refuses with the matching message.
+      const token = await api.token([`repository:secure/debian:pull`]);
+      const failed = await fetch(`${stack.baseUrl}/v2/secure/debian/manifests/${digest}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(failed.status, 412);
+      assert.match(((await failed.json()) as { errors: { message: string }[] }).errors[0]!.message, /with vulnerability scanning error/);
       await api.ok("PATCH", `/scanners/${builtIn.uuid}`, { is_default: true });
       assert.equal((await api.request("DELETE", `/scanners/${builtIn.uuid}`)).status, 412, "the built-in adapter cannot be deleted");
       await api.ok("DELETE", `/scanners/${uuid}`);
