@@ -37,10 +37,11 @@ const service = (name: string) => join(repoRoot, "services", name, "dist", "main
 
 const CASES: Case[] = [
   { name: "core", main: service("core"), env: { BERTH_PORT: "http", BERTH_TOKEN_EXPIRATION_MINUTES: "-5" }, named: ["BERTH_PORT", "BERTH_TOKEN_EXPIRATION_MINUTES"] },
-  // Core's storage settings (the registry's) are checked at start too, not when first used.
-  { name: "core", main: service("core"), env: { BERTH_STORAGE_DRIVER: "ftp" }, named: ["BERTH_STORAGE_DRIVER"] },
+  // Core's storage settings (the registry's) are checked at start too, not when first used, and
+  // reported together with its own.
+  { name: "core", main: service("core"), env: { BERTH_SESSION_TIMEOUT_MINUTES: "never", BERTH_STORAGE_DRIVER: "ftp" }, named: ["BERTH_SESSION_TIMEOUT_MINUTES", "BERTH_STORAGE_DRIVER"] },
   { name: "registry", main: service("registry"), env: { BERTH_LOG_LEVEL: "loud", BERTH_STORAGE_DRIVER: "ftp" }, named: ["BERTH_LOG_LEVEL", "BERTH_STORAGE_DRIVER"] },
-  { name: "jobservice", main: service("jobservice"), env: { BERTH_PORT: "99999", BERTH_RELAY_POLL_MS: "fast" }, named: ["BERTH_PORT", "BERTH_RELAY_POLL_MS"] },
+  { name: "jobservice", main: service("jobservice"), env: { BERTH_PORT: "99999", BERTH_RELAY_POLL_MS: "fast", BERTH_STORAGE_DRIVER: "ftp" }, named: ["BERTH_PORT", "BERTH_RELAY_POLL_MS", "BERTH_STORAGE_DRIVER"] },
   { name: "scanner-adapter", main: service("scanner-adapter"), env: { BERTH_DATABASE_URL: "mysql://x", BERTH_REDIS_URL: "memcached://x" }, named: ["BERTH_DATABASE_URL", "BERTH_REDIS_URL"] },
   { name: "log-collector", main: service("log-collector"), env: { BERTH_LOG_ROTATE_SIZE: "big", BERTH_LOG_MAX_FILES: "0" }, named: ["BERTH_LOG_ROTATE_SIZE", "BERTH_LOG_MAX_FILES"] },
   { name: "berth", main: join(repoRoot, "deploy", "local", "dist", "main.js"), env: { BERTH_HTTP_PORT: "eighty", BERTH_RESTART_CHILDREN: "maybe" }, named: ["BERTH_HTTP_PORT", "BERTH_RESTART_CHILDREN"] },

@@ -43,6 +43,26 @@ export function loadConfigOrExit<T>(name: string, load: () => T, io: ConfigExitI
 }
 
 /**
+ * Runs every loader and collects the problems of each one that throws a {@link ConfigError} into
+ * one ConfigError, so a service reports all its bad settings at once (its own and, say, its
+ * storage driver's) instead of one group per start. Other errors propagate.
+ */
+export function parseAll<T extends Record<string, () => unknown>>(loaders: T): { [K in keyof T]: ReturnType<T[K]> } {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [key, load] of Object.entries(loaders)) {
+    try {
+      out[key] = load();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out as { [K in keyof T]: ReturnType<T[K]> };
+}
+
+/**
  * Parse `env` with `schema`. The schema is written over the raw variable names
  * (`BERTH_PORT`, …) and usually ends in a `.transform` to the service's config shape.
  */

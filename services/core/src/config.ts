@@ -1,5 +1,6 @@
 import path from "node:path";
-import { backendConnections, flag, int, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
+import { backendConnections, flag, int, z, parseAll, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 
 
 const schema = z
@@ -65,8 +66,14 @@ const schema = z
     };
   });
 
-export type CoreConfig = z.output<typeof schema>;
+/** Core's settings and the registry's storage (same `BERTH_STORAGE_*` and default as the registry). */
+export type CoreConfig = z.output<typeof schema> & { storage: StorageConfig };
 
+/** Every problem of core's own settings and of its storage settings, at once. */
 export function loadConfig(env: Record<string, string | undefined>): CoreConfig {
-  return parseConfig(schema, env);
+  const { base, storage } = parseAll({
+    base: () => parseConfig(schema, env),
+    storage: () => storageConfigFromEnv(env, { dataDir: env["BERTH_DATA_DIR"] || "./.data" }),
+  });
+  return { ...base, storage };
 }

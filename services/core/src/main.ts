@@ -4,7 +4,7 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
-import { createStorageDriver, storageConfigFromEnv } from "@berth/storage";
+import { createStorageDriver } from "@berth/storage";
 import { SCANNER_API_KEY_PURPOSE } from "@berth/scanning";
 import { ensureDataKey } from "@berth/secrets";
 import { createApp } from "./app.js";
@@ -17,11 +17,7 @@ import { ensureSigningKey } from "@berth/token";
 
 const VERSION = "0.1.0";
 
-const { config, storage } = loadConfigOrExit("core", () => {
-  const config = loadConfig(process.env);
-  // The registry's storage settings (same BERTH_STORAGE_* and default as the registry).
-  return { config, storage: storageConfigFromEnv(process.env, { dataDir: config.dataDir }) };
-});
+const config = loadConfigOrExit("core", () => loadConfig(process.env));
 const logger = createLogger({ service: "core", level: config.logLevel, collectorUrl: config.services.logCollector });
 // Request paths wait on PostgreSQL and Redis within short bounds (503 / fail open, docs/operations.md);
 // background work (audit retention) has its own pool with the longer job bounds.
@@ -32,7 +28,7 @@ const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => 
 const dataKey = ensureDataKey(config.dataKeyFile).key;
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
-const driver = createStorageDriver(storage);
+const driver = createStorageDriver(config.storage);
 const registry = createRegistryStore({ db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
 const services = createCoreServices({
   db,

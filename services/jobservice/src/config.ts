@@ -1,5 +1,5 @@
 import path from "node:path";
-import { backendConfig, flag, int, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { backendConfig, flag, int, z, parseAll, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 import { QUEUE_NAMES, type QueueName } from "@berth/queue";
 import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 
@@ -79,6 +79,9 @@ export type JobserviceConfig = z.output<typeof schema> & { storage: StorageConfi
  * garbage collection deletes blobs and `promote_tag` reads manifests there.
  */
 export function loadConfig(env: Record<string, string | undefined>): JobserviceConfig {
-  const base = parseConfig(schema, env);
-  return { ...base, storage: storageConfigFromEnv(env, { dataDir: env["BERTH_DATA_DIR"] || "./.data" }) };
+  const { base, storage } = parseAll({
+    base: () => parseConfig(schema, env),
+    storage: () => storageConfigFromEnv(env, { dataDir: env["BERTH_DATA_DIR"] || "./.data" }),
+  });
+  return { ...base, storage };
 }

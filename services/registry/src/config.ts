@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from "node:path";
-import { backendConfig, ConfigError, flag, z, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { backendConfig, type ConfigError, flag, z, parseAll, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 
 const schema = z
@@ -41,21 +41,10 @@ export type RegistryConfig = z.output<typeof schema> & { storage: StorageConfig 
  * Every problem is reported at once in one {@link ConfigError}.
  */
 export function loadConfig(env: Record<string, string | undefined>): RegistryConfig {
-  const problems: string[] = [];
-  let base: z.output<typeof schema> | undefined;
-  try {
-    base = parseConfig(schema, env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
-  let storage: StorageConfig | undefined;
-  try {
-    storage = storageConfigFromEnv(env, { dataDir: base?.dataDir ?? resolve(env["BERTH_DATA_DIR"] || "./.data") });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
-  if (problems.length > 0 || base === undefined || storage === undefined) throw new ConfigError(problems);
+  const dataDir = resolve(env["BERTH_DATA_DIR"] || "./.data");
+  const { base, storage } = parseAll({
+    base: () => parseConfig(schema, env),
+    storage: () => storageConfigFromEnv(env, { dataDir }),
+  });
   return { ...base, storage };
 }
