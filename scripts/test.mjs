@@ -14,7 +14,7 @@
 // Each test (and each describe block, as a whole) has a generous per-tier timeout, so a hang fails
 // fast and names the test (BERTH_TEST_TIMEOUT_SECONDS overrides it); a timed-out or otherwise
 // cancelled test is a failure.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, globSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -168,7 +168,17 @@ if (tiers.has("integration")) {
 
 if (tiers.has("e2e")) {
   const files = find(["e2e/dist"], "*.e2e.test.js");
-  if (hasFiles("e2e", files)) await nodeTests("e2e", files, {}, ["--test-concurrency=1"]);
+  if (hasFiles("e2e", files)) {
+    // The tier's shared state (the compose tests' Docker images, built once per run), removed
+    // when the tier ends — with anything a crashed engine left mounted in it.
+    const runDir = mkdtempSync(path.join(tmpdir(), "berth-e2e-run-"));
+    try {
+      await nodeTests("e2e", files, { BERTH_E2E_RUN_DIR: runDir }, ["--test-concurrency=1"]);
+    } finally {
+      spawnSync("sh", ["-c", `grep -o ' ${runDir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`]);
+      rmSync(runDir, { recursive: true, force: true });
+    }
+  }
 }
 
 const testTiers = [...tiers].filter((t) => t !== "typecheck");

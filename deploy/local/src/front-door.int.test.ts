@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { availableParallelism, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
@@ -62,7 +62,12 @@ interface FrontDoor {
  * A real nginx over the rendered template. `tweak` may edit the rendered config (the 504 check
  * shortens the upstream read timeout, which is 900 s for blob transfers).
  */
-async function startFrontDoor(upstreams: { registry: number; core: number; jobservice: number }, trustedProxies: string[] = [], tweak = (c: string) => c): Promise<FrontDoor> {
+async function startFrontDoor(
+  upstreams: { registry: number; core: number; jobservice: number },
+  trustedProxies: string[] = [],
+  tweak = (c: string) => c,
+  resolver?: string,
+): Promise<FrontDoor> {
   const nginx = requireExecutable("nginx", "nginx");
   const dir = mkdtempSync(join(tmpdir(), "berth-front-door-"));
   for (const d of ["logs", "tmp", "html"]) mkdirSync(join(dir, d));
@@ -76,6 +81,7 @@ async function startFrontDoor(upstreams: { registry: number; core: number; jobse
     upstreams: { registry: `127.0.0.1:${upstreams.registry}`, core: `127.0.0.1:${upstreams.core}`, jobservice: `127.0.0.1:${upstreams.jobservice}` },
     syslogPort: await pickFreeUdpPort(),
     trustedProxies,
+    resolver,
     // As root, workers run as this same user: they need nothing the test's private directory hides.
     workerUser: process.getuid?.() === 0 ? userInfo().username : undefined,
   });
@@ -265,6 +271,31 @@ describe("the nginx front door", () => {
       assert.equal((await seen(behindProxy.url)).xff, "127.0.0.1");
     } finally {
       await behindProxy.stop();
+    }
+  });
+
+  test("upstream connections: kept alive with fixed upstreams, one per request with names resolved at request time", async () => {
+    // The containers' mode (a resolver, so replicas that come and go are noticed) costs nginx 1.22
+    // its upstream keep-alive: each request opens a connection. An address literal behaves as a
+    // resolved name here without needing a DNS server.
+    const counted = await echoUpstream("registry");
+    let connections = 0;
+    counted.on("connection", () => connections++);
+    try {
+      for (const resolver of [undefined, "127.0.0.1"]) {
+        connections = 0;
+        const d = await startFrontDoor({ registry: portOf(counted), core: portOf(core), jobservice: closedPort }, [], (c) => c, resolver);
+        try {
+          for (let i = 0; i < 10; i++) assert.equal((await get(d.url, "/v2/")).status, 200);
+        } finally {
+          await d.stop();
+        }
+        if (resolver === undefined) assert.ok(connections <= availableParallelism(), `fixed upstreams: ${connections} connections for 10 requests (one pool per worker)`);
+        else assert.equal(connections, 10, "resolved names: a connection per request");
+      }
+    } finally {
+      counted.closeAllConnections();
+      await new Promise((r) => counted.close(r));
     }
   });
 });

@@ -8,27 +8,52 @@ import { ensureTraversable, firstExistingUser } from "./os-user.js";
 import type { ProcessSupervisor, SupervisedChild } from "./process-supervisor.js";
 import { httpProbe, StartupError, waitUntil } from "./wait.js";
 
+const PLACEHOLDER = /\{\{([A-Z0-9_]+)\}\}/g;
+const SECTION = /^\s*#\{\{([#/])([A-Z0-9_]+)\}\}\s*$/;
+
 /**
- * Fills `{{NAME}}` placeholders (nginx's own `$variables` are untouched). Every placeholder in
- * the template must have a value and every value a placeholder, so a typo fails loudly.
+ * Fills `{{NAME}}` placeholders (nginx's own `$variables` are untouched) and keeps or drops
+ * sections: the lines between `#{{#NAME}}` and `#{{/NAME}}` (each alone on its line) stay when
+ * NAME's value is `on` and go when it is `off`; sections may nest. Every placeholder in a kept
+ * line must have a value and every value must name a placeholder or section of the template,
+ * so a typo fails loudly. services/proxy/render-template.awk does the same for the proxy image.
  */
 export function renderTemplate(template: string, values: Record<string, string>): string {
-  const used = new Set<string>();
+  const known = new Set<string>();
   const missing = new Set<string>();
-  const out = template.replace(/\{\{([A-Z0-9_]+)\}\}/g, (_m, name: string) => {
-    const value = values[name];
-    if (value === undefined) {
-      missing.add(name);
-      return "";
+  const problems: string[] = [];
+  const open: { name: string; keep: boolean }[] = [];
+  const out: string[] = [];
+  for (const line of template.split("\n")) {
+    const section = SECTION.exec(line);
+    if (section) {
+      const [, kind, name = ""] = section;
+      known.add(name);
+      if (kind === "#") {
+        const value = values[name];
+        if (value === undefined) missing.add(`#${name}`);
+        else if (value !== "on" && value !== "off") problems.push(`{{#${name}}} must be on or off, not ${JSON.stringify(value)}`);
+        open.push({ name, keep: value === "on" });
+      } else if (open.pop()?.name !== name) {
+        problems.push(`{{/${name}}} closes no open {{#${name}}}`);
+      }
+      continue;
     }
-    used.add(name);
-    return value;
-  });
-  const unused = Object.keys(values).filter((k) => !used.has(k));
-  if (missing.size || unused.length) {
-    throw new Error(`nginx template: ${[...[...missing].map((m) => `no value for {{${m}}}`), ...unused.map((u) => `{{${u}}} not in the template`)].join("; ")}`);
+    const keep = open.every((s) => s.keep);
+    const rendered = line.replace(PLACEHOLDER, (_m, name: string) => {
+      known.add(name);
+      const value = values[name];
+      if (keep && value === undefined) missing.add(name);
+      return value ?? "";
+    });
+    if (keep) out.push(rendered);
   }
-  return out;
+  for (const s of open) problems.push(`{{#${s.name}}} is never closed`);
+  const unused = Object.keys(values).filter((k) => !known.has(k));
+  if (missing.size || unused.length || problems.length) {
+    throw new Error(`nginx template: ${[...[...missing].map((m) => `no value for {{${m}}}`), ...unused.map((u) => `{{${u}}} not in the template`), ...problems].join("; ")}`);
+  }
+  return out.join("\n");
 }
 
 /** The variable naming the proxies in front of nginx whose `X-Forwarded-For` is believed. */
@@ -89,6 +114,13 @@ export interface ProxyConfigOptions {
   trustedProxies?: readonly string[] | undefined;
   /** The user workers run as when the master runs as root. */
   workerUser?: string | undefined;
+  /** The log-collector's syslog host (default 127.0.0.1). */
+  syslogHost?: string | undefined;
+  /**
+   * A DNS server (`127.0.0.11` in Docker): upstreams are then names looked up at request time,
+   * so replicas that come and go are noticed; unset: fixed addresses with keep-alive.
+   */
+  resolver?: string | undefined;
 }
 
 /** The proxy's template (services/proxy/nginx.conf.template) rendered for `options`. */
@@ -101,7 +133,10 @@ export function renderProxyConfig(template: string, options: ProxyConfigOptions)
     UPSTREAM_REGISTRY: options.upstreams.registry,
     UPSTREAM_CORE: options.upstreams.core,
     UPSTREAM_JOBSERVICE: options.upstreams.jobservice,
-    SYSLOG_HOST: "127.0.0.1",
+    STATIC_UPSTREAMS: options.resolver === undefined ? "on" : "off",
+    DNS_UPSTREAMS: options.resolver === undefined ? "off" : "on",
+    ...(options.resolver !== undefined && { RESOLVER: options.resolver }),
+    SYSLOG_HOST: options.syslogHost ?? "127.0.0.1",
     SYSLOG_PORT: String(options.syslogPort),
     BLOB_ROOT: options.blobRoot ?? join(options.prefix, "no-blob-root"),
     REAL_IP: realIpDirectives(options.trustedProxies ?? []),

@@ -31,10 +31,9 @@ export function run(
       const stderr = Buffer.concat(err).toString("utf8");
       resolve({ code, stdout, stderr, describe: `$ ${command} ${args.join(" ")}\n→ exit ${code}\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}` });
     });
-    // A child that exits without reading its input closes the pipe: EPIPE on stdin is not an error of the command.
-    child.stdin.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code !== "EPIPE") reject(e);
-    });
+    // A command that exits without reading its input (e.g. `docker exec` on a container that
+    // just died) must not turn the write into an uncaught EPIPE.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(options.input ?? "");
   });
 }

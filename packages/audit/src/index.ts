@@ -30,11 +30,17 @@ export interface AuditEntry {
   source?: "api" | "registry";
   /** When it happened (default: now). */
   opTime?: Date;
+  /** The outbox event this entry records: an entry per event, however often it is written. */
+  eventId?: string;
 }
 
-/** Writes `entry` with `db` (a client, or a transaction's client to commit with the change). */
+/**
+ * Writes `entry` with `db` (a client, or a transaction's client to commit with the change). An
+ * entry with an `eventId` that is already recorded adds nothing (`ON CONFLICT DO NOTHING`).
+ */
 export async function writeAuditLog(db: PrismaClient | Prisma.TransactionClient, entry: AuditEntry): Promise<void> {
-  await db.auditLog.create({
+  await db.auditLog.createMany({
+    skipDuplicates: true,
     data: {
       operator: entry.operator,
       operatorType: entry.operatorType,
@@ -46,6 +52,7 @@ export async function writeAuditLog(db: PrismaClient | Prisma.TransactionClient,
       projectId: entry.projectId ?? null,
       source: entry.source ?? "api",
       ...(entry.opTime ? { opTime: entry.opTime } : {}),
+      ...(entry.eventId !== undefined ? { eventId: entry.eventId } : {}),
     },
   });
 }

@@ -47,6 +47,11 @@ const schema = z
     BERTH_SCANNER_REGISTRY_URL: httpUrl.optional(),
     /** How long a scan may take (its pull credential lasts as long). */
     BERTH_SCAN_TIMEOUT_MINUTES: int(1, 24 * 60).default(30),
+    /**
+     * BullMQ's job lock (s): a worker that does not renew it for this long is taken as stalled and
+     * its job goes to another worker (the work itself stays guarded by PostgreSQL locks).
+     */
+    BERTH_QUEUE_LOCK_SECONDS: int(1, 3600).default(30),
   })
   .transform((env) => ({
     ...backendConfig(env),
@@ -64,6 +69,7 @@ const schema = z
       registryUrl: env.BERTH_SCANNER_REGISTRY_URL ?? env.BERTH_EXTERNAL_URL,
       timeoutMs: env.BERTH_SCAN_TIMEOUT_MINUTES * 60_000,
     },
+    queueLockMs: env.BERTH_QUEUE_LOCK_SECONDS * 1000,
     webhook: {
       denyPrivate: env.BERTH_WEBHOOK_DENY_PRIVATE,
       timeoutMs: env.BERTH_WEBHOOK_TIMEOUT_MS,

@@ -16,6 +16,7 @@ import { auditSubscriber } from "./audit/audit.subscriber.js";
 import { fanoutHandler } from "./events/fanout.job.js";
 import type { EventSubscriber } from "./events/subscriber.js";
 import { ExecutionStore } from "./executions/execution-store.js";
+import type { SessionLocks } from "./executions/session-locks.js";
 import { gcRequestedSubscriber, gcRunHandler, gcScheduledHandler, gcScheduleSubscriber, syncGcSchedule } from "./gc/gc.jobs.js";
 import { OutboxRelay } from "./relay/outbox-relay.js";
 import { deliverHandler } from "./webhooks/deliver.job.js";
@@ -31,6 +32,8 @@ import { WorkerPool } from "./workers/worker-pool.js";
 
 export interface JobserviceOptions {
   db: PrismaClient;
+  /** PostgreSQL session locks guarding each task and the GC sweep across replicas. */
+  locks: SessionLocks;
   /** A BullMQ-mode connection (`createRedisClient(url, logger, { forQueues: true })`). */
   redis: Redis;
   logger: Logger;
@@ -39,6 +42,8 @@ export interface JobserviceOptions {
   externalUrl: string;
   relayPollMs: number;
   webhook: { denyPrivate: boolean; timeoutMs: number; callbackTtlMs: number };
+  /** BullMQ's job lock (ms; default 30 s): how soon a stalled job goes to another worker. */
+  queueLockMs?: number;
   /** Per-job option overrides (tests: short backoffs). */
   jobOptions?: { [N in JobName]?: JobsOptions };
   /**
@@ -69,7 +74,7 @@ export const CALLBACK_EXPIRY_EVERY_MS = 3_600_000;
 
 export function createJobservice(o: JobserviceOptions) {
   const queues = new Queues({ connection: o.redis, prefix: o.prefix, ...(o.jobOptions && { overrides: o.jobOptions }) });
-  const executions = new ExecutionStore(o.db);
+  const executions = new ExecutionStore(o.db, o.locks);
   const relay = new OutboxRelay({ db: o.db, queues, logger: o.logger, queueReady: () => o.redis.status === "ready", pollIntervalMs: o.relayPollMs });
   // The fan-out is a list of small subscribers; scan-on-push and replication join here.
   const subscribers: EventSubscriber[] = [
@@ -108,7 +113,7 @@ export function createJobservice(o: JobserviceOptions) {
     "webhook.deliver": deliverHandler({ db: o.db, executions, logger: o.logger, externalUrl: o.externalUrl, ...o.webhook }),
     "relay.sweep": async () => ({ published: await relay.publishPending() }),
     "webhook.callbacks.expire": async () => ({ deleted: await purgeExpiredCallbacks(o.db) }),
-    "gc.run": gcRunHandler({ db: o.db, queues, logger: o.logger, collector }),
+    "gc.run": gcRunHandler({ db: o.db, queues, logger: o.logger, collector, locks: o.locks }),
     "gc.scheduled": gcScheduledHandler({ db: o.db, queues, logger: o.logger }),
     "scan.run": scanRun,
     "scan_all.run": scanAllRunHandler({ db: o.db, queues, executions, logger: o.logger }),
@@ -122,7 +127,7 @@ export function createJobservice(o: JobserviceOptions) {
     /** Starts the relay, the workers and the schedules. */
     async start(): Promise<void> {
       relay.start();
-      workers = new WorkerPool({ connection: o.redis, prefix: o.prefix, handlers, concurrency: o.concurrency, logger: o.logger });
+      workers = new WorkerPool({ connection: o.redis, prefix: o.prefix, handlers, concurrency: o.concurrency, logger: o.logger, ...(o.queueLockMs !== undefined && { lockMs: o.queueLockMs }) });
       // Schedules need Redis; without it they are set up when it returns (the relay does not need them).
       const schedule = async () => {
         await queues.schedule("relay.sweep", RELAY_SWEEP_EVERY_MS, {});

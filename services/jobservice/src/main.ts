@@ -9,6 +9,7 @@ import { ensureDataKey } from "@berth/secrets";
 import { loadSigningKey } from "@berth/token";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
+import { SessionLocks } from "./executions/session-locks.js";
 import { createJobservice } from "./jobservice.js";
 
 const config = loadConfigOrExit("jobservice", () => loadConfig(process.env));
@@ -22,8 +23,12 @@ const probeRedis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs
 // garbage collection deletes blobs there; promote_tag tags through registry-store.
 const driver = createStorageDriver(config.storage);
 const registry = createRegistryStore({ db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
+// One connection per lock held: every webhook delivery and the GC sweep at once, plus a margin.
+const locks = new SessionLocks(config.databaseUrl, { max: config.concurrency.webhooks + config.concurrency.gc + 2, applicationName: "jobservice-locks" });
 const jobservice = createJobservice({
   db,
+  locks,
+  queueLockMs: config.queueLockMs,
   redis,
   logger,
   prefix: config.queuePrefix,
@@ -55,4 +60,4 @@ const app = createApp({
 await jobservice.start();
 const server = await listen(app, config.host, config.port);
 logger.info(`jobservice listening on ${config.host}:${config.port}`, { concurrency: config.concurrency });
-onShutdown(logger, server, [() => jobservice.stop(), () => registry.close(), async () => driver.close?.(), () => db.$disconnect(), () => closeRedis(redis), () => closeRedis(probeRedis), () => closeLogger(logger)]);
+onShutdown(logger, server, [() => jobservice.stop(), () => locks.close(), () => registry.close(), async () => driver.close?.(), () => db.$disconnect(), () => closeRedis(redis), () => closeRedis(probeRedis), () => closeLogger(logger)]);

@@ -15,6 +15,7 @@ import { closeRedis, createRedisClient, type Redis } from "@berth/redis";
 import { createRegistryStore, type RegistryStore } from "@berth/registry-store";
 import { FilesystemDriver } from "@berth/storage";
 import type { WebhookTarget } from "@berth/webhooks";
+import { SessionLocks } from "./executions/session-locks.js";
 import { createJobservice, type Jobservice, type JobserviceOptions } from "./jobservice.js";
 
 export const silentLogger = (): Logger => createLogger({ service: "jobservice", stdout: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -39,7 +40,7 @@ export interface TestJobservice {
   close(): Promise<void>;
 }
 
-export async function startTestJobservice(options: Partial<Omit<JobserviceOptions, "db" | "redis" | "logger">> & { redisUrl?: string; start?: boolean; testDb?: TestDatabase } = {}): Promise<TestJobservice> {
+export async function startTestJobservice(options: Partial<Omit<JobserviceOptions, "db" | "redis" | "logger" | "locks">> & { redisUrl?: string; start?: boolean; testDb?: TestDatabase } = {}): Promise<TestJobservice> {
   const urls = testUrls();
   const testDb = options.testDb ?? (await createTestDatabase(urls.pg));
   const db = createPrismaClient(testDb.url, { poolSize: 5 });
@@ -49,8 +50,10 @@ export async function startTestJobservice(options: Partial<Omit<JobserviceOption
   const storageRoot = await mkdtemp(join(tmpdir(), "berth-js-storage-"));
   const driver = new FilesystemDriver({ rootDirectory: storageRoot });
   const registry = createRegistryStore({ db, driver, pullFlushIntervalMs: 50 });
+  const locks = new SessionLocks(testDb.url, { max: 16 });
   const js = createJobservice({
     db,
+    locks,
     redis,
     logger,
     prefix,
@@ -81,6 +84,7 @@ export async function startTestJobservice(options: Partial<Omit<JobserviceOption
     storageRoot,
     async close() {
       await js.stop();
+      await locks.close();
       await registry.close();
       await rm(storageRoot, { recursive: true, force: true });
       await closeRedis(redis);

@@ -38,7 +38,8 @@ const query = new LogQuery(config.logDir, (service) => store.settled(service));
 let syslog: SyslogReceiver | undefined;
 if (config.syslogPort !== undefined) {
   syslog = new SyslogReceiver({
-    host: "127.0.0.1",
+    // The HTTP listener's address: loopback with `npm start`, the container's network in compose.
+    host: config.host,
     port: config.syslogPort,
     append: (entries) => store.append(entries),
     onProblem: (message, err) => logger.warn(message, { module: "syslog", err }),
@@ -50,7 +51,7 @@ const app = createApp({ logger, store, query, syslog, maxBodyBytes: config.maxBo
 const server = await listen(app, config.host, config.port);
 logger.info(`log-collector listening on http://${config.host}:${config.port}`, {
   logDir: config.logDir,
-  syslog: syslog ? `udp://127.0.0.1:${syslog.port}` : undefined,
+  syslog: syslog ? `udp://${config.host}:${syslog.port}` : undefined,
 });
 
 onShutdown(logger, server, [

@@ -1,5 +1,7 @@
 /**
- * Turns one syslog datagram from nginx into a log entry (service `proxy`).
+ * Turns one syslog datagram into a log entry: nginx's (tag `nginx`) as service `proxy`, any other
+ * program's output under its tag — in the compose deployment Docker's syslog logging driver sends
+ * the bundled PostgreSQL's and Redis's output here, tagged `postgres` and `redis`.
  *
  * nginx sends RFC 3164 lines, `<PRI>Mmm dd hh:mm:ss host tag: message` (no host with
  * `nohostname`); RFC 5424 (`<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`) is accepted too.
@@ -7,7 +9,7 @@
  * `escape=json`, else free text) or an error-log line
  * (`2025/11/22 19:53:01 [error] 12#12: *3 text, client: …, server: …, request: "…"`).
  */
-import type { Level, LogEntry } from "./log-entry.js";
+import { sanitizeService, type Level, type LogEntry } from "./log-entry.js";
 
 export const PROXY_SERVICE = "proxy";
 
@@ -195,5 +197,38 @@ export function parseNginxSyslog(datagram: string, receivedAt: Date = new Date()
     level,
     message: text,
     ...syslog,
+  };
+}
+
+/** The level word a known program writes into its lines: PostgreSQL's `LOG:`/`ERROR:`…, Redis's `*`/`#`…. */
+const PROGRAM_LEVELS: readonly [RegExp, Readonly<Record<string, Level>>][] = [
+  [/\] (LOG|INFO|NOTICE|DEBUG\d?|WARNING|ERROR|FATAL|PANIC): /, { LOG: "info", INFO: "info", NOTICE: "info", WARNING: "warn", ERROR: "error", FATAL: "error", PANIC: "error" }],
+  [/^\d+:[CMSX] \d{2} \w{3} \d{4} [\d:.]+ ([.\-*#]) /, { ".": "debug", "-": "verbose", "*": "info", "#": "warn" }],
+];
+
+function programLevel(text: string, fallback: Level): Level {
+  for (const [pattern, levels] of PROGRAM_LEVELS) {
+    const word = pattern.exec(text)?.[1];
+    if (word !== undefined) return levels[word] ?? (word.startsWith("DEBUG") ? "debug" : fallback);
+  }
+  return fallback;
+}
+
+/**
+ * The entry for one datagram, or undefined when it is not syslog at all: nginx's lines (tag
+ * `nginx`, or none) through {@link parseNginxSyslog}, other programs' lines as service `<tag>`.
+ */
+export function parseSyslogDatagram(datagram: string, receivedAt: Date = new Date()): LogEntry | undefined {
+  const header = parseSyslogHeader(datagram);
+  if (!header) return undefined;
+  const service = header.tag === undefined || header.tag === "nginx" ? "" : sanitizeService(header.tag);
+  if (service === "" || service === PROXY_SERVICE) return parseNginxSyslog(datagram, receivedAt);
+  const text = header.message.trim();
+  return {
+    time: (header.time ?? receivedAt).toISOString(),
+    service,
+    level: programLevel(text, SEVERITY_LEVELS[header.severity]!),
+    message: text,
+    ...(header.host ? { hostname: header.host } : {}),
   };
 }

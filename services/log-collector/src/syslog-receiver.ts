@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
 import type { LogEntry } from "./log-entry.js";
-import { parseNginxSyslog } from "./syslog-parser.js";
+import { parseSyslogDatagram } from "./syslog-parser.js";
 
 export interface SyslogReceiverOptions {
   host: string;
@@ -15,8 +15,9 @@ export interface SyslogReceiverOptions {
 const MAX_BATCH = 1_000;
 
 /**
- * Receives nginx's syslog datagrams over UDP and stores them as service `proxy`. Datagrams that
- * arrive together are written in one append.
+ * Receives syslog datagrams over UDP — nginx's, stored as service `proxy`, and other programs'
+ * (Docker's syslog logging driver), stored under their tag. Datagrams that arrive together are
+ * written in one append.
  */
 export class SyslogReceiver {
   private socket: Socket | undefined;
@@ -55,7 +56,7 @@ export class SyslogReceiver {
   }
 
   private receive(msg: Buffer): void {
-    const entry = parseNginxSyslog(msg.toString("utf8"));
+    const entry = parseSyslogDatagram(msg.toString("utf8"));
     if (!entry) {
       this.ignored++;
       return;

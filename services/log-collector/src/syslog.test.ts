@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { after, before, describe, it } from "node:test";
-import { parseNginxSyslog, parseSyslogHeader } from "./syslog-parser.js";
+import { parseNginxSyslog, parseSyslogDatagram, parseSyslogHeader } from "./syslog-parser.js";
 import { eventually, getJson, startCollector, type Collector } from "./testing.js";
 
 type Entry = { time: string; service: string; level: string; message: string; [k: string]: unknown };
@@ -153,5 +153,35 @@ describe("syslog receiver over UDP", () => {
 
     const ready = await getJson<{ components: { name: string; status: string }[] }>(`${c.url}/readyz`);
     assert.deepEqual(ready.body.components.map((x) => [x.name, x.status]), [["log-dir", "healthy"], ["syslog", "healthy"]]);
+  });
+});
+
+describe("syslog from other programs (Docker's syslog logging driver in compose)", () => {
+  // What Docker 20.10 sends with `syslog-format: rfc5424micro` and `tag: postgres` (stderr is err).
+  const postgres = "<27>1 2026-12-03T14:19:40.760123Z vm postgres 1 postgres - 2026-12-03 14:19:40.760 UTC [504] FATAL:  database \"berth\" does not exist";
+  const ready = "<27>1 2026-12-03T14:13:59.351000Z vm postgres 1 postgres - 2026-12-03 14:13:59.351 UTC [1] LOG:  database system is ready to accept connections";
+  const redis = "<30>1 2026-12-03T14:19:48.909000Z vm redis 1 redis - 1:M 03 Dec 2026 14:19:48.909 * Background saving terminated with success";
+  const redisWarn = "<30>1 2026-12-03T14:19:48.909000Z vm redis 1 redis - 1:M 03 Dec 2026 14:19:48.909 # WARNING Memory overcommit must be enabled!";
+
+  it("stores each program's lines under its tag, with its own level words and the sender's time", () => {
+    assert.deepEqual(parseSyslogDatagram(postgres, received), {
+      time: "2026-12-03T14:19:40.760Z",
+      service: "postgres",
+      level: "error",
+      message: '2026-12-03 14:19:40.760 UTC [504] FATAL:  database "berth" does not exist',
+      hostname: "vm",
+    });
+    assert.equal(parseSyslogDatagram(ready, received)!.level, "info", "PostgreSQL's LOG lines are not errors though they come on stderr");
+    const r = parseSyslogDatagram(redis, received)!;
+    assert.equal(r.service, "redis");
+    assert.equal(r.level, "info");
+    assert.equal(parseSyslogDatagram(redisWarn, received)!.level, "warn");
+    assert.equal(parseSyslogDatagram("<14>1 2026-12-03T14:00:00Z vm prepare 1 prepare - plain text", received)!.level, "info");
+  });
+
+  it("keeps nginx's lines (tag nginx, or none) as the proxy's", () => {
+    assert.equal(parseSyslogDatagram(ACCESS, received)!.service, "proxy");
+    assert.deepEqual(parseSyslogDatagram(ERROR, received), parseNginxSyslog(ERROR, received));
+    assert.equal(parseSyslogDatagram("hello", received), undefined);
   });
 });

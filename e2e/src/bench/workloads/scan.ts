@@ -131,14 +131,11 @@ async function bigLayer(dir: string, size: number): Promise<Layer> {
   return { file: tar, size: statSync(tar).size, mediaType: "application/vnd.oci.image.layer.v1.tar", diffId: `sha256:${hash.digest("hex")}` };
 }
 
-/** The Debian root filesystem as one gzip layer. */
+/** The Debian root filesystem (debian-rootfs.ts's tarball) as one gzip layer. */
 async function debianLayer(dir: string): Promise<Layer> {
-  const rootfs = await debianRootfs();
-  const tar = join(dir, "debian.tar");
-  const t = await run("tar", ["-C", rootfs, "--exclude=./.berth-complete", "-cf", tar, "."], { timeoutMs: 300_000 });
-  if (t.code !== 0) throw new Error(t.describe);
+  const tar = await debianRootfs();
   const diff = createHash("sha256");
-  const gz = `${tar}.gz`;
+  const gz = join(dir, "debian.tar.gz");
   await pipeline(createReadStream(tar), hashing(diff), createGzip(), createWriteStream(gz));
   return { file: gz, size: statSync(gz).size, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", diffId: `sha256:${diff.digest("hex")}` };
 }

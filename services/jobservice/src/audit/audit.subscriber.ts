@@ -38,6 +38,8 @@ export function auditSubscriber(db: PrismaClient): EventSubscriber {
           ...(data.count !== undefined && { count: data.count }),
         },
         opTime: data.pulledAt ? new Date(data.pulledAt) : event.createdAt,
+        // A fan-out run again for this event (a redelivered job) writes no second row.
+        eventId: event.eventId,
       });
     },
   };

@@ -5,8 +5,23 @@
  */
 import type { Prisma, PrismaClient, Task } from "@berth/db";
 import type { JobStatus } from "@berth/webhooks";
+import type { SessionLocks } from "./session-locks.js";
 
 const FINAL: ReadonlySet<string> = new Set(["Success", "Error", "Stopped"]);
+
+type TaskWithExecution = NonNullable<Awaited<ReturnType<ExecutionStore["task"]>>>;
+
+/**
+ * What {@link ExecutionStore.claim} found: the task to work on (its lock held until `release`),
+ * or why there is nothing to do now.
+ */
+export type TaskClaim =
+  | { kind: "claimed"; task: TaskWithExecution; release(): Promise<void> }
+  /** Another live worker holds the task (a redelivered job while the first worker is paused): try again later. */
+  | { kind: "busy" }
+  /** It has finished (a redelivered job whose work was done): nothing to do. */
+  | { kind: "finished"; status: string }
+  | { kind: "missing" };
 
 /** What to create: the execution's identity and one `extraAttrs` per task. */
 export interface NewExecution {
@@ -19,7 +34,37 @@ export interface NewExecution {
 }
 
 export class ExecutionStore {
-  constructor(private readonly db: PrismaClient) {}
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly locks: SessionLocks,
+  ) {}
+
+  /**
+   * Claims task `id` for one attempt: takes its session lock (held by this process's database
+   * session until `release`, so a paused worker keeps it and a dead one loses it), then re-reads
+   * the task under it. Every job that works on a task starts here, so however often BullMQ
+   * delivers the job — retries, a stalled job handed to another replica — the task's effect is
+   * applied by one worker at a time and never again after the task has finished.
+   */
+  async claim(id: bigint): Promise<TaskClaim> {
+    const lock = await this.locks.tryLock("task", id);
+    if (!lock) return { kind: "busy" };
+    try {
+      const task = await this.task(id);
+      if (!task) {
+        await lock.release();
+        return { kind: "missing" };
+      }
+      if (FINAL.has(task.status)) {
+        await lock.release();
+        return { kind: "finished", status: task.status };
+      }
+      return { kind: "claimed", task, release: () => lock.release() };
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
 
   /**
    * Creates the execution and its tasks unless this (vendor, event) already has one; returns the

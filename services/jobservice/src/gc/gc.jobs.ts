@@ -14,6 +14,7 @@ import type { Logger } from "@berth/logger";
 import { InvalidCronError, UnrecoverableError, type Job, type OutboxEventPayload, type Queues } from "@berth/queue";
 import { createGcRun, executeGcRun, GcRunningError, type GarbageCollector, type GcReport } from "@berth/registry-store";
 import type { EventSubscriber } from "../events/subscriber.js";
+import type { SessionLocks } from "../executions/session-locks.js";
 
 /** The BullMQ job id of run `runId`'s `gc.run` job (BullMQ ignores a second add while it holds the job). */
 export const gcJobId = (runId: bigint | string): string => `gc-${runId}`;
@@ -31,6 +32,8 @@ export interface GcJobDeps {
   queues: Queues;
   logger: Logger;
   collector: GarbageCollector;
+  /** The sweep lock: one garbage collection at a time across every jobservice replica. */
+  locks: SessionLocks;
 }
 
 /** `gc.run`: executes one Pending run. A run that no longer exists or is not Pending is a permanent failure. */
@@ -46,8 +49,16 @@ export function gcRunHandler(deps: GcJobDeps) {
     const row = await deps.db.gcRun.findUnique({ where: { id: runId }, select: { status: true } });
     if (!row) throw new UnrecoverableError(`gc run ${runId} does not exist`);
     if (row.status !== "Pending") throw new UnrecoverableError(`gc run ${runId} is ${row.status}, not Pending`);
-    log.info("garbage collection started", { runId: String(runId) });
-    const report = await executeGcRun(deps.db, deps.collector, runId);
+    // A second run (created once the first was given up as stale while its worker was only
+    // paused) waits for the first's sweep instead of running beside it.
+    const sweep = await deps.locks.lock("gcSweep", 0n);
+    let report: GcReport | undefined;
+    try {
+      log.info("garbage collection started", { runId: String(runId) });
+      report = await executeGcRun(deps.db, deps.collector, runId);
+    } finally {
+      await sweep.release();
+    }
     // Claimed by another process between our read and executeGcRun's claim.
     if (report === undefined) throw new UnrecoverableError(`gc run ${runId} was no longer Pending`);
     log.info("garbage collection finished", { runId: String(runId), dryRun: report.dryRun, blobs: report.blobsDeleted, bytes: report.bytesFreed, manifests: report.manifestsDeleted });
@@ -56,7 +67,7 @@ export function gcRunHandler(deps: GcJobDeps) {
 }
 
 /** `gc.scheduled`: the schedule fired; creates a run with the stored parameters and enqueues it. */
-export function gcScheduledHandler(deps: Omit<GcJobDeps, "collector">) {
+export function gcScheduledHandler(deps: Omit<GcJobDeps, "collector" | "locks">) {
   const log = deps.logger.child({ module: "gc" });
   return async (): Promise<{ runId?: string; skipped?: string }> => {
     const schedule = await deps.db.systemSchedule.findUnique({ where: { kind: "gc" } });

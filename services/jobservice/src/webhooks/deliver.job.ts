@@ -8,7 +8,7 @@ import type { PrismaClient } from "@berth/db";
 import { UnrecoverableError, type Job } from "@berth/queue";
 import { createCallback, type WebhookEventType, type WebhookTarget } from "@berth/webhooks";
 import type { Logger } from "@berth/logger";
-import type { ExecutionStore } from "../executions/execution-store.js";
+import type { ExecutionStore, TaskClaim } from "../executions/execution-store.js";
 import { registryEventData } from "../events/subscriber.js";
 import { DeliveryError, sendWebhook } from "./http-sender.js";
 import { renderPayload } from "./payloads.js";
@@ -28,12 +28,31 @@ export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
+/** The task is being delivered by another worker; the job is retried (with its backoff) and then finds it done. */
+export class TaskBusyError extends Error {
+  constructor(taskId: bigint) {
+    super(`task ${taskId} is being delivered by another worker`);
+    this.name = "TaskBusyError";
+  }
+}
+
 export function deliverHandler(deps: DeliverDeps) {
   const log = deps.logger.child({ module: "webhook-delivery" });
-  return async (job: Job<{ taskId: number }>): Promise<{ status: number }> => {
+  return async (job: Job<{ taskId: number }>): Promise<{ status: number; skipped?: string }> => {
     const taskId = BigInt(job.data.taskId);
-    const task = await deps.executions.task(taskId);
-    if (!task) throw new UnrecoverableError(`task ${taskId} does not exist`);
+    const claim = await deps.executions.claim(taskId);
+    if (claim.kind === "missing") throw new UnrecoverableError(`task ${taskId} does not exist`);
+    if (claim.kind === "busy") throw new TaskBusyError(taskId);
+    if (claim.kind === "finished") return { status: 0, skipped: `task ${taskId} already ${claim.status}` };
+    try {
+      return await deliver(job, claim.task);
+    } finally {
+      await claim.release();
+    }
+  };
+
+  async function deliver(job: Job<{ taskId: number }>, task: Extract<TaskClaim, { kind: "claimed" }>["task"]): Promise<{ status: number }> {
+    const taskId = task.id;
     const attrs = task.extraAttrs as unknown as { target: WebhookTarget; event_type: WebhookEventType };
     const target = attrs.target;
     const policy = await deps.db.webhookPolicy.findUnique({ where: { id: task.execution.vendorId } });
@@ -109,5 +128,5 @@ export function deliverHandler(deps: DeliverDeps) {
       if (permanent) throw new UnrecoverableError(message);
       throw err;
     }
-  };
+  }
 }

@@ -2,6 +2,7 @@
  * One BullMQ worker per queue, with that queue's concurrency, dispatching each job to its
  * handler by name.
  */
+import { hostname } from "node:os";
 import { Worker, type ConnectionOptions } from "bullmq";
 import type { Logger } from "@berth/logger";
 import { isJobName, jobsOf, QUEUE_NAMES, UnrecoverableError, type Job, type QueueName } from "@berth/queue";
@@ -15,7 +16,12 @@ export interface WorkerPoolOptions {
   logger: Logger;
   /** Queues to run (default: all). */
   queues?: readonly QueueName[];
+  /** BullMQ's job lock (ms, default BullMQ's 30 s); a job not renewed for this long is redelivered. */
+  lockMs?: number;
 }
+
+/** This process as BullMQ records it in a job's `processedBy` (dashboards; the replica tests). */
+export const WORKER_NAME = `${hostname()}:${process.pid}`;
 
 export class WorkerPool {
   readonly workers: Worker[];
@@ -31,7 +37,14 @@ export class WorkerPool {
           const handler = o.handlers[job.name] as Handler<typeof job.name>;
           return handler(job as never);
         },
-        { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency[queue], autorun: true },
+        {
+          connection: o.connection,
+          prefix: o.prefix,
+          concurrency: o.concurrency[queue],
+          autorun: true,
+          name: WORKER_NAME,
+          ...(o.lockMs !== undefined && { lockDuration: o.lockMs, stalledInterval: o.lockMs }),
+        },
       );
       worker.on("error", () => undefined); // connection errors: reported once by the Redis client
       worker.on("failed", (job, err) => {

@@ -1,0 +1,27 @@
+import { databaseEnv, int, logLevel, parseConfig, redisEnv, serviceEnv, z } from "@berth/config";
+
+const schema = z
+  .object({
+    ...databaseEnv,
+    ...redisEnv,
+    BERTH_LOG_LEVEL: logLevel.default("info"),
+    BERTH_LOG_COLLECTOR_URL: serviceEnv.BERTH_LOG_COLLECTOR_URL,
+    BERTH_DATA_DIR: z.string().min(1).default("/data"),
+    /** How long to wait for PostgreSQL and Redis to answer before giving up. */
+    BERTH_PREPARE_TIMEOUT_SECONDS: int(1, 86_400).default(300),
+  })
+  .transform((env) => ({
+    databaseUrl: env.BERTH_DATABASE_URL,
+    redisUrl: env.BERTH_REDIS_URL,
+    logLevel: env.BERTH_LOG_LEVEL,
+    logCollectorUrl: env.BERTH_LOG_COLLECTOR_URL,
+    dataDir: env.BERTH_DATA_DIR,
+    timeoutMs: env.BERTH_PREPARE_TIMEOUT_SECONDS * 1000,
+  }));
+
+export type PrepareConfig = z.output<typeof schema>;
+
+/** The prepare step's settings (empty values count as unset, as compose files often pass `VAR=`). */
+export function loadPrepareConfig(env: Record<string, string | undefined>): PrepareConfig {
+  return parseConfig(schema, Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")));
+}
