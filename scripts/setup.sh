@@ -11,9 +11,11 @@ die() { say "ERROR: $*"; exit 1; }
 # Debian packages the local stack and the tests use.
 #   runtime: postgresql redis-server nginx
 #   tests:   skopeo podman buildah docker.io docker-registry (clients and CNCF Distribution),
-#            tmux (a real terminal for `npm start` and its Ctrl-C)
+#            tmux (a real terminal for `npm start` and its Ctrl-C),
+#            slapd (a real LDAP directory for the sign-in tests), chromium (the browser the e2e tests
+#            drive through playwright-core; no browser download)
 APT_RUNTIME="postgresql redis-server nginx"
-APT_TEST="skopeo podman buildah docker.io docker-registry wrk util-linux busybox-static umoci tmux debootstrap rpm"
+APT_TEST="skopeo podman buildah docker.io docker-registry wrk util-linux busybox-static umoci tmux slapd chromium debootstrap rpm"
 want="$APT_RUNTIME"
 [ "${BERTH_SETUP_TEST_TOOLS:-0}" = 1 ] && want="$want $APT_TEST"
 missing=()
@@ -32,7 +34,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian starts the packaged daemons on install; Berth runs its own private instances.
-  for svc in postgresql redis-server nginx docker; do
+  for svc in postgresql redis-server nginx docker slapd; do
     if command -v systemctl >/dev/null && systemctl is-active -q "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
   done
 fi

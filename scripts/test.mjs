@@ -15,7 +15,7 @@
 // fast and names the test (BERTH_TEST_TIMEOUT_SECONDS overrides it); a timed-out or otherwise
 // cancelled test is a failure.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, globSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, globSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -59,18 +59,79 @@ const failures = [];
 const emptyUnderFilter = [];
 let filesRun = 0;
 
-function run(cmd, args, env = {}) {
+/**
+ * Runs a command, passing its output through. With `idleMs`, a run whose output stays silent that
+ * long is a hang: the test files' processes still running are killed (node then reports those
+ * files as failed and finishes its summary), and `hung` names them — a file whose tests finished
+ * but whose open handles keep it alive, or a hook that never returns. Silent again after that, the
+ * whole process group goes. (node's --test-force-exit would end such files too, but it also ends
+ * files before their results are written, so whole tests went unreported: it is not used.)
+ */
+function run(cmd, args, env = {}, idleMs = 0) {
   // Started from within a test (NODE_TEST_CONTEXT set), `node --test` would skip every file.
   const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...inherited, ...env } });
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...inherited, ...env }, detached: idleMs > 0 });
     let out = "";
+    const hung = [];
+    let watchdog;
+    const arm = () => {
+      if (idleMs <= 0) return;
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        const group = processesInGroup(child.pid).filter((p) => p.pid !== child.pid);
+        const files = group.filter((p) => p.testFile).map((p) => p.testFile);
+        if (files.length === 0 || hung.length > 0) {
+          hung.push("(the test runner itself)");
+          signalGroup(child.pid, "SIGKILL");
+          return;
+        }
+        hung.push(...files);
+        for (const p of group) signal(p.pid, "SIGKILL");
+        arm();
+      }, idleMs);
+    };
+    arm();
+    // In its own process group (so a hang can be killed whole), it no longer gets a terminal's
+    // Ctrl-C: pass stop signals on.
+    const forward = (sig) => signalGroup(child.pid, sig);
+    if (idleMs > 0) for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, forward);
     child.stdout.on("data", (chunk) => {
       process.stdout.write(chunk);
       out += chunk;
+      arm();
     });
-    child.on("close", (code) => resolve({ code, out }));
+    child.on("close", (code) => {
+      clearTimeout(watchdog);
+      for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.off(sig, forward);
+      resolve({ code, out, hung });
+    });
   });
+}
+
+function signal(pid, sig) {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+const signalGroup = (pgid, sig) => signal(-pgid, sig);
+
+/** The processes of group `pgid`, each with the one test file (`…/dist/…test.js`) it runs, if any. */
+function processesInGroup(pgid) {
+  const found = [];
+  for (const entry of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) !== pgid) continue;
+      const files = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter((a) => /\/dist\/.*\.test\.js$/.test(a));
+      found.push({ pid: Number(entry), testFile: files.length === 1 ? path.relative(root, files[0]) : undefined });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
 }
 
 /** `pkg/dist/a/b.test.js` → `pkg/src/a/b.test.ts` (every project compiles src/ to dist/). */
@@ -120,11 +181,13 @@ function hasFiles(tier, files) {
 async function nodeTests(tier, files, env = {}, extra = []) {
   console.log(`\n== ${tier}: ${files.length} files (per-test timeout ${TIMEOUT_MS[tier] / 1000} s)`);
   filesRun += files.length;
-  const { code, out } = await run(
-    process.execPath,
-    ["--test", "--test-reporter=spec", `--test-timeout=${TIMEOUT_MS[tier]}`, "--test-force-exit", ...extra, ...files],
-    env,
-  );
+  // Silence this long means a hang the per-test timeout cannot cut (see run()).
+  const idleMs = Math.round(TIMEOUT_MS[tier] * 1.1) + 20_000;
+  const { code, out, hung } = await run(process.execPath, ["--test", "--test-reporter=spec", `--test-timeout=${TIMEOUT_MS[tier]}`, ...extra, ...files], env, idleMs);
+  if (hung.length > 0) {
+    console.log(`\n== ${tier}: no output for ${Math.round(idleMs / 1000)} s, so killed what was still running: ${hung.join(", ")}`);
+    failures.push(`${tier} (hung: ${hung.join(", ")})`);
+  }
   const c = { passed: count(out, "pass"), failed: count(out, "fail"), cancelled: count(out, "cancelled"), skipped: count(out, "skipped"), todo: count(out, "todo") };
   for (const k of Object.keys(totals)) totals[k] += c[k];
   const bad = c.failed + c.cancelled;

@@ -97,6 +97,16 @@ describe("docker-compose.yml on a real Docker engine", { timeout: 45 * 60_000 },
     }
   });
 
+  it("registry endpoints' credentials are sealed with the data key prepare created (core seals, jobservice opens)", async () => {
+    const created = await api.request("POST", "/registries", { name: "elsewhere", type: "docker-registry", url: "http://127.0.0.1:9", credential: { type: "basic", access_key: "u", access_secret: "compose-secret" } });
+    assert.equal(created.status, 201, created.text);
+    const view = await api.ok("GET", "/registries?page_size=100");
+    assert.ok(!view.text.includes("compose-secret"), "the secret is never returned");
+    const [core] = await project!.containers("core");
+    const key = await dockerd!.docker(["exec", core!, "stat", "-c", "%s %a", "/data/secrets/data-key"]);
+    assert.equal(key.stdout.trim(), "32 600", "a 32-byte key, mode 0600");
+  });
+
   it("a webhook policy's receiver gets the push events", async () => {
     const gateway = await project!.gateway();
     receiver = createServer((req, res) => {

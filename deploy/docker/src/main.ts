@@ -4,8 +4,9 @@
  *   1. waits until PostgreSQL and Redis answer;
  *   2. applies the database migrations (`prisma migrate deploy`; Prisma's advisory lock makes a
  *      second, concurrent run wait instead of migrating twice);
- *   3. prepares the secrets volume (`${BERTH_DATA_DIR}/secrets`, 0700) and the data key in it
- *      (`@berth/secrets`; read-only mounts of the volume then find it, whoever starts first).
+ *   3. prepares the secrets volume (`${BERTH_DATA_DIR}/secrets`, 0700) and creates the data key in
+ *      it on the first start (`BERTH_DATA_KEY_FILE`, default `secrets/data-key`, 32 bytes, 0600:
+ *      it seals stored credentials, read by core and jobservice).
  * Each step is one line below: what a later feature needs prepared on first start goes here.
  * Exits 0 when everything is ready, 1 with the reason when not, 2 on a bad setting.
  */
@@ -14,7 +15,7 @@ import { join } from "node:path";
 import { ConfigError } from "@berth/config";
 import { migrateDatabase } from "@berth/db";
 import { closeLogger, createLogger } from "@berth/logger";
-import { dataKeyPath, ensureDataKey } from "@berth/secrets";
+import { ensureDataKey } from "@berth/secrets";
 import { loadPrepareConfig, type PrepareConfig } from "./prepare/config.js";
 import { postgresAnswers, redisAnswers, waitFor } from "./prepare/wait-for.js";
 
@@ -37,7 +38,7 @@ try {
   const secrets = join(config.dataDir, "secrets");
   await mkdir(secrets, { recursive: true, mode: 0o700 });
   await chmod(secrets, 0o700);
-  ensureDataKey(dataKeyPath(config.dataDir));
+  if (ensureDataKey(config.dataKeyFile).created) logger.info(`created the data key ${config.dataKeyFile} (back it up with the database: stored credentials need it)`);
   logger.info(`prepared in ${Date.now() - started} ms: database migrated, ${secrets} ready`);
 } catch (err) {
   logger.error(`prepare failed: ${(err as Error).message}`, { err });

@@ -1,3 +1,4 @@
+import { dataKeyPath, ensureDataKey } from "@berth/secrets";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { migrateDatabase } from "@berth/db";
@@ -193,6 +194,9 @@ export class LocalStack {
       await assertTcpPortFree(httpHost, httpPort, "set BERTH_HTTP_PORT to a free port (is another Berth running?)");
 
       const admin = resolveAdminPassword(dataDir, this.options.adminPassword);
+      // The data key sealing stored credentials (registry endpoints), read by core and jobservice.
+      const dataKeyFile = (this.options.env ?? process.env)["BERTH_DATA_KEY_FILE"] || dataKeyPath(dataDir);
+      if (ensureDataKey(dataKeyFile).created) this.log(`created the data key ${dataKeyFile} (keep it with backups: stored credentials need it)`);
       const picked = await pickPorts(["postgres", "redis", ...SERVICE_NAMES], ["syslog"], [httpPort]);
       const ports: StackPorts = { http: httpPort, ...picked };
       this.runState.writeJson("ports.json", ports);

@@ -25,6 +25,10 @@ export const JOB_OPTIONS: { readonly [N in JobName]?: JobsOptions } = {
   "scan.run": { attempts: 2, backoff: { type: "fixed", delay: 5_000 } },
   "scan_all.run": { attempts: 3 },
   "scan_all.scheduled": { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
+  // Listing a source again is cheap; a task's retry skips what arrived (HEAD) and resumes a chunked blob.
+  "replication.execute": { attempts: 3, backoff: { type: "exponential", delay: 2_000 } },
+  "replication.task": { attempts: 5, backoff: { type: "exponential", delay: 2_000 } },
+  "replication.scheduled": { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
 };
 
 /** The options a job of `name` is added with (defaults, then its overrides, then `extra`). */

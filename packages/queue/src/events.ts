@@ -65,7 +65,15 @@ export type OutboxEventMap = {
   "scan_all.requested": { trigger: "Manual" | "Schedule"; operator: string };
   /** The scan-all schedule changed (`system_schedules` row `scan_all`); jobservice re-reads the row. */
   "scan_all.schedule.changed": { kind: "scan_all"; type: string; cron: string };
+  /** A replication execution was created (by hand through core's API, by a schedule or by an event); jobservice runs it. */
+  "replication.requested": { executionId: string; policyId: number; trigger: ReplicationTrigger };
+  /** A replication policy was created, changed or deleted; jobservice re-reads it (its schedule). */
+  "replication.policy.changed": { policyId: number };
+  /** A replication execution finished (Harbor's `REPLICATION` webhook event; an audit entry). */
+  "replication.finished": { executionId: string; policyId: number; status: string; trigger: string };
 };
+/** What started a replication execution (Harbor's `trigger` values of executions). */
+export type ReplicationTrigger = "MANUAL" | "SCHEDULE" | "EVENT_BASED";
 
 /** A scan event's payload: the artifact (as registry events name it), the reports and Harbor's overview. */
 export type ScanEventPayload = RegistryEventPayload & { reportIds: string[]; scan_overview?: Record<string, unknown> };
@@ -94,6 +102,9 @@ export const OUTBOX_EVENT_TYPES = [
   "scan.stopped",
   "scan_all.requested",
   "scan_all.schedule.changed",
+  "replication.requested",
+  "replication.policy.changed",
+  "replication.finished",
 ] as const satisfies readonly OutboxEventType[];
 
 // A type in the map but missing from the list (or the reverse) fails to compile here.

@@ -4,7 +4,7 @@
  */
 
 /** The queues. Each has its own workers and concurrency (`BERTH_QUEUE_CONCURRENCY_<QUEUE>`). */
-export const QUEUE_NAMES = ["events", "webhooks", "maintenance", "gc", "scans"] as const;
+export const QUEUE_NAMES = ["events", "webhooks", "maintenance", "gc", "scans", "replication"] as const;
 
 /** A queue's name. */
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -29,6 +29,12 @@ export interface JobMap {
   "scan_all.run": { trigger: "Manual" | "Schedule"; operator: string; requestId: string };
   /** The scan-all schedule fired: creates an execution and hands it to `scan_all.run`. */
   "scan_all.scheduled": Record<string, never>;
+  /** Runs replication execution `executionId`: lists the source, filters, creates one task per repository. Job id `replication-execution-<id>`. */
+  "replication.execute": { executionId: string };
+  /** Copies (or deletes) one repository of a replication execution. Job id `replication-task-<id>`. */
+  "replication.task": { taskId: string };
+  /** A scheduled replication policy's cron fired: starts an execution (scheduler `scheduler:replication.scheduled:<policyId>`). */
+  "replication.scheduled": { policyId: number };
 }
 
 /** A job's name. */
@@ -48,6 +54,9 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   "scan.run": "scans",
   "scan_all.run": "maintenance",
   "scan_all.scheduled": "maintenance",
+  "replication.execute": "replication",
+  "replication.task": "replication",
+  "replication.scheduled": "replication",
 };
 
 /** The names of the jobs of `queue`. */

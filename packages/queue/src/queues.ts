@@ -11,6 +11,10 @@ export interface QueueConnection {
   overrides?: { readonly [N in JobName]?: JobsOptions };
 }
 
+/** The id of job `name`'s scheduler; `key` tells apart several schedules of one job (one per policy). */
+function schedulerId(name: JobName, key?: string): string {
+  return key === undefined ? `scheduler:${name}` : `scheduler:${name}:${key}`;
+}
 /** One BullMQ `Queue` per queue name, and typed ways to add jobs to them. */
 export class Queues {
   readonly #queues: Map<QueueName, Queue>;
@@ -68,28 +72,34 @@ export class Queues {
    *
    * @throws {InvalidCronError} before touching Redis when `pattern` cannot be scheduled.
    */
-  async scheduleCron<N extends JobName>(name: N, pattern: string, data: JobData<N>, tz = "UTC"): Promise<Job | undefined> {
+  async scheduleCron<N extends JobName>(name: N, pattern: string, data: JobData<N>, tz = "UTC", key?: string): Promise<Job | undefined> {
     const valid = validateCron(pattern, { tz });
     const { attempts, removeOnComplete, removeOnFail } = jobOptions(name);
-    return this.queue(JOB_QUEUES[name]).upsertJobScheduler(`scheduler:${name}`, { pattern: valid, tz }, {
+    return this.queue(JOB_QUEUES[name]).upsertJobScheduler(schedulerId(name, key), { pattern: valid, tz }, {
       name,
       data,
       opts: { ...(attempts !== undefined && { attempts }), ...(removeOnComplete !== undefined && { removeOnComplete }), ...(removeOnFail !== undefined && { removeOnFail }) },
     });
   }
-
-  /** Removes the job scheduler of `name` (set by {@link schedule} or {@link scheduleCron}); false when there was none. */
-  unschedule(name: JobName): Promise<boolean> {
-    return this.queue(JOB_QUEUES[name]).removeJobScheduler(`scheduler:${name}`);
+  /**
+   * Removes the job scheduler of `name` (set by {@link schedule} or {@link scheduleCron}, with the
+   * same `key` for per-policy schedules); false when there was none.
+   */
+  unschedule(name: JobName, key?: string): Promise<boolean> {
+    return this.queue(JOB_QUEUES[name]).removeJobScheduler(schedulerId(name, key));
   }
-
-  /** The job scheduler of `name`, if any (its pattern or interval and next run). */
-  async scheduler(name: JobName): Promise<JobSchedulerJson | undefined> {
-    const found = await this.queue(JOB_QUEUES[name]).getJobScheduler(`scheduler:${name}`);
+  /** The job scheduler of `name` (and `key`), if any (its pattern or interval and next run). */
+  async scheduler(name: JobName, key?: string): Promise<JobSchedulerJson | undefined> {
+    const found = await this.queue(JOB_QUEUES[name]).getJobScheduler(schedulerId(name, key));
     // BullMQ reads an id containing ":" it does not hold as a legacy repeat key and returns a stub.
     return found && (found.pattern || found.every) ? found : undefined;
   }
-
+  /** The keys of `name`'s keyed schedulers (`scheduler:<name>:<key>`). */
+  async schedulerKeys(name: JobName): Promise<string[]> {
+    const prefix = `${schedulerId(name)}:`;
+    const all = await this.queue(JOB_QUEUES[name]).getJobSchedulers(0, -1);
+    return all.map((s) => s.key).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  }
   /** Closes every queue's connection. */
   async close(): Promise<void> {
     await Promise.all(this.all().map((q) => q.close()));

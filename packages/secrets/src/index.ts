@@ -9,6 +9,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import { closeSync, constants, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { ConfigError } from "@berth/config";
 
 /** Length of the data key in bytes (AES-256). */
 export const DATA_KEY_BYTES = 32;
@@ -85,6 +86,19 @@ export function loadDataKey(file: string): DataKey {
 }
 
 /**
+ * {@link loadDataKey} at a service's start: a missing or malformed key is a configuration problem
+ * (a {@link ConfigError} naming `setting`: the service exits 2 without a stack trace).
+ */
+export function loadDataKeyForService(file: string, setting = "BERTH_DATA_KEY_FILE"): DataKey {
+  try {
+    return loadDataKey(file);
+  } catch (err) {
+    if (err instanceof SecretError) throw new ConfigError([`${setting}: ${err.message}`]);
+    throw err;
+  }
+}
+
+/**
  * Creates the data key at `file` (32 random bytes, mode 0600, parents 0700) unless it exists, and
  * returns it. Creation is exclusive, so two processes racing on a first start agree on one key.
  * Returns whether this call created it.
@@ -105,3 +119,12 @@ export function ensureDataKey(file: string): { key: DataKey; created: boolean } 
   }
   return { key: loadDataKey(file), created: true };
 }
+
+/**
+ * The contexts sealed values are bound to, one per kind of stored credential (defined once: the
+ * service that seals and the one that opens must agree). Add LDAP, OIDC and scanner ones here.
+ */
+export const SECRET_CONTEXTS = {
+  /** A registry endpoint's `access_secret` (`registries` row `id`). */
+  registryEndpoint: (id: number): string => `registry:${id}:access_secret`,
+} as const;

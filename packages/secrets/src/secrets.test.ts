@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { DataKey, dataKeyPath, ensureDataKey, loadDataKey, SecretError } from "./index.js";
+import { ConfigError } from "@berth/config";
+import { DataKey, dataKeyPath, ensureDataKey, loadDataKey, loadDataKeyForService, SecretError } from "./index.js";
 
 test("the data key is created once, 32 bytes, mode 0600, and kept", () => {
   const dir = mkdtempSync(join(tmpdir(), "berth-secrets-"));
@@ -44,6 +45,20 @@ test("a missing or malformed key is a clear error", () => {
     writeFileSync(join(dir, "short"), Buffer.alloc(5));
     assert.throws(() => loadDataKey(join(dir, "short")), /holds 5 bytes/);
     assert.throws(() => DataKey.fromBytes(Buffer.alloc(31)), SecretError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a service's start reports a missing key as a configuration problem naming the setting", () => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-secrets-"));
+  try {
+    assert.throws(
+      () => loadDataKeyForService(join(dir, "nope")),
+      (err: unknown) => err instanceof ConfigError && /^BERTH_DATA_KEY_FILE: cannot read the data key/.test(err.problems[0]!),
+    );
+    const { key } = ensureDataKey(join(dir, "key"));
+    assert.equal(loadDataKeyForService(join(dir, "key")).open(key.seal("x", "c"), "c"), "x");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

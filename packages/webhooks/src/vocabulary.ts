@@ -57,6 +57,7 @@ export const OUTBOX_TO_WEBHOOK_EVENT: { readonly [E in OutboxEventType]?: Webhoo
   "scan.completed": "SCANNING_COMPLETED",
   "scan.failed": "SCANNING_FAILED",
   "scan.stopped": "SCANNING_STOPPED",
+  "replication.finished": "REPLICATION",
 };
 
 /** One target of a policy, as stored (`webhook_policies.targets[]`). */

@@ -46,6 +46,22 @@ const permission = (project: string) => [{ kind: "project", namespace: project, 
 const policy = { name: "p2", targets: [{ type: "http", address: "http://127.0.0.1:9/hook" }], event_types: ["PUSH_ARTIFACT"] };
 const gc = { schedule: { type: "None" }, parameters: { workers: 1 } };
 const scanner = { name: "other", description: "d", url: "http://127.0.0.1:9/", auth: "Bearer", access_credential: "k", skip_certVerify: false, use_internal_addr: false, disabled: false };
+const endpoint = { name: "remote", type: "docker-registry", url: "http://127.0.0.1:9", insecure: false, credential: { type: "basic", access_key: "u", access_secret: "s" }, rate_limit: { requests_per_second: 5, max_concurrency: 2 } };
+const replication = (registry: string) => ({
+  name: "r2",
+  src_registry: null,
+  dest_registry: { id: Number(registry) },
+  dest_namespace: "mirror",
+  dest_namespace_replace_count: 1,
+  trigger: { type: "scheduled", trigger_settings: { cron: "0 0 * * * *" } },
+  filters: [{ type: "name", value: "library/**", decoration: "matches" }],
+  replicate_deletion: false,
+  override: true,
+  enabled: true,
+  speed: -1,
+  copy_by_chunk: false,
+  single_active_replication: false,
+});
 
 /** Every route's row; keys are `METHOD path` as express registers them. */
 function rows(c: Record<string, string>): Record<string, Row> {
@@ -139,6 +155,42 @@ function rows(c: Record<string, string>): Record<string, Row> {
     "GET /api/v2.0/scans/schedule/metrics": { none: "no input" },
     "GET /api/v2.0/system/CVEAllowlist": { none: "no input" },
     "PUT /api/v2.0/system/CVEAllowlist": { body: { items: [{ cve_id: "CVE-2024-0001" }], expires_at: 4_102_444_800 } },
+    "GET /c/oidc/login": { none: "no input (412 while the mode is not oidc_auth)" },
+    "GET /c/oidc/callback": { queries: ["", "code=x&state=y", "error=access_denied", `code=${LONG}`] },
+    "POST /c/oidc/onboard": { body: { username: "newuser" }, required: true, names: { username: "long" } },
+    "PUT /api/v2.0/users/:id/cli_secret": { params: { id: c["user"]! }, body: { secret: "Passw0rdX1" } },
+    "GET /api/v2.0/configurations": { none: "no input" },
+    "PUT /api/v2.0/configurations": { body: { ldap_url: "ldap://127.0.0.1:9", ldap_timeout: 5, ldap_verify_cert: true, auth_mode: "db_auth" }, queries: [] },
+    "POST /api/v2.0/ldap/ping": { body: { ldap_url: "ldap://127.0.0.1:9", ldap_scope: 2 } },
+    "GET /api/v2.0/ldap/users/search": { queries: [`username=${LONG}`, "username=a&username=b"] },
+    "POST /api/v2.0/ldap/users/import": { body: { ldap_uid_list: ["alice"] }, required: true },
+    "GET /api/v2.0/ldap/groups/search": { queries: [`groupname=${LONG}`, `groupdn=${"x".repeat(1100)}`] },
+    "GET /api/v2.0/usergroups": { list: {}, queries: [`group_name=${LONG}`] },
+    "POST /api/v2.0/usergroups": { body: { group_name: "newgroup", group_type: 3 }, required: true, names: { group_name: "long" } },
+    "GET /api/v2.0/usergroups/search": { list: {}, queries: ["", `groupname=${LONG}`] },
+    "GET /api/v2.0/usergroups/:id": { params: { id: c["group"]! } },
+    "PUT /api/v2.0/usergroups/:id": { params: { id: c["group"]! }, body: { group_name: "renamed" }, required: true, names: { group_name: "long" } },
+    "DELETE /api/v2.0/usergroups/:id": { params: { id: c["group"]! } },
+    "GET /api/v2.0/registries": { list: { sort: true, q: true }, queries: [`name=${LONG}`] },
+    "POST /api/v2.0/registries": { body: endpoint, required: true, names: { name: "long" }, queries: [] },
+    "POST /api/v2.0/registries/ping": { body: { id: Number(c["registry"]), url: "http://127.0.0.1:9", access_key: "u", access_secret: "s", insecure: false }, queries: [] },
+    "GET /api/v2.0/registries/:id": { params: { id: c["registry"]! } },
+    "PUT /api/v2.0/registries/:id": { params: { id: c["registry"]! }, body: { name: "renamed", description: "d", url: "http://127.0.0.1:9", access_key: "k", access_secret: "s", insecure: false }, names: { name: "long" } },
+    "DELETE /api/v2.0/registries/:id": { params: { id: c["registry"]! } },
+    "GET /api/v2.0/registries/:id/info": { params: { id: c["registry"]! } },
+    "GET /api/v2.0/replication/adapters": { none: "no input" },
+    "GET /api/v2.0/replication/adapterinfos": { none: "no input" },
+    "GET /api/v2.0/replication/policies": { list: { sort: true, q: true }, queries: [`name=${LONG}`] },
+    "POST /api/v2.0/replication/policies": { body: replication(c["registry"]!), required: true, names: { name: "long" } },
+    "GET /api/v2.0/replication/policies/:id": { params: { id: c["replication"]! } },
+    "PUT /api/v2.0/replication/policies/:id": { params: { id: c["replication"]! }, body: replication(c["registry"]!), required: true, names: { name: "long" } },
+    "DELETE /api/v2.0/replication/policies/:id": { params: { id: c["replication"]! } },
+    "GET /api/v2.0/replication/executions": { list: {}, queries: ["policy_id=abc", "policy_id=-1", "status=Bogus", "trigger=sometimes"] },
+    "POST /api/v2.0/replication/executions": { body: { policy_id: Number(c["replication"]) }, required: true },
+    "GET /api/v2.0/replication/executions/:id": { params: { id: c["replicationExecution"]! } },
+    "PUT /api/v2.0/replication/executions/:id": { params: { id: c["replicationExecution"]! } },
+    "GET /api/v2.0/replication/executions/:id/tasks": { params: { id: c["replicationExecution"]! }, list: {}, queries: ["status=Bogus"] },
+    "GET /api/v2.0/replication/executions/:id/tasks/:task_id/log": { params: { id: c["replicationExecution"]!, task_id: c["replicationTask"]! } },
   };
 }
 
@@ -259,7 +311,24 @@ describe("bad input on every route", { skip: !enabled && "needs BERTH_TEST_PG_UR
     const registered = await call(core.base, "POST", "/api/v2.0/scanners", { headers: admin, body: scanner });
     assert.equal(registered.status, 201);
     const scannerId = (await core.db.scannerRegistration.findFirstOrThrow({ where: { name: "other" } })).uuid;
-    context = { scanner: scannerId, user: String(user), project: String(project), member: String(member), robot: String(robot.data.id), policy: String(policyId), execution: String(execution.id), task: String(task.id), gc: String(run.id) };
+    const group = await call(core.base, "POST", "/api/v2.0/usergroups", { headers: admin, body: { group_name: "devs", group_type: 3 } });
+    assert.equal(group.status, 201);
+    assert.equal((await call(core.base, "POST", "/api/v2.0/registries", { headers: admin, body: { ...endpoint, name: "seed-registry" } })).status, 201);
+    const registry = (await core.db.registryEndpoint.findFirstOrThrow({ where: { name: "seed-registry" } })).id;
+    const created = await call(core.base, "POST", "/api/v2.0/replication/policies", { headers: admin, body: { ...replication(String(registry)), name: "r1" } });
+    assert.equal(created.status, 201, JSON.stringify(created.data));
+    const replicationPolicy = (await core.db.replicationPolicy.findFirstOrThrow({ where: { name: "r1" } })).id;
+    // A finished execution (a running one would make the policy's DELETE a 412 for the wrong reason).
+    const replicationExecution = await core.db.execution.create({ data: { vendorType: "REPLICATION", vendorId: replicationPolicy, status: "Success", endTime: new Date() } });
+    const replicationTask = await core.db.task.create({ data: { executionId: replicationExecution.id, status: "Success" } });
+    context = {
+      scanner: scannerId,
+      group: group.headers.get("location")!.split("/").pop()!,
+      registry: String(registry),
+      replication: String(replicationPolicy),
+      replicationExecution: String(replicationExecution.id),
+      replicationTask: String(replicationTask.id),
+      user: String(user), project: String(project), member: String(member), robot: String(robot.data.id), policy: String(policyId), execution: String(execution.id), task: String(task.id), gc: String(run.id) };
   });
   after(async () => core?.close());
 

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { dataKeyPath } from "@berth/secrets";
 import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 import { backendConnections, flag, int, z, parseAll, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 
@@ -19,6 +20,8 @@ const schema = z
     /** The token signing key and certificate; default `${BERTH_DATA_DIR}/secrets/token/tls.{key,crt}`. */
     BERTH_TOKEN_KEY_FILE: z.string().min(1).optional(),
     BERTH_TOKEN_CERT_FILE: z.string().min(1).optional(),
+    /** The data key sealing stored credentials; default `${BERTH_DATA_DIR}/secrets/data-key` (created by the launcher). */
+    BERTH_DATA_KEY_FILE: z.string().min(1).optional(),
     BERTH_TOKEN_EXPIRATION_MINUTES: int(1, 1440).default(30),
     BERTH_TOKEN_SERVICE: z.string().min(1).default("berth-registry"),
     BERTH_TOKEN_ISSUER: z.string().min(1).default("berth-token-issuer"),
@@ -29,8 +32,6 @@ const schema = z
     BERTH_LOGIN_MAX_FAILURES: int(1, 10_000).default(10),
     BERTH_LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(300),
     BERTH_SESSION_TIMEOUT_MINUTES: int(1, 10_080).default(60),
-    /** The data key (sealed credentials); default `${BERTH_DATA_DIR}/secrets/data-key`. */
-    BERTH_DATA_KEY_FILE: z.string().min(1).optional(),
     /** The built-in scanner adapter's API key, when set there too; default: derived from the data key. */
     BERTH_SCANNER_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   })
@@ -44,6 +45,7 @@ const schema = z
       adminPassword: env.BERTH_ADMIN_PASSWORD,
       externalUrl: env.BERTH_EXTERNAL_URL,
       dataDir: env.BERTH_DATA_DIR,
+      dataKeyFile: env.BERTH_DATA_KEY_FILE ?? dataKeyPath(env.BERTH_DATA_DIR),
       services: {
         registry: env.BERTH_REGISTRY_URL,
         jobservice: env.BERTH_JOBSERVICE_URL,
@@ -61,7 +63,6 @@ const schema = z
       webhookDenyPrivate: env.BERTH_WEBHOOK_DENY_PRIVATE,
       loginRateLimit: { maxFailures: env.BERTH_LOGIN_MAX_FAILURES, windowSeconds: env.BERTH_LOGIN_FAILURE_WINDOW_SECONDS },
       sessionTimeoutMinutes: env.BERTH_SESSION_TIMEOUT_MINUTES,
-      dataKeyFile: env.BERTH_DATA_KEY_FILE ?? path.join(env.BERTH_DATA_DIR, "secrets", "data-key"),
       scannerApiKey: env.BERTH_SCANNER_API_KEY,
     };
   });

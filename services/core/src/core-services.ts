@@ -2,6 +2,7 @@ import type { PrismaClient } from "@berth/db";
 import type { Logger } from "@berth/logger";
 import type { Redis } from "@berth/redis";
 import type { RegistryStore } from "@berth/registry-store";
+import type { DataKey } from "@berth/secrets";
 import { ArtifactService } from "./artifacts/artifact-service.js";
 import { AuditStore } from "./audit/audit-store.js";
 import { AccessControl } from "./auth/access-control.js";
@@ -9,10 +10,25 @@ import { Authenticator } from "./auth/authenticator.js";
 import { LoginRateLimiter, type RateLimitOptions } from "./auth/rate-limit.js";
 import { SessionStore } from "./auth/session-store.js";
 import { GcService } from "./gc/gc-service.js";
+import { GroupService } from "./groups/group-service.js";
+import { UserGroupStore } from "./groups/user-group-store.js";
+import { AuthSettingsService } from "./identity/auth-settings-service.js";
+import { ConfigurationStore } from "./identity/configuration-store.js";
+import { LdapDirectory } from "./identity/ldap/ldap-directory.js";
+import { LdapLogin } from "./identity/ldap/ldap-login.js";
+import { CliSecretAuthenticator } from "./identity/oidc/cli-secret-authenticator.js";
+import { OidcClient } from "./identity/oidc/oidc-client.js";
+import { OidcLogin } from "./identity/oidc/oidc-login.js";
+import { OidcUserStore } from "./identity/oidc/oidc-user-store.js";
+import { UserIdentity } from "./identity/user-identity.js";
 import { MemberStore } from "./members/member-store.js";
 import { ProjectStore } from "./projects/project-store.js";
 import { registryRepositoryCounter, type RepositoryCounter } from "./projects/repository-count.js";
 import { QuotaService } from "./quota/quota-service.js";
+import { EndpointService } from "./registries/endpoint-service.js";
+import { EndpointStore } from "./registries/endpoint-store.js";
+import { ReplicationExecutionService } from "./replication/execution-service.js";
+import { ReplicationPolicyStore } from "./replication/policy-store.js";
 import { RepositoryService } from "./repositories/repository-service.js";
 import { RobotService } from "./robots/robot-service.js";
 import { RobotStore } from "./robots/robot-store.js";
@@ -22,7 +38,6 @@ import { UserStore } from "./users/user-store.js";
 import { WebhookCallbackService } from "./webhooks/callback-service.js";
 import { WebhookExecutionReader } from "./webhooks/execution-views.js";
 import { WebhookPolicyStore } from "./webhooks/webhook-policy-store.js";
-import type { DataKey } from "@berth/secrets";
 import { AllowlistStore } from "./scanning/allowlist-store.js";
 import { ScanService } from "./scanning/scan-service.js";
 import { ScannerStore } from "./scanning/scanner-store.js";
@@ -40,8 +55,10 @@ export interface CoreServiceOptions {
   registry: RegistryStore;
   /** Defaults to the registry's count of repositories named `<project>/…`. */
   repositoryCount?: RepositoryCounter;
-  /** The data key: seals scanner registrations' credentials. */
+  /** Seals stored secrets (scanner registrations' credentials, LDAP bind password, OIDC client secret, CLI secrets, OIDC tokens, registry endpoints' credentials). */
   dataKey: DataKey;
+  /** The URL browsers use (the OIDC redirect URI is `<externalUrl>/c/oidc/callback`). */
+  externalUrl: string;
 }
 
 /**
@@ -59,6 +76,17 @@ export function createCoreServices(o: CoreServiceOptions) {
   const access = new AccessControl(members);
   const limiter = new LoginRateLimiter(o.redis, o.loginRateLimit, o.logger);
   const scanners = new ScannerStore(o.db, o.dataKey);
+  // Identity providers: the settings of /configurations, LDAP, OIDC and the groups they report.
+  const authSettings = new AuthSettingsService(new ConfigurationStore(o.db), () => users.count(), o.dataKey);
+  const userGroups = new UserGroupStore(o.db);
+  const ldapDirectory = new LdapDirectory();
+  const oidcClient = new OidcClient();
+  const oidcUsers = new OidcUserStore(o.db, o.dataKey);
+  const providers = {
+    settings: authSettings,
+    ldap: new LdapLogin(ldapDirectory, users, userGroups),
+    cliSecrets: new CliSecretAuthenticator(users, oidcUsers, userGroups, oidcClient, o.logger),
+  };
   return {
     users,
     projects,
@@ -66,7 +94,13 @@ export function createCoreServices(o: CoreServiceOptions) {
     audit,
     access,
     limiter,
-    authenticator: new Authenticator(users, robotStore, limiter, audit, o.logger),
+    authSettings,
+    userGroups,
+    groups: new GroupService(userGroups, ldapDirectory, authSettings),
+    ldapDirectory,
+    userIdentity: new UserIdentity(authSettings, oidcUsers, users),
+    oidcLogin: new OidcLogin(authSettings, oidcClient, users, oidcUsers, userGroups, o.dataKey, `${o.externalUrl.replace(/\/+$/, "")}/c/oidc/callback`),
+    authenticator: new Authenticator(users, robotStore, limiter, audit, o.logger, providers),
     sessions: new SessionStore(o.db, o.sessionTimeoutMinutes),
     issuer: new TokenIssuer(o.signingKey, o.token),
     robots: new RobotService(robotStore, projects, access),
@@ -80,6 +114,10 @@ export function createCoreServices(o: CoreServiceOptions) {
     scanners,
     scans: new ScanService(o.db, o.registry, scanners),
     allowlists: new AllowlistStore(o.db),
+    registryEndpoints: new EndpointStore(o.db, o.dataKey),
+    registryEndpointService: new EndpointService(),
+    replicationPolicies: new ReplicationPolicyStore(o.db),
+    replicationExecutions: new ReplicationExecutionService(o.db),
   };
 }
 

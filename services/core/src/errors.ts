@@ -57,3 +57,16 @@ export class GoneError extends CoreError {}
 
 /** A service core depends on (the log-collector) failed or answered wrongly. */
 export class UpstreamError extends CoreError {}
+
+/**
+ * The identity provider (the LDAP server, the OIDC provider) could not be reached or did not
+ * answer in time: the credentials could not be checked, which is not the caller's fault (503).
+ */
+export class IdentityProviderUnavailableError extends CoreError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 10,
+  ) {
+    super(message);
+  }
+}

@@ -4,9 +4,9 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
+import { loadDataKeyForService } from "@berth/secrets";
 import { createStorageDriver } from "@berth/storage";
 import { SCANNER_API_KEY_PURPOSE } from "@berth/scanning";
-import { ensureDataKey } from "@berth/secrets";
 import { createApp } from "./app.js";
 import { startAuditRetention } from "./audit/audit-retention.js";
 import { AuditStore } from "./audit/audit-store.js";
@@ -17,7 +17,11 @@ import { ensureSigningKey } from "@berth/token";
 
 const VERSION = "0.1.0";
 
-const config = loadConfigOrExit("core", () => loadConfig(process.env));
+// A missing or malformed data key is a configuration problem (exit 2, no stack trace).
+const config = loadConfigOrExit("core", () => {
+  const parsed = loadConfig(process.env);
+  return { ...parsed, dataKey: loadDataKeyForService(parsed.dataKeyFile) };
+});
 const logger = createLogger({ service: "core", level: config.logLevel, collectorUrl: config.services.logCollector });
 // Request paths wait on PostgreSQL and Redis within short bounds (503 / fail open, docs/operations.md);
 // background work (audit retention) has its own pool with the longer job bounds.
@@ -25,7 +29,6 @@ const db = createPrismaClient(config.databaseUrl, { applicationName: "core", lim
 const jobsDb = createPrismaClient(config.databaseUrl, { applicationName: "core-jobs", poolSize: 2, limits: { ...JOB_LIMITS, ...config.databaseLimits.jobs } });
 const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
 const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => logger.info(msg) });
-const dataKey = ensureDataKey(config.dataKeyFile).key;
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
 const driver = createStorageDriver(config.storage);
@@ -39,14 +42,17 @@ const services = createCoreServices({
   loginRateLimit: config.loginRateLimit,
   sessionTimeoutMinutes: config.sessionTimeoutMinutes,
   registry,
-  dataKey,
+  // Stored secrets (OIDC client secret, LDAP bind password, CLI secrets, registry endpoints'
+  // credentials) are sealed with the data key the launcher or compose's prepare creates.
+  dataKey: config.dataKey,
+  externalUrl: config.externalUrl,
 });
 
 if (await services.users.ensureAdmin(config.adminPassword)) logger.info("created the admin account");
 const admin = await services.users.findByName("admin");
 if (admin && (await services.projects.ensureProject("library", true, admin.id))) logger.info("created the public project library");
 // The built-in adapter, at this start's address, with the API key it expects (derived from the data key unless set).
-await services.scanners.ensureBuiltIn(config.services.scannerAdapter, config.scannerApiKey ?? dataKey.derive(SCANNER_API_KEY_PURPOSE));
+await services.scanners.ensureBuiltIn(config.services.scannerAdapter, config.scannerApiKey ?? config.dataKey.derive(SCANNER_API_KEY_PURPOSE));
 const stopRetention = startAuditRetention(new AuditStore(jobsDb), config.auditRetentionDays, logger);
 const sessionSweep = setInterval(() => void services.sessions.purgeExpired().catch(() => undefined), 3_600_000);
 sessionSweep.unref();

@@ -14,12 +14,12 @@ import { createTestDatabase } from "@berth/db/testing";
 import { listen, type HealthCheck } from "@berth/http";
 import { createLogger, type Logger } from "@berth/logger";
 import { closeRedis, createRedisClient, type Redis } from "@berth/redis";
+import { DataKey } from "@berth/secrets";
 import type { Express } from "express";
 import { createApp } from "./app.js";
 import { createCoreServices, type CoreServices } from "./core-services.js";
 import type { RepositoryCounter } from "./projects/repository-count.js";
 import { ensureSigningKey } from "@berth/token";
-import { DataKey } from "@berth/secrets";
 import { hashPassword } from "./users/password.js";
 
 export const ADMIN_PASSWORD = "Adm1nPassw0rd";
@@ -76,8 +76,9 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
     loginRateLimit: { ...(options.loginRateLimit ?? { maxFailures: 10, windowSeconds: 300 }), keyPrefix: `berth-test:${randomUUID()}:` },
     sessionTimeoutMinutes: 60,
     registry,
-    dataKey: DataKey.fromBytes(randomBytes(32)),
     ...(options.repositoryCount !== undefined && { repositoryCount: options.repositoryCount }),
+    dataKey: DataKey.fromBytes(randomBytes(32)),
+    externalUrl: options.externalUrl ?? "http://127.0.0.1:8080",
   });
   await services.users.ensureAdmin(ADMIN_PASSWORD);
   const admin = await services.users.findByName("admin");

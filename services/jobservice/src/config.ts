@@ -1,6 +1,7 @@
 import path from "node:path";
 import { backendConfig, flag, int, z, parseAll, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 import { QUEUE_NAMES, type QueueName } from "@berth/queue";
+import { dataKeyPath } from "@berth/secrets";
 import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 
 
@@ -10,7 +11,7 @@ const concurrencyEnv = Object.fromEntries(QUEUE_NAMES.map((q) => [`BERTH_QUEUE_C
   z.ZodOptional<z.ZodCoercedNumber>
 >;
 
-const DEFAULT_CONCURRENCY: Record<QueueName, number> = { events: 10, webhooks: 20, maintenance: 1, gc: 1, scans: 4 };
+const DEFAULT_CONCURRENCY: Record<QueueName, number> = { events: 10, webhooks: 20, maintenance: 1, gc: 1, scans: 4, replication: 8 };
 /** Queues whose concurrency is not configurable: one garbage collection at a time per process. */
 const FIXED_CONCURRENCY: Partial<Record<QueueName, number>> = { gc: 1 };
 
@@ -34,10 +35,12 @@ const schema = z
     BERTH_WEBHOOK_DENY_PRIVATE: flag.default(false),
     /** Per-attempt timeout of a webhook delivery (ms). */
     BERTH_WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    /** The data key opening stored credentials; default `${BERTH_DATA_DIR}/secrets/data-key`. */
+    BERTH_DATA_KEY_FILE: z.string().min(1).optional(),
+    /** Chunk size of replication's `copy_by_chunk` copies (MiB). */
+    BERTH_REPLICATION_CHUNK_MIB: int(1, 1024).default(16),
     /** Validity of DockerHub-format callback URLs (hours). */
     BERTH_WEBHOOK_CALLBACK_TTL_HOURS: int(1, 24 * 30).default(24),
-    /** The data key (opens scanner credentials); default `${BERTH_DATA_DIR}/secrets/data-key`. */
-    BERTH_DATA_KEY_FILE: z.string().min(1).optional(),
     /** Core's token signing key and certificate (scan jobs sign their pull credential); defaults as core's. */
     BERTH_TOKEN_KEY_FILE: z.string().min(1).optional(),
     BERTH_TOKEN_CERT_FILE: z.string().min(1).optional(),
@@ -60,9 +63,10 @@ const schema = z
       QUEUE_NAMES.map((q) => [q, FIXED_CONCURRENCY[q] ?? env[`BERTH_QUEUE_CONCURRENCY_${q.toUpperCase() as Uppercase<QueueName>}`] ?? env.BERTH_QUEUE_CONCURRENCY ?? DEFAULT_CONCURRENCY[q]]),
     ) as Record<QueueName, number>,
     externalUrl: env.BERTH_EXTERNAL_URL,
+    dataKeyFile: env.BERTH_DATA_KEY_FILE ?? dataKeyPath(env.BERTH_DATA_DIR),
+    replication: { chunkSize: env.BERTH_REPLICATION_CHUNK_MIB * 1024 * 1024 },
     relayPollMs: env.BERTH_RELAY_POLL_MS,
     scanning: {
-      dataKeyFile: env.BERTH_DATA_KEY_FILE ?? path.join(env.BERTH_DATA_DIR, "secrets", "data-key"),
       tokenKeyFile: env.BERTH_TOKEN_KEY_FILE ?? path.join(env.BERTH_DATA_DIR, "secrets", "token", "tls.key"),
       tokenCertFile: env.BERTH_TOKEN_CERT_FILE ?? path.join(env.BERTH_DATA_DIR, "secrets", "token", "tls.crt"),
       token: { issuer: env.BERTH_TOKEN_ISSUER, service: env.BERTH_TOKEN_SERVICE },

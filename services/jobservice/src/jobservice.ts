@@ -12,6 +12,7 @@ import type { Redis } from "@berth/redis";
 import { GarbageCollector, type GarbageCollectorOptions, type RegistryStore } from "@berth/registry-store";
 import type { StorageDriver } from "@berth/storage";
 import { purgeExpiredCallbacks } from "@berth/webhooks";
+import { replicationFinalEvent } from "@berth/replication";
 import { auditSubscriber } from "./audit/audit.subscriber.js";
 import { fanoutHandler } from "./events/fanout.job.js";
 import type { EventSubscriber } from "./events/subscriber.js";
@@ -19,6 +20,21 @@ import { ExecutionStore } from "./executions/execution-store.js";
 import type { SessionLocks } from "./executions/session-locks.js";
 import { gcRequestedSubscriber, gcRunHandler, gcScheduledHandler, gcScheduleSubscriber, syncGcSchedule } from "./gc/gc.jobs.js";
 import { OutboxRelay } from "./relay/outbox-relay.js";
+import { AdapterFactory } from "./replication/adapters/adapter-factory.js";
+import { MountHints } from "./replication/copy-blob.js";
+import { replicationExecuteHandler } from "./replication/execute.job.js";
+import {
+  replicationPolicySubscriber,
+  replicationRequestedSubscriber,
+  replicationScheduledHandler,
+  replicationTriggerSubscriber,
+  syncReplicationSchedules,
+} from "./replication/replication.subscribers.js";
+import type { ReplicationDeps } from "./replication/replication-deps.js";
+import { replicationAuditSubscriber } from "./replication/replication-report.js";
+import { ResumeStore } from "./replication/resume-store.js";
+import { StopWatch } from "./replication/stop-watch.js";
+import { replicationTaskHandler } from "./replication/task.job.js";
 import { deliverHandler } from "./webhooks/deliver.job.js";
 import { promoteTagSubscriber, type Tagger } from "./webhooks/promote-tag.subscriber.js";
 import { webhookSubscriber } from "./webhooks/webhook.subscriber.js";
@@ -54,12 +70,10 @@ export interface JobserviceOptions {
   /** Tagger for `promote_tag` (default: `storage.registry.artifacts`). */
   tagger?: Tagger;
   /**
-   * Running scans: the data key (opens scanner credentials), the token signing key (the scan's
-   * pull credential), the registry URL the adapter pulls from, the scan timeout. Without it,
+   * Running scans: the token signing key (the scan's pull credential), the registry URL the adapter pulls from, the scan timeout. Without it,
    * `scan.run` fails its jobs as unconfigured.
    */
   scanning?: {
-    dataKey: DataKey;
     signingKey: () => Promise<SigningKey>;
     token: { issuer: string; service: string };
     registryUrl: string;
@@ -67,14 +81,32 @@ export interface JobserviceOptions {
   };
   /** Collector tuning (tests: a shorter upload idle floor). */
   gc?: Partial<Pick<GarbageCollectorOptions, "uploadMinIdleHours" | "batchSize" | "sweepTimeoutMs">>;
+  /** The data key that opens registry endpoints' and scanner registrations' credentials. */
+  dataKey: DataKey;
+  /** Replication tuning: `copy_by_chunk` chunk size (bytes), how often stop requests are polled (ms). */
+  replication?: { chunkSize?: number; stopPollMs?: number };
 }
+
+/** Default chunk of `copy_by_chunk` copies. */
+export const DEFAULT_REPLICATION_CHUNK_SIZE = 16 * 1024 * 1024;
 
 export const RELAY_SWEEP_EVERY_MS = 60_000;
 export const CALLBACK_EXPIRY_EVERY_MS = 3_600_000;
 
 export function createJobservice(o: JobserviceOptions) {
   const queues = new Queues({ connection: o.redis, prefix: o.prefix, ...(o.jobOptions && { overrides: o.jobOptions }) });
-  const executions = new ExecutionStore(o.db, o.locks);
+  const executions = new ExecutionStore(o.db, { locks: o.locks, finalEvent: replicationFinalEvent });
+  const replication: ReplicationDeps = {
+    db: o.db,
+    executions,
+    queues,
+    logger: o.logger,
+    adapters: new AdapterFactory({ db: o.db, registry: o.storage.registry, redis: o.redis, prefix: o.prefix, dataKey: o.dataKey, userAgent: "berth-jobservice" }),
+    stops: new StopWatch(executions, o.replication?.stopPollMs ?? 1_000, (err) => o.logger.warn("cannot read stop requests", { err: (err as Error).message })),
+    uploads: new ResumeStore(o.db),
+    mounts: new MountHints(),
+    chunkSize: o.replication?.chunkSize ?? DEFAULT_REPLICATION_CHUNK_SIZE,
+  };
   const relay = new OutboxRelay({ db: o.db, queues, logger: o.logger, queueReady: () => o.redis.status === "ready", pollIntervalMs: o.relayPollMs });
   // The fan-out is a list of small subscribers; scan-on-push and replication join here.
   const subscribers: EventSubscriber[] = [
@@ -83,6 +115,10 @@ export function createJobservice(o: JobserviceOptions) {
     promoteTagSubscriber({ tagger: o.tagger ?? o.storage.registry.artifacts, logger: o.logger }),
     gcRequestedSubscriber({ queues }),
     gcScheduleSubscriber({ db: o.db, queues, logger: o.logger }),
+    replicationRequestedSubscriber({ queues }),
+    replicationPolicySubscriber({ db: o.db, queues, logger: o.logger }),
+    replicationTriggerSubscriber({ ...replication, registry: o.storage.registry }),
+    replicationAuditSubscriber(o.db),
   ];
   const sboms = new SbomPublisher(o.storage.registry);
   subscribers.push(
@@ -97,7 +133,7 @@ export function createJobservice(o: JobserviceOptions) {
     ? scanRunHandler({
         db: o.db,
         registry: o.storage.registry,
-        dataKey: scanning.dataKey,
+        dataKey: o.dataKey,
         credentials: new ScanCredentials(scanning.signingKey, scanning.token, Math.ceil(scanning.timeoutMs / 1000)),
         sboms,
         logger: o.logger,
@@ -118,16 +154,30 @@ export function createJobservice(o: JobserviceOptions) {
     "scan.run": scanRun,
     "scan_all.run": scanAllRunHandler({ db: o.db, queues, executions, logger: o.logger }),
     "scan_all.scheduled": scanAllScheduledHandler({ queues }),
+    "replication.execute": replicationExecuteHandler(replication),
+    "replication.task": replicationTaskHandler(replication),
+    "replication.scheduled": replicationScheduledHandler({ db: o.db, logger: o.logger }),
   };
   let workers: WorkerPool | undefined;
   return {
     queues,
     executions,
+    replication,
     relay,
     /** Starts the relay, the workers and the schedules. */
     async start(): Promise<void> {
       relay.start();
-      workers = new WorkerPool({ connection: o.redis, prefix: o.prefix, handlers, concurrency: o.concurrency, logger: o.logger, ...(o.queueLockMs !== undefined && { lockMs: o.queueLockMs }) });
+      workers = new WorkerPool({
+        connection: o.redis,
+        prefix: o.prefix,
+        handlers,
+        concurrency: o.concurrency,
+        logger: o.logger,
+        ...(o.queueLockMs !== undefined && { lockMs: o.queueLockMs }),
+        // A replication task killed with its process is taken up again within ~15 s (it resumes);
+        // a setting of the lock (tests) applies to it too.
+        workerOptions: { replication: { lockDuration: o.queueLockMs ?? 15_000, stalledInterval: o.queueLockMs ?? 15_000, maxStalledCount: 5 } },
+      });
       // Schedules need Redis; without it they are set up when it returns (the relay does not need them).
       const schedule = async () => {
         await queues.schedule("relay.sweep", RELAY_SWEEP_EVERY_MS, {});
@@ -136,6 +186,7 @@ export function createJobservice(o: JobserviceOptions) {
         if (gc.invalid) o.logger.error(`GC schedule not set: ${gc.invalid}; set a valid schedule through the API`);
         const scanAll = await syncScanAllSchedule(o.db, queues);
         if (scanAll.invalid) o.logger.error(`scan-all schedule not set: ${scanAll.invalid}; set a valid schedule through the API`);
+        await syncReplicationSchedules(o.db, queues, o.logger);
       };
       if (o.redis.status === "ready") await schedule();
       else o.redis.once("ready", () => void schedule().catch((err: Error) => o.logger.warn("cannot set up job schedules", { err: err.message })));
@@ -144,6 +195,8 @@ export function createJobservice(o: JobserviceOptions) {
     async stop(): Promise<void> {
       await relay.stop();
       await workers?.close();
+      replication.stops.close();
+      await replication.adapters.close();
       await queues.close();
     },
   };

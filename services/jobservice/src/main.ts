@@ -4,15 +4,19 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
+import { loadDataKeyForService } from "@berth/secrets";
 import { createStorageDriver } from "@berth/storage";
-import { ensureDataKey } from "@berth/secrets";
 import { loadSigningKey } from "@berth/token";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { SessionLocks } from "./executions/session-locks.js";
 import { createJobservice } from "./jobservice.js";
 
-const config = loadConfigOrExit("jobservice", () => loadConfig(process.env));
+// A missing or malformed data key is a configuration problem (exit 2, no stack trace).
+const config = loadConfigOrExit("jobservice", () => {
+  const parsed = loadConfig(process.env);
+  return { ...parsed, dataKey: loadDataKeyForService(parsed.dataKeyFile) };
+});
 const logger = createLogger({ service: "jobservice", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 // All of jobservice's database work is jobs: the longer job bounds (a stall delays jobs, docs/operations.md).
 const db = createPrismaClient(config.databaseUrl, { applicationName: "jobservice", limits: { ...JOB_LIMITS, ...config.databaseLimits.jobs } });
@@ -24,7 +28,7 @@ const probeRedis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs
 const driver = createStorageDriver(config.storage);
 const registry = createRegistryStore({ db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
 // One connection per lock held: every webhook delivery and the GC sweep at once, plus a margin.
-const locks = new SessionLocks(config.databaseUrl, { max: config.concurrency.webhooks + config.concurrency.gc + 2, applicationName: "jobservice-locks" });
+const locks = new SessionLocks(config.databaseUrl, { max: config.concurrency.webhooks + config.concurrency.replication + config.concurrency.gc + 2, applicationName: "jobservice-locks" });
 const jobservice = createJobservice({
   db,
   locks,
@@ -37,8 +41,10 @@ const jobservice = createJobservice({
   relayPollMs: config.relayPollMs,
   webhook: config.webhook,
   storage: { driver, registry },
+  // Registry endpoints' and scanner registrations' credentials are sealed with the data key the launcher creates.
+  dataKey: config.dataKey,
+  replication: config.replication,
   scanning: {
-    dataKey: ensureDataKey(config.scanning.dataKeyFile).key,
     signingKey: () => loadSigningKey(config.scanning.tokenKeyFile, config.scanning.tokenCertFile),
     token: config.scanning.token,
     registryUrl: config.scanning.registryUrl,

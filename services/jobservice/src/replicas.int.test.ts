@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import { dataKeyPath, ensureDataKey } from "@berth/secrets";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -70,6 +71,8 @@ describe("two jobservice replicas and a redelivered stalled job", { skip: !enabl
     redis = createRedisClient(urls.redis, silentLogger(), { forQueues: true });
     queues = new Queues({ connection: redis, prefix });
     dataDir = await mkdtemp(join(tmpdir(), "berth-replicas-"));
+    // What the launcher (or compose's prepare) does on the first start.
+    ensureDataKey(dataKeyPath(dataDir));
     registry = createRegistryStore({ db, driver: new FilesystemDriver({ rootDirectory: join(dataDir, "registry") }) });
     const env = {
       BERTH_HOST: "127.0.0.1",

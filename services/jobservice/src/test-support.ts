@@ -1,7 +1,7 @@
 // Helpers for jobservice's integration tests: a fresh database, a jobservice on the test Redis
 // under its own BullMQ prefix, loopback webhook receivers.
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from "@berth/db/testing";
 import { createLogger, type Logger } from "@berth/logger";
 import { closeRedis, createRedisClient, type Redis } from "@berth/redis";
 import { createRegistryStore, type RegistryStore } from "@berth/registry-store";
+import { DataKey } from "@berth/secrets";
 import { FilesystemDriver } from "@berth/storage";
 import type { WebhookTarget } from "@berth/webhooks";
 import { SessionLocks } from "./executions/session-locks.js";
@@ -57,11 +58,13 @@ export async function startTestJobservice(options: Partial<Omit<JobserviceOption
     redis,
     logger,
     prefix,
-    concurrency: options.concurrency ?? { events: 4, webhooks: 8, maintenance: 1, gc: 1, scans: 2 },
+    concurrency: options.concurrency ?? { events: 4, webhooks: 8, maintenance: 1, gc: 1, scans: 2, replication: 4 },
     externalUrl: options.externalUrl ?? "http://registry.test:8080",
     relayPollMs: options.relayPollMs ?? 50,
     webhook: options.webhook ?? { denyPrivate: false, timeoutMs: 1_000, callbackTtlMs: 3_600_000 },
     storage: options.storage ?? { driver, registry },
+    dataKey: options.dataKey ?? DataKey.fromBytes(randomBytes(32)),
+    ...(options.replication && { replication: options.replication }),
     ...(options.gc && { gc: options.gc }),
     ...(options.tagger && { tagger: options.tagger }),
     jobOptions: options.jobOptions ?? { "webhook.deliver": { attempts: 4, backoff: { type: "exponential", delay: 100 } }, "event.fanout": { backoff: { type: "fixed", delay: 100 } } },

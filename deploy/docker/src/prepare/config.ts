@@ -1,3 +1,4 @@
+import { dataKeyPath } from "@berth/secrets";
 import { databaseEnv, int, logLevel, parseConfig, redisEnv, serviceEnv, z } from "@berth/config";
 
 const schema = z
@@ -7,6 +8,8 @@ const schema = z
     BERTH_LOG_LEVEL: logLevel.default("info"),
     BERTH_LOG_COLLECTOR_URL: serviceEnv.BERTH_LOG_COLLECTOR_URL,
     BERTH_DATA_DIR: z.string().min(1).default("/data"),
+    /** The data key (created here on the first start); default `${BERTH_DATA_DIR}/secrets/data-key`. */
+    BERTH_DATA_KEY_FILE: z.string().min(1).optional(),
     /** How long to wait for PostgreSQL and Redis to answer before giving up. */
     BERTH_PREPARE_TIMEOUT_SECONDS: int(1, 86_400).default(300),
   })
@@ -16,6 +19,7 @@ const schema = z
     logLevel: env.BERTH_LOG_LEVEL,
     logCollectorUrl: env.BERTH_LOG_COLLECTOR_URL,
     dataDir: env.BERTH_DATA_DIR,
+    dataKeyFile: env.BERTH_DATA_KEY_FILE ?? dataKeyPath(env.BERTH_DATA_DIR),
     timeoutMs: env.BERTH_PREPARE_TIMEOUT_SECONDS * 1000,
   }));
 

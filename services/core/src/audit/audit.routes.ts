@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { AccessControl } from "../auth/access-control.js";
-import { requireSysadmin } from "../auth/guards.js";
+import { requireSystem } from "../auth/guards.js";
 import { principalOf } from "../auth/principal.js";
 import { onlyKeys, parseHarborQuery, textMatch, timeRange } from "../http/harbor-query.js";
 import { paging, pagingQuery, setPageHeaders } from "../http/paging.js";
@@ -32,7 +32,7 @@ export function auditFilter(q: string | undefined): AuditFilter {
 export function auditRoutes(deps: { audit: AuditStore; projects: ProjectStore; access: AccessControl }): Router {
   const router = Router();
 
-  router.get("/api/v2.0/audit-logs", requireSysadmin(), async (req, res) => {
+  router.get("/api/v2.0/audit-logs", requireSystem("audit-log", "list"), async (req, res) => {
     const query = parseInput(listQuery, req.query);
     const page = paging(query);
     const { total, items } = await deps.audit.list(auditFilter(query.q), page, parseSort(query.sort, SORT));

@@ -5,7 +5,8 @@ import { authorize, ROLES, type Subject } from "./permissions.js";
 import type { Principal } from "./principal.js";
 
 /**
- * Resolves who a principal is in a project (roles, robot permissions) and asks `authorize`.
+ * Resolves who a principal is in a project (their own role and their groups' roles, or a robot's
+ * permissions) and asks `authorize`.
  * Every endpoint that touches a project checks through here.
  */
 export class AccessControl {
@@ -15,7 +16,7 @@ export class AccessControl {
     if (!principal) return { kind: "anonymous" };
     if (principal.kind === "robot") return { kind: "robot", permissions: principal.permissions };
     if (principal.sysadmin) return { kind: "user", sysadmin: true, roles: [] };
-    return { kind: "user", sysadmin: false, roles: await this.members.rolesOf(principal.id, projectId) };
+    return { kind: "user", sysadmin: false, roles: await this.members.rolesOf(principal.id, principal.groupIds ?? [], projectId) };
   }
 
   async can(principal: Principal | undefined, project: Project, resource: string, action: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { authorize, matrixEntries, ROLE_MATRIX, roleAllows, ROLES, type RoleName } from "./permissions.js";
+import { authorize, highestRole, matrixEntries, ROLE_MATRIX, roleAllows, ROLES, type RoleName } from "./permissions.js";
 
 // Harbor's matrix as published in harbor-role-matrix.md (from goharbor/harbor
 // src/common/rbac/project/rbac_role.go), copied verbatim so the test checks the module against
@@ -144,4 +144,20 @@ test("robots hold exactly their permissions, on their namespace or every project
   assert.ok(!authorize(robot, { name: "q", public: false }, "repository", "pull"));
   const system = { kind: "robot" as const, permissions: [{ kind: "project" as const, namespace: "*", access: [{ resource: "repository", action: "push" }] }] };
   assert.ok(authorize(system, { name: "anything", public: false }, "repository", "push"));
+});
+
+test("several roles (a user's own and their groups') allow exactly what the highest of them allows", () => {
+  const priv = { name: "p", public: false };
+  const ids = Object.values(ROLES);
+  for (let mask = 1; mask < 1 << ids.length; mask++) {
+    const held = ids.filter((_, i) => mask & (1 << i));
+    const top = highestRole(held)!;
+    const topName = (Object.keys(ROLES) as RoleName[]).find((r) => ROLES[r] === top)!;
+    const names = (Object.keys(ROLES) as RoleName[]).filter((r) => held.includes(ROLES[r]));
+    for (const { resource, action } of matrixEntries()) {
+      assert.equal(authorize({ kind: "user", sysadmin: false, roles: names }, priv, resource, action), roleAllows(topName, resource, action), `${names.join("+")} ${resource}:${action}`);
+    }
+  }
+  assert.equal(highestRole([]), undefined);
+  assert.equal(highestRole([ROLES.guest, ROLES.maintainer, ROLES.developer]), ROLES.maintainer);
 });

@@ -25,6 +25,14 @@ export function isRoleId(id: number): id is RoleId {
   return id in ROLE_NAMES;
 }
 
+/** Roles from most to least powerful: each holds every permission of the ones after it. */
+const ROLE_PRECEDENCE: readonly RoleId[] = [ROLES.projectAdmin, ROLES.maintainer, ROLES.developer, ROLES.guest, ROLES.limitedGuest];
+
+/** The most powerful of `roleIds` (a user's own role and their groups'), or `undefined` for none. */
+export function highestRole(roleIds: readonly number[]): RoleId | undefined {
+  return ROLE_PRECEDENCE.find((r) => roleIds.includes(r));
+}
+
 /** Harbor's name for the project itself is `project` in robot permissions and `self` in its code. */
 export type Resource =
   | "project"

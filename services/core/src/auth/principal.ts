@@ -2,12 +2,19 @@ import type { Response } from "express";
 import type { AuditEntry } from "../audit/audit-store.js";
 import type { RobotPermission } from "./permissions.js";
 
-/** An authenticated user; never carries the hash. `via` says how the request proved it. */
+/**
+ * An authenticated user; never carries the hash. `via` says how the request proved it.
+ * `sysadmin` is the effective flag: the account's own, or membership of the identity provider's
+ * admin group at this login (`adminRoleInAuth`). `groupIds` are the user groups (LDAP, OIDC) the
+ * identity provider placed the user in at this login.
+ */
 export interface UserPrincipal {
   kind: "user";
   id: number;
   username: string;
   sysadmin: boolean;
+  adminRoleInAuth?: boolean;
+  groupIds?: readonly number[];
   via?: "basic" | "session";
 }
 

@@ -8,7 +8,8 @@ const hashToken = (token: string) => createHash("sha256").update(token).digest("
 /**
  * Browser sessions in Postgres (`sessions`). The cookie carries a random 256-bit token; the row
  * keeps only its SHA-256, so a database leak does not hand out sessions. Idle sessions expire
- * after `timeoutMinutes`; each use (at most once a minute) pushes the expiry forward.
+ * after `timeoutMinutes`; each use (at most once a minute) pushes the expiry forward. A session
+ * keeps the groups and admin-group membership the identity provider reported at login.
  */
 export class SessionStore {
   constructor(
@@ -20,7 +21,15 @@ export class SessionStore {
   async create(user: UserPrincipal): Promise<string> {
     const token = randomBytes(32).toString("base64url");
     await this.db.$transaction(async (tx) => {
-      await tx.session.create({ data: { id: hashToken(token), userId: user.id, expiresAt: new Date(Date.now() + this.timeoutMinutes * 60_000) } });
+      await tx.session.create({
+        data: {
+          id: hashToken(token),
+          userId: user.id,
+          groupIds: [...(user.groupIds ?? [])],
+          adminRoleInAuth: user.adminRoleInAuth ?? false,
+          expiresAt: new Date(Date.now() + this.timeoutMinutes * 60_000),
+        },
+      });
       await AuditStore.write(tx, { operator: user.username, operatorType: "user", resource: `user:${user.username}`, resourceType: "user", operation: "login" });
     });
     return token;
@@ -41,7 +50,14 @@ export class SessionStore {
     if (now - session.lastSeenAt.getTime() > 60_000) {
       await this.db.session.updateMany({ where: { id }, data: { lastSeenAt: new Date(now), expiresAt: new Date(now + this.timeoutMinutes * 60_000) } });
     }
-    return { kind: "user", id: user.id, username: user.username, sysadmin: user.sysadmin };
+    return {
+      kind: "user",
+      id: user.id,
+      username: user.username,
+      sysadmin: user.sysadmin || session.adminRoleInAuth,
+      adminRoleInAuth: session.adminRoleInAuth,
+      groupIds: session.groupIds,
+    };
   }
 
   async destroy(token: string): Promise<void> {

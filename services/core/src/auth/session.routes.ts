@@ -13,13 +13,14 @@ const loginForm = z.object({ principal: z.string().min(1).max(255), password: z.
 /**
  * `POST /c/login` (form `principal`, `password`, as Harbor's portal sends) sets the session
  * cookie — HttpOnly, SameSite=Lax, Secure when the external URL is https — and answers the CSRF
- * token in `X-Harbor-CSRF-Token`. Robots cannot log in. `GET /c/log_out` ends the session.
+ * token in `X-Harbor-CSRF-Token`. Robots cannot log in, nor can OIDC users with their CLI
+ * secret (they sign in at `/c/oidc/login`). `GET /c/log_out` ends the session.
  */
 export function sessionRoutes(deps: { sessions: SessionStore; authenticator: Authenticator; secureCookies: boolean }): Router {
   const router = Router();
   router.post("/c/login", express.urlencoded({ extended: false, limit: "16kb" }), async (req, res) => {
     const form = parseInput(loginForm, req.body ?? {});
-    const principal = await deps.authenticator.check(form.principal, form.password, clientAddress(req), { allowRobots: false });
+    const principal = await deps.authenticator.check(form.principal, form.password, clientAddress(req), { allowRobots: false, cliSecrets: false });
     if (!principal || principal.kind !== "user") throw new UnauthenticatedError("invalid credentials");
     const token = await deps.sessions.create(principal);
     res.setHeader("Set-Cookie", sessionCookie(token, deps.sessions.timeoutMinutes * 60, deps.secureCookies));

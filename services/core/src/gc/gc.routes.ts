@@ -6,7 +6,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { GcRun } from "@berth/db";
-import { requireSysadmin } from "../auth/guards.js";
+import { requireSystem } from "../auth/guards.js";
 import { paging, pagingQuery, setPageHeaders } from "../http/paging.js";
 import { bigIdParam, parseInput, parseParam } from "../http/parse-input.js";
 import type { GcService } from "./gc-service.js";
@@ -44,16 +44,18 @@ function historyView(r: GcRun, cron: string) {
 export function gcRoutes(deps: { gc: GcService }): Router {
   const { gc } = deps;
   const router = Router();
-  const sysadmin = requireSysadmin();
+  // System administrators, and system robots with the garbage-collection permission.
+  const list = requireSystem("garbage-collection", "list");
+  const read = requireSystem("garbage-collection", "read");
 
-  router.get("/api/v2.0/system/gc", sysadmin, async (req, res) => {
+  router.get("/api/v2.0/system/gc", list, async (req, res) => {
     const page = paging(parseInput(listQuery, req.query));
     const { total, items, cron } = await gc.history(page);
     setPageHeaders(req, res, page, total);
     res.json(items.map((r) => historyView(r, cron)));
   });
 
-  router.get("/api/v2.0/system/gc/schedule", sysadmin, async (_req, res) => {
+  router.get("/api/v2.0/system/gc/schedule", read, async (_req, res) => {
     const s = await gc.schedule();
     if (!s) {
       res.json({ schedule: { type: "None", cron: "" }, parameters: {} });
@@ -68,7 +70,7 @@ export function gcRoutes(deps: { gc: GcService }): Router {
   });
 
   for (const [method, status] of [["post", 201], ["put", 200]] as const) {
-    router[method]("/api/v2.0/system/gc/schedule", sysadmin, async (req, res) => {
+    router[method]("/api/v2.0/system/gc/schedule", requireSystem("garbage-collection", method === "post" ? "create" : "update"), async (req, res) => {
       const body = parseInput(scheduleBody, req.body);
       const { runId } = await gc.setSchedule({ type: body.schedule.type, cron: body.schedule.cron, parameters: body.parameters });
       if (runId !== undefined) res.setHeader("Location", `/api/v2.0/system/gc/${runId}`);
@@ -76,12 +78,12 @@ export function gcRoutes(deps: { gc: GcService }): Router {
     });
   }
 
-  router.get("/api/v2.0/system/gc/:gc_id", sysadmin, async (req, res) => {
+  router.get("/api/v2.0/system/gc/:gc_id", read, async (req, res) => {
     const { run, cron } = await gc.run(parseParam(req, "gc_id", bigIdParam));
     res.json(historyView(run, cron));
   });
 
-  router.get("/api/v2.0/system/gc/:gc_id/log", sysadmin, async (req, res) => {
+  router.get("/api/v2.0/system/gc/:gc_id/log", read, async (req, res) => {
     const log = await gc.log(parseParam(req, "gc_id", bigIdParam));
     res.type("text/plain").send(log);
   });

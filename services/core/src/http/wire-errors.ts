@@ -28,6 +28,7 @@ import {
   ConflictError,
   CoreError,
   GoneError,
+  IdentityProviderUnavailableError,
   InvalidInputError,
   NotFoundError,
   PermissionDeniedError,
@@ -48,6 +49,7 @@ function coreWireError(err: CoreError): ApiError {
   if (err instanceof RateLimitedError) return new ApiError(429, "TOO_MANY_REQUEST", err.message);
   if (err instanceof GoneError) return new ApiError(410, "GONE", err.message);
   if (err instanceof UpstreamError) return new ApiError(502, "UPSTREAM_ERROR", err.message);
+  if (err instanceof IdentityProviderUnavailableError) return new ApiError(503, "SERVICE_UNAVAILABLE", err.message);
   return new ApiError(500, "INTERNAL_SERVER_ERROR", err.message);
 }
 
@@ -89,7 +91,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       // A route may have set its success type (text/plain) before it failed; errors are JSON.
       res.removeHeader("Content-Type");
       if (wire?.status === 401 && !res.hasHeader("WWW-Authenticate")) res.setHeader("WWW-Authenticate", 'Basic realm="berth"');
-      if (err instanceof RateLimitedError) res.setHeader("Retry-After", String(err.retryAfterSeconds));
+      if (err instanceof RateLimitedError || err instanceof IdentityProviderUnavailableError) res.setHeader("Retry-After", String(err.retryAfterSeconds));
     }
     base(wire ?? err, req, res, next);
   };

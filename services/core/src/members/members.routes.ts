@@ -9,7 +9,8 @@ import { idParam, idValue, parseInput, parseParam } from "../http/parse-input.js
 import { projectParam } from "../projects/project-param.js";
 import type { ProjectStore } from "../projects/project-store.js";
 import type { UserStore } from "../users/user-store.js";
-import type { MemberStore } from "./member-store.js";
+import type { GroupService } from "../groups/group-service.js";
+import type { MemberEntity, MemberStore } from "./member-store.js";
 
 const roleId = z
   .number()
@@ -18,13 +19,18 @@ const roleId = z
 const createBody = z.object({
   role_id: roleId,
   member_user: z.object({ user_id: idValue.optional(), username: z.string().min(1).max(255).optional() }).optional(),
-  member_group: z.unknown().optional(),
+  member_group: z
+    .object({ id: idValue.optional(), group_name: z.string().max(255).optional(), group_type: z.number().int().optional(), ldap_group_dn: z.string().max(1024).optional() })
+    .optional(),
 });
 const listQuery = z.object({ ...pagingQuery, entityname: z.string().max(255).optional() });
 
-/** `/api/v2.0/projects/{project_name_or_id}/members…` (users only; groups are not supported). */
-export function membersRoutes(deps: { projects: ProjectStore; members: MemberStore; users: UserStore; access: AccessControl }): Router {
-  const { projects, members, users, access } = deps;
+/**
+ * `/api/v2.0/projects/{project_name_or_id}/members…`: users (`member_user`) and user groups
+ * (`member_group`: an id, an LDAP group's DN, or an OIDC group's name).
+ */
+export function membersRoutes(deps: { projects: ProjectStore; members: MemberStore; users: UserStore; groups: GroupService; access: AccessControl }): Router {
+  const { projects, members, users, groups, access } = deps;
   const router = Router();
   const base = "/api/v2.0/projects/:project/members";
 
@@ -43,12 +49,19 @@ export function membersRoutes(deps: { projects: ProjectStore; members: MemberSto
     const principal = principalOf(res);
     await access.require(principal, project, "member", "create");
     const body = parseInput(createBody, req.body);
-    if (body.member_group !== undefined || !body.member_user) throw new InvalidInputError("member_user is required (group members are not supported)");
-    const { user_id, username } = body.member_user;
-    const user = user_id !== undefined ? await users.findById(user_id) : username !== undefined ? await users.findByName(username) : undefined;
-    if (user === undefined) throw new InvalidInputError("member_user needs user_id or username");
-    if (!user) throw new NotFoundError(`user ${user_id ?? username} not found`);
-    const id = await members.add(project, user, body.role_id, auditActor(principal));
+    if ((body.member_group === undefined) === (body.member_user === undefined)) throw new InvalidInputError("give either member_user or member_group");
+    let entity: MemberEntity;
+    if (body.member_group) {
+      const group = await groups.resolve(body.member_group, auditActor(principal));
+      entity = { kind: "group", id: group.id, name: group.name };
+    } else {
+      const { user_id, username } = body.member_user ?? {};
+      const user = user_id !== undefined ? await users.findById(user_id) : username !== undefined ? await users.findByName(username) : undefined;
+      if (user === undefined) throw new InvalidInputError("member_user needs user_id or username");
+      if (!user) throw new NotFoundError(`user ${user_id ?? username} not found`);
+      entity = { kind: "user", id: user.id, name: user.username };
+    }
+    const id = await members.add(project, entity, body.role_id, auditActor(principal));
     res.setHeader("Location", `/api/v2.0/projects/${project.id}/members/${id}`);
     res.status(201).end();
   });

@@ -5,6 +5,7 @@ import { ROLES } from "../auth/permissions.js";
 import type { Principal } from "../auth/principal.js";
 import { ConflictError, NotFoundError, PreconditionFailedError } from "../errors.js";
 import { orderBy, textFilter, type ListPage, type Paging, type ListOrder, type TextMatch } from "../listing.js";
+import { membershipOf } from "../members/member-store.js";
 import type { RepositoryCounter } from "./repository-count.js";
 
 export interface ProjectInput {
@@ -31,7 +32,7 @@ export type ProjectSortField = "id" | "name" | "createdAt" | "updatedAt" | "stor
 /** Which projects `principal` may see, as a Prisma filter. */
 function visibility(principal: Principal | undefined): Prisma.ProjectWhereInput {
   if (!principal) return { public: true };
-  if (principal.kind === "user") return principal.sysadmin ? {} : { OR: [{ public: true }, { members: { some: { userId: principal.id } } }] };
+  if (principal.kind === "user") return principal.sysadmin ? {} : { OR: [{ public: true }, { members: { some: membershipOf(principal.id, principal.groupIds) } }] };
   const namespaces = principal.permissions.filter((p) => p.kind === "project").map((p) => p.namespace);
   return namespaces.includes("*") ? {} : { OR: [{ public: true }, { name: { in: namespaces } }] };
 }

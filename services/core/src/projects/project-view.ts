@@ -1,4 +1,5 @@
 import type { Project } from "@berth/db";
+import { highestRole } from "../auth/permissions.js";
 
 /** Harbor's `Project` JSON. `metadata.public` is the string "true"/"false", as Harbor sends it. */
 export interface ProjectView {
@@ -16,7 +17,8 @@ export interface ProjectView {
   metadata: Record<string, string>;
 }
 
-export function projectView(p: Project, extra: { ownerName: string; repoCount: number; roleId?: number | undefined }): ProjectView {
+/** `roleIds`: the caller's roles in the project, their own and their groups'; the highest is `current_user_role_id`. */
+export function projectView(p: Project, extra: { ownerName: string; repoCount: number; roleIds?: readonly number[] }): ProjectView {
   const metadata = { ...(p.metadata as Record<string, string>), public: String(p.public) };
   return {
     project_id: p.id,
@@ -28,8 +30,8 @@ export function projectView(p: Project, extra: { ownerName: string; repoCount: n
     deleted: false,
     togglable: true,
     repo_count: extra.repoCount,
-    current_user_role_id: extra.roleId ?? 0,
-    current_user_role_ids: extra.roleId ? [extra.roleId] : [],
+    current_user_role_id: highestRole(extra.roleIds ?? []) ?? 0,
+    current_user_role_ids: [...new Set(extra.roleIds ?? [])].sort((a, b) => a - b),
     metadata,
   };
 }

@@ -74,10 +74,10 @@ export function projectsRoutes(deps: { projects: ProjectStore; members: MemberSt
 
   async function views(items: Project[], principal: Principal | undefined) {
     const owners = await users.namesById(items.map((p) => p.ownerId));
-    const roles = principal?.kind === "user" ? await members.roleIdsOf(principal.id, items.map((p) => p.id)) : new Map<number, number>();
+    const roles = principal?.kind === "user" ? await members.roleIdsOf(principal.id, principal.groupIds ?? [], items.map((p) => p.id)) : new Map<number, number[]>();
     return Promise.all(
       items.map(async (p) => ({
-        ...projectView(p, { ownerName: owners.get(p.ownerId) ?? "", repoCount: await projects.repositoryCount(p.id, p.name), roleId: roles.get(p.id) }),
+        ...projectView(p, { ownerName: owners.get(p.ownerId) ?? "", repoCount: await projects.repositoryCount(p.id, p.name), roleIds: roles.get(p.id) ?? [] }),
         cve_allowlist: await allowlists.get(p.id),
       })),
     );

@@ -108,17 +108,18 @@ export class RobotService {
     await this.robots.delete(robot, auditActor(principal));
   }
 
-  /** Checks what a robot would be granted; returns each permission's project (`undefined` for `*`). */
+  /** Checks what a robot would be granted; returns each permission's project (`undefined` for `*` and system permissions). */
   private async checkPermissions(principal: Principal | undefined, level: "system" | "project", permissions: RobotPermission[], robotProjectId?: number | null): Promise<(Project | undefined)[]> {
     if (!principal) throw new UnauthenticatedError();
-    if (permissions.some((p) => p.kind !== "project")) throw new InvalidInputError('only permissions of kind "project" are supported');
     if (level === "system" && !isSysadmin(principal)) throw new PermissionDeniedError("only system administrators manage system-level robots");
-    if (level === "project" && (permissions.length !== 1 || permissions[0]?.namespace === "*")) {
-      throw new InvalidInputError("a project-level robot has exactly one permission, on its own project");
+    if (level === "project" && (permissions.length !== 1 || permissions[0]?.kind !== "project" || permissions[0]?.namespace === "*")) {
+      throw new InvalidInputError("a project-level robot has exactly one permission, of kind project, on its own project");
     }
+    if (permissions.filter((p) => p.kind === "system").length > 1) throw new InvalidInputError('a robot has at most one permission of kind "system"');
     const resolved: (Project | undefined)[] = [];
     for (const p of permissions) {
-      if (p.namespace === "*") {
+      // System permissions (namespace "/") are checked by the route's schema; only sysadmins grant them.
+      if (p.kind === "system" || p.namespace === "*") {
         resolved.push(undefined);
         continue;
       }

@@ -2,6 +2,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { ROLE_MATRIX, type RobotPermission } from "../auth/permissions.js";
 import { principalOf } from "../auth/principal.js";
+import { isSystemAccess, SYSTEM_NAMESPACE } from "../auth/system-permissions.js";
 import { InvalidInputError } from "../errors.js";
 import { onlyKeys, parseHarborQuery, type QueryTerm } from "../http/harbor-query.js";
 import { paging, pagingQuery, setPageHeaders } from "../http/paging.js";
@@ -12,10 +13,17 @@ import { isStrongPassword } from "../users/password.js";
 import type { RobotService } from "./robot-service.js";
 import { robotView } from "./robot-store.js";
 
-const access = z
-  .object({ resource: z.string().max(64), action: z.string().max(32), effect: z.enum(["allow"]).optional() })
-  .refine((a) => ROLE_MATRIX.has(`${a.resource}:${a.action}`), { message: "unknown resource/action pair (see docs/roles.md)" });
-const permission = z.object({ kind: z.enum(["project", "system"]), namespace: z.string().min(1).max(255), access: z.array(access).min(1).max(100) });
+const access = z.object({ resource: z.string().max(64), action: z.string().max(32), effect: z.enum(["allow"]).optional() });
+/** A project permission's pairs are rows of the role matrix; a system permission's, of the system table (namespace `/`). */
+const permission = z
+  .object({ kind: z.enum(["project", "system"]), namespace: z.string().min(1).max(255), access: z.array(access).min(1).max(100) })
+  .superRefine((p, ctx) => {
+    if (p.kind === "system" && p.namespace !== SYSTEM_NAMESPACE) ctx.addIssue({ code: "custom", path: ["namespace"], message: `a system permission's namespace is "${SYSTEM_NAMESPACE}"` });
+    p.access.forEach((a, i) => {
+      const known = p.kind === "system" ? isSystemAccess(a.resource, a.action) : ROLE_MATRIX.has(`${a.resource}:${a.action}`);
+      if (!known) ctx.addIssue({ code: "custom", path: ["access", i], message: `unknown ${p.kind} resource/action pair ${a.resource}:${a.action} (see docs/roles.md)` });
+    });
+  });
 const duration = z
   .number()
   .int()

@@ -1,5 +1,6 @@
 import type { AccessControl } from "../auth/access-control.js";
 import type { Principal } from "../auth/principal.js";
+import { authorizeSystem } from "../auth/system-permissions.js";
 import type { ProjectStore } from "../projects/project-store.js";
 import type { ResourceScope } from "./scope.js";
 import type { TokenAccess } from "@berth/token";
@@ -12,7 +13,7 @@ const REPOSITORY_ACTIONS = ["pull", "push", "delete"] as const;
  * `<project>/<rest>` belongs to the project named by its first path segment; an unknown project,
  * a name without a project, or an unknown type grants nothing (the entry stays, with no actions).
  * `*` on a repository means every action and is granted only with pull, push and delete all
- * allowed. `registry:catalog:*` is for system administrators.
+ * allowed. `registry:catalog:*` is for system administrators and system robots with `catalog:read`.
  */
 export async function grantAccess(deps: { projects: ProjectStore; access: AccessControl }, principal: Principal | undefined, scopes: ResourceScope[]): Promise<TokenAccess[]> {
   const granted: TokenAccess[] = [];
@@ -24,8 +25,8 @@ export async function grantAccess(deps: { projects: ProjectStore; access: Access
 
 async function actionsFor(deps: { projects: ProjectStore; access: AccessControl }, principal: Principal | undefined, scope: ResourceScope): Promise<string[]> {
   if (scope.type === "registry") {
-    const sysadmin = principal?.kind === "user" && principal.sysadmin;
-    return scope.name === "catalog" && sysadmin && scope.actions.includes("*") ? ["*"] : [];
+    const subject = !principal ? ({ kind: "anonymous" } as const) : principal.kind === "user" ? { kind: "user" as const, sysadmin: principal.sysadmin } : principal;
+    return scope.name === "catalog" && authorizeSystem(subject, "catalog", "read") && scope.actions.includes("*") ? ["*"] : [];
   }
   if (scope.type !== "repository") return [];
   const slash = scope.name.indexOf("/");

@@ -41,9 +41,51 @@ export function userView(u: User): UserView {
   };
 }
 
+/**
+ * The password hash of users on-boarded from LDAP or OIDC: not an argon2 hash, so no password
+ * ever verifies against it — they prove who they are to their identity provider.
+ */
+export const EXTERNAL_PASSWORD_HASH = "!external";
+
+/** A user as an identity provider describes them at their first login. */
+export interface ExternalUser {
+  username: string;
+  email?: string | undefined;
+  realname?: string | undefined;
+}
+
 /** Local user accounts (`users`). */
 export class UserStore {
   constructor(private readonly db: PrismaClient) {}
+
+  /** How many users exist (the authentication mode may change only while `admin` is alone). */
+  count(): Promise<number> {
+    return this.db.user.count();
+  }
+
+  /**
+   * The user named `input.username`, created at their first login (Harbor's on-boarding) with an
+   * unusable password. An email another user already has is left out rather than failing the login.
+   */
+  async onboard(input: ExternalUser, source: "ldap" | "oidc"): Promise<User> {
+    const existing = await this.db.user.findUnique({ where: { username: input.username } });
+    if (existing) return existing;
+    const create = (email: string | null) =>
+      this.db.$transaction(async (tx) => {
+        const user = await tx.user.create({ data: { username: input.username, email, realname: input.realname ?? "", comment: `on-boarded from ${source}`, passwordHash: EXTERNAL_PASSWORD_HASH } });
+        await AuditStore.write(tx, { operator: user.username, operatorType: "user", resource: `user:${user.username}`, resourceType: "user", operation: "create", detail: { source } });
+        return user;
+      });
+    try {
+      return await create(input.email || null);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Another login created the user meanwhile, or the email belongs to someone else.
+      const raced = await this.db.user.findUnique({ where: { username: input.username } });
+      if (raced) return raced;
+      return create(null);
+    }
+  }
 
   /** Creates `admin` with `password` unless it exists; returns whether it was created. */
   async ensureAdmin(password: string): Promise<boolean> {
@@ -175,13 +217,15 @@ export class UserStore {
     });
   }
 
-  /** Deletes the user with their memberships and sessions (projects they own keep `owner_id`). */
+  /** Deletes the user with their memberships, sessions and OIDC link (projects they own keep `owner_id`). */
   async delete(id: number, audit: Omit<AuditEntry, "resource" | "resourceType" | "operation">): Promise<void> {
     await this.db.$transaction(async (tx) => {
       const user = await tx.user.findUnique({ where: { id } });
       if (!user) throw new NotFoundError(`user ${id} not found`);
       await tx.projectMember.deleteMany({ where: { userId: id } });
       await tx.session.deleteMany({ where: { userId: id } });
+      // An OIDC user's link to their provider identity goes too: signing in again on-boards anew.
+      await tx.oidcUser.deleteMany({ where: { userId: id } });
       await tx.user.delete({ where: { id } });
       await AuditStore.write(tx, { ...audit, resource: `user:${user.username}`, resourceType: "user", operation: "delete" });
     });

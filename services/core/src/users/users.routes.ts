@@ -1,6 +1,6 @@
 import { Router, type Response } from "express";
 import { z } from "zod";
-import { requireAuthenticated, requireSysadmin } from "../auth/guards.js";
+import { requireAuthenticated, requireSysadmin, requireSystem } from "../auth/guards.js";
 import { auditActor, principalOf, type UserPrincipal } from "../auth/principal.js";
 import { InvalidInputError, PermissionDeniedError, PreconditionFailedError, UnauthenticatedError } from "../errors.js";
 import { onlyKeys, parseHarborQuery, textMatch } from "../http/harbor-query.js";
@@ -8,16 +8,12 @@ import { paging, pagingQuery, setPageHeaders } from "../http/paging.js";
 import { idParam, parseInput, parseParam } from "../http/parse-input.js";
 import { parseSort, sortQuery } from "../http/sorting.js";
 import { isStrongPassword } from "./password.js";
-import { userView, type UserStore } from "./user-store.js";
+import { username } from "./username.js";
+import type { UserIdentity } from "../identity/user-identity.js";
+import { EXTERNAL_PASSWORD_HASH, userView, type UserStore } from "./user-store.js";
 
 const PASSWORD_RULE = "password must be 8–128 characters with at least one upper-case letter, one lower-case letter and one digit";
 
-/** Harbor's username rule: 1–255 characters, none of `,"~#$%` (so no user can pose as `robot$…`); no spaces or control characters. */
-const username = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^[^,"~#$%\s\p{Cc}]+$/u, 'must not contain spaces, control characters or any of , " ~ # $ %');
 const email = z.union([z.email().max(255), z.literal("")]);
 
 const createBody = z.object({
@@ -42,15 +38,33 @@ function currentUser(res: Response): UserPrincipal {
 }
 
 /** `/api/v2.0/users…`: local accounts (system administrators manage; users see and edit themselves). */
-export function usersRoutes(deps: { users: UserStore }): Router {
-  const { users } = deps;
+export function usersRoutes(deps: { users: UserStore; identity: UserIdentity }): Router {
+  const { users, identity } = deps;
   const router = Router();
 
+  /** Harbor's `UserResp`; `oidc_user_meta` for OIDC users, with the CLI secret only for themselves. */
+  async function view(id: number, me: UserPrincipal) {
+    const user = await users.get(id);
+    const meta = await identity.oidcMeta(id, me.id === id);
+    return { ...userView(user), ...(me.id === id && { sysadmin_flag: user.sysadmin, admin_role_in_auth: me.adminRoleInAuth ?? false }), ...(meta && { oidc_user_meta: meta }) };
+  }
+
   router.get("/api/v2.0/users/current", requireAuthenticated(), async (_req, res) => {
-    res.json(userView(await users.get(currentUser(res).id)));
+    const me = currentUser(res);
+    res.json(await view(me.id, me));
   });
 
-  router.get("/api/v2.0/users", requireSysadmin(), async (req, res) => {
+  router.put("/api/v2.0/users/:id/cli_secret", requireAuthenticated(), async (req, res) => {
+    const id = parseParam(req, "id", idParam);
+    const me = currentUser(res);
+    if (!me.sysadmin && me.id !== id) throw new PermissionDeniedError("only system administrators may set other users' CLI secrets");
+    const body = parseInput(z.object({ secret: z.string().max(128).optional() }), req.body ?? {});
+    if (body.secret !== undefined && !isStrongPassword(body.secret)) throw new InvalidInputError(`the CLI secret: ${PASSWORD_RULE}`);
+    const secret = await identity.setCliSecret(id, body.secret, auditActor(me));
+    res.json({ secret: me.id === id ? secret : undefined });
+  });
+
+  router.get("/api/v2.0/users", requireSystem("user", "list"), async (req, res) => {
     const query = parseInput(listQuery, req.query);
     const q = parseHarborQuery(query.q);
     onlyKeys(q, ["username", "email"]);
@@ -62,6 +76,7 @@ export function usersRoutes(deps: { users: UserStore }): Router {
   });
 
   router.post("/api/v2.0/users", requireSysadmin(), async (req, res) => {
+    await identity.requireLocalAccounts();
     const body = parseInput(createBody, req.body);
     if (!isStrongPassword(body.password)) throw new InvalidInputError(PASSWORD_RULE);
     const user = await users.create(body, auditActor(principalOf(res)));
@@ -73,7 +88,7 @@ export function usersRoutes(deps: { users: UserStore }): Router {
     const id = parseParam(req, "id", idParam);
     const me = currentUser(res);
     if (!me.sysadmin && me.id !== id) throw new PermissionDeniedError("only system administrators may read other users");
-    res.json(userView(await users.get(id)));
+    res.json(await view(id, me));
   });
 
   router.put("/api/v2.0/users/:id", requireAuthenticated(), async (req, res) => {
@@ -101,7 +116,7 @@ export function usersRoutes(deps: { users: UserStore }): Router {
     const me = currentUser(res);
     const body = parseInput(passwordBody, req.body);
     if (!me.sysadmin && me.id !== id) throw new PermissionDeniedError("only system administrators may change other users' passwords");
-    await users.get(id);
+    if ((await users.get(id)).passwordHash === EXTERNAL_PASSWORD_HASH) throw new PreconditionFailedError("this user signs in through LDAP or OIDC: the password is the identity provider's");
     // The old password is required of everyone changing their own, sysadmins included.
     if (me.id === id || !me.sysadmin) {
       if (!body.old_password || !(await users.checkPassword(id, body.old_password))) throw new PermissionDeniedError("the old password is not correct");

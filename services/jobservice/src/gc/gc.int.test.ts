@@ -103,7 +103,7 @@ describe("gc.run through the outbox", { skip: !enabled && "needs BERTH_TEST_PG_U
     const s = await waitFor(async () => {
       const found = await scheduler();
       return found?.pattern === "0 30 2 * * 1" ? found : undefined;
-    }, 10_000, "job scheduler");
+    }, 30_000, "job scheduler");
     assert.equal(s.tz, "UTC");
 
     const job = await t.js.queues.enqueue("gc.scheduled", {});
@@ -137,7 +137,7 @@ describe("gc.run through the outbox", { skip: !enabled && "needs BERTH_TEST_PG_U
     const fanout = await waitFor(async () => {
       const job = await t.js.queues.queue("events").getJob(event.eventId);
       return job && (await job.getState()) === "completed" ? job : undefined;
-    }, 10_000, "fan-out completed");
+    }, 30_000, "fan-out completed");
     assert.deepEqual(fanout.returnvalue, { delivered: ["gc-schedule"] });
     assert.equal(await scheduler(), undefined);
   });

@@ -98,20 +98,31 @@ export function gcScheduledHandler(deps: Omit<GcJobDeps, "collector" | "locks">)
  * written before core validated schedules) removes the scheduler and is reported in `invalid`,
  * rather than failing every retry.
  */
+/** Serialises schedule syncs across processes (see {@link syncGcSchedule}). */
+const SCHEDULE_SYNC_LOCK_KEY = 0x62657274686773n;
+
+/**
+ * Mirrors the stored GC schedule into the job scheduler. Syncs run one at a time across every
+ * jobservice (a transaction-level advisory lock held from reading the row to writing Redis):
+ * otherwise a sync that read the old row could write its scheduler after a newer sync removed it.
+ */
 export async function syncGcSchedule(db: PrismaClient, queues: Queues): Promise<{ cron: string | null; invalid?: string }> {
-  const schedule = await db.systemSchedule.findUnique({ where: { kind: "gc" } });
-  if (!schedule || schedule.type === "None" || schedule.type === "Manual" || !schedule.cron) {
-    await queues.unschedule("gc.scheduled");
-    return { cron: null };
-  }
-  try {
-    await queues.scheduleCron("gc.scheduled", schedule.cron, {});
-  } catch (err) {
-    if (!(err instanceof InvalidCronError)) throw err;
-    await queues.unschedule("gc.scheduled");
-    return { cron: null, invalid: err.message };
-  }
-  return { cron: schedule.cron };
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SCHEDULE_SYNC_LOCK_KEY})`;
+    const schedule = await tx.systemSchedule.findUnique({ where: { kind: "gc" } });
+    if (!schedule || schedule.type === "None" || schedule.type === "Manual" || !schedule.cron) {
+      await queues.unschedule("gc.scheduled");
+      return { cron: null };
+    }
+    try {
+      await queues.scheduleCron("gc.scheduled", schedule.cron, {});
+    } catch (err) {
+      if (!(err instanceof InvalidCronError)) throw err;
+      await queues.unschedule("gc.scheduled");
+      return { cron: null, invalid: err.message };
+    }
+    return { cron: schedule.cron };
+  });
 }
 
 /** `gc.requested` → `gc.run` (job id `gc-<runId>`). */

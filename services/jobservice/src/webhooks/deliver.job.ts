@@ -53,7 +53,7 @@ export function deliverHandler(deps: DeliverDeps) {
 
   async function deliver(job: Job<{ taskId: number }>, task: Extract<TaskClaim, { kind: "claimed" }>["task"]): Promise<{ status: number }> {
     const taskId = task.id;
-    const attrs = task.extraAttrs as unknown as { target: WebhookTarget; event_type: WebhookEventType };
+    const attrs = task.extraAttrs as unknown as { target: WebhookTarget; event_type: WebhookEventType; event_data?: Record<string, unknown>; operator?: string };
     const target = attrs.target;
     const policy = await deps.db.webhookPolicy.findUnique({ where: { id: task.execution.vendorId } });
     if (!policy || !policy.enabled) {
@@ -65,13 +65,14 @@ export function deliverHandler(deps: DeliverDeps) {
       await deps.executions.finishAttempt(taskId, { status: "Error", message: "event not found", logLine: "event not found", final: true });
       throw new UnrecoverableError("the task's event no longer exists");
     }
-    const data = registryEventData(event);
+    // Events about one artifact carry it; a replication brings its own event data (in the task).
+    const data = attrs.event_data ? { repository: "", digest: "" } : registryEventData(event);
     const project = await deps.db.project.findUnique({ where: { id: policy.projectId }, select: { id: true, name: true, public: true } });
     if (!project) {
       await deps.executions.stop(taskId, "project deleted");
       return { status: 0 };
     }
-    const repository = await deps.db.repository.findUnique({ where: { name: data.repository }, select: { createdAt: true } });
+    const repository = data.repository ? await deps.db.repository.findUnique({ where: { name: data.repository }, select: { createdAt: true } }) : null;
 
     const attempt = await deps.executions.startAttempt(task);
     const started = Date.now();
@@ -96,6 +97,8 @@ export function deliverHandler(deps: DeliverDeps) {
         repositoryCreatedAt: repository?.createdAt,
         externalUrl: deps.externalUrl,
         callbackUrl,
+        eventData: attrs.event_data,
+        operator: attrs.operator,
       });
       const headers: Record<string, string> = {
         "Content-Type": payload.contentType,

@@ -20,6 +20,9 @@ export interface PayloadContext {
   externalUrl: string;
   /** DockerHub format only. */
   callbackUrl?: string | undefined;
+  /** Events that are not about one artifact (REPLICATION) bring their own `event_data` and operator. */
+  eventData?: Record<string, unknown> | undefined;
+  operator?: string | undefined;
 }
 
 export interface RenderedPayload {
@@ -41,6 +44,7 @@ function splitRepository(repository: string): { namespace: string; name: string 
 
 /** Harbor's `event_data` (Default `event_data`, CloudEvents `data`). */
 export function harborEventData(ctx: PayloadContext) {
+  if (ctx.eventData) return ctx.eventData;
   const { data } = ctx;
   const host = registryHost(ctx.externalUrl);
   const { namespace, name } = splitRepository(data.repository);
@@ -66,7 +70,7 @@ export function harborEventData(ctx: PayloadContext) {
   };
 }
 
-const operatorOf = (ctx: PayloadContext) => ctx.data.actor ?? "anonymous";
+const operatorOf = (ctx: PayloadContext) => ctx.operator ?? ctx.data.actor ?? "anonymous";
 
 function defaultPayload(ctx: PayloadContext) {
   return { type: ctx.eventType, occur_at: unix(ctx.occurredAt), operator: operatorOf(ctx), event_data: harborEventData(ctx) };
@@ -91,7 +95,7 @@ function slackMessage(ctx: PayloadContext) {
   const payload = defaultPayload(ctx);
   const section = (text: string) => ({ type: "section", text: { type: "mrkdwn", text } });
   return {
-    text: `Berth event ${ctx.eventType} on ${ctx.data.repository} by ${payload.operator}`,
+    text: `Berth event ${ctx.eventType}${ctx.data.repository ? ` on ${ctx.data.repository}` : ""} by ${payload.operator}`,
     blocks: [
       section("*Berth webhook events*"),
       section(`*event_type:* ${payload.type}`),

@@ -3,9 +3,10 @@
  * subscribed to its webhook event type, one execution, one task per target, one
  * `webhook.deliver` job per task (job id `task-<id>`, so a retried fan-out adds nothing twice).
  */
-import type { Prisma, PrismaClient } from "@berth/db";
+import type { OutboxEvent, Prisma, PrismaClient } from "@berth/db";
 import type { OutboxEventType, Queues } from "@berth/queue";
-import { OUTBOX_TO_WEBHOOK_EVENT, WEBHOOK_VENDOR_TYPE, type WebhookTarget } from "@berth/webhooks";
+import { OUTBOX_TO_WEBHOOK_EVENT, WEBHOOK_VENDOR_TYPE, type WebhookEventType, type WebhookTarget } from "@berth/webhooks";
+import { replicationWebhookData } from "../replication/replication-report.js";
 import type { ExecutionStore } from "../executions/execution-store.js";
 import { projectOf, registryEventData, type EventSubscriber } from "../events/subscriber.js";
 
@@ -21,25 +22,36 @@ export function webhookSubscriber(deps: { db: PrismaClient; executions: Executio
     types: Object.keys(OUTBOX_TO_WEBHOOK_EVENT) as OutboxEventType[],
     async handle(event) {
       const eventType = OUTBOX_TO_WEBHOOK_EVENT[event.type as OutboxEventType]!;
+      // A replication concerns every project of this Berth it copied from or into.
+      if (event.type === "replication.finished") {
+        for (const r of await replicationWebhookData(db, event)) {
+          await deliverTo(r.projectId, eventType, event, { event_type: eventType, event_id: event.eventId }, { event_data: r.eventData as Prisma.InputJsonObject, operator: r.operator });
+        }
+        return;
+      }
       const data = registryEventData(event);
       const project = await db.project.findUnique({ where: { name: projectOf(data.repository) }, select: { id: true } });
       if (!project) return;
-      const policies = await db.webhookPolicy.findMany({ where: { projectId: project.id, enabled: true, eventTypes: { has: eventType } }, orderBy: { id: "asc" } });
-      for (const policy of policies) {
-        const targets = (policy.targets as unknown as WebhookTarget[]).filter((t) => targetWants(t, eventType));
-        if (targets.length === 0) continue;
-        const { pendingTaskIds } = await executions.ensure({
-          vendorType: WEBHOOK_VENDOR_TYPE,
-          vendorId: policy.id,
-          eventId: event.eventId,
-          extraAttrs: { event_type: eventType, event_id: event.eventId, repository: data.repository, digest: data.digest, ...(data.tag !== undefined && { tag: data.tag }) },
-          // The target is copied into the task, so editing the policy later does not change what this delivery does.
-          tasks: targets.map((target, index) => ({ target_index: index, event_type: eventType, target: target as unknown as Prisma.InputJsonObject })),
-        });
-        if (pendingTaskIds.length) {
-          await queues.enqueueBulk("webhook.deliver", pendingTaskIds.map((id) => ({ data: { taskId: Number(id) }, options: { jobId: `task-${id}` } })));
-        }
-      }
+      await deliverTo(project.id, eventType, event, { event_type: eventType, event_id: event.eventId, repository: data.repository, digest: data.digest, ...(data.tag !== undefined && { tag: data.tag }) });
     },
   };
+
+  async function deliverTo(projectId: number, eventType: WebhookEventType, event: OutboxEvent, extraAttrs: Prisma.InputJsonObject, taskAttrs: Prisma.InputJsonObject = {}): Promise<void> {
+    const policies = await db.webhookPolicy.findMany({ where: { projectId, enabled: true, eventTypes: { has: eventType } }, orderBy: { id: "asc" } });
+    for (const policy of policies) {
+      const targets = (policy.targets as unknown as WebhookTarget[]).filter((t) => targetWants(t, eventType));
+      if (targets.length === 0) continue;
+      const { pendingTaskIds } = await executions.ensure({
+        vendorType: WEBHOOK_VENDOR_TYPE,
+        vendorId: policy.id,
+        eventId: event.eventId,
+        extraAttrs,
+        // The target is copied into the task, so editing the policy later does not change what this delivery does.
+        tasks: targets.map((target, index) => ({ target_index: index, event_type: eventType, target: target as unknown as Prisma.InputJsonObject, ...taskAttrs })),
+      });
+      if (pendingTaskIds.length) {
+        await queues.enqueueBulk("webhook.deliver", pendingTaskIds.map((id) => ({ data: { taskId: Number(id) }, options: { jobId: `task-${id}` } })));
+      }
+    }
+  }
 }

@@ -3,7 +3,7 @@
  * handler by name.
  */
 import { hostname } from "node:os";
-import { Worker, type ConnectionOptions } from "bullmq";
+import { Worker, type ConnectionOptions, type WorkerOptions } from "bullmq";
 import type { Logger } from "@berth/logger";
 import { isJobName, jobsOf, QUEUE_NAMES, UnrecoverableError, type Job, type QueueName } from "@berth/queue";
 import type { Handler, HandlerMap } from "./handlers.js";
@@ -18,6 +18,8 @@ export interface WorkerPoolOptions {
   queues?: readonly QueueName[];
   /** BullMQ's job lock (ms, default BullMQ's 30 s); a job not renewed for this long is redelivered. */
   lockMs?: number;
+  /** Per-queue lock and stall settings (over `lockMs`). */
+  workerOptions?: { [Q in QueueName]?: Pick<WorkerOptions, "lockDuration" | "stalledInterval" | "maxStalledCount"> };
 }
 
 /** This process as BullMQ records it in a job's `processedBy` (dashboards; the replica tests). */
@@ -44,6 +46,7 @@ export class WorkerPool {
           autorun: true,
           name: WORKER_NAME,
           ...(o.lockMs !== undefined && { lockDuration: o.lockMs, stalledInterval: o.lockMs }),
+          ...o.workerOptions?.[queue],
         },
       );
       worker.on("error", () => undefined); // connection errors: reported once by the Redis client
