@@ -34,3 +34,6 @@ export function sameMediaType(a: string, b: string): boolean {
 
 /** What the built-in adapter's default API key is derived for (`DataKey.derive`), in core and the adapter alike. */
 export const SCANNER_API_KEY_PURPOSE = "scanner-adapter:api-key";
+
+/** The vendor type of scan-all executions (Harbor's `SCAN_ALL`): jobservice creates them, core reads and stops them. */
+export const SCAN_ALL_VENDOR_TYPE = "SCAN_ALL";

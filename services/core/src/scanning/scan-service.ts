@@ -6,10 +6,11 @@
  * docs/scanning.md.
  */
 import type { Prisma, PrismaClient, Project, SystemSchedule } from "@berth/db";
+import { ExecutionStore } from "@berth/executions";
 import type { ArtifactRecord, RegistryStore } from "@berth/registry-store";
 import type { OutboxEventPayload, OutboxEventType } from "@berth/queue/events";
 import { validateCron } from "@berth/queue/cron";
-import { SBOM_REPORT_MIME, SCANNABLE_MANIFEST_TYPES, ScanReportStore, VULN_REPORT_MIMES, VULN_REPORT_MIME, scanOverview, type ReportSummaryView, type ScanReportRow } from "@berth/scanning";
+import { SBOM_REPORT_MIME, SCAN_ALL_VENDOR_TYPE, SCANNABLE_MANIFEST_TYPES, ScanReportStore, VULN_REPORT_MIMES, VULN_REPORT_MIME, scanOverview, type ReportSummaryView, type ScanReportRow } from "@berth/scanning";
 import { AuditStore } from "../audit/audit-store.js";
 import { auditActor, principalName, type Principal } from "../auth/principal.js";
 import { ConflictError, InvalidInputError, NotFoundError, PreconditionFailedError } from "../errors.js";
@@ -18,9 +19,6 @@ import { SCHEDULE_CRONS } from "../gc/gc-service.js";
 import type { ScannerStore } from "./scanner-store.js";
 
 export type ScanType = "vulnerability" | "sbom";
-
-/** The vendor type of scan-all executions (Harbor's `SCAN_ALL`). */
-export const SCAN_ALL_VENDOR_TYPE = "SCAN_ALL";
 
 const MIMES: Record<ScanType, string[]> = { vulnerability: [VULN_REPORT_MIME], sbom: [SBOM_REPORT_MIME] };
 
@@ -149,9 +147,13 @@ export class ScanService {
   async stopScanAll(): Promise<void> {
     const latest = await this.db.execution.findFirst({ where: { vendorType: SCAN_ALL_VENDOR_TYPE }, orderBy: { id: "desc" } });
     if (!latest) throw new NotFoundError("no scan-all has run");
-    await this.db.scanReport.updateMany({
-      where: { executionId: latest.id, status: { in: ["Pending", "Running"] } },
-      data: { status: "Stopped", statusMessage: "scan-all stopped by request", endTime: new Date() },
+    // The execution's stop request ends a fan-out still starting scans; its scans not finished stop.
+    await this.db.$transaction(async (tx) => {
+      await ExecutionStore.requestStop(tx, latest.id);
+      await tx.scanReport.updateMany({
+        where: { executionId: latest.id, status: { in: ["Pending", "Running"] } },
+        data: { status: "Stopped", statusMessage: "scan-all stopped by request", endTime: new Date() },
+      });
     });
   }
 }

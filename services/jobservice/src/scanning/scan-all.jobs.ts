@@ -6,12 +6,11 @@
 import type { PrismaClient } from "@berth/db";
 import type { Logger } from "@berth/logger";
 import { InvalidCronError, type Job, type OutboxEventPayload, type Queues } from "@berth/queue";
-import { SBOM_REPORT_MIME, VULN_REPORT_MIME } from "@berth/scanning";
+import { SBOM_REPORT_MIME, SCAN_ALL_VENDOR_TYPE, VULN_REPORT_MIME } from "@berth/scanning";
 import type { EventSubscriber } from "../events/subscriber.js";
 import type { ExecutionStore } from "../executions/execution-store.js";
 import { startScan } from "./scan.subscribers.js";
 
-export const SCAN_ALL_VENDOR_TYPE = "SCAN_ALL";
 const IMAGE_CONFIGS = ["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"];
 const PAGE = 500;
 
@@ -26,9 +25,16 @@ export function scanAllRunHandler(deps: { db: PrismaClient; queues: Queues; exec
       extraAttrs: { operator: job.data.operator },
       tasks: [],
     });
+    await deps.executions.markRunning(executionId);
     let started = 0;
     let lastId = 0n;
     for (;;) {
+      // A stop asked for while the scans are being started (core's scanAll/stop) ends the fan-out.
+      if ((await deps.executions.stopRequested([executionId])).length > 0) {
+        await deps.executions.mergeAttrs(executionId, { scans: started });
+        await deps.executions.finish(executionId, "Stopped", `stopped after starting ${started} scans`);
+        return { executionId: String(executionId), started, stopped: true };
+      }
       // Image manifests (their config says image) in projects that exist, in id order.
       const rows = await deps.db.$queryRaw<{ id: bigint; digest: string; repository: string; metadata: Record<string, string> }[]>`
         SELECT m.id, m.digest, r.name AS repository, p.metadata FROM manifests m
@@ -46,7 +52,8 @@ export function scanAllRunHandler(deps: { db: PrismaClient; queues: Queues; exec
       if (rows.length < PAGE) break;
       lastId = rows[rows.length - 1]!.id;
     }
-    await deps.db.execution.update({ where: { id: executionId }, data: { status: "Success", endTime: new Date(), extraAttrs: { operator: job.data.operator, scans: started } } });
+    await deps.executions.mergeAttrs(executionId, { scans: started });
+    await deps.executions.finish(executionId, "Success", `started ${started} scans`);
     deps.logger.info(`scan-all started ${started} scans`, { executionId: String(executionId) });
     return { executionId: String(executionId), started };
   };
