@@ -18,6 +18,7 @@ import { Dockerd } from "./support/docker.js";
 import { run } from "./support/exec.js";
 import { basicAuth, eventually } from "./support/http.js";
 import { ContainersHome, Podman } from "./support/podman.js";
+import { createEndpoint, createReplicationPolicy, finished, logs, startExecution } from "./support/replication-fixtures.js";
 import { adapterApiKey, CVSS_CRITICAL, CVSS_HIGH, cyclonedxValidator, osvRecord, spdxValidator, WebhookReceiver, jwtClaims, type SyntheticAdvisory } from "./support/scanning.js";
 import { startTestStack, type TestStack } from "./support/stack.js";
 
@@ -258,6 +259,28 @@ describe("scanning a Debian image pushed with docker", () => {
     await api.ok("PUT", "/projects/secure", { metadata: { reuse_sys_cve_allowlist: "false" } });
   });
 
+  it("replication reads an image the policy refuses: a push-mode copy of it succeeds while clients stay refused", async () => {
+    // Replication reads this Berth through registry-store (never a /v2/ GET), so prevent_vul does not apply to it.
+    const token = await api.token([`repository:secure/debian:pull`]);
+    const refused = async () => ((await fetch(`${stack.baseUrl}/v2/secure/debian/manifests/12`, { headers: { authorization: `Bearer ${token}` } })).status === 412 ? true : undefined);
+    await eventually(refused, 15_000, () => "the image is not refused again after the allowlists");
+    const endpoint = await createEndpoint(api, { name: "self", type: "berth", url: stack.baseUrl, credential: { type: "basic", access_key: "admin", access_secret: stack.adminPassword } });
+    const policy = await createReplicationPolicy(api, {
+      name: "copy-refused",
+      src_registry: null,
+      dest_registry: { id: endpoint },
+      dest_namespace: "mirror",
+      dest_namespace_replace_count: 1,
+      filters: [{ type: "name", value: "secure/debian" }],
+      trigger: { type: "manual" },
+    });
+    const done = await finished(api, await startExecution(api, policy));
+    assert.equal(done.status, "Succeed", await logs(api, done.id));
+    const copied = (await api.ok("GET", "/projects/mirror/repositories/debian/artifacts/12")).body as { digest: string };
+    assert.equal(copied.digest, digest, "the refused image arrived byte for byte");
+    assert.ok(await refused(), "clients are still refused at the source");
+  });
+
   it("SCANNING_COMPLETED arrived at the project's webhook with the scan overview", () => {
     const completed = hooks.received.filter((h) => h.body["type"] === "SCANNING_COMPLETED");
     assert.ok(completed.length >= 1, `webhooks: ${JSON.stringify(hooks.received.map((h) => h.body["type"]))}`);
@@ -343,8 +366,8 @@ describe("scanning a Debian image pushed with docker", () => {
   });
 
   it("scans and stops are in the audit log", async () => {
-    const logs = (await api.ok("GET", "/audit-logs?page_size=100")).body as { operation: string; resource: string }[];
-    assert.ok(logs.some((l) => l.operation === "scan" && l.resource.startsWith("secure/debian")), `audit: ${JSON.stringify(logs.map((l) => l.operation))}`);
+    const entries = (await api.ok("GET", "/audit-logs?page_size=100")).body as { operation: string; resource: string }[];
+    assert.ok(entries.some((l) => l.operation === "scan" && l.resource.startsWith("secure/debian")), `audit: ${JSON.stringify(entries.map((l) => l.operation))}`);
   });
 
   it("a scan stopped while it runs ends Stopped, with SCANNING_STOPPED and no completion", async () => {
@@ -391,8 +414,8 @@ describe("scanning a Debian image pushed with docker", () => {
       180_000,
       () => `scan-all did not finish\n${stack.tail()}`,
     );
-    // The images left: strict/tiny and plain/debian (SBOMs and the deleted image are not scanned).
-    assert.equal(metrics.total, 2, JSON.stringify(metrics));
-    assert.equal(metrics.metrics["Success"], 2, JSON.stringify(metrics));
+    // The images left: strict/tiny, plain/debian and the replicated mirror/debian (SBOMs and the deleted image are not scanned).
+    assert.equal(metrics.total, 3, JSON.stringify(metrics));
+    assert.equal(metrics.metrics["Success"], 3, JSON.stringify(metrics));
   });
 });

@@ -65,6 +65,7 @@ export async function startTestJobservice(options: Partial<Omit<JobserviceOption
     storage: options.storage ?? { driver, registry },
     dataKey: options.dataKey ?? DataKey.fromBytes(randomBytes(32)),
     ...(options.replication && { replication: options.replication }),
+    ...(options.scanning && { scanning: options.scanning }),
     ...(options.gc && { gc: options.gc }),
     ...(options.tagger && { tagger: options.tagger }),
     jobOptions: options.jobOptions ?? { "webhook.deliver": { attempts: 4, backoff: { type: "exponential", delay: 100 } }, "event.fanout": { backoff: { type: "fixed", delay: 100 } } },

@@ -8,7 +8,7 @@ import type { Logger } from "@berth/logger";
 import { InvalidCronError, type Job, type OutboxEventPayload, type Queues } from "@berth/queue";
 import { SBOM_REPORT_MIME, SCAN_ALL_VENDOR_TYPE, VULN_REPORT_MIME } from "@berth/scanning";
 import type { EventSubscriber } from "../events/subscriber.js";
-import type { ExecutionStore } from "../executions/execution-store.js";
+import { ExecutionStore } from "../executions/execution-store.js";
 import { startScan } from "./scan.subscribers.js";
 
 const IMAGE_CONFIGS = ["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"];
@@ -17,14 +17,19 @@ const PAGE = 500;
 /** `scan_all.run`: the execution, then a scan of each image (one in progress at a time per image). */
 export function scanAllRunHandler(deps: { db: PrismaClient; queues: Queues; executions: ExecutionStore; logger: Logger }) {
   return async (job: Job<{ trigger: "Manual" | "Schedule"; operator: string; requestId: string }>) => {
-    const { executionId } = await deps.executions.ensure({
-      vendorType: SCAN_ALL_VENDOR_TYPE,
-      vendorId: 0n,
-      eventId: job.data.requestId,
-      trigger: job.data.trigger === "Manual" ? "MANUAL" : "SCHEDULE",
-      extraAttrs: { operator: job.data.operator },
-      tasks: [],
-    });
+    // One execution per request (a retried job finds its own), Pending until the fan-out begins.
+    const eventId = job.data.requestId;
+    const existing = await deps.db.execution.findUnique({ where: { vendorType_vendorId_eventId: { vendorType: SCAN_ALL_VENDOR_TYPE, vendorId: 0n, eventId } } });
+    if (existing?.endTime) return { executionId: String(existing.id), already: existing.status };
+    const executionId =
+      existing?.id ??
+      (await ExecutionStore.create(deps.db, {
+        vendorType: SCAN_ALL_VENDOR_TYPE,
+        vendorId: 0n,
+        eventId,
+        trigger: job.data.trigger === "Manual" ? "MANUAL" : "SCHEDULE",
+        extraAttrs: { operator: job.data.operator },
+      }));
     await deps.executions.markRunning(executionId);
     let started = 0;
     let lastId = 0n;
