@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { CoreApi } from "./support/api.js";
-import { run } from "./support/exec.js";
+import { run, runOk } from "./support/exec.js";
 import { repoRoot } from "./support/launcher.js";
 import { basicAuth } from "./support/http.js";
 import { sha256, tar } from "./support/images.js";
@@ -54,6 +54,7 @@ describe("the scanner adapter's API, package formats and streaming", () => {
   let work: string;
   let adapter: string;
   let key: string;
+  let baseFilesVersion: string;
   const spec = new ScannerApiSpec();
   const problems: string[] = [];
 
@@ -164,6 +165,12 @@ describe("the scanner adapter's API, package formats and streaming", () => {
     // Alpine: apk's installed database.
     const apk = ["P:busybox", "V:1.36.1-r15", "A:x86_64", "L:GPL-2.0-only", "o:busybox", "", "P:ssl_client", "V:1.36.1-r15", "A:x86_64", "o:busybox", "", "P:musl", "V:1.2.4_git20230717-r4", "A:x86_64", "o:musl", ""].join("\n");
     images["alpine"] = await push("alpine", [await layerOf(stage("alpine", { "etc/os-release": 'ID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n', "lib/apk/db/installed": apk }), "gzip")]);
+    // Distroless: one dpkg stanza per file under var/lib/dpkg/status.d (md5sums beside it), this machine's own base-files.
+    const stanza = (await runOk("dpkg-query", ["-s", "base-files"])).stdout;
+    baseFilesVersion = (await runOk("dpkg-query", ["-W", "-f=${Version}", "base-files"])).stdout.trim();
+    images["distroless"] = await push("distroless", [
+      await layerOf(stage("distroless", { "etc/os-release": 'PRETTY_NAME="Distroless"\nID=debian\nVERSION_ID="12"\n', "var/lib/dpkg/status.d/base-files": stanza, "var/lib/dpkg/status.d/base-files.md5sums": "0123  usr/lib/os-release\n" }), "gzip"),
+    ]);
     // Rocky: a real rpm SQLite database, written by rpm from a package built by rpmbuild.
     const rpmTop = join(work, "rpmbuild");
     mkdirSync(join(rpmTop, "SPECS"), { recursive: true });
@@ -217,6 +224,10 @@ describe("the scanner adapter's API, package formats and streaming", () => {
     assert.equal(anonymous.status, 401, "the API key is required");
     const wrong = await fetch(`${adapter}/api/v1/metadata`, { headers: { "x-scanneradapter-api-key": "not-the-key" } });
     assert.equal(wrong.status, 401);
+    // Each way Harbor's registrations send the key: X-ScannerAdapter-API-Key, Bearer, Basic (the key as the password).
+    for (const headers of [{ "x-scanneradapter-api-key": key }, { authorization: `Bearer ${key}` }, basicAuth("harbor", key)]) {
+      assert.equal((await fetch(`${adapter}/api/v1/metadata`, { headers })).status, 200, Object.keys(headers).join());
+    }
     assert.deepEqual(problems, []);
   });
 
@@ -255,6 +266,8 @@ describe("the scanner adapter's API, package formats and streaming", () => {
     has("apk", "busybox", "1.36.1-r15", images["alpine"]!.layers[0]!.digest);
     has("apk", "musl", "1.2.4_git20230717-r4", images["alpine"]!.layers[0]!.digest);
     has("rpm", "berth-hello", "1:1.2.3-4.el9", images["rocky"]!.layers[0]!.digest);
+    has("deb", "base-files", baseFilesVersion, images["distroless"]!.layers[0]!.digest);
+    assert.equal(found.filter((f) => f.type === "deb").length, 1, "one package from status.d, none from its md5sums");
     has("npm", "left-pad", "1.1.0", l1!.digest);
     has("npm", "ajv", ajvVersion, l2!.digest);
     has("pypi", pyName(kept), pyVersion(kept), l1!.digest);

@@ -130,7 +130,8 @@ export function scanRunHandler(deps: ScanJobDeps) {
           const report = body as HarborVulnerabilityReport;
           if (!Array.isArray(report?.vulnerabilities)) throw new Error("the adapter's report has no vulnerabilities list");
           const { vulnerabilities, summary } = summarize(report);
-          await reports.finish(row.id, { status: "Success", report, severity: report.severity ?? "None", summary, vulnerabilities });
+          // No findings is "None" in Harbor's overview, whatever the adapter says (the spec's enum has no None).
+          await reports.finish(row.id, { status: "Success", report, severity: summary.total === 0 ? "None" : (report.severity ?? "Unknown"), summary, vulnerabilities });
           await reports.log(row.id, `${summary.total} vulnerabilities (${summary.fixable} fixable), severity ${report.severity}`);
         }
       }

@@ -19,3 +19,9 @@ test("without a usable vector: the database's or ecosystem's word; else Unknown"
   assert.equal(severityOf([{ type: "CVSS_V3", score: "garbage" }], ["", "unimportant"]).severity, "Negligible");
   assert.equal(severityOf([], ["not yet assigned"]).severity, "Unknown");
 });
+
+test("a score of 0.0 or the word none is Negligible: the Pluggable Scanner API's Severity has no None", () => {
+  assert.equal(severityOf([{ type: "CVSS_V3", score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N" }], []).severity, "Negligible");
+  assert.equal(severityOf([{ type: "CVSS_V2", score: "AV:N/AC:L/Au:N/C:N/I:N/A:N" }], []).severity, "Negligible");
+  assert.equal(severityOf([], ["none"]).severity, "Negligible");
+});

@@ -8,9 +8,12 @@ import type { CvssDetails, Severity } from "@berth/scanning";
 // A CommonJS bundle: its classes come off the default export.
 const { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } = cvssCalculator;
 
-/** CVSS v3/v4 qualitative rating of a base score. */
+/**
+ * CVSS v3/v4 qualitative rating of a base score. CVSS's "None" (0.0) is Negligible: the Pluggable
+ * Scanner API's Severity has no None (Unknown, Negligible, Low, Medium, High, Critical).
+ */
 export function ratingOf(score: number): Severity {
-  if (score === 0) return "None";
+  if (score === 0) return "Negligible";
   if (score < 4) return "Low";
   if (score < 7) return "Medium";
   if (score < 9) return "High";
@@ -39,7 +42,7 @@ const WORDS: Record<string, Severity> = {
   low: "Low",
   negligible: "Negligible",
   unimportant: "Negligible",
-  none: "None",
+  none: "Negligible",
 };
 
 export function ratingFromWord(word: unknown): Severity | undefined {
@@ -62,7 +65,7 @@ export function severityOf(vectors: readonly { type: string; score: string }[], 
   if (best) {
     const score = best.result!.score;
     // CVSS 2.0 has no Critical: High from 7.0.
-    const severity = best.result!.version === 2 ? (score >= 7 ? "High" : score >= 4 ? "Medium" : score > 0 ? "Low" : "None") : ratingOf(score);
+    const severity = best.result!.version === 2 ? (score >= 7 ? "High" : score >= 4 ? "Medium" : score > 0 ? "Low" : "Negligible") : ratingOf(score);
     return { severity, ...(Object.keys(cvss).length && { cvss }) };
   }
   for (const f of fallbacks) {
