@@ -17,7 +17,7 @@ export interface TokenClaims {
   iat: number;
   jti: string;
   access: TokenAccess[];
-  /** What the token is for when not for a client (`scanner`, `replication`): the registry exempts such pulls from `prevent_vul`. */
+  /** What the token is for when not for a client (`scanner`): the registry exempts such pulls from `prevent_vul`. */
   berth_purpose?: string;
 }
 

@@ -32,8 +32,11 @@ export interface PullPolicy {
   decide(repository: string, digest: string, isImage: () => boolean): Promise<PullDecision>;
 }
 
-/** Token purposes whose pulls `prevent_vul` never refuses: the scanner reads what it scans, replication copies. */
-const EXEMPT_PURPOSES = new Set(["scanner", "replication"]);
+/**
+ * Token purposes whose pulls `prevent_vul` never refuses: the scanner reads what it scans.
+ * (Replication reads this Berth through registry-store, never a /v2/ GET, so needs no exemption.)
+ */
+const EXEMPT_PURPOSES = new Set(["scanner"]);
 
 const IMAGE_CONFIGS = new Set(["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"]);
 

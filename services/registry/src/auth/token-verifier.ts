@@ -20,8 +20,8 @@ export interface TokenClaims {
   subject: string;
   access: AccessEntry[];
   /**
-   * `berth_purpose`: what core issued the token for, when not for a client — `scanner` (a scan
-   * job's pull) or `replication`; such pulls are exempt from `prevent_vul` (docs/scanning.md).
+   * `berth_purpose`: what the token was issued for, when not for a client — `scanner` (a scan
+   * job's pull, exempt from `prevent_vul`: docs/scanning.md).
    */
   purpose?: string | undefined;
 }
