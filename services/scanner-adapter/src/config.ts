@@ -1,6 +1,6 @@
-import path from "node:path";
 import { backendConfig, flag, httpUrl, int, z, parseConfig, serviceEnv, databaseEnv, redisEnv } from "@berth/config";
 import { InvalidCronError, validateCron } from "@berth/queue/cron";
+import { dataKeyPath } from "@berth/secrets";
 
 const schema = z
   .object({
@@ -36,7 +36,7 @@ const schema = z
   })
   .transform((env) => ({
     ...backendConfig(env),
-    dataKeyFile: env.BERTH_DATA_KEY_FILE ?? path.join(env.BERTH_DATA_DIR, "secrets", "data-key"),
+    dataKeyFile: env.BERTH_DATA_KEY_FILE ?? dataKeyPath(env.BERTH_DATA_DIR),
     apiKey: env.BERTH_SCANNER_API_KEY,
     concurrency: env.BERTH_SCANNER_CONCURRENCY,
     db: { dir: env.BERTH_SCANNER_DB_DIR, url: env.BERTH_SCANNER_DB_URL, cron: env.BERTH_SCANNER_DB_UPDATE_CRON },

@@ -4,7 +4,7 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { SCANNER_API_KEY_PURPOSE } from "@berth/scanning";
-import { ensureDataKey } from "@berth/secrets";
+import { loadDataKeyForService } from "@berth/secrets";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { RegistryImageSource } from "./image/image-source.js";
@@ -15,14 +15,17 @@ import { VulnerabilityMatcher } from "./vulndb/matcher.js";
 import { OsvStore } from "./vulndb/osv-store.js";
 import { VulnDbUpdater } from "./vulndb/vulndb-updater.js";
 
-const config = loadConfigOrExit("scanner-adapter", () => loadConfig(process.env));
+// Without BERTH_SCANNER_API_KEY the key is derived from the data key (core derives the same one); a
+// missing or malformed data key is then a configuration problem (exit 2), as in core and jobservice.
+const config = loadConfigOrExit("scanner-adapter", () => {
+  const parsed = loadConfig(process.env);
+  return { ...parsed, apiKey: parsed.apiKey ?? loadDataKeyForService(parsed.dataKeyFile).derive(SCANNER_API_KEY_PURPOSE) };
+});
 const logger = createLogger({ service: "scanner-adapter", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 const db = createPrismaClient(config.databaseUrl, { applicationName: "scanner-adapter", limits: config.databaseLimits.request });
 // Imports and scans are background work: the longer job bounds.
 const jobsDb = createPrismaClient(config.databaseUrl, { applicationName: "scanner-adapter-jobs", poolSize: 4, limits: { ...JOB_LIMITS, ...config.databaseLimits.jobs } });
 const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
-// Without BERTH_SCANNER_API_KEY the key is derived from the data key, which core derives too.
-const apiKey = config.apiKey ?? ensureDataKey(config.dataKeyFile).key.derive(SCANNER_API_KEY_PURPOSE);
 
 const osv = new OsvStore(jobsDb);
 const scans = new AdapterScanStore(jobsDb);
@@ -40,7 +43,7 @@ const updater = new VulnDbUpdater({ store: osv, logger, ...config.db });
 
 const app = createApp({
   logger,
-  apiKey,
+  apiKey: config.apiKey,
   scanner: SCANNER_INFO,
   runner,
   scans,
