@@ -38,6 +38,7 @@ describe("vulnerability database", { skip: !enabled && "needs BERTH_TEST_PG_URL"
   let work: string;
   let server: http.Server;
   let served: Buffer = Buffer.alloc(0);
+  let downloads = 0;
   const logger = createLogger({ service: "scanner-adapter", stdout: new Writable({ write: (_c, _e, cb) => cb() }) });
 
   before(async () => {
@@ -46,7 +47,10 @@ describe("vulnerability database", { skip: !enabled && "needs BERTH_TEST_PG_URL"
     store = new OsvStore(db);
     work = mkdtempSync(join(tmpdir(), "berth-osv-"));
     server = http.createServer((req, res) => {
-      if (req.url === "/osv/all.zip") res.writeHead(200, { "content-type": "application/zip" }).end(served);
+      if (req.url === "/osv/all.zip") {
+        downloads++;
+        res.writeHead(200, { "content-type": "application/zip" }).end(served);
+      }
       else res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -93,6 +97,28 @@ describe("vulnerability database", { skip: !enabled && "needs BERTH_TEST_PG_URL"
     assert.equal(zlib.length, 1, "replaced, not added");
     assert.deepEqual(zlib[0]!.ranges[0]!.events, [{ introduced: "0" }, { fixed: "1:1.4-1" }]);
     await assert.rejects(new VulnDbUpdater({ store, logger, url: `${url}.missing`, cron: "0 0 * * * *" }).refreshFromUrl(`${url}.missing`), /404/);
+  });
+
+  it("downloads the URL when its cron schedule fires (no request needed)", async () => {
+    const dir = join(work, "scheduled");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "SYNTHETIC-SCHED-1.json"), JSON.stringify(record("SYNTHETIC-SCHED-1", "PyPI", "berth-scheduled", [{ introduced: "0" }, { fixed: "2.0" }])));
+    execFileSync("zip", ["-q", "-j", join(work, "scheduled.zip"), join(dir, "SYNTHETIC-SCHED-1.json")]);
+    served = readFileSync(join(work, "scheduled.zip"));
+    const before = downloads;
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/osv/all.zip`;
+    const updater = new VulnDbUpdater({ store, logger, url, cron: "* * * * * *" });
+    await updater.start();
+    try {
+      const deadline = Date.now() + 60_000;
+      while ((await store.candidates("PyPI", ["berth-scheduled"])).length === 0) {
+        assert.ok(Date.now() < deadline, "the scheduled refresh did not import the record within 60 s");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      updater.stop();
+    }
+    assert.ok(downloads > before, "the record came from a download the schedule started");
   });
 
   it("matches packages by ecosystem and version order, reporting CVE aliases and fixed versions", async () => {
