@@ -15,7 +15,7 @@ die() { say "ERROR: $*"; exit 1; }
 #            slapd (a real LDAP directory for the sign-in tests), chromium (the browser the e2e tests
 #            drive through playwright-core; no browser download)
 APT_RUNTIME="postgresql redis-server nginx openssl"
-APT_TEST="skopeo podman buildah docker.io docker-registry wrk util-linux busybox-static umoci tmux slapd chromium"
+APT_TEST="skopeo podman buildah docker.io docker-registry wrk util-linux busybox-static umoci tmux slapd chromium debootstrap rpm"
 want="$APT_RUNTIME"
 [ "${BERTH_SETUP_TEST_TOOLS:-0}" = 1 ] && want="$want $APT_TEST"
 missing=()

@@ -159,6 +159,20 @@ describe("docker-compose.yml on a real Docker engine", { timeout: 45 * 60_000 },
     await eventually(async () => (hooks.some((h) => h.repo === "library/redis" && h.tag === "compose") ? true : undefined), 60_000, () => `no webhook for library/redis:compose: ${JSON.stringify(hooks)}`);
   });
 
+  it("the scanner adapter scans a pushed image: the scan job signs its credential and pulls through the proxy", async () => {
+    await api.ok("POST", "/projects/library/repositories/redis/artifacts/compose/scan", {});
+    const overview = await eventually(
+      async () => {
+        const a = (await api.ok("GET", "/projects/library/repositories/redis/artifacts/compose?with_scan_overview=true")).body as { scan_overview?: Record<string, { scan_status: string }> };
+        const status = a.scan_overview?.["application/vnd.security.vulnerability.report; version=1.1"]?.scan_status;
+        return status === "Success" || status === "Error" ? a.scan_overview : undefined;
+      },
+      180_000,
+      () => "no finished scan",
+    );
+    assert.equal(overview["application/vnd.security.vulnerability.report; version=1.1"]!.scan_status, "Success", JSON.stringify(overview));
+  });
+
   it("skopeo copies a multi-arch image in and out; podman pushes and pulls", async () => {
     const amd64 = makeImage("oci", { architecture: "amd64", layerCount: 2 });
     const arm64 = makeImage("oci", { architecture: "arm64", layerCount: 2 });

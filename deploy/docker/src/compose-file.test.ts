@@ -118,7 +118,7 @@ test("one service per image, every one restarted, health-checked and stopped gra
     assert.equal(services[name]!.environment?.["BERTH_REGISTRY_URL"], "http://registry:8080", name);
     assert.equal(services[name]!.environment?.["BERTH_LOG_COLLECTOR_URL"], "http://log-collector:8080", name);
   }
-  assert.deepEqual(Object.keys(document.volumes).sort(), ["logs", "postgres", "redis", "registry", "secrets"]);
+  assert.deepEqual(Object.keys(document.volumes).sort(), ["logs", "postgres", "redis", "registry", "secrets", "vulndb"]);
 });
 
 test("HTTPS: the operator's certificate and key are mounted read-only where the proxy reads them; unset, /dev/null stands in", () => {

@@ -3,7 +3,8 @@
 // docs/performance.md for what is measured and how to read the results.
 //
 // Settings (environment): BERTH_BENCH_ROUNDS (default 3, at least 3), BERTH_BENCH_WRK_SECONDS
-// (default 8), BERTH_BENCH_BIG=0 to skip the 2 GiB blob, BERTH_BENCH_KEEP=1 to keep the scratch
+// (default 8), BERTH_BENCH_BIG=0 to skip the 2 GiB blob, BERTH_BENCH_SCAN=0 to skip scanning (the
+// Debian image and a 1 GiB image through the scanner adapter), BERTH_BENCH_KEEP=1 to keep the scratch
 // directory, BERTH_BENCH_OUT (default e2e/bench-results/latest.json), BERTH_BENCH_WORKLOADS to
 // run only some workloads (names containing any of its comma-separated words).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -17,11 +18,13 @@ import { bigBlob, BIG_SIZE, type BigBlobResult } from "./workloads/big-blob.js";
 import { MiB, type Context, type Workload } from "./workloads/common.js";
 import { download } from "./workloads/download.js";
 import { manifestGet, manifestPut, runningWrk } from "./workloads/manifests.js";
+import { scanBench, type ScanResult } from "./workloads/scan.js";
 import { pushStorm, pushStormOneRepository } from "./workloads/storm.js";
 import { chunkedUpload, monolithicUpload } from "./workloads/uploads.js";
 
 const ROUNDS = Math.max(3, Number(process.env["BERTH_BENCH_ROUNDS"] ?? 3) || 3);
 const RUN_BIG = process.env["BERTH_BENCH_BIG"] !== "0";
+const RUN_SCAN = process.env["BERTH_BENCH_SCAN"] !== "0";
 const KEEP = process.env["BERTH_BENCH_KEEP"] === "1";
 const OUT = process.env["BERTH_BENCH_OUT"] ?? join(repoRoot, "e2e", "bench-results", "latest.json");
 /** Everything is bounded on its own; this is the last word (the brief: about 10 minutes). */
@@ -193,6 +196,18 @@ async function main(): Promise<number> {
     );
   }
 
+  // Scanning (Berth only: Distribution has no scanner), each scan timed against pulling the same layer.
+  let scanning: ScanResult[] | { error: string } | undefined;
+  if (RUN_SCAN && !berth.unavailable && !abort.signal.aborted) {
+    try {
+      scanning = await scanBench(berth, ctx);
+      for (const r of scanning) log(`  ${r.image}: scan ${r.scanSeconds.toFixed(1)} s, pull ${r.pullSeconds.toFixed(1)} s (×${r.ratio.toFixed(1)}), adapter RSS +${r.adapterGrowthMiB.toFixed(0)} MiB, ${r.packages} packages`);
+    } catch (err) {
+      scanning = { error: errorText(err) };
+      log(`  scanning FAILED: ${scanning.error}`);
+    }
+  }
+
   // The kernel's high-water mark of each registry process over the whole run (the 2 GiB blob included).
   const hwm = (t: Target) => {
     const pid = t.unavailable ? undefined : t.registryPid();
@@ -220,10 +235,17 @@ async function main(): Promise<number> {
       },
     },
     rows,
+    ...(scanning && { scanning }),
   };
 
   const table = renderTable(rows);
   process.stdout.write(`\nBerth vs CNCF Distribution — ${report.date}, ${ROUNDS} rounds, medians (ratio > 1: Berth better)\n\n${table}\n\nEach round:\n${renderRounds(rows)}\n`);
+  if (Array.isArray(scanning)) {
+    process.stdout.write(`\nScanning (Berth's adapter; scan time over the time to pull the same layer through the front door, lower is better):\n`);
+    for (const r of scanning) {
+      process.stdout.write(`  ${r.image.padEnd(34)} ${r.sizeMiB.toFixed(0).padStart(5)} MiB  scan ${r.scanSeconds.toFixed(1).padStart(6)} s  pull ${r.pullSeconds.toFixed(1).padStart(5)} s  ×${r.ratio.toFixed(1).padStart(5)}  adapter RSS +${r.adapterGrowthMiB.toFixed(0)} MiB  ${r.packages} packages\n`);
+    }
+  } else if (scanning) process.stdout.write(`\nScanning failed: ${scanning.error}\n`);
   const failures = renderFailures(rows);
   if (failures) process.stdout.write(`\nFailures:\n${failures}\n`);
   for (const t of targets) {
@@ -234,7 +256,7 @@ async function main(): Promise<number> {
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`\nJSON: ${OUT} (took ${report.durationSeconds} s)\n`);
-  return rows.some((r) => r.status === "failed" || r.berth.failed || r.distribution.failed) ? 1 : 0;
+  return rows.some((r) => r.status === "failed" || r.berth.failed || r.distribution.failed) || (scanning !== undefined && !Array.isArray(scanning)) ? 1 : 0;
 }
 
 let code = 1;

@@ -139,4 +139,6 @@ export interface Report {
   settings: Record<string, unknown>;
   targets: Record<TargetName, { baseUrl: string; unavailable?: string; registryVmHWMMiB?: number; notes: string }>;
   rows: Row[];
+  /** Scanning measurements (Berth only), or why they failed. */
+  scanning?: unknown;
 }

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { adapterApiKey } from "../support/scanning.js";
 import { findExecutable, generatePassword, LocalStack, pickFreeTcpPort, ProcessSupervisor, renderProxyConfig } from "@berth/local-stack";
 import { repoRoot } from "../support/launcher.js";
 import { basicAuth } from "../support/http.js";
@@ -188,6 +189,18 @@ export class BerthTarget implements Target {
 
   recentOutput(): string[] {
     return this.output.lines;
+  }
+
+  /** The built-in scanner adapter: its own URL (not behind nginx), API key (derived from the data key) and PID. */
+  scannerAdapter(): { url: string; apiKey: string; pid: number | undefined; adminPassword: string } {
+    const ports = JSON.parse(readFileSync(join(this.dataDir, "run", "ports.json"), "utf8")) as Record<string, number>;
+    const pids = JSON.parse(readFileSync(join(this.dataDir, "run", "pids.json"), "utf8")) as { children: { name: string; pid: number }[] };
+    return {
+      url: `http://127.0.0.1:${ports["scanner-adapter"]}`,
+      apiKey: adapterApiKey(this.dataDir),
+      pid: pids.children.find((c) => c.name === "scanner-adapter")?.pid,
+      adminPassword: this.password,
+    };
   }
 
   async stop(): Promise<void> {

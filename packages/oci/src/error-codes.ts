@@ -67,6 +67,10 @@ export const OCI_ERROR_CODES = {
   /** `n` of tags/list or `_catalog` is not a non-negative integer or is over the maximum. */
   PAGINATION_NUMBER_INVALID: { status: 400, message: "invalid number of results requested", spec: false },
 
+  // --- Harbor extras ---
+  /** A project policy refuses the request (`prevent_vul` on a manifest GET), with Harbor's code and 412. */
+  PROJECTPOLICYVIOLATION: { status: 412, message: "the project's policy refuses this request", spec: false },
+
   // --- Berth extras ---
   /**
    * A request malformed in a way no other code names: text that cannot be stored (a NUL in a

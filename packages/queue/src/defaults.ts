@@ -21,6 +21,10 @@ export const JOB_OPTIONS: { readonly [N in JobName]?: JobsOptions } = {
   // A failed run is recorded as Error in gc_runs; a retry would find it no longer Pending.
   "gc.run": { attempts: 1, removeOnComplete: { age: 7 * 24 * 3600, count: 200 }, removeOnFail: { age: 30 * 24 * 3600, count: 200 } },
   "gc.scheduled": { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
+  // A scan records its own failure in scan_reports; its 30-minute timeout is the job's own.
+  "scan.run": { attempts: 2, backoff: { type: "fixed", delay: 5_000 } },
+  "scan_all.run": { attempts: 3 },
+  "scan_all.scheduled": { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
   // Listing a source again is cheap; a task's retry skips what arrived (HEAD) and resumes a chunked blob.
   "replication.execute": { attempts: 3, backoff: { type: "exponential", delay: 2_000 } },
   "replication.task": { attempts: 5, backoff: { type: "exponential", delay: 2_000 } },

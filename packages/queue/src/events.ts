@@ -58,6 +58,18 @@ export type OutboxEventMap = {
   "gc.requested": { runId: string; trigger: "Manual" | "Schedule" };
   /** The GC schedule changed (`system_schedules` row `gc`); jobservice re-reads the row. */
   "gc.schedule.changed": { kind: "gc"; type: string; cron: string };
+  /** A scan was asked for (core's API): jobservice runs the Pending `scan_reports` rows `reportIds`. */
+  "scan.requested": { reportIds: string[]; repository: string; digest: string };
+  /** A scan finished (the webhook's SCANNING_COMPLETED): a registry-style payload plus Harbor's `scan_overview`. */
+  "scan.completed": ScanEventPayload;
+  /** A scan failed (SCANNING_FAILED). */
+  "scan.failed": ScanEventPayload;
+  /** A scan was stopped (SCANNING_STOPPED). */
+  "scan.stopped": ScanEventPayload;
+  /** Scan-all was asked for: jobservice creates its execution and starts a scan of every image. */
+  "scan_all.requested": { trigger: "Manual" | "Schedule"; operator: string };
+  /** The scan-all schedule changed (`system_schedules` row `scan_all`); jobservice re-reads the row. */
+  "scan_all.schedule.changed": { kind: "scan_all"; type: string; cron: string };
   /** A replication execution was created (by hand through core's API, by a schedule or by an event); jobservice runs it. */
   "replication.requested": { executionId: string; policyId: number; trigger: ReplicationTrigger };
   /** A replication policy was created, changed or deleted; jobservice re-reads it (its schedule). */
@@ -67,6 +79,9 @@ export type OutboxEventMap = {
 };
 /** What started a replication execution (Harbor's `trigger` values of executions). */
 export type ReplicationTrigger = "MANUAL" | "SCHEDULE" | "EVENT_BASED";
+
+/** A scan event's payload: the artifact (as registry events name it), the reports and Harbor's overview. */
+export type ScanEventPayload = RegistryEventPayload & { reportIds: string[]; scan_overview?: Record<string, unknown> };
 
 /** An outbox event's type. */
 export type OutboxEventType = keyof OutboxEventMap;
@@ -87,6 +102,12 @@ export const OUTBOX_EVENT_TYPES = [
   "artifact.validated",
   "gc.requested",
   "gc.schedule.changed",
+  "scan.requested",
+  "scan.completed",
+  "scan.failed",
+  "scan.stopped",
+  "scan_all.requested",
+  "scan_all.schedule.changed",
   "replication.requested",
   "replication.policy.changed",
   "replication.finished",

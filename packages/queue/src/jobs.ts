@@ -4,7 +4,7 @@
  */
 
 /** The queues. Each has its own workers and concurrency (`BERTH_QUEUE_CONCURRENCY_<QUEUE>`). */
-export const QUEUE_NAMES = ["events", "webhooks", "maintenance", "gc", "replication"] as const;
+export const QUEUE_NAMES = ["events", "webhooks", "maintenance", "gc", "scans", "replication"] as const;
 
 /** A queue's name. */
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -23,6 +23,12 @@ export interface JobMap {
   "gc.run": { runId: string };
   /** The GC schedule fired: creates a run with the stored parameters and hands it to `gc.run`. */
   "gc.scheduled": Record<string, never>;
+  /** Runs one artifact's scan: the Pending `scan_reports` rows `reportIds` (one scanner, one digest). Job id `scan-<first id>`. */
+  "scan.run": { reportIds: string[] };
+  /** Scan-all: creates a `SCAN_ALL` execution and starts a scan of every image artifact under it. */
+  "scan_all.run": { trigger: "Manual" | "Schedule"; operator: string; requestId: string };
+  /** The scan-all schedule fired: creates an execution and hands it to `scan_all.run`. */
+  "scan_all.scheduled": Record<string, never>;
   /** Runs replication execution `executionId`: lists the source, filters, creates one task per repository. Job id `replication-execution-<id>`. */
   "replication.execute": { executionId: string };
   /** Copies (or deletes) one repository of a replication execution. Job id `replication-task-<id>`. */
@@ -45,6 +51,9 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   "webhook.callbacks.expire": "maintenance",
   "gc.run": "gc",
   "gc.scheduled": "gc",
+  "scan.run": "scans",
+  "scan_all.run": "maintenance",
+  "scan_all.scheduled": "maintenance",
   "replication.execute": "replication",
   "replication.task": "replication",
   "replication.scheduled": "replication",

@@ -6,7 +6,7 @@
  * `v1.<iv>.<ciphertext>.<tag>` (base64url), AES-256-GCM: tampering, a wrong key or a value sealed
  * for another context fails to open instead of yielding garbage.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import { closeSync, constants, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ConfigError } from "@berth/config";
@@ -45,6 +45,15 @@ export class DataKey {
     cipher.setAAD(Buffer.from(context, "utf8"));
     const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
     return ["v1", iv, ct, cipher.getAuthTag()].map((p) => (typeof p === "string" ? p : p.toString("base64url"))).join(".");
+  }
+
+  /**
+   * A secret derived for `purpose` (HMAC-SHA256 of it under the data key, hex): every holder of
+   * the data key computes the same value, and it reveals nothing about the key. The scanner
+   * adapter's default API key is `derive("scanner-adapter:api-key")`.
+   */
+  derive(purpose: string): string {
+    return createHmac("sha256", this.bytes).update(purpose, "utf8").digest("hex");
   }
 
   /** Opens a value made by {@link seal} with the same `context`; throws {@link SecretError} otherwise. */

@@ -54,6 +54,9 @@ export const OUTBOX_TO_WEBHOOK_EVENT: { readonly [E in OutboxEventType]?: Webhoo
   "manifest.deleted": "DELETE_ARTIFACT",
   "quota.exceeded": "QUOTA_EXCEED",
   "quota.warning": "QUOTA_WARNING",
+  "scan.completed": "SCANNING_COMPLETED",
+  "scan.failed": "SCANNING_FAILED",
+  "scan.stopped": "SCANNING_STOPPED",
   "replication.finished": "REPLICATION",
 };
 

@@ -28,6 +28,8 @@ import { systemLogsRoutes } from "./system/logs.routes.js";
 import { systemInfoRoutes } from "./system/systeminfo.routes.js";
 import { tokenRoutes } from "./token/token.routes.js";
 import { usersRoutes } from "./users/users.routes.js";
+import { scannersRoutes } from "./scanning/scanners.routes.js";
+import { scanRoutes } from "./scanning/scan.routes.js";
 import { webhooksApi } from "./webhooks/index.js";
 
 export interface CoreDeps {
@@ -66,12 +68,12 @@ export function createApp(deps: CoreDeps): express.Express {
   app.use(internalAuthRoutes());
   app.use(systemLogsRoutes(deps.logCollectorUrl));
   app.use(usersRoutes({ users: s.users, identity: s.userIdentity }));
-  app.use(projectsRoutes({ projects: s.projects, members: s.members, users: s.users, access: s.access, quotas: s.quotas, proxyCache: s.proxyCache }));
+  app.use(projectsRoutes({ projects: s.projects, members: s.members, users: s.users, access: s.access, quotas: s.quotas, proxyCache: s.proxyCache, allowlists: s.allowlists }));
   app.use(membersRoutes({ projects: s.projects, members: s.members, users: s.users, groups: s.groups, access: s.access }));
   app.use(robotsRoutes({ robots: s.robots }));
   app.use(auditRoutes({ audit: s.audit, projects: s.projects, access: s.access }));
   app.use(repositoriesRoutes({ projects: s.projects, access: s.access, repositories: s.repositories }));
-  app.use(artifactsRoutes({ projects: s.projects, access: s.access, artifacts: s.artifacts }));
+  app.use(artifactsRoutes({ projects: s.projects, access: s.access, artifacts: s.artifacts, scans: s.scans }));
   app.use(quotaRoutes({ quotas: s.quotas }));
   app.use(
     webhooksApi({
@@ -89,6 +91,8 @@ export function createApp(deps: CoreDeps): express.Express {
   app.use(userGroupsRoutes({ groups: s.userGroups, groupService: s.groups }));
   app.use(registriesRoutes({ endpoints: s.registryEndpoints, service: s.registryEndpointService }));
   app.use(replicationRoutes({ policies: s.replicationPolicies, executions: s.replicationExecutions, endpoints: s.registryEndpoints, externalUrl: deps.externalUrl }));
+  app.use(scannersRoutes({ scanners: s.scanners }));
+  app.use(scanRoutes({ projects: s.projects, access: s.access, scans: s.scans, allowlists: s.allowlists }));
   app.use("/api", (req, _res, next) => next(new NotFoundError(`no such API endpoint: ${req.method} ${req.baseUrl}${req.path.slice(0, 200)}`)));
   app.use(errorHandler(deps.logger));
   return app;

@@ -45,6 +45,7 @@ const wrongType = (v: unknown): unknown[] =>
 const permission = (project: string) => [{ kind: "project", namespace: project, access: [{ resource: "repository", action: "pull" }] }];
 const policy = { name: "p2", targets: [{ type: "http", address: "http://127.0.0.1:9/hook" }], event_types: ["PUSH_ARTIFACT"] };
 const gc = { schedule: { type: "None" }, parameters: { workers: 1 } };
+const scanner = { name: "other", description: "d", url: "http://127.0.0.1:9/", auth: "Bearer", access_credential: "k", skip_certVerify: false, use_internal_addr: false, disabled: false };
 const endpoint = { name: "remote", type: "docker-registry", url: "http://127.0.0.1:9", insecure: false, credential: { type: "basic", access_key: "u", access_secret: "s" }, rate_limit: { requests_per_second: 5, max_concurrency: 2 } };
 const replication = (registry: string) => ({
   name: "r2",
@@ -134,6 +135,26 @@ function rows(c: Record<string, string>): Record<string, Row> {
     "PUT /api/v2.0/system/gc/schedule": { body: gc, required: true },
     "GET /api/v2.0/system/gc/:gc_id": { params: { gc_id: c["gc"]! } },
     "GET /api/v2.0/system/gc/:gc_id/log": { params: { gc_id: c["gc"]! } },
+    "GET /api/v2.0/scanners": { list: {} },
+    "POST /api/v2.0/scanners": { body: scanner, required: true, names: { name: "long" } },
+    "POST /api/v2.0/scanners/ping": { body: scanner, required: true },
+    "GET /api/v2.0/scanners/:id": { params: { id: c["scanner"]! } },
+    "PUT /api/v2.0/scanners/:id": { params: { id: c["scanner"]! }, body: scanner, required: true, names: { name: "long" } },
+    "PATCH /api/v2.0/scanners/:id": { params: { id: c["scanner"]! }, body: { is_default: true }, required: true },
+    "DELETE /api/v2.0/scanners/:id": { params: { id: c["scanner"]! } },
+    "GET /api/v2.0/scanners/:id/metadata": { params: { id: c["scanner"]! } },
+    "POST /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/scan": { params: art, body: { scan_type: "vulnerability" } },
+    "POST /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/scan/stop": { params: art },
+    "GET /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/scan/:report_id/log": { params: { ...art, report_id: "5f0c4c5e-0000-4000-8000-000000000000" } },
+    "GET /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/additions/vulnerabilities": { params: art },
+    "GET /api/v2.0/system/scanAll/schedule": { none: "no input" },
+    "POST /api/v2.0/system/scanAll/schedule": { body: { schedule: { type: "None" } }, required: true },
+    "PUT /api/v2.0/system/scanAll/schedule": { body: { schedule: { type: "None" } }, required: true },
+    "POST /api/v2.0/system/scanAll/stop": { none: "no input (404 until a scan-all ran)" },
+    "GET /api/v2.0/scans/all/metrics": { none: "no input" },
+    "GET /api/v2.0/scans/schedule/metrics": { none: "no input" },
+    "GET /api/v2.0/system/CVEAllowlist": { none: "no input" },
+    "PUT /api/v2.0/system/CVEAllowlist": { body: { items: [{ cve_id: "CVE-2024-0001" }], expires_at: 4_102_444_800 } },
     "GET /c/oidc/login": { none: "no input (412 while the mode is not oidc_auth)" },
     "GET /c/oidc/callback": { queries: ["", "code=x&state=y", "error=access_denied", `code=${LONG}`] },
     "POST /c/oidc/onboard": { body: { username: "newuser" }, required: true, names: { username: "long" } },
@@ -290,6 +311,9 @@ describe("bad input on every route", { skip: !enabled && "needs BERTH_TEST_PG_UR
     // The upload's usage delta is folded in the background soon after; fold it now, so that
     // write does not land among the probes' (which must write nothing).
     await core.registry.quotas.fold();
+    const registered = await call(core.base, "POST", "/api/v2.0/scanners", { headers: admin, body: scanner });
+    assert.equal(registered.status, 201);
+    const scannerId = (await core.db.scannerRegistration.findFirstOrThrow({ where: { name: "other" } })).uuid;
     const group = await call(core.base, "POST", "/api/v2.0/usergroups", { headers: admin, body: { group_name: "devs", group_type: 3 } });
     assert.equal(group.status, 201);
     assert.equal((await call(core.base, "POST", "/api/v2.0/registries", { headers: admin, body: { ...endpoint, name: "seed-registry" } })).status, 201);
@@ -301,6 +325,7 @@ describe("bad input on every route", { skip: !enabled && "needs BERTH_TEST_PG_UR
     const replicationExecution = await core.db.execution.create({ data: { vendorType: "REPLICATION", vendorId: replicationPolicy, status: "Success", endTime: new Date() } });
     const replicationTask = await core.db.task.create({ data: { executionId: replicationExecution.id, status: "Success" } });
     context = {
+      scanner: scannerId,
       group: group.headers.get("location")!.split("/").pop()!,
       registry: String(registry),
       replication: String(replicationPolicy),

@@ -35,6 +35,8 @@ const schema = z
     /** Verified Basic credentials are reused this long (auth/credential-cache.ts); 0: never. */
     BERTH_CREDENTIAL_CACHE_SECONDS: int(0, 3600).default(300),
     BERTH_CREDENTIAL_CACHE_ENTRIES: int(1, 1_000_000).default(10_000),
+    /** The built-in scanner adapter's API key, when set there too; default: derived from the data key. */
+    BERTH_SCANNER_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   })
   .transform((env) => {
     const tokenDir = path.join(env.BERTH_DATA_DIR, "secrets", "token");
@@ -65,6 +67,7 @@ const schema = z
       loginRateLimit: { maxFailures: env.BERTH_LOGIN_MAX_FAILURES, windowSeconds: env.BERTH_LOGIN_FAILURE_WINDOW_SECONDS },
       sessionTimeoutMinutes: env.BERTH_SESSION_TIMEOUT_MINUTES,
       credentialCache: { ttlMs: env.BERTH_CREDENTIAL_CACHE_SECONDS * 1000, maxEntries: env.BERTH_CREDENTIAL_CACHE_ENTRIES },
+      scannerApiKey: env.BERTH_SCANNER_API_KEY,
     };
   });
 

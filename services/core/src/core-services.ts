@@ -34,13 +34,16 @@ import { ReplicationPolicyStore } from "./replication/policy-store.js";
 import { RepositoryService } from "./repositories/repository-service.js";
 import { RobotService } from "./robots/robot-service.js";
 import { RobotStore } from "./robots/robot-store.js";
-import type { SigningKey } from "./token/signing-key.js";
-import { TokenIssuer } from "./token/token-issuer.js";
+import type { SigningKey } from "@berth/token";
+import { TokenIssuer } from "@berth/token";
 import { verifyPassword } from "./users/password.js";
 import { UserStore } from "./users/user-store.js";
 import { WebhookCallbackService } from "./webhooks/callback-service.js";
 import { WebhookExecutionReader } from "./webhooks/execution-views.js";
 import { WebhookPolicyStore } from "./webhooks/webhook-policy-store.js";
+import { AllowlistStore } from "./scanning/allowlist-store.js";
+import { ScanService } from "./scanning/scan-service.js";
+import { ScannerStore } from "./scanning/scanner-store.js";
 
 export interface CoreServiceOptions {
   db: PrismaClient;
@@ -57,7 +60,7 @@ export interface CoreServiceOptions {
   repositoryCount?: RepositoryCounter;
   /** Reuse of verified Basic credentials (`auth/credential-cache.ts`); default off. */
   credentialCache?: CredentialCacheOptions;
-  /** Seals stored secrets (LDAP bind password, OIDC client secret, CLI secrets, OIDC tokens, registry endpoints' credentials). */
+  /** Seals stored secrets (scanner registrations' credentials, LDAP bind password, OIDC client secret, CLI secrets, OIDC tokens, registry endpoints' credentials). */
   dataKey: DataKey;
   /** The URL browsers use (the OIDC redirect URI is `<externalUrl>/c/oidc/callback`). */
   externalUrl: string;
@@ -80,6 +83,7 @@ export function createCoreServices(o: CoreServiceOptions) {
   const audit = new AuditStore(o.db);
   const access = new AccessControl(members);
   const limiter = new LoginRateLimiter(o.redis, o.loginRateLimit, o.logger);
+  const scanners = new ScannerStore(o.db, o.dataKey);
   // Identity providers: the settings of /configurations, LDAP, OIDC and the groups they report.
   const authSettings = new AuthSettingsService(new ConfigurationStore(o.db), () => users.count(), o.dataKey);
   const userGroups = new UserGroupStore(o.db);
@@ -117,6 +121,9 @@ export function createCoreServices(o: CoreServiceOptions) {
     webhookCallbacks: new WebhookCallbackService(o.db),
     registryEndpoints,
     proxyCache: new ProxyCacheCheck(registryEndpoints),
+    scanners,
+    scans: new ScanService(o.db, o.registry, scanners),
+    allowlists: new AllowlistStore(o.db),
     registryEndpointService: new EndpointService(),
     replicationPolicies: new ReplicationPolicyStore(o.db),
     replicationExecutions: new ReplicationExecutionService(o.db),

@@ -7,13 +7,14 @@ import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
 import { loadDataKeyForService } from "@berth/secrets";
 import { createStorageDriver } from "@berth/storage";
+import { SCANNER_API_KEY_PURPOSE } from "@berth/scanning";
 import { createApp } from "./app.js";
 import { startAuditRetention } from "./audit/audit-retention.js";
 import { AuditStore } from "./audit/audit-store.js";
 import { loadConfig } from "./config.js";
 import { createCoreServices } from "./core-services.js";
 import { readyzCheck } from "./system/health.routes.js";
-import { ensureSigningKey } from "./token/signing-key.js";
+import { ensureSigningKey } from "@berth/token";
 import { startProcessMetrics } from "@berth/metrics";
 
 const VERSION = "0.1.0";
@@ -66,6 +67,8 @@ const services = createCoreServices({
 if (await services.users.ensureAdmin(config.adminPassword)) logger.info("created the admin account");
 const admin = await services.users.findByName("admin");
 if (admin && (await services.projects.ensureProject("library", true, admin.id))) logger.info("created the public project library");
+// The built-in adapter, at this start's address, with the API key it expects (derived from the data key unless set).
+await services.scanners.ensureBuiltIn(config.services.scannerAdapter, config.scannerApiKey ?? config.dataKey.derive(SCANNER_API_KEY_PURPOSE));
 const stopRetention = startAuditRetention(new AuditStore(jobsDb), config.auditRetentionDays, logger);
 const sessionSweep = setInterval(() => void services.sessions.purgeExpired().catch(() => undefined), 3_600_000);
 sessionSweep.unref();

@@ -19,7 +19,7 @@ import type { Express } from "express";
 import { createApp } from "./app.js";
 import { createCoreServices, type CoreServices } from "./core-services.js";
 import type { RepositoryCounter } from "./projects/repository-count.js";
-import { ensureSigningKey } from "./token/signing-key.js";
+import { ensureSigningKey } from "@berth/token";
 import { hashPassword } from "./users/password.js";
 
 export const ADMIN_PASSWORD = "Adm1nPassw0rd";

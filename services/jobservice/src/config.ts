@@ -1,3 +1,4 @@
+import path from "node:path";
 import { backendConfig, flag, int, z, parseAll, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
 import { QUEUE_NAMES, type QueueName } from "@berth/queue";
 import { dataKeyPath } from "@berth/secrets";
@@ -10,7 +11,7 @@ const concurrencyEnv = Object.fromEntries(QUEUE_NAMES.map((q) => [`BERTH_QUEUE_C
   z.ZodOptional<z.ZodCoercedNumber>
 >;
 
-const DEFAULT_CONCURRENCY: Record<QueueName, number> = { events: 10, webhooks: 20, maintenance: 1, gc: 1, replication: 8 };
+const DEFAULT_CONCURRENCY: Record<QueueName, number> = { events: 10, webhooks: 20, maintenance: 1, gc: 1, scans: 4, replication: 8 };
 /** Queues whose concurrency is not configurable: one garbage collection at a time per process. */
 const FIXED_CONCURRENCY: Partial<Record<QueueName, number>> = { gc: 1 };
 
@@ -40,6 +41,15 @@ const schema = z
     BERTH_REPLICATION_CHUNK_MIB: int(1, 1024).default(16),
     /** Validity of DockerHub-format callback URLs (hours). */
     BERTH_WEBHOOK_CALLBACK_TTL_HOURS: int(1, 24 * 30).default(24),
+    /** Core's token signing key and certificate (scan jobs sign their pull credential); defaults as core's. */
+    BERTH_TOKEN_KEY_FILE: z.string().min(1).optional(),
+    BERTH_TOKEN_CERT_FILE: z.string().min(1).optional(),
+    BERTH_TOKEN_SERVICE: z.string().min(1).default("berth-registry"),
+    BERTH_TOKEN_ISSUER: z.string().min(1).default("berth-token-issuer"),
+    /** The registry URL scanner adapters pull from (the scan request's `registry.url`); default BERTH_EXTERNAL_URL. */
+    BERTH_SCANNER_REGISTRY_URL: httpUrl.optional(),
+    /** How long a scan may take (its pull credential lasts as long). */
+    BERTH_SCAN_TIMEOUT_MINUTES: int(1, 24 * 60).default(30),
     /**
      * BullMQ's job lock (s): a worker that does not renew it for this long is taken as stalled and
      * its job goes to another worker (the work itself stays guarded by PostgreSQL locks).
@@ -56,6 +66,13 @@ const schema = z
     dataKeyFile: env.BERTH_DATA_KEY_FILE ?? dataKeyPath(env.BERTH_DATA_DIR),
     replication: { chunkSize: env.BERTH_REPLICATION_CHUNK_MIB * 1024 * 1024 },
     relayPollMs: env.BERTH_RELAY_POLL_MS,
+    scanning: {
+      tokenKeyFile: env.BERTH_TOKEN_KEY_FILE ?? path.join(env.BERTH_DATA_DIR, "secrets", "token", "tls.key"),
+      tokenCertFile: env.BERTH_TOKEN_CERT_FILE ?? path.join(env.BERTH_DATA_DIR, "secrets", "token", "tls.crt"),
+      token: { issuer: env.BERTH_TOKEN_ISSUER, service: env.BERTH_TOKEN_SERVICE },
+      registryUrl: env.BERTH_SCANNER_REGISTRY_URL ?? env.BERTH_EXTERNAL_URL,
+      timeoutMs: env.BERTH_SCAN_TIMEOUT_MINUTES * 60_000,
+    },
     queueLockMs: env.BERTH_QUEUE_LOCK_SECONDS * 1000,
     webhook: {
       denyPrivate: env.BERTH_WEBHOOK_DENY_PRIVATE,

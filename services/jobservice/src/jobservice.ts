@@ -5,13 +5,14 @@
  */
 import type { PrismaClient } from "@berth/db";
 import type { Logger } from "@berth/logger";
-import { Queues, type JobName, type JobsOptions, type QueueName } from "@berth/queue";
+import { Queues, UnrecoverableError, type JobName, type JobsOptions, type QueueName } from "@berth/queue";
+import type { DataKey } from "@berth/secrets";
+import type { SigningKey } from "@berth/token";
 import type { Redis } from "@berth/redis";
 import { GarbageCollector, type GarbageCollectorOptions, type RegistryStore } from "@berth/registry-store";
 import type { StorageDriver } from "@berth/storage";
 import { purgeExpiredCallbacks } from "@berth/webhooks";
 import { replicationFinalEvent } from "@berth/replication";
-import type { DataKey } from "@berth/secrets";
 import { auditSubscriber } from "./audit/audit.subscriber.js";
 import { fanoutHandler } from "./events/fanout.job.js";
 import type { EventSubscriber } from "./events/subscriber.js";
@@ -38,6 +39,11 @@ import { deliverHandler } from "./webhooks/deliver.job.js";
 import { promoteTagSubscriber, type Tagger } from "./webhooks/promote-tag.subscriber.js";
 import { webhookSubscriber } from "./webhooks/webhook.subscriber.js";
 import type { HandlerMap } from "./workers/handlers.js";
+import { SbomPublisher } from "./scanning/sbom-publisher.js";
+import { ScanCredentials } from "./scanning/scan-credentials.js";
+import { scanRunHandler } from "./scanning/scan.job.js";
+import { scanOnPushSubscriber, scannedImageDeletedSubscriber, scanRequestedSubscriber } from "./scanning/scan.subscribers.js";
+import { scanAllRequestedSubscriber, scanAllRunHandler, scanAllScheduledHandler, scanAllScheduleSubscriber, syncScanAllSchedule } from "./scanning/scan-all.jobs.js";
 import { WorkerPool } from "./workers/worker-pool.js";
 import { watchQueues } from "./jobservice-metrics.js";
 
@@ -64,9 +70,19 @@ export interface JobserviceOptions {
   storage: { driver: StorageDriver; registry: RegistryStore };
   /** Tagger for `promote_tag` (default: `storage.registry.artifacts`). */
   tagger?: Tagger;
+  /**
+   * Running scans: the token signing key (the scan's pull credential), the registry URL the adapter pulls from, the scan timeout. Without it,
+   * `scan.run` fails its jobs as unconfigured.
+   */
+  scanning?: {
+    signingKey: () => Promise<SigningKey>;
+    token: { issuer: string; service: string };
+    registryUrl: string;
+    timeoutMs: number;
+  };
   /** Collector tuning (tests: a shorter upload idle floor). */
   gc?: Partial<Pick<GarbageCollectorOptions, "uploadMinIdleHours" | "batchSize" | "sweepTimeoutMs">>;
-  /** The data key that opens registry endpoints' credentials. */
+  /** The data key that opens registry endpoints' and scanner registrations' credentials. */
   dataKey: DataKey;
   /** Replication tuning: `copy_by_chunk` chunk size (bytes), how often stop requests are polled (ms). */
   replication?: { chunkSize?: number; stopPollMs?: number };
@@ -106,6 +122,29 @@ export function createJobservice(o: JobserviceOptions) {
     replicationTriggerSubscriber({ ...replication, registry: o.storage.registry }),
     replicationAuditSubscriber(o.db),
   ];
+  const sboms = new SbomPublisher(o.storage.registry);
+  subscribers.push(
+    scanRequestedSubscriber({ queues }),
+    scanOnPushSubscriber({ db: o.db, queues, registry: o.storage.registry, logger: o.logger }),
+    scannedImageDeletedSubscriber({ db: o.db, sboms }),
+    scanAllRequestedSubscriber({ queues }),
+    scanAllScheduleSubscriber({ db: o.db, queues, logger: o.logger }),
+  );
+  const scanning = o.scanning;
+  const scanRun: HandlerMap["scan.run"] = scanning
+    ? scanRunHandler({
+        db: o.db,
+        registry: o.storage.registry,
+        dataKey: o.dataKey,
+        credentials: new ScanCredentials(scanning.signingKey, scanning.token, Math.ceil(scanning.timeoutMs / 1000)),
+        sboms,
+        logger: o.logger,
+        registryUrl: scanning.registryUrl,
+        timeoutMs: scanning.timeoutMs,
+      })
+    : async () => {
+        throw new UnrecoverableError("scanning is not configured in this jobservice");
+      };
   const collector = new GarbageCollector({ db: o.db, driver: o.storage.driver, manifests: o.storage.registry.manifests, ...o.gc });
   const handlers: HandlerMap = {
     "event.fanout": fanoutHandler({ db: o.db, subscribers }),
@@ -114,6 +153,9 @@ export function createJobservice(o: JobserviceOptions) {
     "webhook.callbacks.expire": async () => ({ deleted: await purgeExpiredCallbacks(o.db) }),
     "gc.run": gcRunHandler({ db: o.db, queues, logger: o.logger, collector, locks: o.locks }),
     "gc.scheduled": gcScheduledHandler({ db: o.db, queues, logger: o.logger }),
+    "scan.run": scanRun,
+    "scan_all.run": scanAllRunHandler({ db: o.db, queues, executions, logger: o.logger }),
+    "scan_all.scheduled": scanAllScheduledHandler({ queues }),
     "replication.execute": replicationExecuteHandler(replication),
     "replication.task": replicationTaskHandler(replication),
     "replication.scheduled": replicationScheduledHandler({ db: o.db, logger: o.logger }),
@@ -144,6 +186,8 @@ export function createJobservice(o: JobserviceOptions) {
         await queues.schedule("webhook.callbacks.expire", CALLBACK_EXPIRY_EVERY_MS, {});
         const gc = await syncGcSchedule(o.db, queues);
         if (gc.invalid) o.logger.error(`GC schedule not set: ${gc.invalid}; set a valid schedule through the API`);
+        const scanAll = await syncScanAllSchedule(o.db, queues);
+        if (scanAll.invalid) o.logger.error(`scan-all schedule not set: ${scanAll.invalid}; set a valid schedule through the API`);
         await syncReplicationSchedules(o.db, queues, o.logger);
       };
       if (o.redis.status === "ready") await schedule();

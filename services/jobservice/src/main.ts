@@ -6,6 +6,7 @@ import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
 import { loadDataKeyForService } from "@berth/secrets";
 import { createStorageDriver } from "@berth/storage";
+import { loadSigningKey } from "@berth/token";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { SessionLocks } from "./executions/session-locks.js";
@@ -42,9 +43,15 @@ const jobservice = createJobservice({
   relayPollMs: config.relayPollMs,
   webhook: config.webhook,
   storage: { driver, registry },
-  // Registry endpoints' credentials are sealed with the data key the launcher creates.
+  // Registry endpoints' and scanner registrations' credentials are sealed with the data key the launcher creates.
   dataKey: config.dataKey,
   replication: config.replication,
+  scanning: {
+    signingKey: () => loadSigningKey(config.scanning.tokenKeyFile, config.scanning.tokenCertFile),
+    token: config.scanning.token,
+    registryUrl: config.scanning.registryUrl,
+    timeoutMs: config.scanning.timeoutMs,
+  },
 });
 
 const app = createApp({

@@ -4,6 +4,7 @@ import type { Logger } from "@berth/logger";
 import type { RegistryStore } from "@berth/registry-store";
 import type { Authorizer } from "./auth/authorizer.js";
 import type { ProxyCache } from "./proxy/proxy-cache.js";
+import type { PullPolicy } from "./manifests.routes.js";
 import { v2Router } from "./v2.router.js";
 
 export interface RegistryDeps {
@@ -13,6 +14,8 @@ export interface RegistryDeps {
   authorizer: Authorizer;
   /** Pull-through for proxy cache projects. */
   proxy?: ProxyCache | undefined;
+  /** `prevent_vul` on manifest GETs. */
+  pullPolicy?: PullPolicy;
   /** Serve `GET /debug/memory` (forced GC, then memory usage) on this port: `BERTH_DEBUG_MEMORY`. */
   debugMemory?: boolean;
 }

@@ -5,6 +5,7 @@ import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
 import { loadDataKeyForService } from "@berth/secrets";
+import { CachedPullPolicy } from "@berth/scanning";
 import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
 import { TokenAuthorizer } from "./auth/authorizer.js";
@@ -65,6 +66,7 @@ const app = createApp({
   store,
   authorizer,
   proxy,
+  pullPolicy: new CachedPullPolicy(db),
   debugMemory: config.debugMemory,
   readiness: { database: async () => db.$queryRaw`SELECT 1`, redis: () => pingRedis(redis) },
 });

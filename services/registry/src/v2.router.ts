@@ -12,7 +12,7 @@ import type { Authorizer, Grant } from "./auth/authorizer.js";
 import type { RequiredAccess } from "./auth/challenge.js";
 import { blobHandlers } from "./blobs.routes.js";
 import { listingHandlers } from "./listings.routes.js";
-import { manifestHandlers } from "./manifests.routes.js";
+import { manifestHandlers, type PullPolicy } from "./manifests.routes.js";
 import { ProxyReadOnlyError } from "./proxy/proxy-errors.js";
 import type { ProxyCache } from "./proxy/proxy-cache.js";
 import type { RouteContext } from "./route-context.js";
@@ -26,6 +26,8 @@ export interface V2Deps {
   logger: Logger;
   /** Pull-through for proxy cache projects (absent: no project is proxied). */
   proxy?: ProxyCache | undefined;
+  /** `prevent_vul` on manifest GETs (absent: nothing is refused for vulnerabilities). */
+  pullPolicy?: PullPolicy | undefined;
 }
 
 type Handler = (ctx: RouteContext) => Promise<void>;

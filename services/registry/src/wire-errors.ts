@@ -77,9 +77,21 @@ function one(code: OciErrorCode, message: string, detail?: unknown, status: numb
   return { status, errors: [{ code, message, detail }] };
 }
 
+/** `prevent_vul` refused a manifest GET: Harbor's 412 with its message (naming the CVE ids that block it). */
+export class PullBlockedError extends Error {
+  override name = "PullBlockedError";
+  constructor(
+    message: string,
+    readonly detail: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
 /** The wire error for a known domain error, or `undefined` for an unexpected one. */
 export function toWireError(err: unknown): WireError | undefined {
   if (err instanceof RequestInvalidError) return one(err.code, err.message, err.detail, err.status);
+  if (err instanceof PullBlockedError) return one("PROJECTPOLICYVIOLATION", err.message, err.detail);
   if (err instanceof NameInvalidError) return one("NAME_INVALID", err.message, err.detail);
   if (err instanceof DigestInvalidError || err instanceof UnsupportedDigestAlgorithmError) return one("DIGEST_INVALID", err.message, err.detail);
   if (err instanceof TagInvalidError) return one("TAG_INVALID", err.message, err.detail);

@@ -13,6 +13,7 @@ import { parseSort, sortQuery } from "../http/sorting.js";
 import { projectByName } from "../projects/project-param.js";
 import type { ProjectStore } from "../projects/project-store.js";
 import { repositoryNameParam } from "../repositories/repository-name.js";
+import type { ScanService } from "../scanning/scan-service.js";
 import type { ArtifactService } from "./artifact-service.js";
 import { artifactView } from "./artifact-view.js";
 
@@ -28,7 +29,7 @@ const listQuery = z.object({
   with_accessory: flag.optional(),
 });
 const SORT = { push_time: "pushTime", pull_time: "pullTime", size: "size", digest: "digest" } as const;
-const getQuery = z.object({ with_tag: flag.default(true) }).passthrough();
+const getQuery = z.object({ with_tag: flag.default(true), with_scan_overview: flag.optional() }).passthrough();
 const copyQuery = z.object({ from: z.string().min(3).max(1024) }).passthrough();
 const tagBody = z.object({ name: z.string().min(1).max(128) }).passthrough();
 const FROM = /^([^@:]+(?:\/[^@:]+)*)(?:@(.+:[0-9a-fA-F]+)|:([^:@/]+))$/;
@@ -48,7 +49,7 @@ function tagQuery(q: Map<string, QueryTerm>): ArtifactQuery["tag"] {
 }
 
 /** `/api/v2.0/projects/{p}/repositories/{r}/artifacts…`: list, get, delete, copy, tags. */
-export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessControl; artifacts: ArtifactService }): Router {
+export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessControl; artifacts: ArtifactService; scans: ScanService }): Router {
   const { projects, access, artifacts } = deps;
   const router = Router();
   const base = "/api/v2.0/projects/:project/repositories/:repository/artifacts";
@@ -64,8 +65,14 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     return ref;
   };
 
-  async function views(items: ArtifactRecord[], withTags: boolean) {
-    return Promise.all(items.map(async (a) => artifactView(a, { withTags, extraAttrs: await artifacts.extraAttributes(a) })));
+  async function views(items: ArtifactRecord[], withTags: boolean, withScanOverview = false) {
+    const overviews = withScanOverview ? await deps.scans.overviews(items.map((a) => a.digest)) : undefined;
+    return Promise.all(
+      items.map(async (a) => {
+        const view = artifactView(a, { withTags, extraAttrs: await artifacts.extraAttributes(a) });
+        return overviews ? { ...view, scan_overview: overviews.get(a.digest) ?? null } : view;
+      }),
+    );
   }
 
   router.get(base, async (req, res) => {
@@ -92,14 +99,14 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
       take: page.take,
     });
     setPageHeaders(req, res, page, total);
-    res.json(await views(items, query.with_tag));
+    res.json(await views(items, query.with_tag, query.with_scan_overview ?? false));
   });
 
   router.get(`${base}/:reference`, async (req, res) => {
     const { project, repository } = await context(req);
     await access.require(principalOf(res), project, "artifact", "read");
     const query = parseInput(getQuery, req.query);
-    res.json((await views([await artifacts.get(repository, reference(req))], query.with_tag))[0]);
+    res.json((await views([await artifacts.get(repository, reference(req))], query.with_tag, query.with_scan_overview ?? false))[0]);
   });
 
   router.delete(`${base}/:reference`, async (req, res) => {

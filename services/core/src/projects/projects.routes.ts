@@ -19,6 +19,8 @@ import { projectParam } from "./project-param.js";
 import type { ProjectStore } from "./project-store.js";
 import type { ProxyCacheCheck } from "./proxy-cache-check.js";
 import { projectView } from "./project-view.js";
+import type { AllowlistStore } from "../scanning/allowlist-store.js";
+import { allowlistBody } from "../scanning/scan.routes.js";
 
 const boolString = z.enum(["true", "false"]);
 /** The metadata keys Berth keeps (besides `public`); values are Harbor's strings. */
@@ -67,17 +69,26 @@ export function projectsRoutes(deps: {
   access: AccessControl;
   quotas: QuotaService;
   proxyCache: ProxyCacheCheck;
+  allowlists: AllowlistStore;
 }): Router {
-  const { projects, members, users, access, quotas, proxyCache } = deps;
+  const { projects, members, users, access, quotas, proxyCache, allowlists } = deps;
+
+  /** Stores the body's `cve_allowlist` (Harbor's project CVE allowlist), when it has one. */
+  async function saveAllowlist(projectId: number, raw: unknown): Promise<void> {
+    if (raw === undefined || raw === null) return;
+    const list = parseInput(allowlistBody, raw);
+    await allowlists.set(projectId, { items: list.items.map((i) => i.cve_id), expiresAt: list.expires_at ?? null });
+  }
   const router = Router();
 
   async function views(items: Project[], principal: Principal | undefined) {
     const owners = await users.namesById(items.map((p) => p.ownerId));
     const roles = principal?.kind === "user" ? await members.roleIdsOf(principal.id, principal.groupIds ?? [], items.map((p) => p.id)) : new Map<number, number[]>();
     return Promise.all(
-      items.map(async (p) =>
-        projectView(p, { ownerName: owners.get(p.ownerId) ?? "", repoCount: await projects.repositoryCount(p.id, p.name), roleIds: roles.get(p.id) ?? [] }),
-      ),
+      items.map(async (p) => ({
+        ...projectView(p, { ownerName: owners.get(p.ownerId) ?? "", repoCount: await projects.repositoryCount(p.id, p.name), roleIds: roles.get(p.id) ?? [] }),
+        cve_allowlist: await allowlists.get(p.id),
+      })),
     );
   }
 
@@ -132,6 +143,7 @@ export function projectsRoutes(deps: {
       principal.id,
       auditActor(principal),
     );
+    await saveAllowlist(project.id, body.cve_allowlist);
     res.setHeader("Location", `/api/v2.0/projects/${project.id}`);
     res.status(201).end();
   });
@@ -167,6 +179,7 @@ export function projectsRoutes(deps: {
       },
       auditActor(principal),
     );
+    await saveAllowlist(project.id, body.cve_allowlist);
     res.status(200).end();
   });
 

@@ -3,7 +3,7 @@ import type { Principal } from "../auth/principal.js";
 import { authorizeSystem } from "../auth/system-permissions.js";
 import type { ProjectStore } from "../projects/project-store.js";
 import type { ResourceScope } from "./scope.js";
-import type { TokenAccess } from "./token-issuer.js";
+import type { TokenAccess } from "@berth/token";
 
 /** Registry actions and the `repository` row of the matrix each needs. */
 const REPOSITORY_ACTIONS = ["pull", "push", "delete"] as const;

@@ -7,7 +7,7 @@ import { parseInput } from "../http/parse-input.js";
 import type { ProjectStore } from "../projects/project-store.js";
 import { mergeScopes, parseScopes, type ResourceScope } from "./scope.js";
 import { grantAccess } from "./token-access.js";
-import type { TokenIssuer } from "./token-issuer.js";
+import type { TokenIssuer } from "@berth/token";
 
 const query = z.object({
   service: z.string().max(255).optional(),

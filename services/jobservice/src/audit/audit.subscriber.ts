@@ -4,7 +4,14 @@ import type { PrismaClient } from "@berth/db";
 import type { OutboxEventType } from "@berth/queue";
 import { projectOf, registryEventData, type EventSubscriber } from "../events/subscriber.js";
 
-const OPERATIONS: { readonly [E in OutboxEventType]?: string } = { "manifest.pushed": "create", "manifest.pulled": "pull", "manifest.deleted": "delete" };
+const OPERATIONS: { readonly [E in OutboxEventType]?: string } = {
+  "manifest.pushed": "create",
+  "manifest.pulled": "pull",
+  "manifest.deleted": "delete",
+  "scan.completed": "scan",
+  "scan.failed": "scan",
+  "scan.stopped": "stop_scan",
+};
 
 export function auditSubscriber(db: PrismaClient): EventSubscriber {
   return {
@@ -19,6 +26,7 @@ export function auditSubscriber(db: PrismaClient): EventSubscriber {
         resource: data.tag ? `${data.repository}:${data.tag}` : `${data.repository}@${data.digest}`,
         resourceType: "artifact",
         operation: OPERATIONS[event.type as OutboxEventType]!,
+        ...(event.type === "scan.failed" && { result: "failure" as const }),
         projectId: project?.id ?? null,
         source: "registry",
         detail: {

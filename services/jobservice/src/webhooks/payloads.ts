@@ -54,6 +54,8 @@ export function harborEventData(ctx: PayloadContext) {
         digest: data.digest,
         ...(data.tag !== undefined && { tag: data.tag }),
         resource_url: data.tag !== undefined ? `${host}/${data.repository}:${data.tag}` : `${host}/${data.repository}@${data.digest}`,
+        // Scan events carry Harbor's overview of the artifact's reports.
+        ...(data["scan_overview"] !== undefined && { scan_overview: data["scan_overview"] }),
       },
     ],
     repository: {

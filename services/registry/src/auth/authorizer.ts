@@ -13,6 +13,8 @@ export interface Grant {
   kind: "grant";
   /** The token's subject (empty for anonymous). */
   subject: string;
+  /** The token's `berth_purpose` claim (`scanner`, `replication`), when core issued it for one. */
+  purpose?: string | undefined;
   /** Whether the token also grants `action` on `type:name` (e.g. pull on a mount's source). */
   allows(type: string, name: string, action: string): boolean;
 }
@@ -80,7 +82,7 @@ export class TokenAuthorizer implements Authorizer {
         header: bearerChallenge({ realm, service, access, error: "insufficient_scope" }),
       };
     }
-    return { kind: "grant", subject: claims.subject, allows };
+    return { kind: "grant", subject: claims.subject, allows, ...(claims.purpose !== undefined && { purpose: claims.purpose }) };
   }
 }
 

@@ -19,6 +19,11 @@ export interface TokenClaims {
   /** `sub`: user or robot name; empty for anonymous. */
   subject: string;
   access: AccessEntry[];
+  /**
+   * `berth_purpose`: what the token was issued for, when not for a client — `scanner` (a scan
+   * job's pull, exempt from `prevent_vul`: docs/scanning.md).
+   */
+  purpose?: string | undefined;
 }
 
 /** The token is malformed, badly signed, expired, or for another issuer/service. */
@@ -110,7 +115,12 @@ export class TokenVerifier {
     }
     if (typeof payload === "string") throw new TokenInvalidError("token payload is not a JSON object");
     if (payload.exp === undefined) throw new TokenInvalidError("token has no expiry");
-    const claims = { subject: typeof payload.sub === "string" ? payload.sub : "", access: parseAccess(payload["access"]) };
+    const purpose = payload["berth_purpose"];
+    const claims: TokenClaims = {
+      subject: typeof payload.sub === "string" ? payload.sub : "",
+      access: parseAccess(payload["access"]),
+      ...(typeof purpose === "string" && { purpose }),
+    };
     const tolerance = (this.options.clockToleranceSeconds ?? 30) * 1000;
     if (this.#verified.size >= VERIFIED_CACHE_LIMIT) this.#verified.delete(this.#verified.keys().next().value!);
     this.#verified.set(token, {

@@ -17,6 +17,14 @@ export interface TokenClaims {
   iat: number;
   jti: string;
   access: TokenAccess[];
+  /** What the token is for when not for a client (`scanner`): the registry exempts such pulls from `prevent_vul`. */
+  berth_purpose?: string;
+}
+
+/** Options of one token: its purpose claim and a lifetime other than the configured one. */
+export interface IssueOptions {
+  purpose?: string;
+  expiresInSeconds?: number;
 }
 
 export interface IssuedToken {
@@ -42,9 +50,9 @@ export class TokenIssuer {
     return this.key.keyId;
   }
 
-  issue(subject: string, access: TokenAccess[], now = new Date()): IssuedToken {
+  issue(subject: string, access: TokenAccess[], now = new Date(), options: IssueOptions = {}): IssuedToken {
     const iat = Math.floor(now.getTime() / 1000);
-    const expiresIn = this.options.expirationMinutes * 60;
+    const expiresIn = options.expiresInSeconds ?? this.options.expirationMinutes * 60;
     const header = { typ: "JWT", alg: "RS256", kid: this.key.keyId, x5c: [this.key.certificateDer.toString("base64")] };
     const claims: TokenClaims = {
       iss: this.options.issuer,
@@ -55,6 +63,7 @@ export class TokenIssuer {
       iat,
       jti: randomUUID(),
       access,
+      ...(options.purpose !== undefined && { berth_purpose: options.purpose }),
     };
     const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const signature = sign("sha256", Buffer.from(signingInput), this.key.privateKey);
