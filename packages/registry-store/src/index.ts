@@ -14,6 +14,7 @@ import { ArtifactStore } from "./artifact-store.js";
 import { QuotaStore } from "./quota-store.js";
 
 export * from "./errors.js";
+export { TagImmutableError, findImmutableTag, assertMutable } from "./immutability.js";
 export { blobDataPath, uploadDataPath, uploadDirectory } from "./paths.js";
 export { BlobStore, type BlobInfo, type BlobStoreOptions } from "./blob-store.js";
 export { UploadStore, type ChunkOptions, type UploadSession, type UploadStoreOptions } from "./upload-store.js";
@@ -43,6 +44,7 @@ export {
   ArtifactStore,
   TagExistsError,
   type ArtifactChild,
+  type ArtifactLabelRecord,
   type ArtifactOrderField,
   type ArtifactQuery,
   type ListOrder,

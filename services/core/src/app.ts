@@ -12,6 +12,8 @@ import { NotFoundError } from "./errors.js";
 import { gcRoutes } from "./gc/gc.routes.js";
 import { userGroupsRoutes } from "./groups/usergroups.routes.js";
 import { configurationsRoutes } from "./identity/configurations.routes.js";
+import { immutabilityRoutes } from "./immutability/immutability.routes.js";
+import { labelsRoutes } from "./labels/labels.routes.js";
 import { ldapRoutes } from "./identity/ldap/ldap.routes.js";
 import { oidcRoutes } from "./identity/oidc/oidc.routes.js";
 import { requireJsonBodies } from "./http/body-type.js";
@@ -89,6 +91,8 @@ export function createApp(deps: CoreDeps): express.Express {
   app.use(userGroupsRoutes({ groups: s.userGroups, groupService: s.groups }));
   app.use(registriesRoutes({ endpoints: s.registryEndpoints, service: s.registryEndpointService }));
   app.use(replicationRoutes({ policies: s.replicationPolicies, executions: s.replicationExecutions, endpoints: s.registryEndpoints, externalUrl: deps.externalUrl }));
+  app.use(immutabilityRoutes({ projects: s.projects, access: s.access, rules: s.immutableRules }));
+  app.use(labelsRoutes({ projects: s.projects, access: s.access, labels: s.labels, artifacts: s.artifacts }));
   app.use("/api", (req, _res, next) => next(new NotFoundError(`no such API endpoint: ${req.method} ${req.baseUrl}${req.path.slice(0, 200)}`)));
   app.use(errorHandler(deps.logger));
   return app;

@@ -21,6 +21,8 @@ import { OidcClient } from "./identity/oidc/oidc-client.js";
 import { OidcLogin } from "./identity/oidc/oidc-login.js";
 import { OidcUserStore } from "./identity/oidc/oidc-user-store.js";
 import { UserIdentity } from "./identity/user-identity.js";
+import { ImmutableRuleStore } from "./immutability/immutable-rule-store.js";
+import { LabelStore } from "./labels/label-store.js";
 import { MemberStore } from "./members/member-store.js";
 import { ProjectStore } from "./projects/project-store.js";
 import { registryRepositoryCounter, type RepositoryCounter } from "./projects/repository-count.js";
@@ -111,6 +113,8 @@ export function createCoreServices(o: CoreServiceOptions) {
     registryEndpointService: new EndpointService(),
     replicationPolicies: new ReplicationPolicyStore(o.db),
     replicationExecutions: new ReplicationExecutionService(o.db),
+    immutableRules: new ImmutableRuleStore(o.db),
+    labels: new LabelStore(o.db),
   };
 }
 

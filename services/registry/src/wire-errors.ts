@@ -31,6 +31,7 @@ import {
   QuotaExceededError,
   RangeInvalidError,
   SizeInvalidError,
+  TagImmutableError,
   UploadUnknownError,
 } from "@berth/registry-store";
 import { PathNotFoundError } from "@berth/storage";
@@ -108,6 +109,7 @@ export function toWireError(err: unknown): WireError | undefined {
   }
   if (err instanceof ManifestReferencedError) return one("DENIED", err.message, err.detail, 409);
   if (err instanceof QuotaExceededError) return one("DENIED", err.message, err.detail, 403);
+  if (err instanceof TagImmutableError) return one("DENIED", err.message, err.detail, 403);
   if (err instanceof UploadUnknownError) return one("BLOB_UPLOAD_UNKNOWN", err.message, err.detail);
   if (err instanceof RangeInvalidError) return one("RANGE_INVALID", err.message, err.detail);
   if (err instanceof DigestMismatchError) return one("DIGEST_INVALID", err.message, err.detail);

@@ -28,7 +28,7 @@ const listQuery = z.object({
   with_accessory: flag.optional(),
 });
 const SORT = { push_time: "pushTime", pull_time: "pullTime", size: "size", digest: "digest" } as const;
-const getQuery = z.object({ with_tag: flag.default(true) }).passthrough();
+const getQuery = z.object({ with_tag: flag.default(true), with_label: flag.optional() }).passthrough();
 const copyQuery = z.object({ from: z.string().min(3).max(1024) }).passthrough();
 const tagBody = z.object({ name: z.string().min(1).max(128) }).passthrough();
 const FROM = /^([^@:]+(?:\/[^@:]+)*)(?:@(.+:[0-9a-fA-F]+)|:([^:@/]+))$/;
@@ -45,6 +45,18 @@ function tagQuery(q: Map<string, QueryTerm>): ArtifactQuery["tag"] {
   }
   if (term.kind === "fuzzy") return { kind: "fuzzy", value: term.value };
   throw new InvalidInputError("q tags supports tags=x, tags=~x, tags=* and tags=nil");
+}
+
+/** `labels=(id1 id2)` (every one) or `labels=id`: label ids. */
+function labelQuery(q: Map<string, QueryTerm>): number[] | undefined {
+  const term = q.get("labels");
+  if (!term) return undefined;
+  const values = term.kind === "and" ? term.values : term.kind === "exact" ? [term.value] : undefined;
+  const ids = values?.map((v) => Number(v));
+  if (!ids || ids.length === 0 || ids.length > 10 || ids.some((id) => !Number.isInteger(id) || id < 1 || id > 2_147_483_647)) {
+    throw new InvalidInputError("q labels takes label ids: labels=(id1 id2) or labels=id");
+  }
+  return ids;
 }
 
 /** `/api/v2.0/projects/{p}/repositories/{r}/artifacts…`: list, get, delete, copy, tags. */
@@ -64,8 +76,8 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     return ref;
   };
 
-  async function views(items: ArtifactRecord[], withTags: boolean) {
-    return Promise.all(items.map(async (a) => artifactView(a, { withTags, extraAttrs: await artifacts.extraAttributes(a) })));
+  async function views(items: ArtifactRecord[], withTags: boolean, withLabels = false) {
+    return Promise.all(items.map(async (a) => artifactView(a, { withTags, withLabels, extraAttrs: await artifacts.extraAttributes(a) })));
   }
 
   router.get(base, async (req, res) => {
@@ -73,7 +85,7 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     await access.require(principalOf(res), project, "artifact", "list");
     const query = parseInput(listQuery, req.query);
     const q = parseHarborQuery(query.q);
-    onlyKeys(q, ["digest", "media_type", "tags"]);
+    onlyKeys(q, ["digest", "media_type", "tags", "labels"]);
     const exact = (key: string) => {
       const term = q.get(key);
       if (term && term.kind !== "exact") throw new InvalidInputError(`q ${key} supports exact matches only`);
@@ -83,7 +95,9 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     const digest = exact("digest");
     const mediaType = exact("media_type");
     const tag = tagQuery(q);
+    const labelIds = labelQuery(q);
     const { total, items } = await artifacts.list(repository, {
+      ...(labelIds !== undefined && { labelIds }),
       ...(digest !== undefined && { digest }),
       ...(mediaType !== undefined && { mediaType }),
       ...(tag !== undefined && { tag }),
@@ -92,14 +106,14 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
       take: page.take,
     });
     setPageHeaders(req, res, page, total);
-    res.json(await views(items, query.with_tag));
+    res.json(await views(items, query.with_tag, query.with_label ?? false));
   });
 
   router.get(`${base}/:reference`, async (req, res) => {
     const { project, repository } = await context(req);
     await access.require(principalOf(res), project, "artifact", "read");
     const query = parseInput(getQuery, req.query);
-    res.json((await views([await artifacts.get(repository, reference(req))], query.with_tag))[0]);
+    res.json((await views([await artifacts.get(repository, reference(req))], query.with_tag, query.with_label ?? false))[0]);
   });
 
   router.delete(`${base}/:reference`, async (req, res) => {

@@ -143,6 +143,10 @@ export class ProjectStore {
     await this.db.$transaction(async (tx) => {
       await tx.project.delete({ where: { id: project.id } });
       await QuotaStore.forgetProject(tx, project.id);
+      // The project's policies and labels go with it (plain project_id columns, no foreign keys).
+      await tx.immutableTagRule.deleteMany({ where: { projectId: project.id } });
+      await tx.retentionPolicy.deleteMany({ where: { projectId: project.id } });
+      await tx.label.deleteMany({ where: { scope: "p", projectId: project.id } });
       await AuditStore.write(tx, { ...actor, resource: `project:${project.name}`, resourceType: "project", operation: "delete", projectId: project.id });
     });
   }
