@@ -12,7 +12,7 @@ import { isIndexMediaType, type Digest } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
 import { actorField, findRepositoryId, writeEvent, type Actor } from "./db.js";
 import { ManifestUnknownError, NameUnknownError, RegistryStoreError } from "./errors.js";
-import { assertMutable } from "./immutability.js";
+import { assertMutable, findImmutableTag } from "./immutability.js";
 import { blobDataPath } from "./paths.js";
 import { unlinkBlobs } from "./quota-store.js";
 
@@ -322,6 +322,11 @@ export class ArtifactStore {
       await assertMutable(tx, name, [tag], "deleted");
       await writeEvent(tx, "tag.deleted", { repository: name, digest, tag, mediaType: rows[0]!.media_type, ...actorField(actor) });
     });
+  }
+
+  /** The first of `tags` of repository `name` an immutability rule protects, with the rule; `undefined` when none is. */
+  immutableTag(name: string, tags: readonly string[]): Promise<{ tag: string; ruleId: number; rule: string } | undefined> {
+    return findImmutableTag(this.#db, name, tags);
   }
 
   /**

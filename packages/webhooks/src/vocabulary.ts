@@ -55,6 +55,7 @@ export const OUTBOX_TO_WEBHOOK_EVENT: { readonly [E in OutboxEventType]?: Webhoo
   "quota.exceeded": "QUOTA_EXCEED",
   "quota.warning": "QUOTA_WARNING",
   "replication.finished": "REPLICATION",
+  "retention.finished": "TAG_RETENTION",
 };
 
 /** One target of a policy, as stored (`webhook_policies.targets[]`). */

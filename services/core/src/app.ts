@@ -23,6 +23,7 @@ import { projectsRoutes } from "./projects/projects.routes.js";
 import { quotaRoutes } from "./quota/quota.routes.js";
 import { registriesRoutes } from "./registries/registries.routes.js";
 import { replicationRoutes } from "./replication/replication.routes.js";
+import { retentionRoutes } from "./retention/retention.routes.js";
 import { repositoriesRoutes } from "./repositories/repositories.routes.js";
 import { robotsRoutes } from "./robots/robots.routes.js";
 import { healthRoutes } from "./system/health.routes.js";
@@ -93,6 +94,7 @@ export function createApp(deps: CoreDeps): express.Express {
   app.use(replicationRoutes({ policies: s.replicationPolicies, executions: s.replicationExecutions, endpoints: s.registryEndpoints, externalUrl: deps.externalUrl }));
   app.use(immutabilityRoutes({ projects: s.projects, access: s.access, rules: s.immutableRules }));
   app.use(labelsRoutes({ projects: s.projects, access: s.access, labels: s.labels, artifacts: s.artifacts }));
+  app.use(retentionRoutes({ projects: s.projects, access: s.access, policies: s.retentionPolicies, executions: s.retentionExecutions }));
   app.use("/api", (req, _res, next) => next(new NotFoundError(`no such API endpoint: ${req.method} ${req.baseUrl}${req.path.slice(0, 200)}`)));
   app.use(errorHandler(deps.logger));
   return app;

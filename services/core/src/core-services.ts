@@ -31,6 +31,8 @@ import { EndpointService } from "./registries/endpoint-service.js";
 import { EndpointStore } from "./registries/endpoint-store.js";
 import { ReplicationExecutionService } from "./replication/execution-service.js";
 import { ReplicationPolicyStore } from "./replication/policy-store.js";
+import { RetentionExecutionService } from "./retention/retention-executions.js";
+import { RetentionPolicyStore } from "./retention/retention-store.js";
 import { RepositoryService } from "./repositories/repository-service.js";
 import { RobotService } from "./robots/robot-service.js";
 import { RobotStore } from "./robots/robot-store.js";
@@ -115,6 +117,8 @@ export function createCoreServices(o: CoreServiceOptions) {
     replicationExecutions: new ReplicationExecutionService(o.db),
     immutableRules: new ImmutableRuleStore(o.db),
     labels: new LabelStore(o.db),
+    retentionPolicies: new RetentionPolicyStore(o.db),
+    retentionExecutions: new RetentionExecutionService(o.db),
   };
 }
 

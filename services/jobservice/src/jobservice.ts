@@ -11,6 +11,7 @@ import { GarbageCollector, type GarbageCollectorOptions, type RegistryStore } fr
 import type { StorageDriver } from "@berth/storage";
 import { purgeExpiredCallbacks } from "@berth/webhooks";
 import { replicationFinalEvent } from "@berth/replication";
+import { retentionFinalEvent } from "@berth/retention";
 import type { DataKey } from "@berth/secrets";
 import { auditSubscriber } from "./audit/audit.subscriber.js";
 import { fanoutHandler } from "./events/fanout.job.js";
@@ -34,6 +35,13 @@ import { replicationAuditSubscriber } from "./replication/replication-report.js"
 import { ResumeStore } from "./replication/resume-store.js";
 import { StopWatch } from "./replication/stop-watch.js";
 import { replicationTaskHandler } from "./replication/task.job.js";
+import {
+  retentionExecuteHandler,
+  retentionPolicySubscriber,
+  retentionRequestedSubscriber,
+  retentionScheduledHandler,
+  syncRetentionSchedules,
+} from "./retention/retention.jobs.js";
 import { deliverHandler } from "./webhooks/deliver.job.js";
 import { promoteTagSubscriber, type Tagger } from "./webhooks/promote-tag.subscriber.js";
 import { webhookSubscriber } from "./webhooks/webhook.subscriber.js";
@@ -79,7 +87,7 @@ export const CALLBACK_EXPIRY_EVERY_MS = 3_600_000;
 
 export function createJobservice(o: JobserviceOptions) {
   const queues = new Queues({ connection: o.redis, prefix: o.prefix, ...(o.jobOptions && { overrides: o.jobOptions }) });
-  const executions = new ExecutionStore(o.db, { locks: o.locks, finalEvent: replicationFinalEvent });
+  const executions = new ExecutionStore(o.db, { locks: o.locks, finalEvent: (e) => replicationFinalEvent(e) ?? retentionFinalEvent(e) });
   const replication: ReplicationDeps = {
     db: o.db,
     executions,
@@ -95,7 +103,7 @@ export function createJobservice(o: JobserviceOptions) {
   // The fan-out is a list of small subscribers; scan-on-push and replication join here.
   const subscribers: EventSubscriber[] = [
     auditSubscriber(o.db),
-    webhookSubscriber({ db: o.db, executions, queues }),
+    webhookSubscriber({ db: o.db, executions, queues, externalUrl: o.externalUrl }),
     promoteTagSubscriber({ tagger: o.tagger ?? o.storage.registry.artifacts, logger: o.logger }),
     gcRequestedSubscriber({ queues }),
     gcScheduleSubscriber({ db: o.db, queues, logger: o.logger }),
@@ -103,6 +111,8 @@ export function createJobservice(o: JobserviceOptions) {
     replicationPolicySubscriber({ db: o.db, queues, logger: o.logger }),
     replicationTriggerSubscriber({ ...replication, registry: o.storage.registry }),
     replicationAuditSubscriber(o.db),
+    retentionRequestedSubscriber({ queues }),
+    retentionPolicySubscriber({ db: o.db, queues, logger: o.logger }),
   ];
   const collector = new GarbageCollector({ db: o.db, driver: o.storage.driver, manifests: o.storage.registry.manifests, ...o.gc });
   const handlers: HandlerMap = {
@@ -115,6 +125,8 @@ export function createJobservice(o: JobserviceOptions) {
     "replication.execute": replicationExecuteHandler(replication),
     "replication.task": replicationTaskHandler(replication),
     "replication.scheduled": replicationScheduledHandler({ db: o.db, logger: o.logger }),
+    "retention.execute": retentionExecuteHandler({ db: o.db, executions, queues, logger: o.logger, registry: o.storage.registry }),
+    "retention.scheduled": retentionScheduledHandler({ db: o.db, logger: o.logger }),
   };
   let workers: WorkerPool | undefined;
   return {
@@ -143,6 +155,7 @@ export function createJobservice(o: JobserviceOptions) {
         const gc = await syncGcSchedule(o.db, queues);
         if (gc.invalid) o.logger.error(`GC schedule not set: ${gc.invalid}; set a valid schedule through the API`);
         await syncReplicationSchedules(o.db, queues, o.logger);
+        await syncRetentionSchedules(o.db, queues, o.logger);
       };
       if (o.redis.status === "ready") await schedule();
       else o.redis.once("ready", () => void schedule().catch((err: Error) => o.logger.warn("cannot set up job schedules", { err: err.message })));
