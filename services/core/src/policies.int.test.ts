@@ -7,6 +7,7 @@ import { parseManifestReference } from "@berth/oci";
 import { TagImmutableError } from "@berth/registry-store";
 import { adminAuth, call, startTestCore, type TestCore } from "./test-support.js";
 import { layer, pushImage } from "./test-images.js";
+import { createDefaultProxyCacheRetention } from "./retention/retention-store.js";
 
 const enabled = Boolean(process.env["BERTH_TEST_PG_URL"]);
 let core: TestCore;
@@ -142,5 +143,89 @@ describe("tag immutability and labels", { skip: !enabled && "needs BERTH_TEST_PG
     // Deleting a label takes it off every artifact.
     assert.equal((await api("DELETE", `/labels/${prod}`)).status, 200);
     assert.deepEqual(await list(`labels=${prod}`), []);
+  });
+});
+
+describe("tag retention policies and executions through the API", { skip: !enabled && "needs BERTH_TEST_PG_URL" }, () => {
+  let projectId: number;
+  const body = (rules: unknown[], cron = "", ref?: number) => ({ algorithm: "or", rules, trigger: { kind: "Schedule", settings: { cron } }, scope: { level: "project", ref: ref ?? projectId } });
+  const keep = (template: string, params: Record<string, unknown>) => ({
+    action: "retain",
+    template,
+    params,
+    tag_selectors: [{ kind: "doublestar", decoration: "matches", pattern: "**", extras: '{"untagged":true}' }],
+    scope_selectors: { repository: [{ kind: "doublestar", decoration: "repoMatches", pattern: "**" }] },
+  });
+
+  before(async () => {
+    core = await startTestCore({ redis: "none" });
+    assert.equal((await api("POST", "/projects", { project_name: "keep" })).status, 201);
+    projectId = (await core.db.project.findUniqueOrThrow({ where: { name: "keep" } })).id;
+  });
+  after(async () => core?.close());
+
+  test("metadatas list Harbor's templates", async () => {
+    const res = await api("GET", "/retentions/metadatas");
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.data.templates.map((t: { rule_template: string }) => t.rule_template).sort(), ["always", "latestPulledN", "latestPushedK", "nDaysSinceLastPull", "nDaysSinceLastPush"]);
+  });
+
+  test("bad policies: every problem named; sixteen rules refused; one policy per project", async () => {
+    const bad = await api("POST", "/retentions", body([{ ...keep("latestPushedK", {}), template: "latestPushedK" }, keep("sometimes", {}), { ...keep("always", {}), tag_selectors: [{ decoration: "matches", pattern: "{a" }] }], "* * *"));
+    assert.equal(bad.status, 400);
+    const message = bad.data.errors[0].message as string;
+    assert.match(message, /rules\[0\]\.params\.latestPushedK/);
+    assert.match(message, /rules\[1\]\.template/);
+    assert.match(message, /rules\[2\]\.tag_selectors\[0\]\.pattern: unclosed "\{"/);
+    assert.equal((await api("POST", "/retentions", body([keep("always", {})], "not a cron"))).status, 400);
+    assert.equal((await api("POST", "/retentions", body(Array.from({ length: 16 }, () => keep("always", {}))))).status, 400);
+    assert.equal((await api("POST", "/retentions", body([keep("always", {})], "", 999999))).status, 404);
+  });
+
+  test("create, read, update with a schedule, run (dry and real), stop, delete", async () => {
+    const created = await api("POST", "/retentions", body([keep("latestPushedK", { latestPushedK: 5 })]));
+    assert.equal(created.status, 201, JSON.stringify(created.data));
+    const id = Number(created.headers.get("location")!.split("/").pop());
+    assert.equal((await api("POST", "/retentions", body([keep("always", {})]))).status, 409, "one policy per project");
+    assert.equal((await api("GET", "/projects/keep")).data.metadata.retention_id, String(id));
+    const got = (await api("GET", `/retentions/${id}`)).data;
+    assert.equal(got.rules[0].template, "latestPushedK");
+    assert.deepEqual(got.rules[0].params, { latestPushedK: 5 });
+    assert.deepEqual(got.scope, { level: "project", ref: projectId });
+
+    assert.equal((await api("PUT", `/retentions/${id}`, body([keep("nDaysSinceLastPull", { nDaysSinceLastPull: 7 })], "0 0 3 * * *"))).status, 200);
+    assert.equal((await api("GET", `/retentions/${id}`)).data.trigger.settings.cron, "0 0 3 * * *");
+    const changed = await core.db.outboxEvent.findMany({ where: { type: "retention.policy.changed" } });
+    assert.ok(changed.length >= 2, "jobservice is told to re-read the schedule");
+
+    const dry = await api("POST", `/retentions/${id}/executions`, { dry_run: true });
+    assert.equal(dry.status, 201);
+    const executionId = Number(dry.headers.get("location")!.split("/").pop());
+    assert.equal((await api("POST", `/retentions/${id}/executions`, { dry_run: false })).status, 409, "one active execution at a time");
+    const requested = await core.db.outboxEvent.findFirstOrThrow({ where: { type: "retention.requested" } });
+    assert.deepEqual(requested.payload, { executionId: String(executionId), policyId: id, dryRun: true });
+    const list = await api("GET", `/retentions/${id}/executions`);
+    assert.equal(list.data[0].dry_run, true);
+    assert.equal(list.data[0].status, "Pending");
+    assert.equal((await api("PATCH", `/retentions/${id}/executions/${executionId}`, { action: "stop" })).status, 200);
+    assert.equal((await api("GET", `/retentions/${id}/executions`)).data[0].status, "Stopped");
+    assert.equal((await api("PATCH", `/retentions/${id}/executions/${executionId}`, { action: "go" })).status, 400);
+    assert.deepEqual((await api("GET", `/retentions/${id}/executions/${executionId}/tasks`)).data, []);
+
+    assert.equal((await api("DELETE", `/retentions/${id}`)).status, 200);
+    assert.equal((await api("GET", `/retentions/${id}`)).status, 404);
+    assert.equal((await api("GET", "/projects/keep")).data.metadata.retention_id, undefined);
+  });
+
+  test("a proxy-cache project's default policy: nDaysSinceLastPull 7, everything in scope", async () => {
+    assert.equal((await api("POST", "/projects", { project_name: "cache" })).status, 201);
+    const cache = await core.db.project.findUniqueOrThrow({ where: { name: "cache" } });
+    const id = await core.db.$transaction((tx) => createDefaultProxyCacheRetention(tx, cache.id));
+    const got = (await api("GET", `/retentions/${id}`)).data;
+    assert.equal(got.rules.length, 1);
+    assert.equal(got.rules[0].template, "nDaysSinceLastPull");
+    assert.deepEqual(got.rules[0].params, { nDaysSinceLastPull: 7 });
+    assert.equal(got.rules[0].tag_selectors[0].pattern, "**");
+    assert.equal(JSON.parse(got.rules[0].tag_selectors[0].extras).untagged, true);
   });
 });
