@@ -64,6 +64,8 @@ describe("tag immutability and labels", { skip: !enabled && "needs BERTH_TEST_PG
       return true;
     });
     assert.equal((await api("GET", "/projects/imm/repositories/app/artifacts/1.0")).data.digest, v1.digest, "the tag did not move");
+    const tagsOf = async () => (await api("GET", "/projects/imm/repositories/app/artifacts/1.0?with_immutable_status=true")).data.tags.map((t: { name: string; immutable: boolean }) => [t.name, t.immutable]);
+    assert.deepEqual(await tagsOf(), [["1.0", true]]);
     // A new tag matching the rule may be created; a tag the rule does not select moves freely.
     await pushImage(core.registry, "imm/app", "1.1", [layer("d")]);
     await pushImage(core.registry, "imm/app", "dev", [layer("e")]);

@@ -20,7 +20,7 @@ export function artifactType(a: ArtifactRecord): string {
 }
 
 /** Harbor's `Artifact` JSON. */
-export function artifactView(a: ArtifactRecord, options: { withTags: boolean; withLabels?: boolean; extraAttrs: Record<string, unknown> | null }) {
+export function artifactView(a: ArtifactRecord, options: { withTags: boolean; withLabels?: boolean; immutableTags?: ReadonlySet<string>; extraAttrs: Record<string, unknown> | null }) {
   return {
     id: a.id,
     type: artifactType(a),
@@ -49,7 +49,7 @@ export function artifactView(a: ArtifactRecord, options: { withTags: boolean; wi
           name: t.name,
           push_time: t.pushTime.toISOString(),
           pull_time: t.pullTime?.toISOString() ?? ZERO_TIME,
-          immutable: false,
+          immutable: options.immutableTags?.has(t.name) ?? false,
         }))
       : null,
     labels: options.withLabels ? a.labels.map(labelView) : null,

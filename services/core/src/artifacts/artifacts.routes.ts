@@ -28,7 +28,7 @@ const listQuery = z.object({
   with_accessory: flag.optional(),
 });
 const SORT = { push_time: "pushTime", pull_time: "pullTime", size: "size", digest: "digest" } as const;
-const getQuery = z.object({ with_tag: flag.default(true), with_label: flag.optional() }).passthrough();
+const getQuery = z.object({ with_tag: flag.default(true), with_label: flag.optional(), with_immutable_status: flag.optional() }).passthrough();
 const copyQuery = z.object({ from: z.string().min(3).max(1024) }).passthrough();
 const tagBody = z.object({ name: z.string().min(1).max(128) }).passthrough();
 const FROM = /^([^@:]+(?:\/[^@:]+)*)(?:@(.+:[0-9a-fA-F]+)|:([^:@/]+))$/;
@@ -76,8 +76,12 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     return ref;
   };
 
-  async function views(items: ArtifactRecord[], withTags: boolean, withLabels = false) {
-    return Promise.all(items.map(async (a) => artifactView(a, { withTags, withLabels, extraAttrs: await artifacts.extraAttributes(a) })));
+  async function views(items: ArtifactRecord[], withTags: boolean, withLabels = false, withImmutable = false) {
+    return Promise.all(
+      items.map(async (a) =>
+        artifactView(a, { withTags, withLabels, ...(withImmutable && { immutableTags: await artifacts.immutableTags(a) }), extraAttrs: await artifacts.extraAttributes(a) }),
+      ),
+    );
   }
 
   router.get(base, async (req, res) => {
@@ -106,14 +110,14 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
       take: page.take,
     });
     setPageHeaders(req, res, page, total);
-    res.json(await views(items, query.with_tag, query.with_label ?? false));
+    res.json(await views(items, query.with_tag, query.with_label ?? false, query.with_immutable_status ?? false));
   });
 
   router.get(`${base}/:reference`, async (req, res) => {
     const { project, repository } = await context(req);
     await access.require(principalOf(res), project, "artifact", "read");
     const query = parseInput(getQuery, req.query);
-    res.json((await views([await artifacts.get(repository, reference(req))], query.with_tag, query.with_label ?? false))[0]);
+    res.json((await views([await artifacts.get(repository, reference(req))], query.with_tag, query.with_label ?? false, query.with_immutable_status ?? false))[0]);
   });
 
   router.delete(`${base}/:reference`, async (req, res) => {

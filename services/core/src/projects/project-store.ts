@@ -1,4 +1,5 @@
 import { isUniqueViolation, type Prisma, type PrismaClient, type Project } from "@berth/db";
+import type { OutboxEventType } from "@berth/queue/events";
 import { QuotaStore } from "@berth/registry-store";
 import { AuditStore, type Actor } from "../audit/audit-store.js";
 import { ROLES } from "../auth/permissions.js";
@@ -145,7 +146,12 @@ export class ProjectStore {
       await QuotaStore.forgetProject(tx, project.id);
       // The project's policies and labels go with it (plain project_id columns, no foreign keys).
       await tx.immutableTagRule.deleteMany({ where: { projectId: project.id } });
-      await tx.retentionPolicy.deleteMany({ where: { projectId: project.id } });
+      const retention = await tx.retentionPolicy.findUnique({ where: { projectId: project.id }, select: { id: true } });
+      if (retention) {
+        await tx.retentionPolicy.delete({ where: { id: retention.id } });
+        // jobservice removes the policy's schedule.
+        await tx.outboxEvent.create({ data: { type: "retention.policy.changed" satisfies OutboxEventType, payload: { policyId: retention.id } } });
+      }
       await tx.label.deleteMany({ where: { scope: "p", projectId: project.id } });
       await AuditStore.write(tx, { ...actor, resource: `project:${project.name}`, resourceType: "project", operation: "delete", projectId: project.id });
     });
