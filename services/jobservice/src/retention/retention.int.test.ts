@@ -11,7 +11,7 @@ import { ExecutionStore } from "@berth/executions";
 import { blobDataPath, createGcRun } from "@berth/registry-store";
 import { RETENTION_VENDOR_TYPE, type RetentionRule } from "@berth/retention";
 import { PathNotFoundError } from "@berth/storage";
-import { createProject, startTestJobservice, waitFor, type TestJobservice } from "../test-support.js";
+import { createPolicy, createProject, startReceiver, startTestJobservice, waitFor, type Receiver, type TestJobservice } from "../test-support.js";
 
 const enabled = Boolean(process.env["BERTH_TEST_PG_URL"] && process.env["BERTH_TEST_REDIS_URL"]);
 const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -33,6 +33,7 @@ const rule = (template: RetentionRule["template"], n: number | undefined, repo: 
 
 describe("tag retention executions", { skip: !enabled && "needs BERTH_TEST_PG_URL and BERTH_TEST_REDIS_URL" }, () => {
   let t: TestJobservice;
+  let receiver: Receiver;
   let projectId: number;
   let policyId: number;
   /** name → digest and its layer's digest. */
@@ -71,7 +72,9 @@ describe("tag retention executions", { skip: !enabled && "needs BERTH_TEST_PG_UR
 
   before(async () => {
     t = await startTestJobservice();
+    receiver = await startReceiver();
     projectId = await createProject(t.db, "ret");
+    await createPolicy(t.db, projectId, [{ address: `${receiver.url}/retention` }], ["TAG_RETENTION"]);
     // latestPushedK = 2 in ret/a: a3 and a4 are the newest; a1 carries an immutable tag; the untagged one is not selected.
     await push("ret/a", "a1", "1.0", { pushedDaysAgo: 40 });
     await push("ret/a", "a2", "a2", { pushedDaysAgo: 30 });
@@ -106,7 +109,10 @@ describe("tag retention executions", { skip: !enabled && "needs BERTH_TEST_PG_UR
     ];
     policyId = (await t.db.retentionPolicy.create({ data: { projectId, rules: rules as unknown as Prisma.InputJsonValue } })).id;
   });
-  after(async () => t?.close());
+  after(async () => {
+    await t?.close();
+    await receiver?.close();
+  });
 
   const kept = ["a1", "a3", "a4", "b1", "c2", "d1", "e-keep", "e-untagged", "f1"];
   const gone = ["a2", "a-untagged", "b2", "b3", "c1", "d2", "d3", "e-drop"];
@@ -132,6 +138,11 @@ describe("tag retention executions", { skip: !enabled && "needs BERTH_TEST_PG_UR
     assert.match(e.tasks.map((task) => task.log).join(""), new RegExp(`deleted ${images.get("a2")!.digest} \\[a2\\]`));
     const finished = await waitFor(() => t.db.outboxEvent.findFirst({ where: { type: "retention.finished", payload: { path: ["executionId"], equals: String(e.id) } } }), 10_000, "retention.finished");
     assert.equal((finished.payload as { status: string }).status, "Success");
+    // Harbor's TAG_RETENTION webhook reaches the project's policy, naming what went.
+    const hook = await waitFor(() => receiver.requests.map((r) => JSON.parse(r.body) as { type: string; event_data: { retention: { dry_run: boolean; status: string; total: number; retained: number; deleted_artifact: { name_tag: string }[] } } }).find((b) => b.type === "TAG_RETENTION" && !b.event_data.retention.dry_run), 20_000, "the TAG_RETENTION webhook");
+    assert.equal(hook.event_data.retention.status, "Success");
+    assert.deepEqual([hook.event_data.retention.total, hook.event_data.retention.retained], [kept.length - 1 + gone.length, kept.length - 1], "ret/f is in no rule's scope");
+    assert.equal(hook.event_data.retention.deleted_artifact.length, gone.length);
     // The registry's deletes wrote their events (as DELETE through /v2/ does).
     assert.ok((await t.db.outboxEvent.count({ where: { type: "manifest.deleted", payload: { path: ["actor"], equals: "retention" } } })) >= gone.length);
 
