@@ -101,7 +101,7 @@ describe("docker-compose.yml on a real Docker engine", { timeout: 45 * 60_000 },
     }
   });
 
-  it("registry endpoints' credentials are sealed with the data key prepare created (core seals, jobservice opens)", async () => {
+  it("registry endpoints' credentials are sealed with the data key prepare created (core seals; jobservice and the registry open)", async () => {
     const created = await api.request("POST", "/registries", { name: "elsewhere", type: "docker-registry", url: "http://127.0.0.1:9", credential: { type: "basic", access_key: "u", access_secret: "compose-secret" } });
     assert.equal(created.status, 201, created.text);
     const view = await api.ok("GET", "/registries?page_size=100");
@@ -109,6 +109,15 @@ describe("docker-compose.yml on a real Docker engine", { timeout: 45 * 60_000 },
     const [core] = await project!.containers("core");
     const key = await dockerd!.docker(["exec", core!, "stat", "-c", "%s %a", "/data/secrets/data-key"]);
     assert.equal(key.stdout.trim(), "32 600", "a 32-byte key, mode 0600");
+    // A proxy cache project of that endpoint: the registry container opens the sealed credentials
+    // to build its upstream client; the upstream is unreachable, so a pull is a miss that says so.
+    const registryId = Number(created.headers.get("location")!.split("/").pop());
+    await api.ok("POST", "/projects", { project_name: "elsewhere-cache", registry_id: registryId });
+    const token = await api.token(["repository:elsewhere-cache/library/app:pull"]);
+    const miss = await fetch(`${project!.baseUrl}/v2/elsewhere-cache/library/app/manifests/1`, { headers: { authorization: `Bearer ${token}` } });
+    const body = await miss.text();
+    assert.equal(miss.status, 404, body);
+    assert.match(body, /is not in the proxy cache, and its upstream registry elsewhere failed/);
   });
 
   it("a webhook policy's receiver gets the push events", async () => {

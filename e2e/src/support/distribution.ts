@@ -62,8 +62,9 @@ export class Distributions {
   /**
    * nginx in front of `upstreamPort` allowing `rate` requests per second to `/v2/` (burst `burst`);
    * beyond it answers 429 with `Retry-After: 1` (`limit_req_status`, `add_header … always`).
+   * With `accessLog`, every request is logged (`$request $status`, one a line) to `accessLog`.
    */
-  async rateLimitedFront(name: string, upstreamPort: number, rate: number, burst: number): Promise<{ url: string; port: number }> {
+  async rateLimitedFront(name: string, upstreamPort: number, rate: number, burst: number, options: { accessLog?: boolean } = {}): Promise<{ url: string; port: number; accessLog: string }> {
     const nginx = findExecutable("nginx");
     if (!nginx) throw new Error("nginx not found (Debian: apt-get install -y nginx)");
     const port = await pickFreeTcpPort();
@@ -75,6 +76,7 @@ export class Distributions {
       chmodSync(this.dir, 0o755);
     }
     const conf = join(prefix, "nginx.conf");
+    const accessLog = join(prefix, "logs", "access.log");
     writeFileSync(
       conf,
       `${user}
@@ -83,7 +85,8 @@ pid ${prefix}/nginx.pid;
 error_log stderr warn;
 events { worker_connections 512; }
 http {
-  access_log off;
+  log_format requests '$request $status';
+  access_log ${options.accessLog ? `${accessLog} requests` : "off"};
   client_body_temp_path ${prefix}/tmp/body;
   proxy_temp_path ${prefix}/tmp/proxy;
   fastcgi_temp_path ${prefix}/tmp/fastcgi;
@@ -117,7 +120,20 @@ http {
     });
     const url = `http://127.0.0.1:${port}`;
     await waitFor(`${url}/v2/`, 200, () => this.output.slice(-5).join("\n"));
-    return { url, port };
+    return { url, port, accessLog };
+  }
+
+  /** SIGSTOP (`paused`: a hung server, connections accepted and never answered) or SIGCONT `name`. */
+  signal(name: string, signal: "SIGSTOP" | "SIGCONT"): void {
+    const child = this.supervisor.latest(name);
+    if (!child?.running) throw new Error(`${name} is not running`);
+    process.kill(child.pid, signal);
+  }
+
+  /** Stops `name` (the others keep running). */
+  async stopOne(name: string): Promise<void> {
+    const child = this.supervisor.latest(name);
+    if (child) await this.supervisor.stop(child);
   }
 
   async stop(): Promise<void> {

@@ -36,6 +36,11 @@ export type OutboxEventMap = {
   "quota.exceeded": RegistryEventPayload;
   /** A project's usage crossed the warning threshold. */
   "quota.warning": RegistryEventPayload;
+  /**
+   * A proxy cache project served its cached copy because the upstream failed (down, slow, 429);
+   * `details` says how it failed, `upstream` names the endpoint.
+   */
+  "proxy.stale_served": RegistryEventPayload;
   /** A DockerHub-format webhook consumer called back about an artifact (core's callback API). */
   "artifact.validated": {
     repository: string;
@@ -84,6 +89,7 @@ export const OUTBOX_EVENT_TYPES = [
   "tag.deleted",
   "quota.exceeded",
   "quota.warning",
+  "proxy.stale_served",
   "artifact.validated",
   "gc.requested",
   "gc.schedule.changed",
@@ -109,6 +115,7 @@ export const REGISTRY_EVENT_TYPES = [
   "tag.deleted",
   "quota.exceeded",
   "quota.warning",
+  "proxy.stale_served",
 ] as const satisfies readonly OutboxEventType[];
 
 /** A registry event's type. */

@@ -12,6 +12,7 @@ import { PullRecorder } from "./pull-recorder.js";
 import { UploadStore } from "./upload-store.js";
 import { ArtifactStore } from "./artifact-store.js";
 import { QuotaStore } from "./quota-store.js";
+import { ProxyStore } from "./proxy-store.js";
 import { UsageFolder } from "./usage-folder.js";
 
 export * from "./errors.js";
@@ -56,6 +57,7 @@ export {
   type RepositoryRecord,
   type TagRecord,
 } from "./artifact-store.js";
+export { ProxyStore, type ProxyUpstreamRow, type StaleServed } from "./proxy-store.js";
 export { UsageFolder, type UsageFolderOptions } from "./usage-folder.js";
 export type { Actor } from "./db.js";
 
@@ -84,6 +86,8 @@ export interface RegistryStore {
   quotas: QuotaStore;
   /** Repositories, artifacts and tags for core's management API. */
   artifacts: ArtifactStore;
+  /** Proxy cache projects' upstreams. */
+  proxies: ProxyStore;
   /** Flushes pending pull events, folds usage deltas and stops the timers (does not close the client or driver). */
   close(): Promise<void>;
 }
@@ -105,6 +109,7 @@ export function createRegistryStore(options: RegistryStoreOptions): RegistryStor
     pulls,
     quotas: new QuotaStore({ db }),
     artifacts: new ArtifactStore({ db, driver }),
+    proxies: new ProxyStore({ db }),
     close: async () => {
       await Promise.all([pulls.close(), usage.close()]);
     },

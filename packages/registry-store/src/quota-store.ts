@@ -32,7 +32,7 @@
  *
  * Manifest bytes (kept in Postgres) are not counted; only blobs (configs and layers) are.
  */
-import { writeEvent, type Db } from "./db.js";
+import { ensureRepositoryId, writeEvent, type Db } from "./db.js";
 import { RegistryStoreError } from "./errors.js";
 import type { SqlDatabase } from "@berth/db/sql";
 
@@ -272,6 +272,30 @@ export class QuotaStore {
         SELECT rb.blob_digest FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
         WHERE split_part(r.name, '/', 1) = ${projectName})`;
     return Number(rows[0]!.total);
+  }
+
+  /**
+   * Refuses, before any byte moves, a blob of `size` bytes that is new to the project of
+   * `repository` and would not fit (the proxy cache asks before it streams from an upstream). The
+   * authoritative check stays {@link chargeBlobs} at commit. Records `quota.exceeded` when it refuses.
+   *
+   * @throws {QuotaExceededError}
+   */
+  async precheck(repository: string, digest: string, size: number): Promise<void> {
+    try {
+      const project = await projectOfRepository(this.#db, await ensureRepositoryId(this.#db, repository));
+      if (project === undefined || project.storageLimit < 0) return;
+      // Lock-free: usage as the limited charge counts it (the quota row plus pending deltas).
+      const rows = await this.#db.$queryRaw<{ used: bigint; counted: boolean }[]>`
+        SELECT (coalesce((SELECT used_storage FROM project_quotas WHERE project_id = ${project.id}), 0)
+                + coalesce((SELECT sum(delta) FROM project_usage_deltas WHERE project_id = ${project.id}), 0))::bigint AS used,
+               EXISTS (SELECT 1 FROM project_blobs WHERE project_id = ${project.id} AND blob_digest = ${digest}) AS counted`;
+      const { used, counted } = rows[0]!;
+      if (!counted && Number(used) + size > project.storageLimit) throw new QuotaExceededError(project.name, Number(used) + size, project.storageLimit);
+    } catch (err) {
+      if (err instanceof QuotaExceededError) await recordQuotaExceeded(this.#db, err, repository, digest).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Drops a deleted project's usage rows (call in the project delete's transaction). */

@@ -23,6 +23,14 @@ export function rewriteRepository(repository: string, namespace: string, replace
   return [namespace, ...parts.slice(replaceCount)].join("/");
 }
 
+/**
+ * The upstream name of `repository` (the part below the proxy project's name) on an endpoint of
+ * `type`: Docker Hub's official images live under `library/`; other registries keep the name.
+ */
+export function upstreamRepository(type: string, repository: string): string {
+  return type === "docker-hub" ? dockerHubName(repository) : repository;
+}
+
 /** Docker Hub's names: an official image `alpine` is `library/alpine`. */
 export function dockerHubName(repository: string): string {
   return repository.includes("/") ? repository : `library/${repository}`;

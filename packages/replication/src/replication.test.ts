@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { compileFilters, filterProblems, literalNames, normalizeFilters, NamespaceRewriteError, rewriteRepository, dockerHubName } from "./index.js";
+import { compileFilters, filterProblems, literalNames, normalizeFilters, NamespaceRewriteError, rewriteRepository, dockerHubName, upstreamRepository } from "./index.js";
 
 describe("namespace rewriting (Harbor's flattening levels)", () => {
   it("keeps, flattens all (-1), prefixes (0) or replaces n leading components", () => {
@@ -17,6 +17,11 @@ describe("namespace rewriting (Harbor's flattening levels)", () => {
   it("names Docker Hub's official images", () => {
     assert.equal(dockerHubName("alpine"), "library/alpine");
     assert.equal(dockerHubName("bitnami/redis"), "bitnami/redis");
+    // A proxy cache project's names on its upstream: only Docker Hub adds library/.
+    assert.equal(upstreamRepository("docker-hub", "nginx"), "library/nginx");
+    assert.equal(upstreamRepository("docker-hub", "library/nginx"), "library/nginx");
+    assert.equal(upstreamRepository("docker-registry", "nginx"), "nginx");
+    assert.equal(upstreamRepository("harbor", "proj/app"), "proj/app");
   });
 });
 

@@ -12,6 +12,9 @@ export const REPLICATION_VENDOR_TYPE = "REPLICATION";
 export const ENDPOINT_TYPES = ["berth", "docker-hub", "docker-registry", "harbor"] as const;
 export type EndpointType = (typeof ENDPOINT_TYPES)[number];
 
+/** Endpoint types a proxy cache project may pull through: every adapter reads through `/v2/`. */
+export const PROXY_CACHE_TYPES: readonly EndpointType[] = ENDPOINT_TYPES;
+
 export const TRIGGER_TYPES = ["manual", "scheduled", "event_based"] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
 

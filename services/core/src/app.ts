@@ -69,7 +69,7 @@ export function createApp(deps: CoreDeps): express.Express {
   app.use(internalAuthRoutes());
   app.use(systemLogsRoutes(deps.logCollectorUrl));
   app.use(usersRoutes({ users: s.users, identity: s.userIdentity }));
-  app.use(projectsRoutes({ projects: s.projects, members: s.members, users: s.users, access: s.access, quotas: s.quotas }));
+  app.use(projectsRoutes({ projects: s.projects, members: s.members, users: s.users, access: s.access, quotas: s.quotas, proxyCache: s.proxyCache }));
   app.use(membersRoutes({ projects: s.projects, members: s.members, users: s.users, groups: s.groups, access: s.access }));
   app.use(robotsRoutes({ robots: s.robots }));
   app.use(auditRoutes({ audit: s.audit, projects: s.projects, access: s.access }));

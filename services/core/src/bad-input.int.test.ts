@@ -98,7 +98,7 @@ function rows(c: Record<string, string>): Record<string, Row> {
     "PUT /api/v2.0/users/:id/sysadmin": { params: { id: c["user"]! }, body: { sysadmin_flag: true }, required: true },
     "HEAD /api/v2.0/projects": { queries: ["", `project_name=${LONG}`, "project_name=a&project_name=b"] },
     "GET /api/v2.0/projects": { list: { sort: true, q: true }, queries: ["public=maybe", `name=${LONG}`, `owner=${LONG}`, "with_detail=perhaps", "q=public%3Dmaybe"] },
-    "POST /api/v2.0/projects": { body: { project_name: "newproject", metadata: { public: "false" }, storage_limit: -1 }, required: true, names: { project_name: "lowercase" } },
+    "POST /api/v2.0/projects": { body: { project_name: "newproject", metadata: { public: "false" }, storage_limit: -1, registry_id: null }, required: true, names: { project_name: "lowercase" } },
     "GET /api/v2.0/projects/:project": { params: project },
     "PUT /api/v2.0/projects/:project": { params: project, body: { metadata: { public: "true" }, storage_limit: 1024 } },
     "DELETE /api/v2.0/projects/:project": { params: project },

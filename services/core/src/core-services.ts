@@ -30,6 +30,7 @@ import { registryRepositoryCounter, type RepositoryCounter } from "./projects/re
 import { QuotaService } from "./quota/quota-service.js";
 import { EndpointService } from "./registries/endpoint-service.js";
 import { EndpointStore } from "./registries/endpoint-store.js";
+import { ProxyCacheCheck } from "./projects/proxy-cache-check.js";
 import { ReplicationExecutionService } from "./replication/execution-service.js";
 import { ReplicationPolicyStore } from "./replication/policy-store.js";
 import { RetentionExecutionService } from "./retention/retention-executions.js";
@@ -76,6 +77,7 @@ export function createCoreServices(o: CoreServiceOptions) {
   const credentials = new CredentialCache(verifyPassword, o.credentialCache ?? { ttlMs: 0, maxEntries: 0 });
   const check = (account: string, stored: string, password: string) => credentials.verify(account, stored, password);
   const users = new UserStore(o.db, check);
+  const registryEndpoints = new EndpointStore(o.db, o.dataKey);
   const projects = new ProjectStore(o.db, o.repositoryCount ?? registryRepositoryCounter(o.registry));
   const members = new MemberStore(o.db);
   const robotStore = new RobotStore(o.db, check);
@@ -117,7 +119,8 @@ export function createCoreServices(o: CoreServiceOptions) {
     webhookPolicies: new WebhookPolicyStore(o.db),
     webhookExecutions: new WebhookExecutionReader(o.db),
     webhookCallbacks: new WebhookCallbackService(o.db),
-    registryEndpoints: new EndpointStore(o.db, o.dataKey),
+    registryEndpoints,
+    proxyCache: new ProxyCacheCheck(registryEndpoints),
     registryEndpointService: new EndpointService(),
     replicationPolicies: new ReplicationPolicyStore(o.db),
     replicationExecutions: new ReplicationExecutionService(o.db),

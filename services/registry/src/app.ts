@@ -3,6 +3,7 @@ import { createBaseApp, memoryDebugRoutes, type HealthCheck } from "@berth/http"
 import type { Logger } from "@berth/logger";
 import type { RegistryStore } from "@berth/registry-store";
 import type { Authorizer } from "./auth/authorizer.js";
+import type { ProxyCache } from "./proxy/proxy-cache.js";
 import { v2Router } from "./v2.router.js";
 
 export interface RegistryDeps {
@@ -10,6 +11,8 @@ export interface RegistryDeps {
   readiness: Record<string, HealthCheck>;
   store: RegistryStore;
   authorizer: Authorizer;
+  /** Pull-through for proxy cache projects. */
+  proxy?: ProxyCache | undefined;
   /** Serve `GET /debug/memory` (forced GC, then memory usage) on this port: `BERTH_DEBUG_MEMORY`. */
   debugMemory?: boolean;
 }

@@ -2,7 +2,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { parseDigest } from "@berth/oci";
-import type { RegistryStore } from "@berth/registry-store";
+import { BlobUnknownError, type BlobInfo, type RegistryStore } from "@berth/registry-store";
+import type { ProxyCache } from "./proxy/proxy-cache.js";
 import { requestedRange } from "./http-util.js";
 import { countDownload } from "./registry-metrics.js";
 import type { RouteContext } from "./route-context.js";
@@ -30,13 +31,25 @@ export interface BlobHandlers {
  * bytes; when it hands out URLs (S3 with redirects), GETs answer 307; otherwise the registry
  * streams.
  */
-export function blobHandlers(deps: { store: RegistryStore }): BlobHandlers {
+export function blobHandlers(deps: { store: RegistryStore; proxy?: ProxyCache | undefined }): BlobHandlers {
   const { blobs } = deps.store;
+  const { proxy } = deps;
   return {
     async fetch({ req, res, name }, raw) {
       const digest = parseDigest(raw);
-      const info = await blobs.stat(name, digest);
       const head = req.method === "HEAD";
+      let info: BlobInfo;
+      try {
+        info = await blobs.stat(name, digest);
+      } catch (err) {
+        const upstream = err instanceof BlobUnknownError && proxy ? await proxy.upstreams.of(name) : undefined;
+        if (!upstream || !proxy) throw err;
+        // A miss of a proxy project: streamed from the upstream to this client while it is cached,
+        // or (fetched meanwhile by another puller) served from the cache below. A HEAD fetches too,
+        // so that what it answers is what a GET will serve.
+        if ((await proxy.blobs.ensure(name, digest, upstream, head ? undefined : res)) === "served") return;
+        info = await blobs.stat(name, digest);
+      }
       const redirect = await blobs.redirectURL(digest, head ? "HEAD" : "GET");
       res.setHeader("Docker-Content-Digest", digest);
       res.setHeader("ETag", `"${digest}"`);

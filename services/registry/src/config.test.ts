@@ -29,3 +29,16 @@ test("s3 storage is read from BERTH_STORAGE_S3_*", () => {
   const c = loadConfig({ ...base, BERTH_STORAGE_DRIVER: "s3", BERTH_STORAGE_S3_BUCKET: "berth-blobs" });
   assert.equal(c.storage.driver, "s3");
 });
+
+test("proxy cache settings: revalidation period, upstream timeout and the data key (defaults and bounds)", () => {
+  const d = loadConfig({ ...base, BERTH_DATA_DIR: "/srv/berth" });
+  assert.deepEqual(d.proxy, { revalidateMs: 60_000, upstreamTimeoutMs: 10_000 });
+  assert.equal(d.dataKeyFile, "/srv/berth/secrets/data-key");
+  const c = loadConfig({ ...base, BERTH_PROXY_REVALIDATE_SECONDS: "0", BERTH_PROXY_UPSTREAM_TIMEOUT_SECONDS: "3", BERTH_DATA_KEY_FILE: "/run/key" });
+  assert.deepEqual(c.proxy, { revalidateMs: 0, upstreamTimeoutMs: 3_000 });
+  assert.equal(c.dataKeyFile, "/run/key");
+  assert.throws(
+    () => loadConfig({ ...base, BERTH_PROXY_REVALIDATE_SECONDS: "-1", BERTH_PROXY_UPSTREAM_TIMEOUT_SECONDS: "0" }),
+    (err) => err instanceof ConfigError && err.problems.some((p) => p.includes("BERTH_PROXY_REVALIDATE_SECONDS")) && err.problems.some((p) => p.includes("BERTH_PROXY_UPSTREAM_TIMEOUT_SECONDS")),
+  );
+});

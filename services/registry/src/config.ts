@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from "node:path";
-import { backendConfig, type ConfigError, flag, z, parseAll, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { backendConfig, type ConfigError, flag, int, z, parseAll, parseConfig, serviceEnv, databaseEnv, redisEnv, httpUrl } from "@berth/config";
+import { dataKeyPath } from "@berth/secrets";
 import { storageConfigFromEnv, type StorageConfig } from "@berth/storage";
 
 const schema = z
@@ -16,6 +17,12 @@ const schema = z
     BERTH_TOKEN_REALM: httpUrl.optional(),
     /** `GET /debug/memory` on the registry's own port (forced GC, then memory usage); tests use it. */
     BERTH_DEBUG_MEMORY: flag.default(false),
+    /** The data key opening proxy cache endpoints' credentials; default `${BERTH_DATA_DIR}/secrets/data-key`. */
+    BERTH_DATA_KEY_FILE: z.string().min(1).optional(),
+    /** Proxy cache: how long an upstream's answer to a tag's HEAD stands before the tag is asked about again (s; 0: every pull). */
+    BERTH_PROXY_REVALIDATE_SECONDS: int(0, 7 * 24 * 3600).default(60),
+    /** Proxy cache: how long to wait for the upstream's answer before serving the cached copy (or failing a miss) (s). */
+    BERTH_PROXY_UPSTREAM_TIMEOUT_SECONDS: int(1, 600).default(10),
   })
   .transform((env) => {
     const dataDir = isAbsolute(env.BERTH_DATA_DIR) ? env.BERTH_DATA_DIR : resolve(env.BERTH_DATA_DIR);
@@ -24,6 +31,11 @@ const schema = z
       dataDir,
       externalUrl: env.BERTH_EXTERNAL_URL,
       debugMemory: env.BERTH_DEBUG_MEMORY,
+      dataKeyFile: env.BERTH_DATA_KEY_FILE ?? dataKeyPath(dataDir),
+      proxy: {
+        revalidateMs: env.BERTH_PROXY_REVALIDATE_SECONDS * 1000,
+        upstreamTimeoutMs: env.BERTH_PROXY_UPSTREAM_TIMEOUT_SECONDS * 1000,
+      },
       token: {
         certFile: env.BERTH_TOKEN_CERT_FILE ?? join(dataDir, "secrets", "token", "tls.crt"),
         service: env.BERTH_TOKEN_SERVICE,

@@ -4,14 +4,20 @@ import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createRegistryStore } from "@berth/registry-store";
+import { loadDataKeyForService } from "@berth/secrets";
 import { createStorageDriver } from "@berth/storage";
 import { createApp } from "./app.js";
 import { TokenAuthorizer } from "./auth/authorizer.js";
 import { loadTokenKeyFile, TokenVerifier } from "./auth/token-verifier.js";
 import { loadConfig } from "./config.js";
+import { createProxyCache } from "./proxy/proxy-cache.js";
 import { startProcessMetrics } from "@berth/metrics";
 
-const config = loadConfigOrExit("registry", () => loadConfig(process.env));
+// The data key opens proxy cache endpoints' credentials (missing or malformed: exit 2 naming BERTH_DATA_KEY_FILE).
+const config = loadConfigOrExit("registry", () => {
+  const parsed = loadConfig(process.env);
+  return { ...parsed, dataKey: loadDataKeyForService(parsed.dataKeyFile) };
+});
 startProcessMetrics("registry");
 const logger = createLogger({ service: "registry", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 let publicKey;
@@ -30,7 +36,7 @@ const db = createSqlClient(config.databaseUrl, {
   limits: config.databaseLimits.request,
   onPoolError: (err) => logger.warn("database pool error", { err }),
 });
-// Only readiness uses Redis here.
+// Readiness, and the proxy cache's fetch locks and tag revalidation answers.
 const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
 const driver = createStorageDriver(config.storage);
 const store = createRegistryStore({
@@ -45,10 +51,20 @@ const authorizer = new TokenAuthorizer({
   service: config.token.service,
 });
 
+const proxy = createProxyCache({
+  store,
+  redis,
+  logger,
+  dataKey: config.dataKey,
+  revalidateMs: config.proxy.revalidateMs,
+  upstreamTimeoutMs: config.proxy.upstreamTimeoutMs,
+});
+
 const app = createApp({
   logger,
   store,
   authorizer,
+  proxy,
   debugMemory: config.debugMemory,
   readiness: { database: async () => db.$queryRaw`SELECT 1`, redis: () => pingRedis(redis) },
 });
@@ -57,6 +73,7 @@ const server = await listen(app, config.host, config.port);
 server.requestTimeout = 0;
 logger.info(`registry listening on ${config.host}:${config.port} (storage: ${driver.name})`);
 onShutdown(logger, server, [
+  () => proxy.close(),
   () => store.close(),
   () => driver.close?.(),
   () => db.$disconnect(),

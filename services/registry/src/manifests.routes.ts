@@ -2,6 +2,7 @@
 import { MAX_MANIFEST_BYTES, ManifestTooLargeError, TagInvalidError, parseManifestReference, type ManifestReference } from "@berth/oci";
 import { ManifestUnknownError, type RegistryStore } from "@berth/registry-store";
 import { readBody } from "./http-util.js";
+import type { ProxyCache } from "./proxy/proxy-cache.js";
 import { repoPath, type RouteContext } from "./route-context.js";
 
 export interface ManifestHandlers {
@@ -26,12 +27,14 @@ function existingReference(raw: string): ManifestReference {
 }
 
 /** Manifest handlers over the store. */
-export function manifestHandlers(deps: { store: RegistryStore }): ManifestHandlers {
+export function manifestHandlers(deps: { store: RegistryStore; proxy?: ProxyCache | undefined }): ManifestHandlers {
   const { manifests, pulls } = deps.store;
+  const { proxy } = deps;
   return {
     async fetch({ req, res, name, grant }, raw) {
       const reference = existingReference(raw);
-      const manifest = await manifests.get(name, reference);
+      const upstream = proxy && (await proxy.upstreams.of(name));
+      const manifest = upstream ? await proxy.manifests.get(name, reference, upstream) : await manifests.get(name, reference);
       res.status(200);
       res.setHeader("Content-Type", manifest.mediaType);
       res.setHeader("Content-Length", manifest.payload.byteLength);
@@ -42,6 +45,8 @@ export function manifestHandlers(deps: { store: RegistryStore }): ManifestHandle
         return;
       }
       res.end(manifest.payload);
+      // A manifest served straight from the upstream has no row yet: its pull is not recorded.
+      if (manifest.id === undefined) return;
       pulls.record({
         manifestId: manifest.id,
         repository: name,

@@ -13,6 +13,8 @@ import type { RequiredAccess } from "./auth/challenge.js";
 import { blobHandlers } from "./blobs.routes.js";
 import { listingHandlers } from "./listings.routes.js";
 import { manifestHandlers } from "./manifests.routes.js";
+import { ProxyReadOnlyError } from "./proxy/proxy-errors.js";
+import type { ProxyCache } from "./proxy/proxy-cache.js";
 import type { RouteContext } from "./route-context.js";
 import { uploadHandlers } from "./uploads.routes.js";
 import { sendError, sendWireError } from "./wire-errors.js";
@@ -22,6 +24,8 @@ export interface V2Deps {
   store: RegistryStore;
   authorizer: Authorizer;
   logger: Logger;
+  /** Pull-through for proxy cache projects (absent: no project is proxied). */
+  proxy?: ProxyCache | undefined;
 }
 
 type Handler = (ctx: RouteContext) => Promise<void>;
@@ -116,6 +120,11 @@ export function v2Router(deps: V2Deps): express.Router {
       if (endpoint === undefined) return notAllowed(res, Object.keys(table));
       const grant = authorize(req, res, [{ type: "repository", name, actions: endpoint.actions }]);
       if (!grant) return;
+      if (deps.proxy && !endpoint.actions.includes("pull")) {
+        // Pushes, uploads and deletes: a proxy cache project is read-only.
+        const upstream = await deps.proxy.upstreams.of(name);
+        if (upstream) throw new ProxyReadOnlyError(upstream.project, upstream.registry);
+      }
       await endpoint.handler({ req, res, name, grant });
     } catch (err) {
       sendError(res, err, logger);

@@ -35,6 +35,7 @@ import {
   UploadUnknownError,
 } from "@berth/registry-store";
 import { PathNotFoundError } from "@berth/storage";
+import { ProxyReadOnlyError, UpstreamUnavailableError } from "./proxy/proxy-errors.js";
 import type { Logger } from "@berth/logger";
 
 /** A client mistake found while parsing the request itself (headers, query). */
@@ -110,6 +111,10 @@ export function toWireError(err: unknown): WireError | undefined {
   if (err instanceof ManifestReferencedError) return one("DENIED", err.message, err.detail, 409);
   if (err instanceof QuotaExceededError) return one("DENIED", err.message, err.detail, 403);
   if (err instanceof TagImmutableError) return one("DENIED", err.message, err.detail, 403);
+  if (err instanceof ProxyReadOnlyError) return one("DENIED", err.message, { project: err.project, registry: err.registry }, 403);
+  if (err instanceof UpstreamUnavailableError) {
+    return one(err.kind === "manifest" ? "MANIFEST_UNKNOWN" : "BLOB_UNKNOWN", err.message, { upstream: err.registry, reason: err.reason }, 404);
+  }
   if (err instanceof UploadUnknownError) return one("BLOB_UPLOAD_UNKNOWN", err.message, err.detail);
   if (err instanceof RangeInvalidError) return one("RANGE_INVALID", err.message, err.detail);
   if (err instanceof DigestMismatchError) return one("DIGEST_INVALID", err.message, err.detail);

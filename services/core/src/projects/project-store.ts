@@ -14,6 +14,8 @@ export interface ProjectInput {
   public: boolean;
   metadata: Record<string, string>;
   storageLimit: bigint;
+  /** The registry endpoint of a proxy cache project (checked by the caller), else null. */
+  registryId?: number | null | undefined;
 }
 
 /** Which projects a list shows. */
@@ -61,7 +63,7 @@ export class ProjectStore {
     try {
       return await this.db.$transaction(async (tx) => {
         const project = await tx.project.create({
-          data: { name: input.name, public: input.public, metadata: input.metadata, storageLimit: input.storageLimit, ownerId },
+          data: { name: input.name, public: input.public, metadata: input.metadata, storageLimit: input.storageLimit, ownerId, registryId: input.registryId ?? null },
         });
         await tx.projectMember.create({ data: { projectId: project.id, userId: ownerId, roleId: ROLES.projectAdmin } });
         await AuditStore.write(tx, { ...actor, resource: `project:${project.name}`, resourceType: "project", operation: "create", projectId: project.id });

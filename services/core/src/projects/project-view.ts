@@ -15,6 +15,8 @@ export interface ProjectView {
   current_user_role_id: number;
   current_user_role_ids: number[];
   metadata: Record<string, string>;
+  /** The registry endpoint a proxy cache project pulls through (absent for ordinary projects). */
+  registry_id?: number;
 }
 
 /** `roleIds`: the caller's roles in the project, their own and their groups'; the highest is `current_user_role_id`. */
@@ -33,5 +35,6 @@ export function projectView(p: Project, extra: { ownerName: string; repoCount: n
     current_user_role_id: highestRole(extra.roleIds ?? []) ?? 0,
     current_user_role_ids: [...new Set(extra.roleIds ?? [])].sort((a, b) => a - b),
     metadata,
+    ...(p.registryId !== null && { registry_id: p.registryId }),
   };
 }

@@ -17,6 +17,7 @@ import type { UserStore } from "../users/user-store.js";
 import { isValidProjectName, storageLimit } from "./project-input.js";
 import { projectParam } from "./project-param.js";
 import type { ProjectStore } from "./project-store.js";
+import type { ProxyCacheCheck } from "./proxy-cache-check.js";
 import { projectView } from "./project-view.js";
 
 const boolString = z.enum(["true", "false"]);
@@ -39,7 +40,7 @@ const projectReq = z.object({
   public: z.boolean().nullish(),
   metadata: metadataSchema.optional(),
   storage_limit: storageLimit.nullish(),
-  registry_id: z.null().optional(),
+  registry_id: z.number().int().positive().max(2 ** 31 - 1).nullish(),
   cve_allowlist: z.unknown().optional(),
 });
 const listQuery = z.object({
@@ -59,8 +60,15 @@ function metadataWithoutPublic(m: z.output<typeof metadataSchema> | undefined): 
 }
 
 /** `/api/v2.0/projects…`: create, list, get, update, delete, and the summary. */
-export function projectsRoutes(deps: { projects: ProjectStore; members: MemberStore; users: UserStore; access: AccessControl; quotas: QuotaService }): Router {
-  const { projects, members, users, access, quotas } = deps;
+export function projectsRoutes(deps: {
+  projects: ProjectStore;
+  members: MemberStore;
+  users: UserStore;
+  access: AccessControl;
+  quotas: QuotaService;
+  proxyCache: ProxyCacheCheck;
+}): Router {
+  const { projects, members, users, access, quotas, proxyCache } = deps;
   const router = Router();
 
   async function views(items: Project[], principal: Principal | undefined) {
@@ -114,8 +122,13 @@ export function projectsRoutes(deps: { projects: ProjectStore; members: MemberSt
     const limit = body.storage_limit ?? -1;
     if (!principal.sysadmin && limit !== -1) throw new PermissionDeniedError("only system administrators may set storage_limit");
     const isPublic = body.metadata?.public !== undefined ? body.metadata.public === "true" : (body.public ?? false);
+    const registryId = body.registry_id ?? null;
+    if (registryId !== null) {
+      if (!principal.sysadmin) throw new PermissionDeniedError("only system administrators may create proxy cache projects (registry_id)");
+      await proxyCache.assertUsable(registryId);
+    }
     const project = await projects.create(
-      { name, public: isPublic, metadata: metadataWithoutPublic(body.metadata), storageLimit: BigInt(limit) },
+      { name, public: isPublic, metadata: metadataWithoutPublic(body.metadata), storageLimit: BigInt(limit), registryId },
       principal.id,
       auditActor(principal),
     );
@@ -137,6 +150,9 @@ export function projectsRoutes(deps: { projects: ProjectStore; members: MemberSt
     await access.require(principal, project, "project", "update");
     const body = parseInput(projectReq, req.body);
     if (body.project_name !== undefined && body.project_name !== project.name) throw new InvalidInputError("a project cannot be renamed");
+    if (body.registry_id !== undefined && (body.registry_id ?? null) !== project.registryId) {
+      throw new InvalidInputError("registry_id is set when a project is created and cannot be changed");
+    }
     if (body.storage_limit != null && !(principal?.kind === "user" && principal.sysadmin)) {
       throw new PermissionDeniedError("only system administrators may change storage_limit");
     }

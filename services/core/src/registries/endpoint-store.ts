@@ -98,11 +98,13 @@ export class EndpointStore {
     );
   }
 
-  /** Deletes an endpoint no policy uses (Harbor answers 412 otherwise). */
+  /** Deletes an endpoint no policy and no proxy cache project uses (Harbor answers 412 otherwise). */
   async delete(row: RegistryEndpoint, actor: Actor): Promise<void> {
     await this.db.$transaction(async (tx) => {
       const users = await tx.replicationPolicy.findMany({ where: { OR: [{ srcRegistryId: row.id }, { destRegistryId: row.id }] }, select: { name: true }, take: 5 });
       if (users.length) throw new PreconditionFailedError(`registry ${row.name} is used by replication policies: ${users.map((u) => u.name).join(", ")}`);
+      const proxies = await tx.project.findMany({ where: { registryId: row.id }, select: { name: true }, take: 5 });
+      if (proxies.length) throw new PreconditionFailedError(`registry ${row.name} is used by proxy cache projects: ${proxies.map((p) => p.name).join(", ")}`);
       await tx.registryEndpoint.delete({ where: { id: row.id } });
       await AuditStore.write(tx, { ...actor, resource: `registry/${row.name}`, resourceType: "registry", operation: "delete" });
     });

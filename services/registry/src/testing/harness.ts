@@ -19,7 +19,9 @@ import { createLogger } from "@berth/logger";
 import { createRegistryStore, type RegistryStore } from "@berth/registry-store";
 import { FilesystemDriver, S3Driver, type StorageDriver } from "@berth/storage";
 import { Writable } from "node:stream";
+import { closeRedis, createRedisClient, type Redis } from "@berth/redis";
 import { createApp } from "../app.js";
+import { createProxyCache, type ProxyCache } from "../proxy/proxy-cache.js";
 import { TokenAuthorizer } from "../auth/authorizer.js";
 import { loadTokenKeyFile, TokenVerifier } from "../auth/token-verifier.js";
 import { startS3rver, type TestS3Server } from "@berth/storage/testing";
@@ -38,6 +40,8 @@ export interface Instance {
   server: Server;
   /** This instance's storage driver (its own S3 client with `driver: "s3"`). */
   driver: StorageDriver;
+  /** With `proxy`: the instance's proxy cache. */
+  proxy?: ProxyCache;
 }
 
 /** Options of {@link startHarness}. */
@@ -50,6 +54,8 @@ export interface HarnessOptions {
   chunkSize?: number;
   /** Filesystem only: the front proxy's internal location (blob GETs answer `X-Accel-Redirect`). */
   internalRedirectLocation?: string;
+  /** Serve proxy cache projects (each instance its own Redis client on `redisUrl`, as main.ts). */
+  proxy?: { redisUrl: string; revalidateMs?: number; upstreamTimeoutMs?: number };
 }
 
 /** A response, body buffered. */
@@ -111,6 +117,7 @@ export async function startHarness(adminUrl: string, options: HarnessOptions = {
   await writeFile(certFile, certPem);
   const publicKey = await loadTokenKeyFile(certFile);
   const instances: Instance[] = [];
+  const closers: (() => Promise<void>)[] = [];
 
   async function addInstance(): Promise<Instance> {
     // The client main.ts uses (raw SQL over pg).
@@ -118,10 +125,29 @@ export async function startHarness(adminUrl: string, options: HarnessOptions = {
     const driver = makeDriver();
     const store = createRegistryStore({ db: prisma, driver, pullFlushIntervalMs: 100 });
     const authorizer = new TokenAuthorizer({ verifier: new TokenVerifier({ publicKey, issuer: ISSUER, service: SERVICE }), realm: REALM, service: SERVICE });
-    const app = createApp({ logger: quietLogger(), readiness: {}, store, authorizer });
+    const logger = quietLogger();
+    let proxy: ProxyCache | undefined;
+    let redis: Redis | undefined;
+    if (options.proxy) {
+      redis = createRedisClient(options.proxy.redisUrl, logger);
+      proxy = createProxyCache({
+        store,
+        redis,
+        logger,
+        dataKey: undefined,
+        revalidateMs: options.proxy.revalidateMs ?? 0,
+        upstreamTimeoutMs: options.proxy.upstreamTimeoutMs ?? 5_000,
+      });
+      const client = redis;
+      closers.push(async () => {
+        await proxy?.close();
+        await closeRedis(client);
+      });
+    }
+    const app = createApp({ logger, readiness: {}, store, authorizer, proxy });
     // As main.ts listens (malformed requests get JSON errors from @berth/http's listen).
     const server = await listen(app, "127.0.0.1", 0);
-    const instance = { port: (server.address() as AddressInfo).port, store, prisma, server, driver };
+    const instance = { port: (server.address() as AddressInfo).port, store, prisma, server, driver, ...(proxy && { proxy }) };
     instances.push(instance);
     return instance;
   }
@@ -178,6 +204,7 @@ export async function startHarness(adminUrl: string, options: HarnessOptions = {
     token,
     request,
     async close() {
+      for (const close of closers) await close();
       for (const i of instances) {
         i.server.closeAllConnections();
         await new Promise((r) => i.server.close(r));
