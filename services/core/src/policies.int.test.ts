@@ -230,4 +230,12 @@ describe("tag retention policies and executions through the API", { skip: !enabl
     assert.equal(got.rules[0].tag_selectors[0].pattern, "**");
     assert.equal(JSON.parse(got.rules[0].tag_selectors[0].extras).untagged, true);
   });
+
+  test("creating a proxy-cache project gives it the default policy", async () => {
+    const endpoint = await core.db.registryEndpoint.create({ data: { name: "upstream", type: "docker-registry", url: "http://127.0.0.1:9" } });
+    const project = await core.services.projects.create({ name: "proxied", public: false, metadata: {}, storageLimit: -1n, registryId: endpoint.id } as never, 1, { operator: "admin", operatorType: "user" });
+    const policy = await core.db.retentionPolicy.findUniqueOrThrow({ where: { projectId: project.id } });
+    assert.equal((project.metadata as { retention_id?: string }).retention_id, String(policy.id));
+    assert.equal((policy.rules as { template: string }[])[0]!.template, "nDaysSinceLastPull");
+  });
 });

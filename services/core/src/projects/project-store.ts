@@ -7,6 +7,7 @@ import type { Principal } from "../auth/principal.js";
 import { ConflictError, NotFoundError, PreconditionFailedError } from "../errors.js";
 import { orderBy, textFilter, type ListPage, type Paging, type ListOrder, type TextMatch } from "../listing.js";
 import { membershipOf } from "../members/member-store.js";
+import { createDefaultProxyCacheRetention } from "../retention/retention-store.js";
 import type { RepositoryCounter } from "./repository-count.js";
 
 export interface ProjectInput {
@@ -67,7 +68,10 @@ export class ProjectStore {
         });
         await tx.projectMember.create({ data: { projectId: project.id, userId: ownerId, roleId: ROLES.projectAdmin } });
         await AuditStore.write(tx, { ...actor, resource: `project:${project.name}`, resourceType: "project", operation: "create", projectId: project.id });
-        return project;
+        if (project.registryId === null) return project;
+        // A proxy-cache project gets Harbor's default retention (pulled within 7 days), which sets its retention_id.
+        await createDefaultProxyCacheRetention(tx, project.id);
+        return tx.project.findUniqueOrThrow({ where: { id: project.id } });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`project ${input.name} already exists`);
