@@ -29,6 +29,9 @@ export const JOB_OPTIONS: { readonly [N in JobName]?: JobsOptions } = {
   "replication.execute": { attempts: 3, backoff: { type: "exponential", delay: 2_000 } },
   "replication.task": { attempts: 5, backoff: { type: "exponential", delay: 2_000 } },
   "replication.scheduled": { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
+  // A retried execution continues with the tasks that have not finished.
+  "retention.execute": { attempts: 3, backoff: { type: "exponential", delay: 2_000 } },
+  "retention.scheduled": { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
 };
 
 /** The options a job of `name` is added with (defaults, then its overrides, then `extra`). */

@@ -76,6 +76,12 @@ export type OutboxEventMap = {
   "replication.policy.changed": { policyId: number };
   /** A replication execution finished (Harbor's `REPLICATION` webhook event; an audit entry). */
   "replication.finished": { executionId: string; policyId: number; status: string; trigger: string };
+  /** A retention execution was created (by hand, with `dryRun`, or by its schedule); jobservice runs it. */
+  "retention.requested": { executionId: string; policyId: number; dryRun: boolean };
+  /** A retention policy was created, changed or deleted; jobservice re-reads it (its schedule). */
+  "retention.policy.changed": { policyId: number };
+  /** A retention execution finished (Harbor's `TAG_RETENTION` webhook event). */
+  "retention.finished": { executionId: string; policyId: number; status: string; trigger: string };
 };
 /** What started a replication execution (Harbor's `trigger` values of executions). */
 export type ReplicationTrigger = "MANUAL" | "SCHEDULE" | "EVENT_BASED";
@@ -111,6 +117,9 @@ export const OUTBOX_EVENT_TYPES = [
   "replication.requested",
   "replication.policy.changed",
   "replication.finished",
+  "retention.requested",
+  "retention.policy.changed",
+  "retention.finished",
 ] as const satisfies readonly OutboxEventType[];
 
 // A type in the map but missing from the list (or the reverse) fails to compile here.

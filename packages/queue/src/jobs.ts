@@ -4,7 +4,7 @@
  */
 
 /** The queues. Each has its own workers and concurrency (`BERTH_QUEUE_CONCURRENCY_<QUEUE>`). */
-export const QUEUE_NAMES = ["events", "webhooks", "maintenance", "gc", "scans", "replication"] as const;
+export const QUEUE_NAMES = ["events", "webhooks", "maintenance", "gc", "scans", "replication", "retention"] as const;
 
 /** A queue's name. */
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -35,6 +35,10 @@ export interface JobMap {
   "replication.task": { taskId: string };
   /** A scheduled replication policy's cron fired: starts an execution (scheduler `scheduler:replication.scheduled:<policyId>`). */
   "replication.scheduled": { policyId: number };
+  /** Runs retention execution `executionId`: one task per repository in scope, each evaluated (and, unless a dry run, applied) in turn. Job id `retention-execution-<id>`. */
+  "retention.execute": { executionId: string };
+  /** A retention policy's cron fired: starts an execution (scheduler `scheduler:retention.scheduled:<policyId>`). */
+  "retention.scheduled": { policyId: number };
 }
 
 /** A job's name. */
@@ -57,6 +61,8 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   "replication.execute": "replication",
   "replication.task": "replication",
   "replication.scheduled": "replication",
+  "retention.execute": "retention",
+  "retention.scheduled": "retention",
 };
 
 /** The names of the jobs of `queue`. */

@@ -12,6 +12,7 @@ import { isIndexMediaType, type Digest } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
 import { actorField, findRepositoryId, writeEvent, type Actor } from "./db.js";
 import { ManifestUnknownError, NameUnknownError, RegistryStoreError } from "./errors.js";
+import { assertMutable, findImmutableTag } from "./immutability.js";
 import { readConfigAttributes } from "./config-attributes.js";
 import { unlinkBlobs } from "./quota-store.js";
 
@@ -45,6 +46,18 @@ export interface TagRecord {
   pullTime: Date | null;
 }
 
+/** A label on an artifact. */
+export interface ArtifactLabelRecord {
+  id: number;
+  name: string;
+  description: string;
+  color: string;
+  scope: string;
+  projectId: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 /** A child of an index. */
 export interface ArtifactChild {
   parentId: number;
@@ -69,7 +82,11 @@ export interface ArtifactRecord {
   size: number;
   pushTime: Date;
   pullTime: Date | null;
+  /** Pulls counted so far (batched: up to a second behind). */
+  pullCount: number;
   tags: TagRecord[];
+  /** Labels added to the artifact (core's `/labels`), by name. */
+  labels: ArtifactLabelRecord[];
   references: ArtifactChild[];
   /** Parsed manifest payload. */
   manifest: ManifestJson;
@@ -114,6 +131,8 @@ export interface ArtifactQuery {
   tag?: { kind: "exact" | "fuzzy" | "any" | "none"; value?: string };
   digest?: string;
   mediaType?: string;
+  /** Only artifacts carrying every one of these labels (ids). */
+  labelIds?: readonly number[];
   /** Default: newest push first. */
   order?: ListOrder<ArtifactOrderField>;
   skip: number;
@@ -132,13 +151,14 @@ interface ManifestRow {
   size: bigint;
   pushed_at: Date;
   pulled_at: Date | null;
+  pull_count: bigint;
   config_attributes: Record<string, unknown> | null;
 }
 
 /** The rows of `manifests` an artifact is made of (for the page's ids, in the page's order). */
 const ARTIFACT_SELECT = sql`
   SELECT m.id, m.repository_id, r.name AS repository_name, p.id AS project_id, m.digest, m.media_type, m.artifact_type,
-         m.payload, m.size, m.pushed_at, m.pulled_at, m.config_attributes
+         m.payload, m.size, m.pushed_at, m.pulled_at, m.pull_count, m.config_attributes
   FROM manifests m JOIN repositories r ON r.id = m.repository_id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)`;
 
 /**
@@ -225,6 +245,7 @@ export class ArtifactStore {
         const tags = await tx.$queryRaw<{ name: string; digest: string; media_type: string }[]>`
           DELETE FROM tags t USING manifests m WHERE m.id = t.manifest_id AND t.repository_id = ${repositoryId}
           RETURNING t.name, m.digest, m.media_type`;
+        await assertMutable(tx, name, tags.map((t) => t.name), "deleted");
         const actorPart = actorField(actor);
         for (const t of tags) await writeEvent(tx, "tag.deleted", { repository: name, digest: t.digest, tag: t.name, mediaType: t.media_type, ...actorPart });
         // Index → child references first (child_manifest_id is ON DELETE RESTRICT).
@@ -257,6 +278,7 @@ export class ArtifactStore {
     if (tag?.kind === "fuzzy") parts.push(sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id AND strpos(t.name, ${tag.value ?? ""}) > 0)`);
     if (tag?.kind === "any") parts.push(sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
     if (tag?.kind === "none") parts.push(sql`NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
+    for (const labelId of query.labelIds ?? []) parts.push(sql`EXISTS (SELECT 1 FROM artifact_labels al WHERE al.manifest_id = m.id AND al.label_id = ${labelId})`);
     const where = join(parts, " AND ");
     const order = orderItems(query.order?.length ? query.order : [{ field: "pushTime", direction: "desc" }], ARTIFACT_COLUMNS, "m.id");
     // The page's ids first — an index-only range scan of the sort's index, however deep the page
@@ -323,8 +345,14 @@ export class ArtifactStore {
         WHERE r.id = t.repository_id AND m.id = t.manifest_id AND r.name = ${name} AND t.name = ${tag} AND m.digest = ${digest}
         RETURNING m.media_type`;
       if (rows.length === 0) throw new ManifestUnknownError(tag);
+      await assertMutable(tx, name, [tag], "deleted");
       await writeEvent(tx, "tag.deleted", { repository: name, digest, tag, mediaType: rows[0]!.media_type, ...actorField(actor) });
     });
+  }
+
+  /** The first of `tags` of repository `name` an immutability rule protects, with the rule; `undefined` when none is. */
+  immutableTag(name: string, tags: readonly string[]): Promise<{ tag: string; ruleId: number; rule: string } | undefined> {
+    return findImmutableTag(this.#db, name, tags);
   }
 
   /**
@@ -338,7 +366,7 @@ export class ArtifactStore {
   async #records(rows: ManifestRow[]): Promise<ArtifactRecord[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id.toString());
-    const [tags, children] = await Promise.all([
+    const [tags, children, labels] = await Promise.all([
       this.#db.$queryRaw<{ id: bigint; repository_id: number; manifest_id: bigint; name: string; created_at: Date; updated_at: Date; pulled_at: Date | null }[]>`
         SELECT t.id, t.repository_id, t.manifest_id, t.name, t.created_at, t.updated_at, m.pulled_at
         FROM tags t JOIN manifests m ON m.id = t.manifest_id WHERE t.manifest_id = ANY(${ids}::bigint[]) ORDER BY t.updated_at DESC, t.id DESC`,
@@ -346,6 +374,9 @@ export class ArtifactStore {
         SELECT mr.manifest_id, mr.digest, mr.child_manifest_id, c.payload AS child_payload, c.size AS child_size
         FROM manifest_references mr LEFT JOIN manifests c ON c.id = mr.child_manifest_id
         WHERE mr.manifest_id = ANY(${ids}::bigint[]) AND mr.kind = 'child' ORDER BY mr.id`,
+      this.#db.$queryRaw<{ manifest_id: bigint; id: number; name: string; description: string; color: string; scope: string; project_id: number; created_at: Date; updated_at: Date }[]>`
+        SELECT al.manifest_id, l.id, l.name, l.description, l.color, l.scope, l.project_id, l.created_at, l.updated_at
+        FROM artifact_labels al JOIN labels l ON l.id = al.label_id WHERE al.manifest_id = ANY(${ids}::bigint[]) ORDER BY l.name, l.id`,
     ]);
     return rows.map((row) => {
       const manifest = parsePayload(row.payload);
@@ -369,6 +400,10 @@ export class ArtifactStore {
         size,
         pushTime: row.pushed_at,
         pullTime: row.pulled_at,
+        pullCount: Number(row.pull_count),
+        labels: labels
+          .filter((l) => l.manifest_id === row.id)
+          .map((l) => ({ id: l.id, name: l.name, description: l.description, color: l.color, scope: l.scope, projectId: l.project_id, createdAt: l.created_at, updatedAt: l.updated_at })),
         configAttributes: row.config_attributes,
         tags: tags
           .filter((t) => t.manifest_id === row.id)

@@ -7,7 +7,10 @@
  * writes the same rows and outbox events; each step runs only after the one before (`WHERE` on
  * the previous step's result). When any condition does not hold it writes nothing and answers
  * `false`: the caller then runs the full transaction, which finds out what is wrong (or checks
- * the content of older blobs in storage).
+ * the content of older blobs in storage). A push that would MOVE an existing tag to another
+ * manifest is never done here: tag immutability is checked by the full transaction
+ * (immutability.ts); a tag another push created meanwhile is not overwritten either (the
+ * upsert's `WHERE`), and the caller then runs the full transaction.
  */
 import type { SqlExecutor } from "@berth/db/sql";
 import type { RegistryEventType } from "@berth/queue/events";
@@ -35,7 +38,7 @@ export interface ImagePush {
 
 export async function pushImageInOneStatement(db: SqlExecutor, p: ImagePush): Promise<boolean> {
   const digests = [...new Set(p.descriptors.map((d) => d.digest))];
-  const rows = await db.$queryRaw<{ ok: boolean | null; written: bigint }[]>`
+  const rows = await db.$queryRaw<{ ok: boolean | null; written: bigint; tag_ok: boolean | null }[]>`
     WITH r AS MATERIALIZED (SELECT id FROM repositories WHERE name = ${p.repository}::text),
     locked AS MATERIALIZED (
       SELECT b.digest, b.size, (b.updated_at > now() - make_interval(secs => ${p.recentSeconds})) AS recent
@@ -44,7 +47,9 @@ export async function pushImageInOneStatement(db: SqlExecutor, p: ImagePush): Pr
       ORDER BY b.digest
       FOR SHARE OF b, rb),
     ok AS MATERIALIZED (
-      SELECT (SELECT id FROM r) IS NOT NULL AND coalesce(bool_and(l.digest IS NOT NULL AND l.recent AND l.size = x.s), true) AS ok
+      SELECT (SELECT id FROM r) IS NOT NULL AND coalesce(bool_and(l.digest IS NOT NULL AND l.recent AND l.size = x.s), true)
+        AND NOT EXISTS (SELECT 1 FROM tags t JOIN manifests pm ON pm.id = t.manifest_id
+                        WHERE t.repository_id = (SELECT id FROM r) AND t.name = ${p.tag ?? null}::text AND pm.digest <> ${p.digest}::text) AS ok
       FROM unnest(${p.descriptors.map((d) => d.digest)}::text[], ${p.descriptors.map((d) => String(d.size))}::bigint[]) AS x(d, s)
       LEFT JOIN locked l ON l.digest = x.d),
     m AS (
@@ -72,6 +77,7 @@ export async function pushImageInOneStatement(db: SqlExecutor, p: ImagePush): Pr
       SELECT (SELECT id FROM r), ${p.tag ?? null}::text, m.id, now() FROM m
       WHERE ${p.tag ?? null}::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prev WHERE prev.manifest_id = m.id)
       ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = excluded.manifest_id, updated_at = now()
+        WHERE tags.manifest_id = excluded.manifest_id
       RETURNING 1),
     tev AS (
       INSERT INTO outbox_events (type, payload)
@@ -80,7 +86,8 @@ export async function pushImageInOneStatement(db: SqlExecutor, p: ImagePush): Pr
       FROM tg
       RETURNING 1)
     SELECT (SELECT ok FROM ok) AS ok, (SELECT count(*) FROM m) AS written,
+           (${p.tag ?? null}::text IS NULL OR (SELECT count(*) FROM tg) = 1 OR EXISTS (SELECT 1 FROM prev, m WHERE prev.manifest_id = m.id)) AS tag_ok,
            (SELECT count(*) FROM refs) AS refs, (SELECT count(*) FROM ev) AS events,
            (SELECT count(*) FROM tg) AS tagged, (SELECT count(*) FROM tev) AS tag_events`;
-  return rows[0]?.ok === true && Number(rows[0].written) === 1;
+  return rows[0]?.ok === true && Number(rows[0].written) === 1 && rows[0].tag_ok === true;
 }

@@ -16,6 +16,7 @@ import { ProxyStore } from "./proxy-store.js";
 import { UsageFolder } from "./usage-folder.js";
 
 export * from "./errors.js";
+export { TagImmutableError, findImmutableTag, assertMutable } from "./immutability.js";
 export { blobDataPath, uploadDataPath, uploadDirectory } from "./paths.js";
 export { BlobStore, type BlobInfo, type BlobStoreOptions } from "./blob-store.js";
 export { UploadStore, type ChunkOptions, type UploadSession, type UploadStoreOptions } from "./upload-store.js";
@@ -47,6 +48,7 @@ export {
   ArtifactStore,
   TagExistsError,
   type ArtifactChild,
+  type ArtifactLabelRecord,
   type ArtifactOrderField,
   type ArtifactQuery,
   type ListOrder,

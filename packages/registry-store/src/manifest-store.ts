@@ -31,6 +31,7 @@ import {
   NameUnknownError,
   type SizeMismatch,
 } from "./errors.js";
+import { assertMutable } from "./immutability.js";
 import { readConfigAttributes } from "./config-attributes.js";
 import { pushImageInOneStatement } from "./image-push.js";
 import { blobDataPath } from "./paths.js";
@@ -173,7 +174,9 @@ export class ManifestStore {
           ev AS (INSERT INTO outbox_events (type, payload) VALUES (${"manifest.pushed" satisfies RegistryEventType}::text, ${pushedPayload}::jsonb) RETURNING 1)
           SELECT m.id, rid.id AS repository_id, (SELECT count(*) FROM refs) AS refs, (SELECT count(*) FROM ev) AS events FROM m, rid`;
         const { id, repository_id } = rows[0]!;
-        if (tag !== undefined) await this.#tag(tx, repository_id, tag, id, event);
+        // A tag moved to another digest is checked against immutability after the move: a
+        // refusal rolls it back, and a new tag or a re-push of the same digest costs no query.
+        if (tag !== undefined && (await this.#tag(tx, repository_id, tag, id, event))) await assertMutable(tx, repository, [tag], "moved to another digest");
       },
       { timeout: 60_000, maxWait: 30_000 },
     );
@@ -226,6 +229,7 @@ export class ManifestStore {
           RETURNING m.digest, m.media_type`;
         const row = rows[0];
         if (row === undefined) throw new ManifestUnknownError(reference.tag);
+        await assertMutable(tx, repository, [reference.tag], "deleted");
         await writeEvent(tx, "tag.deleted", { repository, digest: row.digest, tag: reference.tag, mediaType: row.media_type, ...actorField(actor) });
         return;
       }
@@ -274,6 +278,7 @@ export class ManifestStore {
 
   async #deleteLocked(tx: Db, repository: string, digest: string, row: { id: bigint; media_type: string; size: bigint }, actor: Actor | undefined): Promise<void> {
     const tags = await tx.$queryRaw<{ name: string }[]>`DELETE FROM tags WHERE manifest_id = ${row.id} RETURNING name`;
+    await assertMutable(tx, repository, tags.map((t) => t.name), "deleted");
     await tx.$executeRaw`DELETE FROM manifests WHERE id = ${row.id}`;
     const base = { repository, digest, mediaType: row.media_type, ...actorField(actor) };
     for (const t of tags) await writeEvent(tx, "tag.deleted", { ...base, tag: t.name });
@@ -350,11 +355,11 @@ export class ManifestStore {
   /**
    * Creates or moves the tag, with its `tag.created` event (`previousDigest` when it moved), in
    * one statement: the tag row is locked (`FOR UPDATE`) first; nothing changes when it already
-   * names the manifest.
+   * names the manifest. Returns whether an existing tag moved to another manifest.
    */
-  async #tag(tx: Db, repositoryId: number, tag: string, manifestId: bigint, event: { repository: string; digest: string; mediaType: string; size: number; actor?: string }): Promise<void> {
+  async #tag(tx: Db, repositoryId: number, tag: string, manifestId: bigint, event: { repository: string; digest: string; mediaType: string; size: number; actor?: string }): Promise<boolean> {
     const payload = JSON.stringify({ ...event, tag });
-    await tx.$queryRaw`
+    const rows = await tx.$queryRaw<{ moved: boolean }[]>`
       WITH prev AS MATERIALIZED (
         SELECT t.manifest_id FROM tags t WHERE t.repository_id = ${repositoryId}::int AND t.name = ${tag}::text FOR UPDATE),
       up AS (
@@ -369,7 +374,9 @@ export class ManifestStore {
           (SELECT jsonb_build_object('previousDigest', pm.digest) FROM prev JOIN manifests pm ON pm.id = prev.manifest_id), '{}'::jsonb)
         FROM up
         RETURNING 1)
-      SELECT (SELECT count(*) FROM up) AS tagged, (SELECT count(*) FROM ev) AS events`;
+      SELECT (SELECT count(*) FROM up) AS tagged, (SELECT count(*) FROM ev) AS events,
+             EXISTS (SELECT 1 FROM prev WHERE prev.manifest_id <> ${manifestId}::bigint) AS moved`;
+    return rows[0]?.moved === true;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Pull bookkeeping that must not slow GET: pulls are gathered in memory and flushed every
- * `flushIntervalMs` (default 1 s) in ONE statement that stamps `manifests.pulled_at` and appends
- * the `manifest.pulled` outbox rows. Identical pulls (same repository, digest, tag and actor)
+ * `flushIntervalMs` (default 1 s) in ONE statement that stamps `manifests.pulled_at`, adds the
+ * window's pulls to `manifests.pull_count` and appends the `manifest.pulled` outbox rows. Identical pulls (same repository, digest, tag and actor)
  * within one window become one event with a `count`.
  *
  * Loss window: pulls recorded in the last interval before a crash (not a clean shutdown, which
@@ -87,6 +87,7 @@ export class PullRecorder {
     this.#pending = new Map();
     const ids = batch.map((p) => p.record.manifestId.toString());
     const times = batch.map((p) => p.at.toISOString());
+    const counts = batch.map((p) => p.count);
     const payloads = batch.map((p) =>
       JSON.stringify({
         repository: p.record.repository,
@@ -102,10 +103,10 @@ export class PullRecorder {
     try {
       await this.#db.$executeRaw`
         WITH pulls AS (
-          SELECT id::bigint AS id, at::timestamptz AS at FROM unnest(${ids}::text[], ${times}::text[]) AS x(id, at)
+          SELECT id::bigint AS id, at::timestamptz AS at, n::bigint AS n FROM unnest(${ids}::text[], ${times}::text[], ${counts}::int[]) AS x(id, at, n)
         ), stamped AS (
-          UPDATE manifests m SET pulled_at = GREATEST(COALESCE(m.pulled_at, p.at), p.at)
-          FROM (SELECT id, max(at) AS at FROM pulls GROUP BY id) p WHERE m.id = p.id
+          UPDATE manifests m SET pulled_at = GREATEST(COALESCE(m.pulled_at, p.at), p.at), pull_count = m.pull_count + p.n
+          FROM (SELECT id, max(at) AS at, sum(n) AS n FROM pulls GROUP BY id) p WHERE m.id = p.id
         )
         INSERT INTO outbox_events (type, payload)
         SELECT ${"manifest.pulled" satisfies RegistryEventType}::text, payload::jsonb FROM unnest(${payloads}::text[]) AS y(payload)`;

@@ -1,7 +1,8 @@
 /**
  * Policy filters (Harbor's `[{type, value, decoration}]`): `name` and `tag` are doublestar
  * patterns through the one selector module (`@berth/selectors`), `resource` is `image` or
- * `artifact`, `label` is a list of label names (validated here; labels select once they exist).
+ * `artifact`, `label` is a list of label names: `matches` selects artifacts carrying every one of
+ * them, `excludes` artifacts carrying none.
  */
 import { compileSelector, normalizeDecoration, patternProblem, type Decoration } from "@berth/selectors";
 import { FILTER_TYPES, RESOURCE_TYPES, type FilterType, type ResourceType } from "./vocabulary.js";
@@ -59,6 +60,8 @@ export interface CompiledFilters {
   /** The name filter's pattern, if any (adapters that cannot list use it). */
   readonly namePattern: string | undefined;
   readonly labels: string[];
+  /** Whether an artifact with these labels (names) is selected by the label filter (no filter: every artifact). */
+  labelsSelect(labels: readonly string[]): boolean;
 }
 
 export function compileFilters(filters: readonly PolicyFilter[]): CompiledFilters {
@@ -78,6 +81,11 @@ export function compileFilters(filters: readonly PolicyFilter[]): CompiledFilter
     resource: resource && typeof resource.value === "string" ? (resource.value as ResourceType) : "artifact",
     namePattern: name && typeof name.value === "string" && name.value !== "" && name.decoration !== "excludes" ? name.value : undefined,
     labels: labels && Array.isArray(labels.value) ? labels.value : [],
+    labelsSelect(have) {
+      const wanted = labels && Array.isArray(labels.value) ? labels.value : [];
+      if (wanted.length === 0) return true;
+      return labels!.decoration === "excludes" ? !wanted.some((l) => have.includes(l)) : wanted.every((l) => have.includes(l));
+    },
   };
 }
 

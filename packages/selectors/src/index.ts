@@ -102,3 +102,73 @@ export function compileSelectors(selectors: readonly Selector[]): (value: string
   const all = selectors.map(compileSelector);
   return (value) => all.every((s) => s(value));
 }
+
+/**
+ * A selector as Harbor's retention and immutability rules carry it:
+ * `{kind: "doublestar", decoration, pattern, extras?}` (`extras` is a JSON string; retention's
+ * tag selector says `{"untagged": true}` in it).
+ */
+export interface HarborSelector {
+  kind: string;
+  decoration: string;
+  pattern: string;
+  extras?: string;
+}
+
+/** Why `list` is not a list of Harbor selectors of `role` (every problem, each prefixed by `at`), or an empty list. */
+export function harborSelectorProblems(list: unknown, at: string, role: "tag" | "repository"): string[] {
+  if (!Array.isArray(list) || list.length === 0) return [`${at}: needs one selector`];
+  if (list.length > 1) return [`${at}: one selector is supported`];
+  const problems: string[] = [];
+  list.forEach((s: unknown, i) => {
+    const where = `${at}[${i}]`;
+    if (typeof s !== "object" || s === null) return void problems.push(`${where}: must be an object`);
+    const { kind, decoration, pattern, extras } = s as Record<string, unknown>;
+    if (kind !== undefined && kind !== "doublestar") problems.push(`${where}.kind: must be doublestar`);
+    const allowed = role === "tag" ? ["matches", "excludes"] : ["repoMatches", "repoExcludes", "matches", "excludes"];
+    if (typeof decoration !== "string" || !allowed.includes(decoration)) problems.push(`${where}.decoration: must be one of ${allowed.join(", ")}`);
+    if (typeof pattern !== "string") problems.push(`${where}.pattern: must be a string`);
+    else {
+      const problem = patternProblem(pattern);
+      if (problem) problems.push(`${where}.pattern: ${problem}`);
+    }
+    if (extras !== undefined && extras !== "" && (typeof extras !== "string" || !isJsonObject(extras))) problems.push(`${where}.extras: must be a JSON object in a string`);
+  });
+  return problems;
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+/** Harbor selectors as {@link Selector}s (unknown decorations select nothing: callers validated them). */
+export function fromHarborSelectors(list: readonly HarborSelector[]): Selector[] {
+  return list.map((s) => ({ pattern: s.pattern, decoration: normalizeDecoration(s.decoration) ?? "matches" }));
+}
+
+/** The parsed `extras` of a Harbor selector (`{}` when absent or not an object). */
+export function selectorExtras(selector: HarborSelector | undefined): Record<string, unknown> {
+  if (!selector?.extras) return {};
+  try {
+    const v: unknown = JSON.parse(selector.extras);
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The one reading of a Harbor rule's scope: whether it applies to `repository` (the name without
+ * its project, as Harbor matches retention and immutability repository selectors) and `tag`.
+ */
+export function compileHarborRule(rule: { tagSelectors: readonly HarborSelector[]; repositorySelectors: readonly HarborSelector[] }): {
+  repository(name: string): boolean;
+  tag(tag: string): boolean;
+} {
+  return { repository: compileSelectors(fromHarborSelectors(rule.repositorySelectors)), tag: compileSelectors(fromHarborSelectors(rule.tagSelectors)) };
+}

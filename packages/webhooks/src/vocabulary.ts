@@ -58,6 +58,7 @@ export const OUTBOX_TO_WEBHOOK_EVENT: { readonly [E in OutboxEventType]?: Webhoo
   "scan.failed": "SCANNING_FAILED",
   "scan.stopped": "SCANNING_STOPPED",
   "replication.finished": "REPLICATION",
+  "retention.finished": "TAG_RETENTION",
 };
 
 /** One target of a policy, as stored (`webhook_policies.targets[]`). */

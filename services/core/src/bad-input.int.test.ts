@@ -47,6 +47,17 @@ const policy = { name: "p2", targets: [{ type: "http", address: "http://127.0.0.
 const gc = { schedule: { type: "None" }, parameters: { workers: 1 } };
 const scanner = { name: "other", description: "d", url: "http://127.0.0.1:9/", auth: "Bearer", access_credential: "k", skip_certVerify: false, use_internal_addr: false, disabled: false };
 const endpoint = { name: "remote", type: "docker-registry", url: "http://127.0.0.1:9", insecure: false, credential: { type: "basic", access_key: "u", access_secret: "s" }, rate_limit: { requests_per_second: 5, max_concurrency: 2 } };
+const selectors = {
+  tag_selectors: [{ kind: "doublestar", decoration: "matches", pattern: "never-*" }],
+  scope_selectors: { repository: [{ kind: "doublestar", decoration: "repoMatches", pattern: "**" }] },
+};
+const immutableRule = { priority: 0, disabled: false, ...selectors };
+const retention = (projectId: number) => ({
+  algorithm: "or",
+  rules: [{ template: "latestPushedK", params: { latestPushedK: 3 }, ...selectors }],
+  trigger: { kind: "Schedule", settings: { cron: "" } },
+  scope: { level: "project", ref: projectId },
+});
 const replication = (registry: string) => ({
   name: "r2",
   src_registry: null,
@@ -109,7 +120,7 @@ function rows(c: Record<string, string>): Record<string, Row> {
     "GET /api/v2.0/projects/:project/repositories": { params: project, list: { sort: true, q: true } },
     "GET /api/v2.0/projects/:project/repositories/:repository": { params: repo },
     "DELETE /api/v2.0/projects/:project/repositories/:repository": { params: repo },
-    "GET /api/v2.0/projects/:project/repositories/:repository/artifacts": { params: repo, list: { sort: true, q: true }, queries: ["with_tag=maybe", "q=tags%3D(a%20b)"] },
+    "GET /api/v2.0/projects/:project/repositories/:repository/artifacts": { params: repo, list: { sort: true, q: true }, queries: ["with_tag=maybe", "q=tags%3D(a%20b)", "with_label=maybe", "q=labels%3D(abc)", "q=labels%3D~1", "q=labels%3D(0)"] },
     "POST /api/v2.0/projects/:project/repositories/:repository/artifacts": { params: repo, queries: ["", "from=x", `from=${LONG}`, "from=seed%2Fapp", "from=..%2F..%3Av1", "from=seed%2Fapp%40sha256%3Azz"] },
     "GET /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference": { params: art, queries: ["with_tag=maybe"] },
     "DELETE /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference": { params: art },
@@ -191,6 +202,28 @@ function rows(c: Record<string, string>): Record<string, Row> {
     "PUT /api/v2.0/replication/executions/:id": { params: { id: c["replicationExecution"]! } },
     "GET /api/v2.0/replication/executions/:id/tasks": { params: { id: c["replicationExecution"]! }, list: {}, queries: ["status=Bogus"] },
     "GET /api/v2.0/replication/executions/:id/tasks/:task_id/log": { params: { id: c["replicationExecution"]!, task_id: c["replicationTask"]! } },
+    "GET /api/v2.0/projects/:project/immutabletagrules": { params: project, list: {} },
+    "POST /api/v2.0/projects/:project/immutabletagrules": { params: project, body: immutableRule, required: true },
+    "PUT /api/v2.0/projects/:project/immutabletagrules/:id": { params: { ...project, id: c["immutableRule"]! }, body: immutableRule, required: true },
+    "DELETE /api/v2.0/projects/:project/immutabletagrules/:id": { params: { ...project, id: c["immutableRule"]! } },
+    "GET /api/v2.0/labels": { list: { q: true }, queries: ["scope=x", "scope=p", "scope=p&project_id=abc", `name=${LONG}`] },
+    "POST /api/v2.0/labels": { body: { name: "newlabel", description: "d", color: "#fff", scope: "g", project_id: 0 }, required: true, names: { name: "long" } },
+    "GET /api/v2.0/labels/:id": { params: { id: c["label"]! } },
+    "PUT /api/v2.0/labels/:id": { params: { id: c["label"]! }, body: { name: "renamed", description: "d", color: "#000" }, required: true, names: { name: "long" } },
+    "DELETE /api/v2.0/labels/:id": { params: { id: c["label"]! } },
+    "POST /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/labels": { params: art, body: { id: Number(c["otherLabel"]) }, required: true },
+    "DELETE /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/labels/:label_id": { params: { ...art, label_id: c["label"]! } },
+    "GET /api/v2.0/retentions/metadatas": { none: "no input" },
+    "POST /api/v2.0/retentions": { body: retention(Number(c["otherProject"])), required: true },
+    "GET /api/v2.0/retentions/:id": { params: { id: c["retention"]! } },
+    "PUT /api/v2.0/retentions/:id": { params: { id: c["retention"]! }, body: retention(Number(c["project"])), required: true },
+    "DELETE /api/v2.0/retentions/:id": { params: { id: c["retention"]! } },
+    // No `required`: {} is a valid start (dry_run defaults to false).
+    "POST /api/v2.0/retentions/:id/executions": { params: { id: c["retention"]! }, body: { dry_run: true } },
+    "GET /api/v2.0/retentions/:id/executions": { params: { id: c["retention"]! }, list: {} },
+    "PATCH /api/v2.0/retentions/:id/executions/:eid": { params: { id: c["retention"]!, eid: c["retentionExecution"]! }, body: { action: "stop" }, required: true },
+    "GET /api/v2.0/retentions/:id/executions/:eid/tasks": { params: { id: c["retention"]!, eid: c["retentionExecution"]! }, list: {} },
+    "GET /api/v2.0/retentions/:id/executions/:eid/tasks/:tid": { params: { id: c["retention"]!, eid: c["retentionExecution"]!, tid: c["retentionTask"]! } },
   };
 }
 
@@ -324,8 +357,29 @@ describe("bad input on every route", { skip: !enabled && "needs BERTH_TEST_PG_UR
     // A finished execution (a running one would make the policy's DELETE a 412 for the wrong reason).
     const replicationExecution = await core.db.execution.create({ data: { vendorType: "REPLICATION", vendorId: replicationPolicy, status: "Success", endTime: new Date() } });
     const replicationTask = await core.db.task.create({ data: { executionId: replicationExecution.id, status: "Success" } });
+    // Project policies: a rule, labels (one on the artifact), a retention policy with a finished execution.
+    assert.equal((await call(core.base, "POST", "/api/v2.0/projects/seed/immutabletagrules", { headers: admin, body: immutableRule })).status, 201);
+    const immutableRuleId = (await core.db.immutableTagRule.findFirstOrThrow({ where: { projectId: project } })).id;
+    assert.equal((await call(core.base, "POST", "/api/v2.0/labels", { headers: admin, body: { name: "on-it" } })).status, 201);
+    assert.equal((await call(core.base, "POST", "/api/v2.0/labels", { headers: admin, body: { name: "not-on-it" } })).status, 201);
+    const label = (await core.db.label.findFirstOrThrow({ where: { name: "on-it" } })).id;
+    const otherLabel = (await core.db.label.findFirstOrThrow({ where: { name: "not-on-it" } })).id;
+    assert.equal((await call(core.base, "POST", "/api/v2.0/projects/seed/repositories/app/artifacts/v1/labels", { headers: admin, body: { id: label } })).status, 200);
+    assert.equal((await call(core.base, "POST", "/api/v2.0/projects", { headers: admin, body: { project_name: "other" } })).status, 201);
+    const otherProject = (await core.db.project.findUniqueOrThrow({ where: { name: "other" } })).id;
+    assert.equal((await call(core.base, "POST", "/api/v2.0/retentions", { headers: admin, body: retention(project) })).status, 201);
+    const retentionId = (await core.db.retentionPolicy.findFirstOrThrow({ where: { projectId: project } })).id;
+    const retentionExecution = await core.db.execution.create({ data: { vendorType: "RETENTION", vendorId: retentionId, status: "Success", endTime: new Date() } });
+    const retentionTask = await core.db.task.create({ data: { executionId: retentionExecution.id, status: "Success" } });
     context = {
       scanner: scannerId,
+      immutableRule: String(immutableRuleId),
+      label: String(label),
+      otherLabel: String(otherLabel),
+      otherProject: String(otherProject),
+      retention: String(retentionId),
+      retentionExecution: String(retentionExecution.id),
+      retentionTask: String(retentionTask.id),
       group: group.headers.get("location")!.split("/").pop()!,
       registry: String(registry),
       replication: String(replicationPolicy),

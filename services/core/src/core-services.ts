@@ -22,6 +22,8 @@ import { OidcClient } from "./identity/oidc/oidc-client.js";
 import { OidcLogin } from "./identity/oidc/oidc-login.js";
 import { OidcUserStore } from "./identity/oidc/oidc-user-store.js";
 import { UserIdentity } from "./identity/user-identity.js";
+import { ImmutableRuleStore } from "./immutability/immutable-rule-store.js";
+import { LabelStore } from "./labels/label-store.js";
 import { MemberStore } from "./members/member-store.js";
 import { ProjectStore } from "./projects/project-store.js";
 import { registryRepositoryCounter, type RepositoryCounter } from "./projects/repository-count.js";
@@ -31,6 +33,8 @@ import { EndpointStore } from "./registries/endpoint-store.js";
 import { ProxyCacheCheck } from "./projects/proxy-cache-check.js";
 import { ReplicationExecutionService } from "./replication/execution-service.js";
 import { ReplicationPolicyStore } from "./replication/policy-store.js";
+import { RetentionExecutionService } from "./retention/retention-executions.js";
+import { RetentionPolicyStore } from "./retention/retention-store.js";
 import { RepositoryService } from "./repositories/repository-service.js";
 import { RobotService } from "./robots/robot-service.js";
 import { RobotStore } from "./robots/robot-store.js";
@@ -127,6 +131,10 @@ export function createCoreServices(o: CoreServiceOptions) {
     registryEndpointService: new EndpointService(),
     replicationPolicies: new ReplicationPolicyStore(o.db),
     replicationExecutions: new ReplicationExecutionService(o.db),
+    immutableRules: new ImmutableRuleStore(o.db),
+    labels: new LabelStore(o.db),
+    retentionPolicies: new RetentionPolicyStore(o.db),
+    retentionExecutions: new RetentionExecutionService(o.db),
   };
 }
 

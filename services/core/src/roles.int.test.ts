@@ -1,5 +1,5 @@
 // Walks the role matrix through the HTTP API: every role × every project action core serves
-// today must be allowed (2xx) or refused (403) exactly as auth/permissions.ts (Harbor's matrix)
+// today (immutability rules, labels, artifact labels and tag retention included) must be allowed (2xx) or refused (403) exactly as auth/permissions.ts (Harbor's matrix)
 // says — for roles held directly, and for roles held through an LDAP group (a real slapd; the
 // user also holds limitedGuest directly, so the group's higher role must win). And the system
 // endpoints a system robot may reach: exactly those its `kind: "system"` permissions name.
@@ -9,6 +9,7 @@ import { LDAP_ADMIN_DN, LDAP_ADMIN_PASSWORD, LDAP_GROUPS_DN, LDAP_PEOPLE_DN, sta
 import { roleAllows, ROLES, type RoleName } from "./auth/permissions.js";
 import { SYSTEM_ACCESS } from "./auth/system-permissions.js";
 import { adminAuth, basic, call, createUser, startTestCore, type TestCore } from "./test-support.js";
+import { layer, pushImage } from "./test-images.js";
 
 const enabled = Boolean(process.env["BERTH_TEST_PG_URL"]);
 const PW = "Passw0rdPassw0rd";
@@ -25,7 +26,7 @@ const direct: Holders = {
   async setup(core, grant) {
     for (const role of ROLE_NAMES) {
       const userId = await createUser(core.db, role.toLowerCase(), PW);
-      for (const project of ["walk", `del-${role.toLowerCase()}`]) await grant(project, role, { member_user: { user_id: userId } });
+      for (const project of ["walk", `del-${role.toLowerCase()}`, `ret-${role.toLowerCase()}`]) await grant(project, role, { member_user: { user_id: userId } });
     }
     return (role) => basic(role.toLowerCase(), PW);
   },
@@ -53,7 +54,7 @@ function throughLdapGroups(slapd: () => TestSlapd): Holders {
         const uid = `u-${role.toLowerCase()}`;
         await s.addUser(uid, PW);
         await s.addGroup(`g-${role.toLowerCase()}`, [uid]);
-        for (const project of ["walk", `del-${role.toLowerCase()}`]) await grant(project, role, { member_group: { ldap_group_dn: s.groupDn(`g-${role.toLowerCase()}`) } });
+        for (const project of ["walk", `del-${role.toLowerCase()}`, `ret-${role.toLowerCase()}`]) await grant(project, role, { member_group: { ldap_group_dn: s.groupDn(`g-${role.toLowerCase()}`) } });
         // On-board the user (first login), then give them the least role directly as well.
         assert.equal((await call(core.base, "GET", "/api/v2.0/users/current", { headers: basic(uid, PW) })).status, 200);
         const userId = (await core.db.user.findUniqueOrThrow({ where: { username: uid } })).id;
@@ -79,12 +80,16 @@ function walkMatrix(holders: Holders, before_: () => Promise<void> = async () =>
       assert.equal((await asAdmin("POST", "/projects", { project_name: "walk" })).status, 201);
       projectId = (await core.db.project.findUniqueOrThrow({ where: { name: "walk" } })).id;
       for (const role of ROLE_NAMES) assert.equal((await asAdmin("POST", "/projects", { project_name: `del-${role.toLowerCase()}` })).status, 201);
+      for (const role of ROLE_NAMES) assert.equal((await asAdmin("POST", "/projects", { project_name: `ret-${role.toLowerCase()}` })).status, 201);
       authOf = await holders.setup(core, async (project, role, member) => {
         const res = await asAdmin("POST", `/projects/${project}/members`, { role_id: ROLES[role], ...member });
         assert.equal(res.status, 201, JSON.stringify(res.data));
       });
     });
     after(async () => core?.close());
+    before(async () => {
+      await pushImage(core.registry, "walk/app", "v1", [layer("w")]);
+    });
 
     async function tempUser(): Promise<number> {
       return createUser(core.db, `temp${++counter}`, PW);
@@ -115,7 +120,77 @@ function walkMatrix(holders: Holders, before_: () => Promise<void> = async () =>
       { resource: "robot", action: "read", run: async (_r, a) => (await api("GET", `/robots/${await tempRobot()}`, a)).status },
       { resource: "robot", action: "update", run: async (_r, a) => (await api("PUT", `/robots/${await tempRobot()}`, a, { description: "x" })).status },
       { resource: "robot", action: "delete", run: async (_r, a) => (await api("DELETE", `/robots/${await tempRobot()}`, a)).status },
+      // Tag immutability (rules of walk; cleared first so the 15-rule limit never answers instead).
+      { resource: "immutable-tag", action: "list", run: async (_r, a) => (await api("GET", "/projects/walk/immutabletagrules", a)).status },
+      { resource: "immutable-tag", action: "create", run: async (_r, a) => (await api("POST", "/projects/walk/immutabletagrules", a, await freshRule())).status },
+      { resource: "immutable-tag", action: "update", run: async (_r, a) => (await api("PUT", `/projects/walk/immutabletagrules/${await tempRule()}`, a, { disabled: true })).status },
+      { resource: "immutable-tag", action: "delete", run: async (_r, a) => (await api("DELETE", `/projects/walk/immutabletagrules/${await tempRule()}`, a)).status },
+      // Project labels and labels on artifacts.
+      { resource: "label", action: "list", run: async (_r, a) => (await api("GET", `/labels?scope=p&project_id=${projectId}`, a)).status },
+      { resource: "label", action: "read", run: async (_r, a) => (await api("GET", `/labels/${await tempLabel()}`, a)).status },
+      { resource: "label", action: "create", run: async (_r, a) => (await api("POST", "/labels", a, { name: `l${++counter}`, scope: "p", project_id: projectId })).status },
+      { resource: "label", action: "update", run: async (_r, a) => (await api("PUT", `/labels/${await tempLabel()}`, a, { name: `u${++counter}` })).status },
+      { resource: "label", action: "delete", run: async (_r, a) => (await api("DELETE", `/labels/${await tempLabel()}`, a)).status },
+      { resource: "artifact-label", action: "create", run: async (_r, a) => (await api("POST", "/projects/walk/repositories/app/artifacts/v1/labels", a, { id: await tempLabel() })).status },
+      {
+        resource: "artifact-label",
+        action: "delete",
+        run: async (_r, a) => {
+          const label = await tempLabel();
+          assert.equal((await asAdmin("POST", "/projects/walk/repositories/app/artifacts/v1/labels", { id: label })).status, 200);
+          return (await api("DELETE", `/projects/walk/repositories/app/artifacts/v1/labels/${label}`, a)).status;
+        },
+      },
+      // Tag retention: each role works on the policy of its own project (one policy per project).
+      { resource: "tag-retention", action: "create", run: async (r, a) => (await api("POST", "/retentions", a, await freshRetention(r))).status },
+      { resource: "tag-retention", action: "read", run: async (r, a) => (await api("GET", `/retentions/${await tempRetention(r)}`, a)).status },
+      { resource: "tag-retention", action: "update", run: async (r, a) => (await api("PUT", `/retentions/${await tempRetention(r)}`, a, retentionBody(r, (await ownProject(r)).id))).status },
+      { resource: "tag-retention", action: "delete", run: async (r, a) => (await api("DELETE", `/retentions/${await tempRetention(r)}`, a)).status },
+      { resource: "tag-retention", action: "list", run: async (r, a) => (await api("GET", `/retentions/${await tempRetention(r)}/executions`, a)).status },
+      {
+        resource: "tag-retention",
+        action: "operate",
+        run: async (r, a) => {
+          const id = await tempRetention(r);
+          await core.db.execution.deleteMany({ where: { vendorType: "RETENTION", vendorId: BigInt(id) } });
+          return (await api("POST", `/retentions/${id}/executions`, a, { dry_run: true })).status;
+        },
+      },
     ];
+
+    const ruleBody = { tag_selectors: [{ kind: "doublestar", decoration: "matches", pattern: "v*" }], scope_selectors: { repository: [{ kind: "doublestar", decoration: "repoMatches", pattern: "**" }] } };
+    async function freshRule() {
+      await core.db.immutableTagRule.deleteMany({ where: { projectId } });
+      return ruleBody;
+    }
+    async function tempRule(): Promise<number> {
+      const res = await asAdmin("POST", "/projects/walk/immutabletagrules", await freshRule());
+      assert.equal(res.status, 201, JSON.stringify(res.data));
+      return Number(res.headers.get("location")!.split("/").pop());
+    }
+    async function tempLabel(): Promise<number> {
+      return (await core.db.label.create({ data: { name: `t${++counter}`, scope: "p", projectId } })).id;
+    }
+    const ownProject = async (role: RoleName) => core.db.project.findUniqueOrThrow({ where: { name: `ret-${role.toLowerCase()}` } });
+    const retentionBody = (_role: RoleName, projectRef?: number) => ({
+      algorithm: "or",
+      rules: [{ template: "latestPushedK", params: { latestPushedK: 3 }, ...ruleBody }],
+      trigger: { kind: "Schedule", settings: { cron: "" } },
+      scope: { level: "project", ref: projectRef ?? 0 },
+    });
+    async function freshRetention(role: RoleName) {
+      const p = await ownProject(role);
+      await core.db.retentionPolicy.deleteMany({ where: { projectId: p.id } });
+      return retentionBody(role, p.id);
+    }
+    async function tempRetention(role: RoleName): Promise<number> {
+      const p = await ownProject(role);
+      const existing = await core.db.retentionPolicy.findUnique({ where: { projectId: p.id } });
+      if (existing) return existing.id;
+      const res = await asAdmin("POST", "/retentions", retentionBody(role, p.id));
+      assert.equal(res.status, 201, JSON.stringify(res.data));
+      return Number(res.headers.get("location")!.split("/").pop());
+    }
 
     test("every role × project action through the API is allowed or refused as the matrix says", async () => {
       for (const role of ROLE_NAMES) {

@@ -11,7 +11,7 @@ const concurrencyEnv = Object.fromEntries(QUEUE_NAMES.map((q) => [`BERTH_QUEUE_C
   z.ZodOptional<z.ZodCoercedNumber>
 >;
 
-const DEFAULT_CONCURRENCY: Record<QueueName, number> = { events: 10, webhooks: 20, maintenance: 1, gc: 1, scans: 4, replication: 8 };
+const DEFAULT_CONCURRENCY: Record<QueueName, number> = { events: 10, webhooks: 20, maintenance: 1, gc: 1, scans: 4, replication: 8, retention: 2 };
 /** Queues whose concurrency is not configurable: one garbage collection at a time per process. */
 const FIXED_CONCURRENCY: Partial<Record<QueueName, number>> = { gc: 1 };
 

@@ -13,6 +13,7 @@ import { GarbageCollector, type GarbageCollectorOptions, type RegistryStore } fr
 import type { StorageDriver } from "@berth/storage";
 import { purgeExpiredCallbacks } from "@berth/webhooks";
 import { replicationFinalEvent } from "@berth/replication";
+import { retentionFinalEvent } from "@berth/retention";
 import { auditSubscriber } from "./audit/audit.subscriber.js";
 import { fanoutHandler } from "./events/fanout.job.js";
 import type { EventSubscriber } from "./events/subscriber.js";
@@ -35,6 +36,13 @@ import { replicationAuditSubscriber } from "./replication/replication-report.js"
 import { ResumeStore } from "./replication/resume-store.js";
 import { StopWatch } from "./replication/stop-watch.js";
 import { replicationTaskHandler } from "./replication/task.job.js";
+import {
+  retentionExecuteHandler,
+  retentionPolicySubscriber,
+  retentionRequestedSubscriber,
+  retentionScheduledHandler,
+  syncRetentionSchedules,
+} from "./retention/retention.jobs.js";
 import { deliverHandler } from "./webhooks/deliver.job.js";
 import { promoteTagSubscriber, type Tagger } from "./webhooks/promote-tag.subscriber.js";
 import { webhookSubscriber } from "./webhooks/webhook.subscriber.js";
@@ -97,7 +105,7 @@ export const CALLBACK_EXPIRY_EVERY_MS = 3_600_000;
 export function createJobservice(o: JobserviceOptions) {
   const queues = new Queues({ connection: o.redis, prefix: o.prefix, ...(o.jobOptions && { overrides: o.jobOptions }) });
   watchQueues(queues, o.db);
-  const executions = new ExecutionStore(o.db, { locks: o.locks, finalEvent: replicationFinalEvent });
+  const executions = new ExecutionStore(o.db, { locks: o.locks, finalEvent: (e) => replicationFinalEvent(e) ?? retentionFinalEvent(e) });
   const replication: ReplicationDeps = {
     db: o.db,
     executions,
@@ -113,7 +121,7 @@ export function createJobservice(o: JobserviceOptions) {
   // The fan-out is a list of small subscribers; scan-on-push and replication join here.
   const subscribers: EventSubscriber[] = [
     auditSubscriber(o.db),
-    webhookSubscriber({ db: o.db, executions, queues }),
+    webhookSubscriber({ db: o.db, executions, queues, externalUrl: o.externalUrl }),
     promoteTagSubscriber({ tagger: o.tagger ?? o.storage.registry.artifacts, logger: o.logger }),
     gcRequestedSubscriber({ queues }),
     gcScheduleSubscriber({ db: o.db, queues, logger: o.logger }),
@@ -121,6 +129,8 @@ export function createJobservice(o: JobserviceOptions) {
     replicationPolicySubscriber({ db: o.db, queues, logger: o.logger }),
     replicationTriggerSubscriber({ ...replication, registry: o.storage.registry }),
     replicationAuditSubscriber(o.db),
+    retentionRequestedSubscriber({ queues }),
+    retentionPolicySubscriber({ db: o.db, queues, logger: o.logger }),
   ];
   const sboms = new SbomPublisher(o.storage.registry);
   subscribers.push(
@@ -159,6 +169,8 @@ export function createJobservice(o: JobserviceOptions) {
     "replication.execute": replicationExecuteHandler(replication),
     "replication.task": replicationTaskHandler(replication),
     "replication.scheduled": replicationScheduledHandler({ db: o.db, logger: o.logger }),
+    "retention.execute": retentionExecuteHandler({ db: o.db, executions, queues, logger: o.logger, registry: o.storage.registry }),
+    "retention.scheduled": retentionScheduledHandler({ db: o.db, logger: o.logger }),
   };
   let workers: WorkerPool | undefined;
   return {
@@ -189,6 +201,7 @@ export function createJobservice(o: JobserviceOptions) {
         const scanAll = await syncScanAllSchedule(o.db, queues);
         if (scanAll.invalid) o.logger.error(`scan-all schedule not set: ${scanAll.invalid}; set a valid schedule through the API`);
         await syncReplicationSchedules(o.db, queues, o.logger);
+        await syncRetentionSchedules(o.db, queues, o.logger);
       };
       if (o.redis.status === "ready") await schedule();
       else o.redis.once("ready", () => void schedule().catch((err: Error) => o.logger.warn("cannot set up job schedules", { err: err.message })));

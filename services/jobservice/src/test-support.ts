@@ -58,7 +58,7 @@ export async function startTestJobservice(options: Partial<Omit<JobserviceOption
     redis,
     logger,
     prefix,
-    concurrency: options.concurrency ?? { events: 4, webhooks: 8, maintenance: 1, gc: 1, scans: 2, replication: 4 },
+    concurrency: options.concurrency ?? { events: 4, webhooks: 8, maintenance: 1, gc: 1, scans: 2, replication: 4, retention: 1 },
     externalUrl: options.externalUrl ?? "http://registry.test:8080",
     relayPollMs: options.relayPollMs ?? 50,
     webhook: options.webhook ?? { denyPrivate: false, timeoutMs: 1_000, callbackTtlMs: 3_600_000 },

@@ -31,6 +31,7 @@ import {
   QuotaExceededError,
   RangeInvalidError,
   SizeInvalidError,
+  TagImmutableError,
   UploadUnknownError,
 } from "@berth/registry-store";
 import { PathNotFoundError } from "@berth/storage";
@@ -121,6 +122,7 @@ export function toWireError(err: unknown): WireError | undefined {
   }
   if (err instanceof ManifestReferencedError) return one("DENIED", err.message, err.detail, 409);
   if (err instanceof QuotaExceededError) return one("DENIED", err.message, err.detail, 403);
+  if (err instanceof TagImmutableError) return one("DENIED", err.message, err.detail, 403);
   if (err instanceof ProxyReadOnlyError) return one("DENIED", err.message, { project: err.project, registry: err.registry }, 403);
   if (err instanceof UpstreamUnavailableError) {
     return one(err.kind === "manifest" ? "MANIFEST_UNKNOWN" : "BLOB_UNKNOWN", err.message, { upstream: err.registry, reason: err.reason }, 404);

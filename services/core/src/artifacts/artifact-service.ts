@@ -25,6 +25,13 @@ export class ArtifactService {
     return this.registry.artifacts.getArtifact(repository, reference);
   }
 
+  /** Which of the artifact's tags an immutability rule protects. */
+  async immutableTags(artifact: ArtifactRecord): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const t of artifact.tags) if (await this.registry.artifacts.immutableTag(artifact.repositoryName, [t.name])) out.add(t.name);
+    return out;
+  }
+
   /** Harbor's `extra_attrs` of an image (from its config), or `null`. */
   extraAttributes(artifact: ArtifactRecord): Promise<Record<string, unknown> | null> {
     return this.registry.artifacts.configAttributes(artifact);

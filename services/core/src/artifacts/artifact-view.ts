@@ -1,4 +1,5 @@
 import type { ArtifactRecord } from "@berth/registry-store";
+import { labelView } from "../labels/label-store.js";
 
 /** Harbor's zero time, sent for artifacts never pulled. */
 const ZERO_TIME = "0001-01-01T00:00:00.000Z";
@@ -19,7 +20,7 @@ export function artifactType(a: ArtifactRecord): string {
 }
 
 /** Harbor's `Artifact` JSON. */
-export function artifactView(a: ArtifactRecord, options: { withTags: boolean; extraAttrs: Record<string, unknown> | null }) {
+export function artifactView(a: ArtifactRecord, options: { withTags: boolean; withLabels?: boolean; immutableTags?: ReadonlySet<string>; extraAttrs: Record<string, unknown> | null }) {
   return {
     id: a.id,
     type: artifactType(a),
@@ -34,6 +35,7 @@ export function artifactView(a: ArtifactRecord, options: { withTags: boolean; ex
     icon: "",
     push_time: a.pushTime.toISOString(),
     pull_time: a.pullTime?.toISOString() ?? ZERO_TIME,
+    pull_count: a.pullCount,
     extra_attrs: options.extraAttrs,
     annotations: (a.manifest as { annotations?: Record<string, string> }).annotations ?? null,
     references: a.references.length
@@ -47,10 +49,10 @@ export function artifactView(a: ArtifactRecord, options: { withTags: boolean; ex
           name: t.name,
           push_time: t.pushTime.toISOString(),
           pull_time: t.pullTime?.toISOString() ?? ZERO_TIME,
-          immutable: false,
+          immutable: options.immutableTags?.has(t.name) ?? false,
         }))
       : null,
-    labels: null,
+    labels: options.withLabels ? a.labels.map(labelView) : null,
     accessories: null,
     addition_links: null,
     validation: null,

@@ -29,7 +29,11 @@ const listQuery = z.object({
   with_accessory: flag.optional(),
 });
 const SORT = { push_time: "pushTime", pull_time: "pullTime", size: "size", digest: "digest" } as const;
-const getQuery = z.object({ with_tag: flag.default(true), with_scan_overview: flag.optional() }).passthrough();
+const getQuery = z.object({ with_tag: flag.default(true), with_scan_overview: flag.optional(), with_label: flag.optional(), with_immutable_status: flag.optional() }).passthrough();
+/** What a list or get adds to each artifact: `with_scan_overview`, `with_label`, `with_immutable_status`. */
+function viewOptions(query: { with_scan_overview?: boolean | undefined; with_label?: boolean | undefined; with_immutable_status?: boolean | undefined }) {
+  return { withScanOverview: query.with_scan_overview ?? false, withLabels: query.with_label ?? false, withImmutable: query.with_immutable_status ?? false };
+}
 const copyQuery = z.object({ from: z.string().min(3).max(1024) }).passthrough();
 const tagBody = z.object({ name: z.string().min(1).max(128) }).passthrough();
 const FROM = /^([^@:]+(?:\/[^@:]+)*)(?:@(.+:[0-9a-fA-F]+)|:([^:@/]+))$/;
@@ -46,6 +50,18 @@ function tagQuery(q: Map<string, QueryTerm>): ArtifactQuery["tag"] {
   }
   if (term.kind === "fuzzy") return { kind: "fuzzy", value: term.value };
   throw new InvalidInputError("q tags supports tags=x, tags=~x, tags=* and tags=nil");
+}
+
+/** `labels=(id1 id2)` (every one) or `labels=id`: label ids. */
+function labelQuery(q: Map<string, QueryTerm>): number[] | undefined {
+  const term = q.get("labels");
+  if (!term) return undefined;
+  const values = term.kind === "and" ? term.values : term.kind === "exact" ? [term.value] : undefined;
+  const ids = values?.map((v) => Number(v));
+  if (!ids || ids.length === 0 || ids.length > 10 || ids.some((id) => !Number.isInteger(id) || id < 1 || id > 2_147_483_647)) {
+    throw new InvalidInputError("q labels takes label ids: labels=(id1 id2) or labels=id");
+  }
+  return ids;
 }
 
 /** `/api/v2.0/projects/{p}/repositories/{r}/artifacts…`: list, get, delete, copy, tags. */
@@ -65,11 +81,16 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     return ref;
   };
 
-  async function views(items: ArtifactRecord[], withTags: boolean, withScanOverview = false) {
-    const overviews = withScanOverview ? await deps.scans.overviews(items.map((a) => a.digest)) : undefined;
+  async function views(items: ArtifactRecord[], withTags: boolean, opts: { withScanOverview?: boolean; withLabels?: boolean; withImmutable?: boolean } = {}) {
+    const overviews = opts.withScanOverview ? await deps.scans.overviews(items.map((a) => a.digest)) : undefined;
     return Promise.all(
       items.map(async (a) => {
-        const view = artifactView(a, { withTags, extraAttrs: await artifacts.extraAttributes(a) });
+        const view = artifactView(a, {
+          withTags,
+          withLabels: opts.withLabels ?? false,
+          ...(opts.withImmutable && { immutableTags: await artifacts.immutableTags(a) }),
+          extraAttrs: await artifacts.extraAttributes(a),
+        });
         return overviews ? { ...view, scan_overview: overviews.get(a.digest) ?? null } : view;
       }),
     );
@@ -80,7 +101,7 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     await access.require(principalOf(res), project, "artifact", "list");
     const query = parseInput(listQuery, req.query);
     const q = parseHarborQuery(query.q);
-    onlyKeys(q, ["digest", "media_type", "tags"]);
+    onlyKeys(q, ["digest", "media_type", "tags", "labels"]);
     const exact = (key: string) => {
       const term = q.get(key);
       if (term && term.kind !== "exact") throw new InvalidInputError(`q ${key} supports exact matches only`);
@@ -90,7 +111,9 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     const digest = exact("digest");
     const mediaType = exact("media_type");
     const tag = tagQuery(q);
+    const labelIds = labelQuery(q);
     const { total, items } = await artifacts.list(repository, {
+      ...(labelIds !== undefined && { labelIds }),
       ...(digest !== undefined && { digest }),
       ...(mediaType !== undefined && { mediaType }),
       ...(tag !== undefined && { tag }),
@@ -99,14 +122,14 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
       take: page.take,
     });
     setPageHeaders(req, res, page, total);
-    res.json(await views(items, query.with_tag, query.with_scan_overview ?? false));
+    res.json(await views(items, query.with_tag, viewOptions(query)));
   });
 
   router.get(`${base}/:reference`, async (req, res) => {
     const { project, repository } = await context(req);
     await access.require(principalOf(res), project, "artifact", "read");
     const query = parseInput(getQuery, req.query);
-    res.json((await views([await artifacts.get(repository, reference(req))], query.with_tag, query.with_scan_overview ?? false))[0]);
+    res.json((await views([await artifacts.get(repository, reference(req))], query.with_tag, viewOptions(query)))[0]);
   });
 
   router.delete(`${base}/:reference`, async (req, res) => {

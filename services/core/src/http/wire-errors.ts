@@ -21,6 +21,7 @@ import {
   QuotaExceededError,
   RegistryStoreError,
   TagExistsError,
+  TagImmutableError,
   UploadUnknownError,
 } from "@berth/registry-store";
 import { AddressRefusedError, CallbackGoneError, CallbackUnknownError } from "@berth/webhooks";
@@ -62,6 +63,8 @@ function registryWireError(err: RegistryStoreError): ApiError {
   if (err instanceof TagExistsError) return new ApiError(409, "CONFLICT", err.message);
   // 403 DENIED with the quota's readable message, as the registry answers a push.
   if (err instanceof QuotaExceededError) return new ApiError(403, "DENIED", err.message);
+  // Harbor answers 412 for an immutable tag's delete; the message names the rule.
+  if (err instanceof TagImmutableError) return new ApiError(412, "PRECONDITION", err.message);
   return new ApiError(400, "BAD_REQUEST", err.message);
 }
 

@@ -1,4 +1,5 @@
 import { isUniqueViolation, type Prisma, type PrismaClient, type Project } from "@berth/db";
+import type { OutboxEventType } from "@berth/queue/events";
 import { lockProjectLimit, QuotaStore } from "@berth/registry-store";
 import { AuditStore, type Actor } from "../audit/audit-store.js";
 import { ROLES } from "../auth/permissions.js";
@@ -6,6 +7,7 @@ import type { Principal } from "../auth/principal.js";
 import { ConflictError, NotFoundError, PreconditionFailedError } from "../errors.js";
 import { orderBy, textFilter, type ListPage, type Paging, type ListOrder, type TextMatch } from "../listing.js";
 import { membershipOf } from "../members/member-store.js";
+import { createDefaultProxyCacheRetention } from "../retention/retention-store.js";
 import type { RepositoryCounter } from "./repository-count.js";
 
 export interface ProjectInput {
@@ -66,7 +68,10 @@ export class ProjectStore {
         });
         await tx.projectMember.create({ data: { projectId: project.id, userId: ownerId, roleId: ROLES.projectAdmin } });
         await AuditStore.write(tx, { ...actor, resource: `project:${project.name}`, resourceType: "project", operation: "create", projectId: project.id });
-        return project;
+        if (project.registryId === null) return project;
+        // A proxy-cache project gets Harbor's default retention (pulled within 7 days), which sets its retention_id.
+        await createDefaultProxyCacheRetention(tx, project.id);
+        return tx.project.findUniqueOrThrow({ where: { id: project.id } });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`project ${input.name} already exists`);
@@ -147,6 +152,15 @@ export class ProjectStore {
     await this.db.$transaction(async (tx) => {
       await tx.project.delete({ where: { id: project.id } });
       await QuotaStore.forgetProject(tx, project.id);
+      // The project's policies and labels go with it (plain project_id columns, no foreign keys).
+      await tx.immutableTagRule.deleteMany({ where: { projectId: project.id } });
+      const retention = await tx.retentionPolicy.findUnique({ where: { projectId: project.id }, select: { id: true } });
+      if (retention) {
+        await tx.retentionPolicy.delete({ where: { id: retention.id } });
+        // jobservice removes the policy's schedule.
+        await tx.outboxEvent.create({ data: { type: "retention.policy.changed" satisfies OutboxEventType, payload: { policyId: retention.id } } });
+      }
+      await tx.label.deleteMany({ where: { scope: "p", projectId: project.id } });
       await AuditStore.write(tx, { ...actor, resource: `project:${project.name}`, resourceType: "project", operation: "delete", projectId: project.id });
     });
   }

@@ -1,6 +1,6 @@
 /**
  * `replication.execute`: an execution's first step. It lists the source through its adapter,
- * applies the policy's filters (name, tag, resource) and namespace rewriting, and creates one
+ * applies the policy's filters (name, tag, label, resource) and namespace rewriting, and creates one
  * task per repository, each queued as `replication.task`. A retried job re-queues the tasks it
  * already created; a stop before the tasks exist ends the execution Stopped.
  */
@@ -54,8 +54,9 @@ export function replicationExecuteHandler(deps: ReplicationDeps) {
       const selected = (name: string) => [name, ...(source.aliases?.(name) ?? [])].some(filters.repository);
       const names = (await source.listRepositories({ literalNames: literalNames(filters.namePattern) }, signal)).filter(selected).sort();
       await mapLimit(names, LISTING_CONCURRENCY, async (repository) => {
-        const artifacts: ArtifactRef[] = (await source.listArtifacts(repository, signal))
-          .map((a) => ({ ...a, tags: a.tags.filter(filters.tag) }))
+        const artifacts: ArtifactRef[] = (await source.listArtifacts(repository, signal, { labels: filters.labels.length > 0 }))
+          .filter((a) => filters.labelsSelect(a.labels ?? []))
+          .map(({ labels: _labels, ...a }) => ({ ...a, tags: a.tags.filter(filters.tag) }))
           .filter((a) => a.tags.length > 0);
         if (artifacts.length === 0) return;
         let dst = repository;

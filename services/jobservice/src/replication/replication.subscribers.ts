@@ -118,6 +118,7 @@ export function replicationTriggerSubscriber(deps: ReplicationDeps & { registry:
         const filters = compileFilters(policy.filters as unknown as PolicyFilter[]);
         if (!filters.repository(data.repository)) continue;
         if (data.tag !== undefined && !filters.tag(data.tag)) continue;
+        if (filters.labels.length > 0 && !deletion && !filters.labelsSelect(await labelsOf(deps.registry, data.repository, data.digest))) continue;
         let dst: string;
         try {
           dst = rewriteRepository(data.repository, policy.destNamespace, policy.destNamespaceReplaceCount);
@@ -153,6 +154,15 @@ export function replicationTriggerSubscriber(deps: ReplicationDeps & { registry:
       }
     },
   };
+}
+
+/** The label names of a local artifact ([] when it is gone). */
+async function labelsOf(registry: RegistryStore, repository: string, digest: string): Promise<string[]> {
+  try {
+    return (await registry.artifacts.getArtifact(repository, digest)).labels.map((l) => l.name);
+  } catch {
+    return [];
+  }
 }
 
 async function isReferrer(registry: RegistryStore, repository: string, digest: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import type { OutboxEvent, Prisma, PrismaClient } from "@berth/db";
 import type { OutboxEventType, Queues } from "@berth/queue";
 import { OUTBOX_TO_WEBHOOK_EVENT, WEBHOOK_VENDOR_TYPE, type WebhookEventType, type WebhookTarget } from "@berth/webhooks";
 import { replicationWebhookData } from "../replication/replication-report.js";
+import { retentionWebhookData } from "../retention/retention-report.js";
 import type { ExecutionStore } from "../executions/execution-store.js";
 import { projectOf, registryEventData, type EventSubscriber } from "../events/subscriber.js";
 
@@ -15,7 +16,7 @@ function targetWants(target: WebhookTarget, eventType: string): boolean {
   return target.payload_format !== "DockerHub" || eventType === "PUSH_ARTIFACT";
 }
 
-export function webhookSubscriber(deps: { db: PrismaClient; executions: ExecutionStore; queues: Queues }): EventSubscriber {
+export function webhookSubscriber(deps: { db: PrismaClient; executions: ExecutionStore; queues: Queues; externalUrl: string }): EventSubscriber {
   const { db, executions, queues } = deps;
   return {
     name: "webhooks",
@@ -27,6 +28,11 @@ export function webhookSubscriber(deps: { db: PrismaClient; executions: Executio
         for (const r of await replicationWebhookData(db, event)) {
           await deliverTo(r.projectId, eventType, event, { event_type: eventType, event_id: event.eventId }, { event_data: r.eventData as Prisma.InputJsonObject, operator: r.operator });
         }
+        return;
+      }
+      if (event.type === "retention.finished") {
+        const r = await retentionWebhookData(db, event, deps.externalUrl);
+        if (r) await deliverTo(r.projectId, eventType, event, { event_type: eventType, event_id: event.eventId }, { event_data: r.eventData as Prisma.InputJsonObject, operator: r.operator });
         return;
       }
       const data = registryEventData(event);

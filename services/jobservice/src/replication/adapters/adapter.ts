@@ -9,6 +9,22 @@ import type { Manifest, ManifestInfo, ReferrerDescriptor, RequestBody } from "@b
 export interface ArtifactRef {
   tags: string[];
   digest?: string | undefined;
+  /** Its labels' names, when asked for and the source has labels (Berth, Harbor). */
+  labels?: string[] | undefined;
+}
+
+/** What a listing of artifacts should include. */
+export interface ListArtifactsOptions {
+  /** The artifacts' labels (a policy's label filter needs them): sources without labels throw {@link LabelsUnsupportedError}. */
+  labels?: boolean;
+}
+
+/** A label filter on a source that has no labels (a plain distribution registry, Docker Hub). */
+export class LabelsUnsupportedError extends Error {
+  override name = "LabelsUnsupportedError";
+  constructor(source: string) {
+    super(`${source} has no labels: a label filter cannot select from it`);
+  }
 }
 
 /** What a name filter spells out, for registries that cannot list (Docker Hub). */
@@ -21,7 +37,7 @@ export interface Source {
   listRepositories(hint: ListHint, signal: AbortSignal): Promise<string[]>;
   /** Other names the source's users call a repository by (Docker Hub: `busybox` for `library/busybox`); filters may match any. */
   aliases?(repository: string): string[];
-  listArtifacts(repository: string, signal: AbortSignal): Promise<ArtifactRef[]>;
+  listArtifacts(repository: string, signal: AbortSignal, options?: ListArtifactsOptions): Promise<ArtifactRef[]>;
   getManifest(repository: string, reference: string, signal: AbortSignal): Promise<Manifest | undefined>;
   /** The blob's bytes from `offset` (`length` of them, or to the end). */
   openBlob(repository: string, digest: string, range: { offset: number; length?: number | undefined }, signal: AbortSignal): Promise<Readable>;

@@ -5,7 +5,7 @@
  */
 import type { Readable } from "node:stream";
 import { RegistryHttpError, type Manifest, type ManifestInfo, type ReferrerDescriptor, type RegistryClient, type RequestBody } from "@berth/distribution-client";
-import type { ArtifactRef, Destination, ListHint, Source, UploadHandle } from "./adapter.js";
+import { LabelsUnsupportedError, type ArtifactRef, type Destination, type ListArtifactsOptions, type ListHint, type Source, type UploadHandle } from "./adapter.js";
 
 export class DistributionAdapter implements Source, Destination {
   readonly key: string;
@@ -22,7 +22,8 @@ export class DistributionAdapter implements Source, Destination {
     return this.client.catalog(signal);
   }
 
-  async listArtifacts(repository: string, signal: AbortSignal): Promise<ArtifactRef[]> {
+  async listArtifacts(repository: string, signal: AbortSignal, options: ListArtifactsOptions = {}): Promise<ArtifactRef[]> {
+    if (options.labels) throw new LabelsUnsupportedError(this.label);
     try {
       return (await this.client.tags(repository, signal)).map((tag) => ({ tags: [tag] }));
     } catch (err) {

@@ -5,7 +5,7 @@
  * runs in CI): docs/replication.md says so.
  */
 import { RegistryHttpError } from "@berth/distribution-client";
-import type { ArtifactRef, ListHint } from "./adapter.js";
+import type { ArtifactRef, ListArtifactsOptions, ListHint } from "./adapter.js";
 import { DistributionAdapter } from "./distribution-adapter.js";
 
 const PAGE = 100;
@@ -28,11 +28,13 @@ export class HarborAdapter extends DistributionAdapter {
     return out;
   }
 
-  override async listArtifacts(repository: string, signal: AbortSignal): Promise<ArtifactRef[]> {
+  override async listArtifacts(repository: string, signal: AbortSignal, options: ListArtifactsOptions = {}): Promise<ArtifactRef[]> {
     const slash = repository.indexOf("/");
     const path = `/api/v2.0/projects/${encodeURIComponent(repository.slice(0, slash))}/repositories/${encodeURIComponent(encodeURIComponent(repository.slice(slash + 1)))}/artifacts`;
-    const artifacts = await this.#all<{ digest: string; tags?: { name: string }[] | null }>(`${path}?with_tag=true`, signal);
-    return artifacts.filter((a) => a.tags?.length).map((a) => ({ digest: a.digest, tags: a.tags!.map((t) => t.name) }));
+    const artifacts = await this.#all<{ digest: string; tags?: { name: string }[] | null; labels?: { name: string }[] | null }>(`${path}?with_tag=true${options.labels ? "&with_label=true" : ""}`, signal);
+    return artifacts
+      .filter((a) => a.tags?.length)
+      .map((a) => ({ digest: a.digest, tags: a.tags!.map((t) => t.name), ...(options.labels && { labels: (a.labels ?? []).map((l) => l.name) }) }));
   }
 
   override async prepare(repositories: readonly string[], signal: AbortSignal): Promise<void> {

@@ -7,7 +7,7 @@ import type { Readable } from "node:stream";
 import type { Manifest, ManifestInfo, ReferrerDescriptor, RequestBody } from "@berth/distribution-client";
 import { parseDigest, parseManifestReference, type Digest } from "@berth/oci";
 import { BlobUnknownError, ManifestUnknownError, NameUnknownError, type RegistryStore } from "@berth/registry-store";
-import { bodyStream, type ArtifactRef, type Destination, type Source, type UploadHandle } from "./adapter.js";
+import { bodyStream, type ArtifactRef, type Destination, type ListArtifactsOptions, type Source, type UploadHandle } from "./adapter.js";
 
 /** Who the registry's events name for replicated writes. */
 export const REPLICATION_ACTOR = { name: "replication" };
@@ -34,7 +34,8 @@ export class LocalAdapter implements Source, Destination {
     }
   }
 
-  async listArtifacts(repository: string): Promise<ArtifactRef[]> {
+  async listArtifacts(repository: string, _signal?: AbortSignal, options: ListArtifactsOptions = {}): Promise<ArtifactRef[]> {
+    if (options.labels) return this.#labelledArtifacts(repository);
     const tags: string[] = [];
     let last: string | undefined;
     for (;;) {
@@ -47,6 +48,21 @@ export class LocalAdapter implements Source, Destination {
       last = page.items.at(-1);
     }
     return tags.map((tag) => ({ tags: [tag] }));
+  }
+
+  /** Tagged artifacts with their digests and labels' names (for a policy's label filter). */
+  async #labelledArtifacts(repository: string): Promise<ArtifactRef[]> {
+    const out: ArtifactRef[] = [];
+    try {
+      for (let skip = 0; ; skip += 100) {
+        const { items } = await this.registry.artifacts.listArtifacts(repository, { tag: { kind: "any" }, skip, take: 100 });
+        out.push(...items.map((a) => ({ digest: a.digest, tags: a.tags.map((t) => t.name), labels: a.labels.map((l) => l.name) })));
+        if (items.length < 100) return out;
+      }
+    } catch (err) {
+      if (missing(err)) return [];
+      throw err;
+    }
   }
 
   async getManifest(repository: string, reference: string): Promise<Manifest | undefined> {
