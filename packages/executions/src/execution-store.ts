@@ -213,18 +213,16 @@ export class ExecutionStore {
    */
   async finishAttempt(taskId: bigint, outcome: { status: ExecutionStatus; message: string; logLine: string; final: boolean }): Promise<void> {
     const line = `${new Date().toISOString()} ${outcome.logLine}\n`;
-    const task = await this.db.task.update({
-      where: { id: taskId },
-      data: {
-        status: outcome.final ? outcome.status : "Pending",
-        statusMessage: outcome.message.slice(0, 1000),
-        ...(outcome.final ? { endTime: new Date() } : {}),
-      },
-      select: { executionId: true },
-    });
-    // Appending in SQL keeps concurrent attempts' lines (retries never overlap, but be safe).
-    await this.db.$executeRaw`UPDATE tasks SET log = log || ${line} WHERE id = ${taskId}`;
-    if (outcome.final) await this.refreshExecution(task.executionId);
+    // One statement: a reader never sees the final status without its log line. Appending in SQL
+    // keeps concurrent attempts' lines (retries never overlap, but be safe).
+    const status = outcome.final ? outcome.status : "Pending";
+    const rows = await this.db.$queryRaw<{ execution_id: bigint }[]>`
+      UPDATE tasks SET status = ${status}, status_message = ${outcome.message.slice(0, 1000)}, log = log || ${line},
+        end_time = CASE WHEN ${outcome.final} THEN now() ELSE end_time END, update_time = now()
+      WHERE id = ${taskId} RETURNING execution_id`;
+    const task = rows[0];
+    if (!task) throw new Error(`task ${taskId} does not exist`);
+    if (outcome.final) await this.refreshExecution(task.execution_id);
   }
 
   /** Appends one timestamped line to a task's log. */
