@@ -118,6 +118,35 @@ function signal(pid, sig) {
 }
 const signalGroup = (pgid, sig) => signal(-pgid, sig);
 
+/**
+ * Stops the process groups test files recorded in `dir` (e2e/src/support/daemons.ts) and did not
+ * stop themselves — because they were killed (a hang cut, Ctrl-C) before their `after` hooks:
+ * SIGTERM, then SIGKILL after 20 s. A group is signalled only while it exists and its leader, if
+ * still there, runs the recorded command.
+ */
+async function stopDaemons(dir) {
+  let pids;
+  try {
+    pids = readdirSync(dir).filter((f) => /^\d+$/.test(f)).map(Number);
+  } catch {
+    return;
+  }
+  const ours = (pid) => {
+    if (processesInGroup(pid).length === 0) return false;
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(readFileSync(path.join(dir, String(pid)), "utf8"));
+    } catch {
+      return true; // the leader is gone, its group is not
+    }
+  };
+  const left = pids.filter(ours);
+  if (left.length === 0) return;
+  console.log(`stopping what test files left running: ${left.map((p) => `${readFileSync(path.join(dir, String(p)), "utf8")} (group ${p})`).join(", ")}`);
+  for (const pid of left) signalGroup(pid, "SIGTERM");
+  for (let waited = 0; waited < 20_000 && left.some((p) => processesInGroup(p).length > 0); waited += 250) await new Promise((r) => setTimeout(r, 250));
+  for (const pid of left) signalGroup(pid, "SIGKILL");
+}
+
 /** The processes of group `pgid`, each with the one test file (`…/dist/…test.js`) it runs, if any. */
 function processesInGroup(pgid) {
   const found = [];
@@ -238,6 +267,7 @@ if (tiers.has("e2e")) {
     try {
       await nodeTests("e2e", files, { BERTH_E2E_RUN_DIR: runDir }, ["--test-concurrency=1"]);
     } finally {
+      await stopDaemons(path.join(runDir, "daemons"));
       spawnSync("sh", ["-c", `grep -o ' ${runDir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`]);
       rmSync(runDir, { recursive: true, force: true });
     }

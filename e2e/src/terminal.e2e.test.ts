@@ -11,6 +11,7 @@ import { pickFreeTcpPort } from "@berth/local-stack";
 import { assertGracefulStop, assertNothingLeft, assertStoppedCleanly, snapshot, type StackSnapshot } from "./support/graceful-stop.js";
 import { eventually } from "./support/http.js";
 import { repoRoot } from "./support/launcher.js";
+import { registerDaemon } from "./support/daemons.js";
 
 describe("npm start in a terminal: one Ctrl-C", { timeout: 600_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), "berth-e2e-terminal-"));
@@ -30,6 +31,7 @@ describe("npm start in a terminal: one Ctrl-C", { timeout: 600_000 }, () => {
     // process group, which the terminal's Ctrl-C goes to), then says how npm exited.
     tmux("new-session", "-d", "-s", "berth", "-x", "200", "-y", "50", "-c", repoRoot, "bash --norc --noprofile -i");
     tmux("set-option", "-t", "berth", "history-limit", "20000");
+    registerDaemon(Number(tmux("display-message", "-p", "-t", "berth", "#{pid}").trim()), "tmux");
     tmux("send-keys", "-t", "berth", "-l", `BERTH_DATA_DIR=${dataDir} BERTH_HTTP_PORT=${port} npm start; echo "npm-exited=$?"`);
     tmux("send-keys", "-t", "berth", "Enter");
     await eventually(

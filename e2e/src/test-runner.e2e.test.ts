@@ -6,7 +6,8 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./support/launcher.js";
 
@@ -27,10 +28,11 @@ const lastLine = (out: string) => out.trim().split("\n").filter((l) => /^\d+ pas
 
 describe("the test runner", { timeout: 300_000 }, () => {
   const probeSource = join(repoRoot, "e2e", "src", "zz-runner-probe.e2e.test.ts");
+  const daemonPidFile = join(tmpdir(), `berth-runner-probe-daemon-${process.pid}`);
   const probeOutputs = ["js", "js.map", "d.ts", "d.ts.map"].map((ext) => join(repoRoot, "e2e", "dist", `zz-runner-probe.e2e.test.${ext}`));
   const stale = join(repoRoot, "e2e", "dist", "zz-stale-probe.e2e.test.js");
   after(() => {
-    for (const f of [probeSource, ...probeOutputs, stale]) rmSync(f, { force: true });
+    for (const f of [probeSource, ...probeOutputs, stale, daemonPidFile]) rmSync(f, { force: true });
   });
 
   it("an unknown tier name is an error, before anything runs", async () => {
@@ -57,15 +59,22 @@ describe("the test runner", { timeout: 300_000 }, () => {
     assert.equal(r.code, 1, "and then nothing is left to run under the filter");
   });
 
-  it("todo and cancelled are shown; a hang is cut by the per-test timeout, named, and fails the run", async () => {
+  it("todo and cancelled are shown; a hang is cut by the per-test timeout, named, fails the run, and the daemon it started is stopped", async () => {
     writeFileSync(
       probeSource,
       [
+        'import { spawn } from "node:child_process";',
+        'import { writeFileSync } from "node:fs";',
         'import { test } from "node:test";',
+        'import { registerDaemon } from "./support/daemons.js";',
         'test("probe passes", () => {});',
         'test("probe todo", { todo: true }, () => {});',
         'test("probe skipped", { skip: true }, () => {});',
         'test("probe hangs", async () => {',
+        // A daemon in its own group (as dockerd is), which the killed file cannot stop.
+        '  const daemon = spawn("sleep", ["600"], { detached: true, stdio: "ignore" });',
+        '  registerDaemon(daemon.pid, "sleep");',
+        `  writeFileSync(${JSON.stringify(daemonPidFile)}, String(daemon.pid));`,
         "  setInterval(() => {}, 1_000);",
         "  await new Promise(() => {});",
         "});",
@@ -80,6 +89,10 @@ describe("the test runner", { timeout: 300_000 }, () => {
     // The cancelled test's interval keeps its file alive: the runner kills it and names it.
     assert.match(r.out, /killed what was still running: e2e\/dist\/zz-runner-probe\.e2e\.test\.js/);
     assert.match(r.out, /^== e2e: 1 passed, 0 failed, 1 cancelled, 1 skipped, 1 todo$/m);
+    // The daemon it started is stopped by the runner when the tier ends.
+    const daemon = Number(readFileSync(daemonPidFile, "utf8"));
+    assert.match(r.out, new RegExp(`stopping what test files left running: sleep \\(group ${daemon}\\)`));
+    assert.equal(existsSync(`/proc/${daemon}`), false, `the probe's daemon ${daemon} is gone`);
     assert.equal(lastLine(r.out), "1 passed, 1 failed, 2 skipped (failed includes 1 cancelled; skipped includes 1 todo)");
   });
 

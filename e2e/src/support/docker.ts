@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { registerDaemon, unregisterDaemon } from "./daemons.js";
 import { run, type RunResult } from "./exec.js";
 
 export interface DockerdOptions {
@@ -82,6 +83,7 @@ export class Dockerd {
       ],
       { stdio: ["ignore", log, log], detached: true },
     );
+    registerDaemon(this.proc.pid, "dockerd");
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.proc.exitCode !== null) throw new Error(`dockerd exited:\n${this.log()}`);
@@ -140,6 +142,7 @@ export class Dockerd {
     for (const dir of [this.dir, this.options.dataRoot].filter((d) => d !== undefined)) {
       await run("sh", ["-c", `grep -o " ${dir}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`]).catch(() => undefined);
     }
+    unregisterDaemon(proc?.pid);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
+import { registerDaemon } from "./daemons.js";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -57,6 +58,7 @@ export class Launcher {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
+    registerDaemon(child.pid, "npm");
     return new Launcher(child, dataDir, httpPort);
   }
 

@@ -112,8 +112,15 @@ export interface StorageDriver {
    * the whole new one, never part of it.
    */
   move(sourcePath: string, destPath: string): Promise<void>;
-  /** Delete a file, or a directory with everything under it. */
+  /** Delete a file, or a directory with everything under it (unfinished writers there included). */
   delete(path: string): Promise<void>;
+  /**
+   * Files under `path` that exist only as unfinished writers, invisible to `list`, `stat` and
+   * `walk` (S3: a writer's saved state and its open multipart upload), each with the time it was
+   * last written; empty when there are none. Drivers whose unfinished writes are ordinary files
+   * (the filesystem) leave it out.
+   */
+  unfinishedWrites?(path: string): Promise<FileInfo[]>;
   /**
    * A URL from which a client can fetch the file directly, or `undefined` when the driver (or its
    * configuration) does not redirect. Does not check that the file exists.

@@ -333,6 +333,19 @@ export class S3Driver implements StorageDriver {
     if (!found) throw new PathNotFoundError(path, NAME);
   }
 
+  async unfinishedWrites(path: string): Promise<FileInfo[]> {
+    validatePath(path, { allowRoot: true, driverName: NAME });
+    const statePrefix = this.#location.writerStateKey("/");
+    const under = this.#location.writerStateKey(path === "/" ? "/" : `${path}/`);
+    const out: FileInfo[] = [];
+    for await (const page of this.#listPages(under)) {
+      for (const object of page.Contents ?? []) {
+        out.push({ path: `/${object.Key!.slice(statePrefix.length)}`, size: object.Size ?? 0, modTime: object.LastModified ?? new Date(0), isDir: false });
+      }
+    }
+    return out;
+  }
+
   /** Discard unfinished writers at or under a path; whether there were any. */
   async #discardWriters(path: string): Promise<boolean> {
     const stateKey = this.#location.writerStateKey(path);

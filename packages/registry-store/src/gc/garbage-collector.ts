@@ -425,14 +425,16 @@ export class GarbageCollector {
 
   /** Upload directories without a session row, idle longer than the upload threshold. */
   async #orphanUploadDirs(w: number): Promise<string[]> {
-    let entries: string[];
-    try {
-      entries = await this.#driver.list("/uploads");
-    } catch {
-      return [];
-    }
+    const entries = await this.#driver.list("/uploads").catch(() => [] as string[]);
     const cutoff = Date.now() - this.#uploadIdleSeconds(w) * 1000;
-    const ids = entries.map((p) => p.slice(p.lastIndexOf("/") + 1)).filter((id) => UUID.test(id));
+    // Uploads that are only an unfinished writer (S3: no object yet, only the writer's state and
+    // its multipart upload) are invisible to `list`; the driver names them, with their age.
+    const unfinished = new Map<string, Date>();
+    for (const f of (await this.#driver.unfinishedWrites?.("/uploads").catch(() => [])) ?? []) {
+      const id = f.path.split("/")[2];
+      if (id !== undefined && UUID.test(id) && (unfinished.get(id) ?? new Date(0)) < f.modTime) unfinished.set(id, f.modTime);
+    }
+    const ids = [...new Set([...entries.map((p) => p.slice(p.lastIndexOf("/") + 1)), ...unfinished.keys()])].filter((id) => UUID.test(id));
     if (ids.length === 0) return [];
     const live = new Set((await this.#db.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM upload_sessions WHERE id = ANY(${ids}::uuid[])`).map((r) => r.id));
     const out: string[] = [];
@@ -443,7 +445,8 @@ export class GarbageCollector {
       // (at least the upload idle threshold) keeps the walk from taking those, and from racing a
       // cancel/purge that is still deleting a directory.
       const info = await this.#driver.stat(uploadDirectory(id)).catch(() => undefined);
-      if (info !== undefined && info.modTime.getTime() <= cutoff) out.push(id);
+      const modTime = [info?.modTime, unfinished.get(id)].reduce<Date | undefined>((a, b) => (b && (!a || b > a) ? b : a), undefined);
+      if (modTime !== undefined && modTime.getTime() <= cutoff) out.push(id);
     }
     return out;
   }
