@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
+import { startOidcProvider } from "@berth/test-idp";
 import { CoreApi } from "./support/api.js";
 import { launchBrowser, type TestBrowser } from "./support/browser.js";
 import { ociImageLayout } from "./support/images.js";
@@ -156,12 +157,13 @@ describe("the portal in chromium", { timeout: 900_000 }, () => {
     await row.getByRole("link", { name: webDigest.slice(0, 19) }).click();
     await page.getByTestId("artifact-digest").filter({ hasText: webDigest }).waitFor();
     assert.equal(await page.getByTestId("pull-command").textContent(), `docker pull ${stack.registry}/apps/web@${webDigest}`);
+    // Before any copy button is clicked: its "Copied" tooltip fades out over the page for a while.
+    await assertAccessible(page, "the artifact page");
+    await screenshot(page, "05-artifact");
     await page.getByText("podman", { exact: true }).click();
     assert.equal(await page.getByTestId("pull-command").textContent(), `podman pull ${stack.registry}/apps/web@${webDigest}`);
     await page.getByRole("button", { name: "Copy: Pull command" }).click();
     assert.equal(await page.evaluate("navigator.clipboard.readText()"), `podman pull ${stack.registry}/apps/web@${webDigest}`);
-    await assertAccessible(page, "the artifact page");
-    await screenshot(page, "05-artifact");
     // The index: its platforms, each a link to the child.
     await page.goto(`${stack.baseUrl}/projects/apps/repositories/multi/artifacts/${multi.index.digest}`);
     for (const image of multi.images) await page.getByRole("link", { name: image.manifest.digest }).waitFor();
@@ -382,5 +384,57 @@ describe("the portal in chromium", { timeout: 900_000 }, () => {
     assert.equal(after, 401, "the session ended on the server");
     // The 4xx answers the steps above provoke on purpose are logged by chromium as failed loads.
     assert.deepEqual(pageErrors.filter((e) => !e.startsWith("console: Failed to load resource")), [], "no script errors");
+  });
+
+  it("OIDC (on the second Berth): the provider's button, its login page, the onboarding page, the CLI secret in the profile", async () => {
+    const provider = await startOidcProvider({
+      redirectUris: [`${other.baseUrl}/c/oidc/callback`],
+      users: [{ id: "u-hana", username: "hana", password: "Hana-Passw0rd", groups: ["builders"] }],
+    });
+    // The provider's certificate is from the test's own CA.
+    const oidcBrowser = await launchBrowser({ ignoreHTTPSErrors: true });
+    try {
+      await new CoreApi(other.baseUrl, "admin", other.adminPassword).ok("PUT", "/configurations", {
+        auth_mode: "oidc_auth",
+        oidc_name: "Test IdP",
+        oidc_endpoint: provider.issuer,
+        oidc_client_id: provider.clientId,
+        oidc_client_secret: provider.clientSecret,
+        oidc_ca_cert: provider.tls.ca,
+        oidc_scope: "openid,profile,email,groups,offline_access",
+        oidc_groups_claim: "groups",
+        oidc_user_claim: "preferred_username",
+        oidc_auto_onboard: false,
+      });
+      const p = await watched(await oidcBrowser.newPage());
+      await p.goto(`${other.baseUrl}/`);
+      await p.getByRole("link", { name: "Sign in with Test IdP" }).click();
+      await p.waitForURL((url) => url.origin === provider.issuer);
+      await p.fill("#login", "hana");
+      await p.fill("#password", "Hana-Passw0rd");
+      await p.click("#submit");
+      await p.getByRole("heading", { name: "Choose your Berth username" }).waitFor();
+      assert.equal(await p.getByLabel(/^Username/).inputValue(), "hana", "the name the provider suggests");
+      await assertAccessible(p, "the OIDC onboarding page");
+      await screenshot(p, "20-oidc-onboard");
+      await p.getByRole("button", { name: "Continue" }).click();
+      await p.getByRole("heading", { name: "Projects" }).waitFor();
+      await p.goto(`${other.baseUrl}/profile`);
+      const secret = (await p.getByTestId("cli-secret").textContent()) ?? "";
+      assert.match(secret, /^[A-Za-z0-9]{32}$/);
+      assert.equal(await p.getByRole("button", { name: "Change password" }).count(), 0, "the provider owns the password");
+      assert.equal((await new CoreApi(other.baseUrl, "hana", secret).request("GET", "/users/current")).status, 200, "the CLI secret is a password for clients");
+      await assertAccessible(p, "the profile of an OIDC user");
+      await screenshot(p, "21-cli-secret");
+      await p.getByRole("button", { name: "Generate a new secret" }).click();
+      await p.getByTestId("cli-secret").filter({ hasNotText: secret }).waitFor();
+      const fresh = (await p.getByTestId("cli-secret").textContent()) ?? "";
+      assert.match(fresh, /^[A-Za-z0-9]{32}$/);
+      assert.equal((await new CoreApi(other.baseUrl, "hana", secret).request("GET", "/users/current")).status, 401, "the old secret stops working");
+      assert.equal((await new CoreApi(other.baseUrl, "hana", fresh).request("GET", "/users/current")).status, 200);
+    } finally {
+      await oidcBrowser.close();
+      await provider.stop();
+    }
   });
 });
