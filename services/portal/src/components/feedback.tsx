@@ -31,11 +31,21 @@ export function CopyText({ value, label }: { value: string; label: string }) {
       {({ copied, copy }) => (
         <Tooltip label={copied ? t("common.copied") : t("common.copy")} withArrow withinPortal={false}>
           <ActionIcon variant="subtle" onClick={copy} aria-label={`${t("common.copy")}: ${label}`} color={copied ? "teal" : "gray"}>
-            {copied ? "✓" : "⧉"}
+            {copied ? "✓" : <CopyIcon />}
           </ActionIcon>
         </Tooltip>
       )}
     </CopyButton>
+  );
+}
+
+/** Two overlapping sheets (drawn: not every system font has a copy glyph). */
+function CopyIcon() {
+  return (
+    <svg width="16" height="16" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.5" aria-hidden="true">
+      <rect x="5.5" y="5.5" width="8" height="8" rx="1.5" />
+      <path d="M10.5 3.5v-1a1 1 0 0 0-1-1h-6a1 1 0 0 0-1 1v6a1 1 0 0 0 1 1h1" />
+    </svg>
   );
 }
 
