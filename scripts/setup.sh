@@ -9,12 +9,12 @@ say() { printf '[berth setup] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
 # Debian packages the local stack and the tests use.
-#   runtime: postgresql redis-server nginx
+#   runtime: postgresql redis-server nginx openssl (core's token certificate, HTTPS certificates)
 #   tests:   skopeo podman buildah docker.io docker-registry (clients and CNCF Distribution),
 #            tmux (a real terminal for `npm start` and its Ctrl-C),
 #            slapd (a real LDAP directory for the sign-in tests), chromium (the browser the e2e tests
 #            drive through playwright-core; no browser download)
-APT_RUNTIME="postgresql redis-server nginx"
+APT_RUNTIME="postgresql redis-server nginx openssl"
 APT_TEST="skopeo podman buildah docker.io docker-registry wrk util-linux busybox-static umoci tmux slapd chromium"
 want="$APT_RUNTIME"
 [ "${BERTH_SETUP_TEST_TOOLS:-0}" = 1 ] && want="$want $APT_TEST"

@@ -63,7 +63,7 @@ describe("docker-compose.yml on a real Docker engine", { timeout: 45 * 60_000 },
 
   const creds = () => `admin:${password}`;
 
-  it("every service runs from its berth/ image and is healthy; only the proxy publishes a port for clients", async () => {
+  it("every service runs from its berth/ image and is healthy; only the proxy publishes ports for clients", async () => {
     const health = await api.request("GET", "/health");
     assert.equal(health.status, 200, health.text);
     const report = health.body as { status: string; components: { name: string; status: string }[] };
@@ -86,8 +86,12 @@ describe("docker-compose.yml on a real Docker engine", { timeout: 45 * 60_000 },
       else assert.ok(info.Config.Healthcheck?.Test.length, `${service} has a health check`);
       const published = Object.entries(info.HostConfig.PortBindings ?? {}).flatMap(([port, binds]) => binds.map((b) => `${b.HostIp}:${b.HostPort}->${port}`));
       const expected =
-        service === "proxy" ? [`127.0.0.1:${project!.httpPort}->8080/tcp`] : service === "log-collector" ? [`127.0.0.1:${project!.syslogPort}->1514/udp`] : [];
-      assert.deepEqual(published, expected, `${service} publishes ${JSON.stringify(expected)}`);
+        service === "proxy"
+          ? [`127.0.0.1:${project!.httpPort}->8080/tcp`, `127.0.0.1:${project!.httpsPort}->8443/tcp`]
+          : service === "log-collector"
+            ? [`127.0.0.1:${project!.syslogPort}->1514/udp`]
+            : [];
+      assert.deepEqual(published.sort(), expected, `${service} publishes ${JSON.stringify(expected)}`);
     }
     // Every image is built from debian:bookworm-slim: its first layer is the base's.
     const base = JSON.parse((await dockerd!.docker(["image", "inspect", "debian:bookworm-slim"])).stdout)[0].RootFS.Layers[0] as string;
@@ -186,6 +190,44 @@ describe("docker-compose.yml on a real Docker engine", { timeout: 45 * 60_000 },
     assert.ok((proxy.body as { message: string }[]).some((e) => /PUT \/v2\/library\/redis-podman\/manifests\/1 201/.test(e.message)), "nginx's access line of the podman push");
     const postgres = await api.ok("GET", "/system/logs?service=postgres&limit=200");
     assert.ok((postgres.body as { message: string }[]).some((e) => /database system is ready to accept connections/.test(e.message)), "PostgreSQL's start-up line");
+  });
+
+  it("a recreated log-collector, at a new address, still gets nginx's lines (the proxy reloads nginx)", async () => {
+    const networkOf = async () => {
+      const [id] = await project!.containers("log-collector", false);
+      const [network, settings] = Object.entries((await project!.inspect(id!)).NetworkSettings.Networks)[0]!;
+      return { network, address: settings.IPAddress };
+    };
+    const { network, address: before } = await networkOf();
+    // Docker hands a freed address to the next container: a stand-in takes the collector's while
+    // it is recreated, as any container started meanwhile would.
+    await project!.composeOk(["stop", "log-collector"]);
+    const standIn = `${project!.name}-stand-in`;
+    try {
+      const started = await dockerd!.docker(["run", "-d", "--rm", "--name", standIn, "--network", network, "--entrypoint", "sleep", "debian:bookworm-slim", "600"]);
+      assert.equal(started.code, 0, started.describe);
+      await project!.composeOk(["up", "-d", "--no-deps", "--force-recreate", "log-collector"]);
+      await project!.waitHealthy();
+    } finally {
+      await dockerd!.docker(["rm", "-f", standIn]);
+    }
+    const now = (await networkOf()).address;
+    assert.notEqual(now, before, "the new container has another address (what this is about)");
+    // Lines sent before nginx noticed are lost (UDP): each attempt sends a new request.
+    let n = 0;
+    await eventually(
+      async () => {
+        const marker = `after-recreate-${++n}`;
+        await fetch(`${project!.baseUrl}/?${marker}`).then((r) => r.arrayBuffer());
+        await new Promise((r) => setTimeout(r, 1_000));
+        const r = await api.request("GET", `/system/logs?service=proxy&q=${marker}&limit=5`);
+        return r.status === 200 && (r.body as unknown[]).length > 0 ? true : undefined;
+      },
+      60_000,
+      () => `no nginx line reached the recreated collector (${n} requests)`,
+    );
+    const reloaded = await project!.compose(["logs", "--no-color", "proxy"]);
+    assert.match(reloaded.stdout, new RegExp(`log-collector is now at ${now.replace(/\./g, "\\.")} \\(was ${before.replace(/\./g, "\\.")}\\); reloading nginx`));
   });
 
   /** The admin password changed through the API survives (the .env one would not log in). */

@@ -11,8 +11,19 @@
 #   BERTH_SYSLOG_HOST, BERTH_SYSLOG_PORT                        the log-collector's syslog (UDP)
 #   BERTH_STORAGE_FILESYSTEM_ROOT                               where the blob volume is mounted
 #   BERTH_TRUSTED_PROXIES     proxies in front whose X-Forwarded-For is believed (CIDRs)
+#   BERTH_TLS, BERTH_TLS_CERT, BERTH_TLS_KEY   HTTPS on port 8443 (docs/configuration.md):
+#                             `self-signed` serves $BERTH_DATA_DIR/secrets/tls/server.crt and .key
+#                             (made by the prepare step); the operator's own files are read where
+#                             the compose file mounts them, BERTH_PROXY_TLS_CERT and
+#                             BERTH_PROXY_TLS_KEY (default: BERTH_TLS_CERT and BERTH_TLS_KEY), and
+#                             checked first (check-tls.sh)
+#   BERTH_HTTPS_PORT          the HTTPS port clients reach, which the redirect from HTTP names
+#                             (default 8443)
+#   BERTH_TLS_HSTS_MAX_AGE    Strict-Transport-Security max-age in seconds (default 0: none)
+#   BERTH_EXTERNAL_URL        its host is one the certificate should name (a warning when not)
+#   BERTH_DATA_DIR            where the secrets volume is mounted, under secrets/ (default /data)
 # and, for tests, BERTH_PROXY_HOME (template, renderer, html/), BERTH_PROXY_PREFIX (nginx's
-# prefix) and BERTH_PROXY_LISTEN.
+# prefix), BERTH_PROXY_LISTEN and BERTH_PROXY_LISTEN_TLS.
 set -eu
 
 home="${BERTH_PROXY_HOME:-/opt/berth/proxy}"
@@ -37,8 +48,51 @@ else
     real_ip_recursive on;"
 fi
 
+# HTTPS: the same settings, and the same checks, as @berth/tls and deploy/local.
+number() { printf '%s' "$2" | grep -Eq '^[0-9]{1,9}$' && [ "$2" -ge "$3" ] && [ "$2" -le "$4" ] || fail "$1: \"$2\" is not a whole number from $3 to $4"; }
+https_port="${BERTH_HTTPS_PORT:-8443}"
+number BERTH_HTTPS_PORT "$https_port" 1 65535
+hsts="${BERTH_TLS_HSTS_MAX_AGE:-0}"
+number BERTH_TLS_HSTS_MAX_AGE "$hsts" 0 63072000
+cert="${BERTH_TLS_CERT:-}"
+key="${BERTH_TLS_KEY:-}"
+tls=off
+case "${BERTH_TLS:-}" in
+  "") ;;
+  self-signed)
+    [ -z "$cert$key" ] || fail "BERTH_TLS: \"self-signed\" and BERTH_TLS_CERT/BERTH_TLS_KEY are both set; choose one (a generated certificate, or yours)"
+    tls=on
+    cert_file="${BERTH_DATA_DIR:-/data}/secrets/tls/server.crt"
+    key_file="${BERTH_DATA_DIR:-/data}/secrets/tls/server.key"
+    cert_name="the generated certificate ($cert_file)"
+    key_name="its key ($key_file)"
+    ;;
+  *) fail "BERTH_TLS: must be \"self-signed\" (or unset: HTTPS from BERTH_TLS_CERT and BERTH_TLS_KEY, or none)" ;;
+esac
+if [ -n "$cert$key" ]; then
+  [ -n "$key" ] || fail "BERTH_TLS_KEY: required with BERTH_TLS_CERT (the certificate's private key, PEM)"
+  [ -n "$cert" ] || fail "BERTH_TLS_CERT: required with BERTH_TLS_KEY (the certificate, PEM, with its chain after it)"
+  tls=on
+  cert_file="${BERTH_PROXY_TLS_CERT:-$cert}"
+  key_file="${BERTH_PROXY_TLS_KEY:-$key}"
+  cert_name="BERTH_TLS_CERT ($cert)"
+  key_name="BERTH_TLS_KEY ($key)"
+fi
+names="USER_DIRECTIVE PREFIX HTML_ROOT LISTEN UPSTREAM_REGISTRY UPSTREAM_CORE UPSTREAM_JOBSERVICE STATIC_UPSTREAMS DNS_UPSTREAMS SYSLOG_HOST SYSLOG_PORT BLOB_ROOT REAL_IP HSTS TLS"
+export BERTH_TPL_TLS="$tls" BERTH_TPL_HSTS=""
+[ "$tls" = off ] || [ "$hsts" = 0 ] || BERTH_TPL_HSTS="max-age=$hsts"
+if [ "$tls" = on ]; then
+  external_host=$(printf '%s' "${BERTH_EXTERNAL_URL:-}" | sed -e 's#^[a-z]*://##' -e 's#[/?].*$##' -e 's#^\[\(.*\)\].*$#\1#' -e 's#^\([^:]*\):[0-9]*$#\1#')
+  # Its warnings on stderr: stdout is the config.
+  sh "$home/check-tls.sh" "$cert_file" "$key_file" "$cert_name" "$key_name" "$external_host" >&2 || exit 2
+  export BERTH_TPL_LISTEN_TLS="${BERTH_PROXY_LISTEN_TLS:-0.0.0.0:8443}" BERTH_TPL_TLS_CERT="$cert_file" BERTH_TPL_TLS_KEY="$key_file"
+  BERTH_TPL_REDIRECT_PORT=":$https_port"
+  [ "$https_port" != 443 ] || BERTH_TPL_REDIRECT_PORT=""
+  export BERTH_TPL_REDIRECT_PORT
+  names="$names LISTEN_TLS TLS_CERT TLS_KEY REDIRECT_PORT"
+fi
+
 resolver="${BERTH_PROXY_RESOLVER-127.0.0.11}"
-names="USER_DIRECTIVE PREFIX HTML_ROOT LISTEN UPSTREAM_REGISTRY UPSTREAM_CORE UPSTREAM_JOBSERVICE STATIC_UPSTREAMS DNS_UPSTREAMS SYSLOG_HOST SYSLOG_PORT BLOB_ROOT REAL_IP"
 if [ -n "$resolver" ]; then
   export BERTH_TPL_STATIC_UPSTREAMS=off BERTH_TPL_DNS_UPSTREAMS=on BERTH_TPL_RESOLVER="$resolver"
   names="$names RESOLVER"

@@ -90,7 +90,7 @@ test(".env.example names every variable the compose file reads, and its version 
   for (const m of composeText.matchAll(/\$\{BERTH_VERSION:-([^}]+)\}/g)) assert.equal(m[1], version);
 });
 
-test("one service per image, every one restarted, health-checked and stopped gracefully; only the proxy publishes a port for clients", () => {
+test("one service per image, every one restarted, health-checked and stopped gracefully; only the proxy publishes ports for clients (HTTP and HTTPS)", () => {
   const services = document.services;
   assert.deepEqual(Object.keys(services).sort(), [...IMAGE_NAMES].sort());
   for (const [name, service] of Object.entries(services)) {
@@ -103,7 +103,7 @@ test("one service per image, every one restarted, health-checked and stopped gra
     assert.match(String(service["stop_grace_period"]), /^\d+s$/, name);
     assert.ok(service["healthcheck"], `${name} health check timing`);
   }
-  assert.deepEqual(services["proxy"]!.ports, ["127.0.0.1:8080:8080"]);
+  assert.deepEqual(services["proxy"]!.ports, ["127.0.0.1:8080:8080", "127.0.0.1:8443:8443"]);
   assert.deepEqual(services["log-collector"]!.ports, ["127.0.0.1:1514:1514/udp"], "the syslog port for Docker's logging driver, on loopback only");
   for (const name of Object.keys(services).filter((n) => n !== "proxy" && n !== "log-collector")) assert.equal(services[name]!.ports, undefined, `${name} publishes nothing`);
   // Bundled servers can be left out: nothing depends on them by name (prepare waits for them).
@@ -119,4 +119,19 @@ test("one service per image, every one restarted, health-checked and stopped gra
     assert.equal(services[name]!.environment?.["BERTH_LOG_COLLECTOR_URL"], "http://log-collector:8080", name);
   }
   assert.deepEqual(Object.keys(document.volumes).sort(), ["logs", "postgres", "redis", "registry", "secrets"]);
+});
+
+test("HTTPS: the operator's certificate and key are mounted read-only where the proxy reads them; unset, /dev/null stands in", () => {
+  const proxy = (overrides: Record<string, string>) =>
+    (interpolateAll(raw, readEnv(envExample, { ...filled, ...overrides })) as { services: { proxy: { volumes: string[]; environment: Record<string, string>; ports: string[] } } }).services.proxy;
+  const mounted = proxy({ BERTH_TLS_CERT: "/srv/tls/fullchain.pem", BERTH_TLS_KEY: "./tls/privkey.pem" });
+  const certMount = mounted.volumes.find((v) => v.startsWith("/srv/tls/fullchain.pem:"));
+  const keyMount = mounted.volumes.find((v) => v.startsWith("./tls/privkey.pem:"));
+  assert.equal(certMount, `/srv/tls/fullchain.pem:${mounted.environment["BERTH_PROXY_TLS_CERT"]}:ro`);
+  assert.equal(keyMount, `./tls/privkey.pem:${mounted.environment["BERTH_PROXY_TLS_KEY"]}:ro`);
+  const unset = proxy({});
+  assert.deepEqual(unset.volumes.filter((v) => v.startsWith("/dev/null:")).length, 2);
+  // The generated certificate is in the secrets volume, under the data directory the proxy is told.
+  assert.ok(unset.volumes.includes(`secrets:${unset.environment["BERTH_DATA_DIR"]}/secrets:ro`));
+  assert.deepEqual(proxy({ BERTH_HTTPS_PORT: "443", BERTH_HTTP_HOST: "0.0.0.0" }).ports, ["0.0.0.0:8080:8080", "0.0.0.0:443:8443"]);
 });

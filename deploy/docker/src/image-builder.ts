@@ -100,7 +100,7 @@ async function stage(spec: ImageSpec, context: string, o: BuildOptions): Promise
     case "proxy": {
       const proxy = join(o.repoRoot, "services", "proxy");
       cpSync(join(dockerDir, "proxy"), context, { recursive: true });
-      for (const file of ["nginx.conf.template", "render-template.awk"]) copyFileSync(join(proxy, file), join(context, file));
+      for (const file of ["nginx.conf.template", "render-template.awk", "check-tls.sh"]) copyFileSync(join(proxy, file), join(context, file));
       cpSync(join(proxy, "html"), join(context, "html"), { recursive: true });
       return;
     }

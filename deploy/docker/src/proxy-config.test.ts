@@ -1,7 +1,7 @@
 // The proxy image renders the front-door template with a shell script and awk; `npm start` renders
 // it with deploy/local's renderProxyConfig. One template, two renderers: they must agree byte for
 // byte, for every mode, and the result must be a config nginx accepts.
-import { test } from "node:test";
+import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findExecutable, renderProxyConfig, renderTemplate, type ProxyConfigOptions } from "@berth/local-stack";
+import { ensureSelfSignedTls, selfSignedFiles } from "@berth/tls";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const proxyDir = join(repo, "services", "proxy");
@@ -18,7 +19,7 @@ const renderScript = join(repo, "deploy", "docker", "proxy", "render-config.sh")
 function imageHome(template?: string): string {
   const home = mkdtempSync(join(tmpdir(), "berth-proxy-home-"));
   mkdirSync(join(home, "html"));
-  copyFileSync(join(proxyDir, "render-template.awk"), join(home, "render-template.awk"));
+  for (const file of ["render-template.awk", "check-tls.sh"]) copyFileSync(join(proxyDir, file), join(home, file));
   if (template === undefined) copyFileSync(join(proxyDir, "nginx.conf.template"), join(home, "nginx.conf.template"));
   else writeFileSync(join(home, "nginx.conf.template"), template);
   return home;
@@ -31,6 +32,13 @@ function renderInImage(home: string, env: Record<string, string>): { status: num
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+// A data directory with a generated certificate: the secrets volume of `BERTH_TLS=self-signed`,
+// and valid files for an operator's own.
+const dataDir = mkdtempSync(join(tmpdir(), "berth-proxy-tls-"));
+const tls = selfSignedFiles(dataDir);
+before(() => ensureSelfSignedTls({ dataDir, hosts: ["registry.example.com", "127.0.0.1"] }));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
 
 /** The same front door described both ways. */
 interface Case {
@@ -78,6 +86,57 @@ const cases: Case[] = [
       resolver: "127.0.0.11",
     }),
   },
+  {
+    name: "HTTPS from the operator's files where the compose file mounts them, published on 443, HSTS",
+    env: {
+      BERTH_TLS_CERT: "/srv/tls/fullchain.pem",
+      BERTH_TLS_KEY: "/srv/tls/privkey.pem",
+      BERTH_PROXY_TLS_CERT: tls.certFile,
+      BERTH_PROXY_TLS_KEY: tls.keyFile,
+      BERTH_HTTPS_PORT: "443",
+      BERTH_TLS_HSTS_MAX_AGE: "31536000",
+      BERTH_EXTERNAL_URL: "https://registry.example.com",
+      BERTH_SYSLOG_HOST: "127.0.0.1",
+    },
+    options: (home) => ({
+      prefix: join(home, "prefix"),
+      htmlRoot: join(home, "html"),
+      listenHost: "0.0.0.0",
+      listenPort: 8080,
+      upstreams: { registry: "registry:8080", core: "core:8080", jobservice: "jobservice:8080" },
+      syslogHost: "127.0.0.1",
+      syslogPort: 1514,
+      blobRoot: "/data/registry",
+      resolver: "127.0.0.11",
+      tls: { certFile: tls.certFile, keyFile: tls.keyFile, port: 8443, publicPort: 443, hstsMaxAge: 31536000 },
+    }),
+  },
+  {
+    name: "HTTPS with the generated certificate from the secrets volume, fixed upstreams",
+    env: {
+      BERTH_TLS: "self-signed",
+      BERTH_DATA_DIR: dataDir,
+      BERTH_PROXY_RESOLVER: "",
+      BERTH_PROXY_LISTEN: "127.0.0.1:18080",
+      BERTH_PROXY_LISTEN_TLS: "127.0.0.1:18443",
+      BERTH_HTTPS_PORT: "18443",
+      BERTH_REGISTRY_URL: "http://127.0.0.1:5001",
+      BERTH_CORE_URL: "http://127.0.0.1:5002",
+      BERTH_JOBSERVICE_URL: "http://127.0.0.1:5003",
+      BERTH_SYSLOG_HOST: "127.0.0.1",
+    },
+    options: (home) => ({
+      prefix: join(home, "prefix"),
+      htmlRoot: join(home, "html"),
+      listenHost: "127.0.0.1",
+      listenPort: 18080,
+      upstreams: { registry: "127.0.0.1:5001", core: "127.0.0.1:5002", jobservice: "127.0.0.1:5003" },
+      syslogHost: "127.0.0.1",
+      syslogPort: 1514,
+      blobRoot: "/data/registry",
+      tls: { certFile: tls.certFile, keyFile: tls.keyFile, port: 18443, publicPort: 18443, hstsMaxAge: 0 },
+    }),
+  },
 ];
 
 for (const c of cases) {
@@ -114,6 +173,59 @@ test("the compose defaults resolve service names at request time; BERTH_PROXY_RE
     assert.match(fixed, /upstream berth_registry \{\n\s+server registry:8080;\n\s+keepalive 64;/);
     assert.match(fixed, /map \$host \$berth_registry \{ default berth_registry; \}/);
     for (const config of [dns, fixed]) assert.match(config, /proxy_pass http:\/\/\$berth_registry;/);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test("HTTPS: one listener for each; plain HTTP redirects with 308 to the published HTTPS port; HSTS only when asked", () => {
+  const home = imageHome();
+  try {
+    const plain = renderInImage(home, {});
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.doesNotMatch(plain.stdout, /ssl|return 308/);
+    const files = { BERTH_TLS_CERT: tls.certFile, BERTH_TLS_KEY: tls.keyFile };
+    const https = renderInImage(home, files).stdout;
+    assert.match(https, /listen 0\.0\.0\.0:8080;\n/);
+    assert.match(https, /listen 0\.0\.0\.0:8443 ssl http2;/);
+    assert.match(https, /ssl_protocols TLSv1\.2 TLSv1\.3;/);
+    assert.match(https, /ssl_session_tickets off;/);
+    assert.match(https, /return 308 https:\/\/\$host:8443\$request_uri;/);
+    assert.match(https, /on "";/, "no HSTS by default");
+    assert.match(renderInImage(home, { ...files, BERTH_HTTPS_PORT: "443" }).stdout, /return 308 https:\/\/\$host\$request_uri;/);
+    assert.match(renderInImage(home, { ...files, BERTH_TLS_HSTS_MAX_AGE: "600" }).stdout, /on "max-age=600";/);
+    assert.match(renderInImage(home, { BERTH_TLS_HSTS_MAX_AGE: "600" }).stdout, /on "";/, "no HSTS without HTTPS");
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test("the proxy container refuses wrong HTTPS settings and a certificate it cannot serve, with the reasons", () => {
+  const home = imageHome();
+  try {
+    const refused: [Record<string, string>, RegExp][] = [
+      [{ BERTH_TLS: "on" }, /^berth-proxy: BERTH_TLS: must be "self-signed"/],
+      [{ BERTH_TLS: "self-signed", BERTH_TLS_CERT: "/c.pem", BERTH_TLS_KEY: "/k.pem" }, /choose one/],
+      [{ BERTH_TLS_CERT: "/c.pem" }, /^berth-proxy: BERTH_TLS_KEY: required with BERTH_TLS_CERT/],
+      [{ BERTH_TLS_CERT: tls.certFile, BERTH_TLS_KEY: tls.keyFile, BERTH_HTTPS_PORT: "http" }, /BERTH_HTTPS_PORT: "http" is not a whole number from 1 to 65535/],
+      // check-tls.sh, with the operator's names for the files (the compose file mounts them elsewhere).
+      [
+        { BERTH_TLS_CERT: "/host/cert.pem", BERTH_TLS_KEY: "/host/key.pem", BERTH_PROXY_TLS_CERT: tls.caFile, BERTH_PROXY_TLS_KEY: tls.keyFile },
+        /^BERTH_TLS_KEY \(\/host\/key\.pem\): does not belong to the certificate in BERTH_TLS_CERT \(\/host\/cert\.pem\)/m,
+      ],
+      [{ BERTH_TLS: "self-signed", BERTH_DATA_DIR: join(dataDir, "none") }, /^the generated certificate \(.*\/none\/secrets\/tls\/server\.crt\): no such file$/m],
+    ];
+    for (const [env, message] of refused) {
+      const r = renderInImage(home, env);
+      assert.equal(r.status, 2, `${JSON.stringify(env)}: ${r.stderr}`);
+      assert.match(r.stderr, message, JSON.stringify(env));
+      assert.equal(r.stdout, "", "no config");
+    }
+    // A certificate that does not name the external URL's host: a warning, on stderr.
+    const warned = renderInImage(home, { BERTH_TLS: "self-signed", BERTH_DATA_DIR: dataDir, BERTH_EXTERNAL_URL: "https://other.example.com:8443" });
+    assert.equal(warned.status, 0, warned.stderr);
+    assert.match(warned.stderr, /^warning: the generated certificate .* does not name other\.example\.com/m);
+    assert.doesNotMatch(warned.stdout, /warning/);
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -5,141 +5,11 @@
  * client address the services are given, with and without trusted proxies.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import { connect, type AddressInfo } from "node:net";
-import { availableParallelism, tmpdir, userInfo } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { type Server } from "node:http";
+import { availableParallelism } from "node:os";
 import { after, before, describe, test } from "node:test";
-import { requireExecutable } from "./binaries.js";
-import { renderProxyConfig } from "./nginx.js";
-import { pickFreeTcpPort, pickFreeUdpPort } from "./ports.js";
-import { httpProbe, waitUntil } from "./wait.js";
-
-const template = readFileSync(fileURLToPath(new URL("../../../services/proxy/nginx.conf.template", import.meta.url)), "utf8");
-
-/** What an echo upstream saw. */
-interface Echo {
-  service: string;
-  method: string;
-  url: string;
-  xff: string | undefined;
-  realIp: string | undefined;
-}
-
-/** An upstream that answers every request with what it saw; `hang` paths never answer. */
-async function echoUpstream(service: string): Promise<Server> {
-  const server = createServer((req: IncomingMessage, res) => {
-    if (req.url?.startsWith("/v2/hang") || req.url?.startsWith("/api/hang")) return; // never answers
-    if (req.url === "/v2/own-error") {
-      res.writeHead(404, { "content-type": "application/json" }).end('{"errors":[{"code":"NAME_UNKNOWN","message":"the service\'s own"}]}');
-      return;
-    }
-    req.resume();
-    const echo: Echo = {
-      service,
-      method: req.method ?? "",
-      url: req.url ?? "",
-      xff: req.headers["x-forwarded-for"] as string | undefined,
-      realIp: req.headers["x-real-ip"] as string | undefined,
-    };
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(echo));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return server;
-}
-
-const portOf = (server: Server) => (server.address() as AddressInfo).port;
-
-interface FrontDoor {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/**
- * A real nginx over the rendered template. `tweak` may edit the rendered config (the 504 check
- * shortens the upstream read timeout, which is 900 s for blob transfers).
- */
-async function startFrontDoor(
-  upstreams: { registry: number; core: number; jobservice: number },
-  trustedProxies: string[] = [],
-  tweak = (c: string) => c,
-  resolver?: string,
-): Promise<FrontDoor> {
-  const nginx = requireExecutable("nginx", "nginx");
-  const dir = mkdtempSync(join(tmpdir(), "berth-front-door-"));
-  for (const d of ["logs", "tmp", "html"]) mkdirSync(join(dir, d));
-  writeFileSync(join(dir, "html", "index.html"), "<!doctype html><title>Berth</title>\n");
-  const port = await pickFreeTcpPort();
-  const config = renderProxyConfig(template, {
-    prefix: dir,
-    htmlRoot: join(dir, "html"),
-    listenHost: "127.0.0.1",
-    listenPort: port,
-    upstreams: { registry: `127.0.0.1:${upstreams.registry}`, core: `127.0.0.1:${upstreams.core}`, jobservice: `127.0.0.1:${upstreams.jobservice}` },
-    syslogPort: await pickFreeUdpPort(),
-    trustedProxies,
-    resolver,
-    // As root, workers run as this same user: they need nothing the test's private directory hides.
-    workerUser: process.getuid?.() === 0 ? userInfo().username : undefined,
-  });
-  writeFileSync(join(dir, "nginx.conf"), tweak(config));
-  const args = ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "logs", "error.log")];
-  const child: ChildProcess = spawn(nginx, [...args, "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntil(httpProbe(`${url}/`), { what: "nginx", timeoutMs: 15_000 });
-  } catch (err) {
-    child.kill("SIGKILL");
-    throw new Error(`nginx did not start: ${stderr}`, { cause: err });
-  }
-  return {
-    url,
-    async stop() {
-      child.kill("SIGTERM");
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Raw bytes in, raw response out (for requests fetch refuses to send). */
-function raw(url: string, request: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), "127.0.0.1", () => socket.write(request));
-    let data = "";
-    socket.on("data", (d) => (data += d.toString("latin1")));
-    socket.on("error", reject);
-    socket.setTimeout(10_000, () => socket.destroy(new Error(`no complete answer: ${JSON.stringify(data)}`)));
-    socket.on("close", () => {
-      const split = data.indexOf("\r\n\r\n");
-      const head = data.slice(0, split);
-      let body = data.slice(split + 4);
-      const [statusLine = "", ...lines] = head.split("\r\n");
-      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
-      if (headers["transfer-encoding"] === "chunked") body = dechunk(body);
-      resolve({ status: Number(statusLine.split(" ")[1]), headers, body });
-    });
-  });
-}
-
-/** The payload of a chunked body. */
-function dechunk(body: string): string {
-  let out = "";
-  for (let at = 0; ; ) {
-    const eol = body.indexOf("\r\n", at);
-    const size = parseInt(body.slice(at, eol), 16);
-    if (!(size > 0)) return out;
-    out += body.slice(eol + 2, eol + 2 + size);
-    at = eol + 2 + size + 2;
-  }
-}
+import { echoUpstream, portOf, raw, startFrontDoor, type Echo, type FrontDoor } from "./front-door-harness.js";
+import { pickFreeTcpPort } from "./ports.js";
 
 /** Asserts an error in the registry API's format (OCI codes, Docker-Distribution-Api-Version). */
 function assertOci(r: { status: number; headers: Record<string, string>; body: string }, status: number, code: string, what: string): void {
@@ -191,12 +61,18 @@ describe("the nginx front door", () => {
       assert.equal(r.status, 200, `${method} ${path}: ${r.body}`);
       return JSON.parse(r.body) as Echo;
     };
-    assert.deepEqual(await echo("GET", "/v2/"), { service: "registry", method: "GET", url: "/v2/", xff: "127.0.0.1", realIp: "127.0.0.1" });
+    assert.deepEqual(await echo("GET", "/v2/"), { service: "registry", method: "GET", url: "/v2/", xff: "127.0.0.1", realIp: "127.0.0.1", proto: "http" });
     assert.equal((await echo("GET", "/service/token?service=x")).service, "core");
     assert.equal((await echo("GET", "/api/v2.0/health")).service, "core");
-    assert.deepEqual(await echo("POST", "/c/login"), { service: "core", method: "POST", url: "/c/login", xff: "127.0.0.1", realIp: "127.0.0.1" });
+    assert.deepEqual(await echo("POST", "/c/login"), { service: "core", method: "POST", url: "/c/login", xff: "127.0.0.1", realIp: "127.0.0.1", proto: "http" });
     assert.equal((await echo("POST", "/c/log_out")).url, "/c/log_out");
     assertHarbor(await get(door.url, "/api/internal/auth/sysadmin"), 404, "NOT_FOUND", "internal endpoints stay internal");
+    // Metrics live on each service's own port (docs/operations.md, "Metrics"), never behind the door.
+    for (const path of ["/metrics", "/v2/../metrics", "/api/../metrics"]) {
+      const r = await get(door.url, path);
+      assert.equal(r.status, 404, `${path} through the front door: ${r.status}`);
+      assert.doesNotMatch(r.body, /"service":/, `${path} reached an upstream`);
+    }
   });
 
   test("errors nginx answers itself are JSON: OCI on /v2/, Harbor on /api/", async () => {
@@ -241,10 +117,10 @@ describe("the nginx front door", () => {
 
   test("an upstream that does not answer in time: 504 in each API's format", async () => {
     // The template waits 900 s for blob transfers; this run waits 1 s to provoke the timeout.
-    const slow = await startFrontDoor({ registry: portOf(registry), core: portOf(core), jobservice: closedPort }, [], (c) => {
+    const slow = await startFrontDoor({ registry: portOf(registry), core: portOf(core), jobservice: closedPort }, { tweak: (c) => {
       assert.ok(c.includes("proxy_read_timeout 900s;"));
       return c.replace("proxy_read_timeout 900s;", "proxy_read_timeout 1s;");
-    });
+    } });
     try {
       const oci = await get(slow.url, "/v2/hang");
       assertOci(oci, 504, "UNAVAILABLE", "registry too slow");
@@ -258,13 +134,13 @@ describe("the nginx front door", () => {
   test("the client address: a client's X-Forwarded-For is not believed unless its peer is a trusted proxy", async () => {
     const seen = async (url: string, xff?: string) => JSON.parse((await get(url, "/v2/", xff === undefined ? {} : { "X-Forwarded-For": xff })).body) as Echo;
     // No trusted proxies (the default): nginx sets the address itself; what the client sent is dropped.
-    assert.deepEqual(await seen(door.url, "1.2.3.4"), { service: "registry", method: "GET", url: "/v2/", xff: "127.0.0.1", realIp: "127.0.0.1" });
+    assert.deepEqual(await seen(door.url, "1.2.3.4"), { service: "registry", method: "GET", url: "/v2/", xff: "127.0.0.1", realIp: "127.0.0.1", proto: "http" });
     assert.equal((await seen(door.url, "1.2.3.4, 5.6.7.8")).xff, "127.0.0.1");
 
-    const behindProxy = await startFrontDoor({ registry: portOf(registry), core: portOf(core), jobservice: closedPort }, ["127.0.0.1/32"]);
+    const behindProxy = await startFrontDoor({ registry: portOf(registry), core: portOf(core), jobservice: closedPort }, { trustedProxies: ["127.0.0.1/32"] });
     try {
       // The peer (127.0.0.1) is trusted: the address it forwards is the client's.
-      assert.deepEqual(await seen(behindProxy.url, "1.2.3.4"), { service: "registry", method: "GET", url: "/v2/", xff: "1.2.3.4", realIp: "1.2.3.4" });
+      assert.deepEqual(await seen(behindProxy.url, "1.2.3.4"), { service: "registry", method: "GET", url: "/v2/", xff: "1.2.3.4", realIp: "1.2.3.4", proto: "http" });
       // Only the last untrusted hop counts: a client cannot prepend its own pick.
       assert.equal((await seen(behindProxy.url, "6.6.6.6, 1.2.3.4")).xff, "1.2.3.4");
       assert.equal((await seen(behindProxy.url, "1.2.3.4, 127.0.0.1")).xff, "1.2.3.4");
@@ -284,7 +160,7 @@ describe("the nginx front door", () => {
     try {
       for (const resolver of [undefined, "127.0.0.1"]) {
         connections = 0;
-        const d = await startFrontDoor({ registry: portOf(counted), core: portOf(core), jobservice: closedPort }, [], (c) => c, resolver);
+        const d = await startFrontDoor({ registry: portOf(counted), core: portOf(core), jobservice: closedPort }, resolver === undefined ? {} : { resolver });
         try {
           for (let i = 0; i < 10; i++) assert.equal((await get(d.url, "/v2/")).status, 200);
         } finally {

@@ -1,6 +1,7 @@
 // `npm start`: runs the whole suite in the foreground until Ctrl-C (see docs/local-stack.md).
 import { fileURLToPath } from "node:url";
-import { loadConfigOrExit } from "@berth/config";
+import { CONFIG_ERROR_EXIT_CODE, ConfigError, loadConfigOrExit } from "@berth/config";
+import { trustInstructions } from "@berth/tls";
 import { handleStopSignals } from "@berth/http";
 import { terminalOutput } from "./child-output.js";
 import { loadLocalConfig } from "./config.js";
@@ -55,21 +56,27 @@ let running: RunningStack;
 try {
   running = await stack.start();
 } catch (err) {
+  // A setting found wrong once read (a certificate that cannot be served): a setting, not a crash.
+  if (err instanceof ConfigError && !signalled) {
+    process.stderr.write(`berth: ${err.message}\n`);
+    process.exit(CONFIG_ERROR_EXIT_CODE);
+  }
   say(signalled ? "stopped before start-up finished" : `could not start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(signalled ? 0 : 1);
 }
 
-const { admin } = running;
+const { admin, tls } = running;
 const kept =
   admin.source === "env" ? "(from BERTH_ADMIN_PASSWORD)" : `(kept in ${admin.file}${admin.source === "generated" ? ", generated now" : ""})`;
 process.stdout.write(
   [
     "",
-    `Berth is running at ${running.urls.frontDoor}`,
+    `Berth is running at ${running.urls.frontDoor}${tls ? ` (plain HTTP on port ${running.ports.http} redirects there)` : ""}`,
     ...(running.urls.external !== running.urls.frontDoor ? [`  external URL:   ${running.urls.external}`] : []),
     `  admin user:     ${admin.username}`,
     `  admin password: ${admin.password}   ${kept}`,
     `  data:           ${running.dataDir}`,
+    ...(tls?.caFile ? ["", ...trustInstructions({ externalUrl: running.urls.external, caFile: tls.caFile })] : []),
     "Press Ctrl-C to stop.",
     "",
   ].join("\n"),

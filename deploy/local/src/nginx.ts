@@ -121,6 +121,21 @@ export interface ProxyConfigOptions {
    * so replicas that come and go are noticed; unset: fixed addresses with keep-alive.
    */
   resolver?: string | undefined;
+  /** HTTPS (see {@link ProxyTls}); unset: plain HTTP only. */
+  tls?: ProxyTls | undefined;
+}
+
+/** HTTPS at the front door: nginx serves it on `listenHost:port`, and the HTTP port redirects there. */
+export interface ProxyTls {
+  /** PEM: the server's certificate, then its chain. */
+  certFile: string;
+  keyFile: string;
+  /** Where nginx listens for HTTPS (with the options' `listenHost`). */
+  port: number;
+  /** The HTTPS port clients reach (the published one, in containers): the redirect names it. */
+  publicPort: number;
+  /** `Strict-Transport-Security` max-age in seconds; 0: no such header. */
+  hstsMaxAge: number;
 }
 
 /** The proxy's template (services/proxy/nginx.conf.template) rendered for `options`. */
@@ -140,6 +155,14 @@ export function renderProxyConfig(template: string, options: ProxyConfigOptions)
     SYSLOG_PORT: String(options.syslogPort),
     BLOB_ROOT: options.blobRoot ?? join(options.prefix, "no-blob-root"),
     REAL_IP: realIpDirectives(options.trustedProxies ?? []),
+    HSTS: options.tls && options.tls.hstsMaxAge > 0 ? `max-age=${options.tls.hstsMaxAge}` : "",
+    TLS: options.tls ? "on" : "off",
+    ...(options.tls && {
+      LISTEN_TLS: listenAddress(options.listenHost, options.tls.port),
+      TLS_CERT: options.tls.certFile,
+      TLS_KEY: options.tls.keyFile,
+      REDIRECT_PORT: options.tls.publicPort === 443 ? "" : `:${options.tls.publicPort}`,
+    }),
   });
 }
 
@@ -156,6 +179,8 @@ export interface NginxOptions {
   blobRoot?: string | undefined;
   /** Proxies in front of nginx whose `X-Forwarded-For` is believed (see {@link parseTrustedProxies}). */
   trustedProxies?: readonly string[] | undefined;
+  /** HTTPS on `listenHost:tls.port`; the HTTP port then redirects to it. */
+  tls?: ProxyTls | undefined;
   supervisor: ProcessSupervisor;
   log: (line: string) => void;
   signal?: AbortSignal | undefined;
@@ -224,6 +249,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
     syslogPort: options.syslogPort,
     blobRoot: options.blobRoot,
     trustedProxies: options.trustedProxies,
+    tls: options.tls,
   });
   writeFileSync(configFile, config);
   // -e: the error log nginx uses before it has read the config (Debian's default is /var/log/nginx).
@@ -245,7 +271,8 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
     format: "nginx",
   });
   const probeHost = options.listenHost === "0.0.0.0" || options.listenHost === "::" ? "127.0.0.1" : options.listenHost;
-  await waitUntil(httpProbe(`http://${listenAddress(probeHost, options.listenPort)}/`), {
+  const probe = options.tls ? `https://${listenAddress(probeHost, options.tls.port)}/` : `http://${listenAddress(probeHost, options.listenPort)}/`;
+  await waitUntil(httpProbe(probe), {
     what: "nginx",
     timeoutMs: 30_000,
     child,

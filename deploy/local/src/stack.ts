@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { migrateDatabase } from "@berth/db";
 import { resolveAdminPassword, type AdminPassword } from "./admin-secret.js";
 import type { ChildLine, Level } from "./child-output.js";
+import type { LocalTls } from "./config.js";
 import { LogForwarder } from "./log-forwarder.js";
 import { parseTrustedProxies, startNginx, TRUSTED_PROXIES_VAR } from "./nginx.js";
 import { assertTcpPortFree, pickPorts } from "./ports.js";
@@ -13,6 +14,7 @@ import { startRedis } from "./redis.js";
 import { RestartPolicy } from "./restart-policy.js";
 import { RunState } from "./run-state.js";
 import { registryBlobRoot, SERVICE_NAMES, startService, type ServiceContext, type ServiceName } from "./services.js";
+import { frontDoorCertificate } from "./tls.js";
 import { httpProbe, StartupError, waitUntil } from "./wait.js";
 
 export interface StackOptions {
@@ -22,8 +24,10 @@ export interface StackOptions {
   httpPort: number;
   /** Unset: generated once and kept in `<data>/secrets/admin-password`. */
   adminPassword?: string | undefined;
-  /** Default `http://127.0.0.1:<httpPort>`. */
+  /** Default `http://<front door host>:<httpPort>`, or `https://<front door host>:<HTTPS port>` with HTTPS. */
   externalUrl?: string | undefined;
+  /** HTTPS at the front door; the HTTP port then redirects to it. Unset: plain HTTP only. */
+  tls?: LocalTls | undefined;
   logLevel?: string;
   pgBinDir?: string | undefined;
   /** The checkout: services/<name>/dist/main.js and services/proxy/ are found from here. */
@@ -51,8 +55,8 @@ export interface StackOptions {
   restartChildren?: boolean;
 }
 
-/** Ports of everything the stack runs (also in `<data>/run/ports.json`). */
-export type StackPorts = Record<"http" | "postgres" | "redis" | "syslog" | ServiceName, number>;
+/** Ports of everything the stack runs (also in `<data>/run/ports.json`); `https` with HTTPS. */
+export type StackPorts = Record<"http" | "postgres" | "redis" | "syslog" | ServiceName, number> & { https?: number };
 
 export interface StackExit {
   /** `stopped`: stop() was called; `crashed`: a child died and could not be restarted, and the rest were stopped. */
@@ -64,7 +68,10 @@ export interface StackExit {
 }
 
 export interface RunningStack {
+  /** `frontDoor`: where the stack itself reaches nginx (the HTTPS port with HTTPS). */
   urls: { frontDoor: string; external: string; health: string };
+  /** With HTTPS: the files nginx serves, and the CA clients trust when it is the generated one. */
+  tls?: { certFile: string; caFile?: string | undefined };
   ports: StackPorts;
   admin: AdminPassword & { username: "admin" };
   dataDir: string;
@@ -192,15 +199,21 @@ export class LocalStack {
       const reaped = await this.runState.reapLeftovers();
       if (reaped.length) this.log(`stopped processes left over from an earlier start: ${reaped.join(", ")}`);
       await assertTcpPortFree(httpHost, httpPort, "set BERTH_HTTP_PORT to a free port (is another Berth running?)");
+      const tls = this.options.tls;
+      if (tls) await assertTcpPortFree(httpHost, tls.port, "set BERTH_HTTPS_PORT to a free port (is another Berth running?)");
+
+      // Where the front door is reached from this machine: its address, or loopback when it listens on every one.
+      const host = httpHost === "0.0.0.0" || httpHost === "::" ? "127.0.0.1" : httpHost.includes(":") ? `[${httpHost}]` : httpHost;
+      const frontDoor = tls ? `https://${host}:${tls.port}` : `http://${host}:${httpPort}`;
+      const externalUrl = this.options.externalUrl ?? frontDoor;
 
       const admin = resolveAdminPassword(dataDir, this.options.adminPassword);
       // The data key sealing stored credentials (registry endpoints), read by core and jobservice.
       const dataKeyFile = (this.options.env ?? process.env)["BERTH_DATA_KEY_FILE"] || dataKeyPath(dataDir);
       if (ensureDataKey(dataKeyFile).created) this.log(`created the data key ${dataKeyFile} (keep it with backups: stored credentials need it)`);
-      const picked = await pickPorts(["postgres", "redis", ...SERVICE_NAMES], ["syslog"], [httpPort]);
-      const ports: StackPorts = { http: httpPort, ...picked };
+      const picked = await pickPorts(["postgres", "redis", ...SERVICE_NAMES], ["syslog"], tls ? [httpPort, tls.port] : [httpPort]);
+      const ports: StackPorts = { http: httpPort, ...(tls && { https: tls.port }), ...picked };
       this.runState.writeJson("ports.json", ports);
-      const externalUrl = this.options.externalUrl ?? `http://127.0.0.1:${httpPort}`;
       const ctx: ServiceContext = {
         repoRoot: this.options.repoRoot,
         serviceMain: this.options.serviceMain,
@@ -215,6 +228,12 @@ export class LocalStack {
 
       // First, so that every other process's lines reach it (and last to stop).
       this.forwarder = new LogForwarder(`http://127.0.0.1:${ports["log-collector"]}`);
+      if (tls && externalUrl.startsWith("http:")) {
+        this.log(`BERTH_EXTERNAL_URL is ${externalUrl} while the front door serves HTTPS: clients are sent to plain HTTP for tokens (and redirected); set it to the https:// URL they use`, "warn");
+      }
+      // Before anything starts (the forwarder keeps these lines for the collector): a certificate that cannot be served stops the launcher here.
+      const certificate = tls && (await frontDoorCertificate({ tls, dataDir, externalUrl, repoRoot: this.options.repoRoot }));
+      for (const note of certificate?.notes ?? []) this.log(note, note.startsWith("warning: ") ? "warn" : "info");
       this.log("starting the log-collector");
       await service("log-collector", TIER.logCollector);
 
@@ -269,7 +288,7 @@ export class LocalStack {
       this.log("starting registry, jobservice and scanner-adapter");
       await Promise.all(SERVICE_NAMES.filter((n) => n !== "log-collector" && n !== "core").map((n) => service(n, TIER.services)));
 
-      this.log(`starting nginx on ${httpHost}:${httpPort}`);
+      this.log(`starting nginx on ${httpHost}:${httpPort}${tls ? ` (redirecting to HTTPS) and ${httpHost}:${tls.port} (HTTPS)` : ""}`);
       await this.run("proxy", async () => {
         const nginx = await startNginx({
           dir: join(dataDir, "nginx"),
@@ -281,6 +300,7 @@ export class LocalStack {
           syslogPort: ports.syslog,
           blobRoot: registryBlobRoot(ctx),
           trustedProxies: parseTrustedProxies(ctx.baseEnv[TRUSTED_PROXIES_VAR]),
+          tls: certificate && tls && { certFile: certificate.certFile, keyFile: certificate.keyFile, port: tls.port, publicPort: tls.port, hstsMaxAge: tls.hstsMaxAge },
           supervisor: this.supervisor,
           log,
           signal,
@@ -289,14 +309,13 @@ export class LocalStack {
         return nginx.child;
       });
 
-      const probeHost = httpHost === "0.0.0.0" || httpHost === "::" ? "127.0.0.1" : httpHost.includes(":") ? `[${httpHost}]` : httpHost;
-      const frontDoor = `http://${probeHost}:${httpPort}`;
       const health = `${frontDoor}/api/v2.0/health`;
       this.log("waiting until every component is healthy");
       await waitUntil(httpProbe(health), { what: "Berth", timeoutMs: this.options.healthTimeoutMs ?? 120_000, intervalMs: 500, signal });
       this.startedUp = true;
       return {
         urls: { frontDoor, external: externalUrl, health },
+        ...(certificate && { tls: { certFile: certificate.certFile, caFile: certificate.selfSigned?.caFile } }),
         ports,
         admin: { ...admin, username: "admin" },
         dataDir,

@@ -4,7 +4,8 @@
 //
 // Settings (environment): BERTH_BENCH_ROUNDS (default 3, at least 3), BERTH_BENCH_WRK_SECONDS
 // (default 8), BERTH_BENCH_BIG=0 to skip the 2 GiB blob, BERTH_BENCH_KEEP=1 to keep the scratch
-// directory, BERTH_BENCH_OUT (default e2e/bench-results/latest.json).
+// directory, BERTH_BENCH_OUT (default e2e/bench-results/latest.json), BERTH_BENCH_WORKLOADS to
+// run only some workloads (names containing any of its comma-separated words).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -16,7 +17,7 @@ import { bigBlob, BIG_SIZE, type BigBlobResult } from "./workloads/big-blob.js";
 import { MiB, type Context, type Workload } from "./workloads/common.js";
 import { download } from "./workloads/download.js";
 import { manifestGet, manifestPut, runningWrk } from "./workloads/manifests.js";
-import { pushStorm } from "./workloads/storm.js";
+import { pushStorm, pushStormOneRepository } from "./workloads/storm.js";
 import { chunkedUpload, monolithicUpload } from "./workloads/uploads.js";
 
 const ROUNDS = Math.max(3, Number(process.env["BERTH_BENCH_ROUNDS"] ?? 3) || 3);
@@ -27,7 +28,14 @@ const OUT = process.env["BERTH_BENCH_OUT"] ?? join(repoRoot, "e2e", "bench-resul
 const WATCHDOG_MS = 20 * 60_000;
 const BIG_GROWTH_LIMIT_MIB = 256;
 
-const WORKLOADS: Workload[] = [monolithicUpload, chunkedUpload, download, manifestGet, manifestPut, pushStorm];
+const ALL_WORKLOADS: Workload[] = [monolithicUpload, chunkedUpload, download, manifestGet, manifestPut, pushStorm, pushStormOneRepository];
+/** `BERTH_BENCH_WORKLOADS=storm,upload`: only the workloads whose name contains one of these (default: all). */
+const SELECTED = (process.env["BERTH_BENCH_WORKLOADS"] ?? "").split(",").map((s) => s.trim().toLowerCase()).filter((s) => s !== "");
+const WORKLOADS = SELECTED.length === 0 ? ALL_WORKLOADS : ALL_WORKLOADS.filter((w) => SELECTED.some((s) => w.name.toLowerCase().includes(s)));
+if (WORKLOADS.length === 0) {
+  process.stderr.write(`BERTH_BENCH_WORKLOADS=${process.env["BERTH_BENCH_WORKLOADS"]} selects none of: ${ALL_WORKLOADS.map((w) => w.name).join(", ")}\n`);
+  process.exit(2);
+}
 
 const startedAt = Date.now();
 const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)}s] ${line}\n`);

@@ -96,6 +96,7 @@ export class ComposeProject {
   readonly dir = mkdtempSync(join(tmpdir(), "berth-e2e-compose-"));
   readonly name: string;
   httpPort = 0;
+  httpsPort = 0;
   syslogPort = 0;
   private settings: Record<string, string> = {};
 
@@ -110,12 +111,14 @@ export class ComposeProject {
   static async create(dockerd: Dockerd, prefix: string, settings: Record<string, string> = {}): Promise<ComposeProject> {
     const project = new ComposeProject(dockerd, prefix);
     project.httpPort = await pickFreeTcpPort();
+    project.httpsPort = await pickFreeTcpPort();
     project.syslogPort = await pickFreeUdpPort();
     project.configure({
       BERTH_EXTERNAL_URL: `http://127.0.0.1:${project.httpPort}`,
       BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
       BERTH_POSTGRES_PASSWORD: "Compose0Postgres0Secret",
       BERTH_HTTP_PORT: String(project.httpPort),
+      BERTH_HTTPS_PORT: String(project.httpsPort),
       BERTH_SYSLOG_HOST_PORT: String(project.syslogPort),
       ...settings,
     });

@@ -44,3 +44,19 @@ export async function runOk(command: string, args: string[], options: Parameters
   if (r.code !== 0) throw new Error(`command failed:\n${r.describe}`);
   return r;
 }
+
+/**
+ * Runs every clean-up step, in order, also when an earlier one fails (a failed container removal
+ * must not leave an interface or a folder behind); then throws the first failure, if any.
+ */
+export async function cleanUpAll(...steps: (() => unknown)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (err) {
+      failures.push(err);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+}

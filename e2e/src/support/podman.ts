@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, type RunResult } from "./exec.js";
+import { tlsArgs, type RegistryTls } from "./skopeo.js";
 
 /** containers/storage under one temp dir, shared by {@link Podman} and {@link Buildah}. */
 export class ContainersHome {
@@ -24,7 +25,10 @@ export class ContainersHome {
 }
 
 export class Podman {
-  constructor(readonly home: ContainersHome) {}
+  constructor(
+    readonly home: ContainersHome,
+    readonly tls: RegistryTls = { verify: false },
+  ) {}
 
   run(args: string[], input?: string): Promise<RunResult> {
     return run("podman", [...this.home.storageArgs, "--events-backend", "file", "--cgroup-manager", "cgroupfs", ...args], {
@@ -34,7 +38,7 @@ export class Podman {
   }
 
   login(registry: string, user: string, password: string): Promise<RunResult> {
-    return this.run(["login", "--tls-verify=false", "-u", user, "--password-stdin", registry], password);
+    return this.run(["login", ...tlsArgs(this.tls), "-u", user, "--password-stdin", registry], password);
   }
 
   logout(registry: string): Promise<RunResult> {
@@ -47,11 +51,11 @@ export class Podman {
   }
 
   push(image: string, dest: string): Promise<RunResult> {
-    return this.run(["push", "--tls-verify=false", image, `docker://${dest}`]);
+    return this.run(["push", ...tlsArgs(this.tls), image, `docker://${dest}`]);
   }
 
   pull(ref: string): Promise<RunResult> {
-    return this.run(["pull", "--tls-verify=false", ref]);
+    return this.run(["pull", ...tlsArgs(this.tls), ref]);
   }
 }
 

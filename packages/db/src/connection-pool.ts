@@ -4,6 +4,7 @@
  * nothing at all, so server-side timeouts alone never fire; the client bounds every wait itself.
  */
 import pg from "pg";
+import { gauge, histogram } from "@berth/metrics";
 
 /** How long a client waits on PostgreSQL. Request paths and jobs use different ones. */
 export interface DatabaseLimits {
@@ -75,8 +76,64 @@ StallSafeClient.prototype.query = function (this: pg.Client, ...args: unknown[])
   return result;
 } as pg.Client["query"];
 
+const poolWait = histogram({
+  name: "berth_db_pool_wait_seconds",
+  help: "Time a caller waited for a PostgreSQL connection from the pool (a free one or a new one), by pool",
+  labelNames: ["pool"],
+  buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 3, 10],
+});
+/** Live pools by name, read at each scrape. */
+const livePools = new Set<{ name: string; pool: pg.Pool }>();
+gauge({
+  name: "berth_db_pool_connections",
+  help: "PostgreSQL connections of the pool: total open, idle, and callers waiting for one",
+  labelNames: ["pool", "state"],
+  collect() {
+    this.reset();
+    for (const entry of livePools) {
+      const { pool, name } = entry;
+      if (pool.ended) {
+        livePools.delete(entry);
+        continue;
+      }
+      this.inc({ pool: name, state: "total" }, pool.totalCount);
+      this.inc({ pool: name, state: "idle" }, pool.idleCount);
+      this.inc({ pool: name, state: "waiting" }, pool.waitingCount);
+    }
+  },
+});
+
+/** Times every `connect` of `pool` (pool.query takes its connections through it too). */
+function measureWaits(pool: pg.Pool, name: string): void {
+  const connect = pool.connect.bind(pool) as (cb?: (err: Error | undefined, client?: pg.PoolClient, release?: () => void) => void) => Promise<pg.PoolClient> | undefined;
+  const observe = (start: bigint) => poolWait.observe({ pool: name }, Number(process.hrtime.bigint() - start) / 1e9);
+  pool.connect = ((cb?: (err: Error | undefined, client?: pg.PoolClient, release?: () => void) => void) => {
+    const start = process.hrtime.bigint();
+    if (cb) {
+      return connect((err, client, release) => {
+        observe(start);
+        cb(err, client, release);
+      });
+    }
+    return connect()!.then(
+      (client) => (observe(start), client),
+      (err: unknown) => {
+        observe(start);
+        throw err;
+      },
+    );
+  }) as pg.Pool["connect"];
+  livePools.add({ name, pool });
+}
+
 /** A pool whose connections carry the limits (server- and client-side) and close when stalled. */
 export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.Pool {
+  const pool = newPool(databaseUrl, options);
+  measureWaits(pool, options.applicationName ?? "default");
+  return pool;
+}
+
+function newPool(databaseUrl: string, options: PoolOptions): pg.Pool {
   const limits = limitsOf(options);
   return new pg.Pool({
     connectionString: databaseUrl,

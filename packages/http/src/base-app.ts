@@ -4,6 +4,7 @@ import { accessLog, requestId } from "./request-context.js";
 import { healthRoutes, type HealthCheck } from "./health.routes.js";
 import { rejectUnstorableBody, rejectUnstorableText } from "./text-guard.js";
 import { trustNginxHop } from "./client-address.js";
+import { httpMetrics, metricsRoutes } from "./http-metrics.js";
 
 /** Options of {@link createBaseApp}. */
 export interface BaseAppOptions {
@@ -18,18 +19,19 @@ export interface BaseAppOptions {
 }
 
 /**
- * The start of every service's express app: no `X-Powered-By`, request ids, access logs, the
- * text guard (a NUL or a lone surrogate in the path, the query or a JSON body is a 400 here,
- * before any route), and the `/livez` + `/readyz` probes over the service's real dependencies.
+ * The start of every service's express app: no `X-Powered-By`, HTTP metrics, request ids, access
+ * logs, the text guard (a NUL or a lone surrogate in the path, the query or a JSON body is a 400
+ * here, before any route), the `/livez` + `/readyz` probes over the service's real dependencies
+ * and `GET /metrics` (Prometheus; on the service's own port, which nginx does not route to).
  */
 export function createBaseApp(logger: Logger, readiness: Record<string, HealthCheck>, options: BaseAppOptions = {}): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", trustNginxHop);
-  app.use(requestId(), accessLog(logger), rejectUnstorableText());
+  app.use(httpMetrics(), requestId(), accessLog(logger), rejectUnstorableText());
   if (options.json) app.use(express.json({ limit: options.json.limit, ...(options.json.type ? { type: options.json.type } : {}) }));
   if (options.form) app.use(express.urlencoded({ extended: false, limit: options.form.limit }));
   if (options.json || options.form) app.use(rejectUnstorableBody());
-  app.use(healthRoutes(readiness));
+  app.use(healthRoutes(readiness), metricsRoutes());
   return app;
 }

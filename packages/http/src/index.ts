@@ -12,3 +12,4 @@ export { ApiError, BadRequestError, apiErrorHandler, errorBody, notFoundHandler 
 export { handleStopSignals, listen, onShutdown, type Closer, type StopSignalOptions } from "./lifecycle.js";
 export { LogThrottle } from "./log-throttle.js";
 export { memoryDebugRoutes, type MemoryReport } from "./memory-debug.routes.js";
+export { httpMetrics, metricsRoutes, setMetricsRoute } from "./http-metrics.js";

@@ -22,6 +22,8 @@ export function requestId(): RequestHandler {
 export function accessLog(logger: Logger): RequestHandler {
   const log = logger.child({ module: "http" });
   return (req, res, next) => {
+    // Below the logger's level (`warn` in production-like runs) no line is built at all.
+    if (!log.isLevelEnabled("http")) return next();
     const start = process.hrtime.bigint();
     res.on("finish", () => {
       log.http(`${req.method} ${req.originalUrl} ${res.statusCode}`, {

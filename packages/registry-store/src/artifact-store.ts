@@ -12,7 +12,7 @@ import { isIndexMediaType, type Digest } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
 import { actorField, findRepositoryId, writeEvent, type Actor } from "./db.js";
 import { ManifestUnknownError, NameUnknownError, RegistryStoreError } from "./errors.js";
-import { blobDataPath } from "./paths.js";
+import { readConfigAttributes } from "./config-attributes.js";
 import { unlinkBlobs } from "./quota-store.js";
 
 /** The tag already exists in the repository (Harbor answers 409). */
@@ -73,6 +73,8 @@ export interface ArtifactRecord {
   references: ArtifactChild[];
   /** Parsed manifest payload. */
   manifest: ManifestJson;
+  /** Harbor's `extra_attrs` as kept at push; `null`: not kept (see {@link ArtifactStore.configAttributes}). */
+  configAttributes: Record<string, unknown> | null;
 }
 
 interface ManifestJson {
@@ -94,10 +96,16 @@ const REPOSITORY_COLUMNS: Record<RepositoryOrderField, string> = { name: 'r.name
 export type ArtifactOrderField = "pushTime" | "pullTime" | "size" | "digest";
 const ARTIFACT_COLUMNS: Record<ArtifactOrderField, string> = { pushTime: "m.pushed_at", pullTime: "m.pulled_at", size: "m.size", digest: "m.digest" };
 
-/** `ORDER BY` items for `order` over whitelisted `columns`, then `fallback`. */
-function orderItems<F extends string>(order: ListOrder<F> | undefined, columns: Record<F, string>, fallback: string): Sql {
-  const items = (order ?? []).map((o) => raw(`${columns[o.field]} ${o.direction === "desc" ? "DESC NULLS LAST" : "ASC NULLS FIRST"}`));
-  return join([...items, raw(fallback)], ", ");
+/**
+ * `ORDER BY` items for `order` over whitelisted `columns`, then `tiebreak` (the id) in the first
+ * item's direction. Ascending is NULLS FIRST and descending NULLS LAST — each the other's reverse
+ * — so one index (`… NULLS FIRST, id NULLS FIRST`, see the list_indexes migration) serves a sort
+ * both ways and a page is a range of it.
+ */
+function orderItems<F extends string>(order: ListOrder<F>, columns: Record<F, string>, tiebreak: string): Sql {
+  const dir = (d: "asc" | "desc") => (d === "desc" ? "DESC NULLS LAST" : "ASC NULLS FIRST");
+  const items = order.map((o) => raw(`${columns[o.field]} ${dir(o.direction)}`));
+  return join([...items, raw(`${tiebreak} ${dir(order[0]?.direction ?? "asc")}`)], ", ");
 }
 
 /** Filters of {@link ArtifactStore.listArtifacts}. */
@@ -124,6 +132,22 @@ interface ManifestRow {
   size: bigint;
   pushed_at: Date;
   pulled_at: Date | null;
+  config_attributes: Record<string, unknown> | null;
+}
+
+/** The rows of `manifests` an artifact is made of (for the page's ids, in the page's order). */
+const ARTIFACT_SELECT = sql`
+  SELECT m.id, m.repository_id, r.name AS repository_name, p.id AS project_id, m.digest, m.media_type, m.artifact_type,
+         m.payload, m.size, m.pushed_at, m.pulled_at, m.config_attributes
+  FROM manifests m JOIN repositories r ON r.id = m.repository_id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)`;
+
+/**
+ * Repositories of project `name`: `name` begins with `<project>/` — a range of the byte-ordered
+ * name index, exactly the repositories whose first path segment is the project (one without a
+ * slash, named as the project, too, as `split_part` counts it).
+ */
+function inProject(projectName: string): Sql {
+  return sql`((r.name COLLATE "C" >= ${`${projectName}/`} AND r.name COLLATE "C" < ${`${projectName}0`}) OR r.name = ${projectName})`;
 }
 
 /** Repositories, artifacts and tags for the management API. */
@@ -138,8 +162,7 @@ export class ArtifactStore {
 
   /** How many repositories project `projectName` holds (any repository row named `<project>/…`). */
   async countRepositories(projectName: string): Promise<number> {
-    const rows = await this.#db.$queryRaw<{ n: bigint }[]>`
-      SELECT count(*)::bigint AS n FROM repositories WHERE split_part(name, '/', 1) = ${projectName}`;
+    const rows = await this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repositories r WHERE ${inProject(projectName)}`;
     return Number(rows[0]!.n);
   }
 
@@ -154,16 +177,20 @@ export class ArtifactStore {
         : options.name.kind === "exact"
           ? sql`AND r.name = ${options.name.value}`
           : sql`AND strpos(r.name, ${options.name.value}) > 0`;
-    const where = sql`WHERE split_part(r.name, '/', 1) = ${projectName} ${nameFilter}`;
+    // By name: a range of the byte-ordered name index; by time: the (project, time, id) indexes.
+    const byName = !options.order?.length || options.order[0]!.field === "name";
+    const where = byName ? sql`WHERE ${inProject(projectName)} ${nameFilter}` : sql`WHERE split_part(r.name, '/', 1) = ${projectName} ${nameFilter}`;
+    const order = orderItems(options.order?.length ? options.order : [{ field: "name", direction: "asc" }], REPOSITORY_COLUMNS, "r.id");
+    // The page's ids first (an index-only range scan, however deep), then only their rows.
     const [count, rows] = await Promise.all([
       this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repositories r ${where}`,
       this.#db.$queryRaw<RepositoryRow[]>`
+        WITH page AS MATERIALIZED (SELECT r.id FROM repositories r ${where} ORDER BY ${order} LIMIT ${options.take} OFFSET ${options.skip})
         SELECT r.id, r.name, r.created_at, r.updated_at, p.id AS project_id,
                (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id)::bigint AS artifact_count,
                (SELECT max(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_push
-        FROM repositories r LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
-        ${where}
-        ORDER BY ${orderItems(options.order, REPOSITORY_COLUMNS, 'r.name COLLATE "C"')} LIMIT ${options.take} OFFSET ${options.skip}`,
+        FROM page JOIN repositories r ON r.id = page.id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
+        ORDER BY ${order}`,
     ]);
     return { total: Number(count[0]!.n), items: rows.map(repositoryRecord) };
   }
@@ -231,14 +258,15 @@ export class ArtifactStore {
     if (tag?.kind === "any") parts.push(sql`EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
     if (tag?.kind === "none") parts.push(sql`NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
     const where = join(parts, " AND ");
+    const order = orderItems(query.order?.length ? query.order : [{ field: "pushTime", direction: "desc" }], ARTIFACT_COLUMNS, "m.id");
+    // The page's ids first — an index-only range scan of the sort's index, however deep the page
+    // — then the rows (with their payloads) of those ids only.
     const [count, rows] = await Promise.all([
       this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM manifests m WHERE ${where}`,
       this.#db.$queryRaw<ManifestRow[]>`
-        SELECT m.id, m.repository_id, r.name AS repository_name, p.id AS project_id, m.digest, m.media_type, m.artifact_type,
-               m.payload, m.size, m.pushed_at, m.pulled_at
-        FROM manifests m JOIN repositories r ON r.id = m.repository_id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
-        WHERE ${where}
-        ORDER BY ${query.order?.length ? orderItems(query.order, ARTIFACT_COLUMNS, "m.id DESC") : raw("m.pushed_at DESC, m.id DESC")} LIMIT ${query.take} OFFSET ${query.skip}`,
+        WITH page AS MATERIALIZED (SELECT m.id FROM manifests m WHERE ${where} ORDER BY ${order} LIMIT ${query.take} OFFSET ${query.skip})
+        ${ARTIFACT_SELECT} JOIN page ON page.id = m.id
+        ORDER BY ${order}`,
     ]);
     return { total: Number(count[0]!.n), items: await this.#records(rows) };
   }
@@ -251,9 +279,7 @@ export class ArtifactStore {
   async getArtifact(name: string, reference: string): Promise<ArtifactRecord> {
     const byDigest = reference.includes(":");
     const rows = await this.#db.$queryRaw<ManifestRow[]>`
-      SELECT m.id, m.repository_id, r.name AS repository_name, p.id AS project_id, m.digest, m.media_type, m.artifact_type,
-             m.payload, m.size, m.pushed_at, m.pulled_at
-      FROM manifests m JOIN repositories r ON r.id = m.repository_id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
+      ${ARTIFACT_SELECT}
       WHERE r.name = ${name} AND ${
         byDigest ? sql`m.digest = ${reference}` : sql`m.id = (SELECT t.manifest_id FROM tags t WHERE t.repository_id = r.id AND t.name = ${reference})`
       }`;
@@ -302,23 +328,11 @@ export class ArtifactStore {
   }
 
   /**
-   * The image config's `architecture`, `os`, `created` (and `author`), read from storage when the
-   * config is small; `null` otherwise.
+   * The image's attributes (config-attributes.ts): kept with the manifest since its push; read
+   * from storage for manifests pushed before that; `null` when there are none.
    */
   async configAttributes(artifact: ArtifactRecord): Promise<Record<string, unknown> | null> {
-    const config = artifact.manifest.config;
-    if (!config?.digest || (config.size ?? 0) > 256 * 1024) return null;
-    if (config.mediaType !== "application/vnd.oci.image.config.v1+json" && config.mediaType !== "application/vnd.docker.container.image.v1+json") return null;
-    try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of await this.#driver.reader(blobDataPath(config.digest as Digest), 0)) chunks.push(Buffer.from(chunk as Uint8Array));
-      const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
-      const attrs: Record<string, unknown> = {};
-      for (const key of ["architecture", "os", "created", "author", "variant"]) if (parsed[key] !== undefined) attrs[key] = parsed[key];
-      return attrs;
-    } catch {
-      return null;
-    }
+    return artifact.configAttributes ?? readConfigAttributes(this.#driver, artifact.manifest.config);
   }
 
   async #records(rows: ManifestRow[]): Promise<ArtifactRecord[]> {
@@ -355,6 +369,7 @@ export class ArtifactStore {
         size,
         pushTime: row.pushed_at,
         pullTime: row.pulled_at,
+        configAttributes: row.config_attributes,
         tags: tags
           .filter((t) => t.manifest_id === row.id)
           .map((t) => ({ id: Number(t.id), repositoryId: t.repository_id, artifactId: Number(t.manifest_id), name: t.name, pushTime: t.updated_at, pullTime: t.pulled_at })),

@@ -27,16 +27,20 @@ export interface BlobInfo {
 export interface BlobStoreOptions {
   db: SqlDatabase;
   driver: StorageDriver;
+  /** Told after a mount charged a project (its usage delta is folded soon). */
+  usage?: { touched(): void };
 }
 
 /** Reads, unlinks and mounts blobs of repositories. */
 export class BlobStore {
   readonly #db: SqlDatabase;
   readonly #driver: StorageDriver;
+  readonly #usage: { touched(): void } | undefined;
 
   constructor(options: BlobStoreOptions) {
     this.#db = options.db;
     this.#driver = options.driver;
+    this.#usage = options.usage;
   }
 
   /**
@@ -114,7 +118,9 @@ export class BlobStore {
       }
     }
     try {
-      return await this.#mountFrom(repository, digest, from);
+      const mounted = await this.#mountFrom(repository, digest, from);
+      if (mounted !== undefined) this.#usage?.touched();
+      return mounted;
     } catch (err) {
       if (err instanceof QuotaExceededError) await recordQuotaExceeded(this.#db, err, repository, digest).catch(() => undefined);
       throw err;

@@ -12,6 +12,7 @@ import { PullRecorder } from "./pull-recorder.js";
 import { UploadStore } from "./upload-store.js";
 import { ArtifactStore } from "./artifact-store.js";
 import { QuotaStore } from "./quota-store.js";
+import { UsageFolder } from "./usage-folder.js";
 
 export * from "./errors.js";
 export { blobDataPath, uploadDataPath, uploadDirectory } from "./paths.js";
@@ -35,6 +36,8 @@ export {
   QuotaExceededError,
   unlinkBlobs,
   chargeBlobs,
+  foldUsage,
+  lockProjectLimit,
   projectOfRepository,
   formatBytes,
   type RepositoryProject,
@@ -51,6 +54,7 @@ export {
   type RepositoryRecord,
   type TagRecord,
 } from "./artifact-store.js";
+export { UsageFolder, type UsageFolderOptions } from "./usage-folder.js";
 export type { Actor } from "./db.js";
 
 /** Options of {@link createRegistryStore}. */
@@ -63,6 +67,8 @@ export interface RegistryStoreOptions {
   pullFlushIntervalMs?: number;
   /** Told about failed pull-event flushes. */
   onPullFlushError?: (err: unknown) => void;
+  /** Told about failed folds of usage deltas (quota-store.ts; they are retried). */
+  onUsageFoldError?: (err: unknown) => void;
 }
 
 /** Every store over one database and one driver. */
@@ -76,7 +82,7 @@ export interface RegistryStore {
   quotas: QuotaStore;
   /** Repositories, artifacts and tags for core's management API. */
   artifacts: ArtifactStore;
-  /** Flushes pending pull events and stops the timer (does not close the client or driver). */
+  /** Flushes pending pull events, folds usage deltas and stops the timers (does not close the client or driver). */
   close(): Promise<void>;
 }
 
@@ -88,14 +94,17 @@ export function createRegistryStore(options: RegistryStoreOptions): RegistryStor
     ...(options.pullFlushIntervalMs !== undefined && { flushIntervalMs: options.pullFlushIntervalMs }),
     ...(options.onPullFlushError !== undefined && { onError: options.onPullFlushError }),
   });
+  const usage = new UsageFolder({ db, ...(options.onUsageFoldError !== undefined && { onError: options.onUsageFoldError }) });
   return {
-    blobs: new BlobStore({ db, driver }),
-    uploads: new UploadStore({ db, driver }),
+    blobs: new BlobStore({ db, driver, usage }),
+    uploads: new UploadStore({ db, driver, usage }),
     manifests: new ManifestStore({ db, driver, ...(options.contentCheckAfterMs !== undefined && { contentCheckAfterMs: options.contentCheckAfterMs }) }),
     listings: new ListingStore({ db }),
     pulls,
     quotas: new QuotaStore({ db }),
     artifacts: new ArtifactStore({ db, driver }),
-    close: () => pulls.close(),
+    close: async () => {
+      await Promise.all([pulls.close(), usage.close()]);
+    },
   };
 }

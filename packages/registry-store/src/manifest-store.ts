@@ -31,6 +31,8 @@ import {
   NameUnknownError,
   type SizeMismatch,
 } from "./errors.js";
+import { readConfigAttributes } from "./config-attributes.js";
+import { pushImageInOneStatement } from "./image-push.js";
 import { blobDataPath } from "./paths.js";
 
 /** A stored manifest, as served by GET. */
@@ -104,9 +106,38 @@ export class ManifestStore {
     const childDigests = children.map((c) => c.digest);
     const pushedPayload = JSON.stringify({ ...event, ...(tag !== undefined && { tag }) });
 
-    // Three statements (four for an index) instead of ~10 round trips; the locks and their order
-    // are unchanged: blob rows + links (FOR SHARE OF b, rb), child manifests (FOR SHARE), the
-    // manifest row (the upsert), then the tag row (FOR UPDATE). A push takes no quota lock.
+    const result = { digest, mediaType: manifest.mediaType, size: body.byteLength, subject: manifest.subject?.digest, manifest };
+    // Harbor's `extra_attrs`, kept with the manifest so lists never read config blobs.
+    const attributes = children.length === 0 ? await readConfigAttributes(this.#driver, manifest.config) : null;
+    const configAttributes = attributes === null ? null : JSON.stringify(attributes);
+    // Most pushes: an image whose blobs were just uploaded — one statement (image-push.ts).
+    if (children.length === 0 && blobs.length > 0) {
+      const stored = new Set(blobDigests);
+      const refs = this.#references(manifest, new Map());
+      const pushed = await pushImageInOneStatement(this.#db, {
+        repository,
+        digest,
+        mediaType: manifest.mediaType,
+        artifactType: manifest.artifactType ?? null,
+        subject: manifest.subject?.digest ?? null,
+        body,
+        descriptors: (manifest.config === undefined ? manifest.layers : [manifest.config, ...manifest.layers])
+          .filter((d) => stored.has(d.digest))
+          .map((d) => ({ digest: d.digest, size: d.size })),
+        references: { kinds: refs.kinds, digests: refs.digests },
+        tag,
+        configAttributes,
+        recentSeconds: Number.isFinite(this.#contentCheckAfterMs) ? this.#contentCheckAfterMs / 1000 : 1e12,
+        pushedPayload,
+        tagPayload: JSON.stringify({ ...event, tag }),
+      });
+      if (pushed) return result;
+    }
+
+    // The full transaction: three statements (four for an index); the locks and their order are
+    // those of the statement above: blob rows + links (FOR SHARE OF b, rb), child manifests
+    // (FOR SHARE), the manifest row (the upsert), then the tag row (FOR UPDATE). A push takes no
+    // quota lock.
     await this.#db.$transaction(
       async (tx) => {
         const { repositoryId, missingBlobs, blobSizes } = await this.#lockBlobs(tx, repository, blobDigests);
@@ -128,9 +159,9 @@ export class ManifestStore {
             RETURNING id),
           rid AS (SELECT coalesce(${repositoryId ?? null}::int, (SELECT id FROM repo)) AS id),
           m AS (
-            INSERT INTO manifests (repository_id, digest, media_type, artifact_type, payload, size, subject_digest)
+            INSERT INTO manifests (repository_id, digest, media_type, artifact_type, payload, size, subject_digest, config_attributes)
             SELECT rid.id, ${digest}::text, ${manifest.mediaType}::text, ${manifest.artifactType ?? null}::text, ${body}::bytea,
-                   ${body.byteLength}::bigint, ${manifest.subject?.digest ?? null}::text
+                   ${body.byteLength}::bigint, ${manifest.subject?.digest ?? null}::text, ${configAttributes}::jsonb
             FROM rid
             ON CONFLICT (repository_id, digest) DO UPDATE SET pushed_at = now()
             RETURNING id, (xmax = 0) AS inserted),
@@ -146,7 +177,7 @@ export class ManifestStore {
       },
       { timeout: 60_000, maxWait: 30_000 },
     );
-    return { digest, mediaType: manifest.mediaType, size: body.byteLength, subject: manifest.subject?.digest, manifest };
+    return result;
   }
 
   /**

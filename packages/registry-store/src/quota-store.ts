@@ -7,14 +7,28 @@
  * such pushes; tests of the registry alone push without projects).
  *
  * Usage counts a blob ONCE per project: `project_blobs` holds one row per (project, blob) while any
- * repository of the project links the blob, with the size counted; `project_quotas.used_storage`
- * is the sum of those sizes. Both change in the SAME transaction as the `repository_blobs` links
- * that cause them, under `SELECT … FOR UPDATE` on the project's `project_quotas` row, so
- * concurrent pushes into one project serialize on that row for the last statements of their
- * transactions and can neither overshoot the limit nor drift.
+ * repository of the project links the blob, with the size counted. A project's usage is
+ * `project_quotas.used_storage` plus its pending `project_usage_deltas` rows. Both change in the
+ * SAME transaction as the `repository_blobs` links that cause them, so usage never drifts:
  *
- * Lock order: the quota row is always the LAST lock a transaction takes (after `blobs` rows and
- * `repository_blobs` links), so it cannot take part in a deadlock cycle with GC or pushes.
+ * - a project WITH a limit is charged under `SELECT … FOR UPDATE` on its `project_quotas` row:
+ *   concurrent pushes into it serialize on that row for the last statements and the commit of
+ *   their transactions, and cannot overshoot the limit;
+ * - a project WITHOUT a limit (Harbor's default) is charged by appending a delta row, so nothing
+ *   serializes its pushes on one row until their commits. The charge holds `FOR KEY SHARE` on the
+ *   `projects` row and reads the limit under it; setting a limit takes `FOR UPDATE` on that row
+ *   first ({@link lockProjectLimit}), so a limit comes into force only after every delta charge
+ *   in flight has committed — and the limited path counts pending deltas;
+ * - {@link QuotaStore.fold} moves deltas into `used_storage` (the registry does it every second).
+ *
+ * A blob's `project_blobs` row is locked by whoever counts it (`ON CONFLICT … DO UPDATE … WHERE
+ * false` locks an existing row) and by an unlink before it re-checks the links in a new
+ * statement, so an unlink and a push of the same blob into another repository of the project
+ * always see each other.
+ *
+ * Lock order: the quota row comes after `blobs` rows and `repository_blobs` links; `project_blobs`
+ * rows after the quota row when a transaction takes both. Neither takes part in a deadlock cycle
+ * with GC or pushes.
  *
  * Manifest bytes (kept in Postgres) are not counted; only blobs (configs and layers) are.
  */
@@ -69,22 +83,39 @@ export async function projectOfRepository(db: Db, repositoryId: number): Promise
   return row === undefined ? undefined : { id: row.id, name: row.name, storageLimit: Number(row.storage_limit) };
 }
 
-/** Takes `FOR UPDATE` on the project's usage row (creating it at 0) and returns the usage. */
-async function lockUsage(db: Db, projectId: number): Promise<number> {
-  await db.$executeRaw`INSERT INTO project_quotas (project_id, used_storage, updated_at) VALUES (${projectId}, 0, now()) ON CONFLICT DO NOTHING`;
-  const rows = await db.$queryRaw<{ used_storage: bigint }[]>`
-    SELECT used_storage FROM project_quotas WHERE project_id = ${projectId} FOR UPDATE`;
-  return Number(rows[0]!.used_storage);
+/** Takes `FOR UPDATE` on the project's usage row (creating it at 0 the first time). */
+async function lockUsage(db: Db, projectId: number): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const locked = await db.$queryRaw<unknown[]>`SELECT 1 FROM project_quotas WHERE project_id = ${projectId}::int FOR UPDATE`;
+    if (locked.length > 0) return;
+    await db.$executeRaw`INSERT INTO project_quotas (project_id, used_storage, updated_at) VALUES (${projectId}::int, 0, now()) ON CONFLICT DO NOTHING`;
+  }
+  throw new Error(`project_quotas row of project ${projectId} vanished`);
+}
+
+/**
+ * Call in the transaction that changes a project's storage limit, before changing it: waits for
+ * every charge in flight that read the old limit (they hold `FOR KEY SHARE` on the row).
+ */
+export async function lockProjectLimit(tx: Db, projectId: number): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM projects WHERE id = ${projectId}::int FOR UPDATE`;
+}
+
+/** `blobs` without repeated digests, in digest order (row locks are taken in that order). */
+function distinctBlobs(blobs: readonly { digest: string; size: number }[]): { digests: string[]; sizes: string[] } {
+  const byDigest = new Map(blobs.map((b) => [b.digest, b.size]));
+  const digests = [...byDigest.keys()].sort();
+  return { digests, sizes: digests.map((d) => String(byDigest.get(d))) };
 }
 
 /**
  * Charges blobs just linked into repository `repositoryId` to its project's usage: blobs new to
  * the project add their size, blobs the project already counts add nothing. Call it in the
- * transaction that inserted the links, after inserting them (it takes the quota row lock last).
- * `project` skips the project lookup when the caller already has it (`null`: no project).
+ * transaction that inserted the links, after inserting them. `project` skips the project lookup
+ * when the caller already has it (`null`: no project).
  *
- * One statement when the project's usage row exists (see below); the first charge of a project
- * creates the row first.
+ * A project without a limit: one statement, no quota row lock (a delta row; see the module's
+ * comment). With a limit: the quota row lock, then the check and the update.
  *
  * @throws {QuotaExceededError} when the project would go over its limit (roll the links back).
  */
@@ -97,65 +128,69 @@ export async function chargeBlobs(
   if (blobs.length === 0) return;
   const owner = project === undefined ? await projectOfRepository(db, repositoryId) : (project ?? undefined);
   if (owner === undefined) return;
-  const digests = blobs.map((b) => b.digest);
-  const sizes = blobs.map((b) => String(b.size));
-  for (let attempt = 0; ; attempt++) {
-    // One statement: `FOR UPDATE` on the quota row first (the `project_blobs` insert only runs
-    // once the lock is held: it depends on it), then the insert, then the usage update — which
-    // only happens when the limit allows it.
-    const rows = await db.$queryRaw<{ locked: bigint; used: bigint | null; added: bigint; charged: bigint }[]>`
-      WITH q AS MATERIALIZED (SELECT used_storage FROM project_quotas WHERE project_id = ${owner.id}::int FOR UPDATE),
-      ins AS (
-        INSERT INTO project_blobs (project_id, blob_digest, size)
-        SELECT ${owner.id}::int, d, s FROM unnest(${digests}::text[], ${sizes}::bigint[]) AS x(d, s)
-        WHERE EXISTS (SELECT 1 FROM q)
-        ON CONFLICT DO NOTHING RETURNING size),
-      total AS (SELECT coalesce(sum(size), 0)::bigint AS added FROM ins),
-      upd AS (
-        UPDATE project_quotas p SET used_storage = p.used_storage + total.added, updated_at = now() FROM total, q
-        WHERE p.project_id = ${owner.id}::int AND total.added > 0
-          AND (${owner.storageLimit}::bigint < 0 OR q.used_storage + total.added <= ${owner.storageLimit}::bigint)
-        RETURNING 1)
-      SELECT (SELECT count(*) FROM q)::bigint AS locked, (SELECT used_storage FROM q) AS used, total.added,
-             (SELECT count(*) FROM upd)::bigint AS charged
-      FROM total`;
-    const r = rows[0]!;
-    if (Number(r.locked) === 0) {
-      // The project's usage row does not exist yet: create it (at 0) and go again.
-      if (attempt > 0) throw new Error(`project_quotas row of project ${owner.id} vanished`);
-      await db.$executeRaw`INSERT INTO project_quotas (project_id, used_storage, updated_at) VALUES (${owner.id}::int, 0, now()) ON CONFLICT DO NOTHING`;
-      continue;
-    }
-    const added = Number(r.added);
-    if (added > 0 && Number(r.charged) === 0) throw new QuotaExceededError(owner.name, Number(r.used) + added, owner.storageLimit);
-    const used = Number(r.used ?? 0);
-    const threshold = owner.storageLimit * QUOTA_WARNING_RATIO;
-    if (added > 0 && owner.storageLimit > 0 && used < threshold && used + added >= threshold) {
-      // Crossing the warning line is recorded with the charge that crossed it (same transaction).
-      await writeEvent(db, "quota.warning", {
-        repository: await repositoryName(db, repositoryId),
-        digest: blobs[blobs.length - 1]!.digest,
-        details: `project "${owner.name}" uses ${mib(used + added)} of its ${mib(owner.storageLimit)} limit (warning at ${QUOTA_WARNING_RATIO * 100} %)`,
-      });
-    }
-    return;
+  const { digests, sizes } = distinctBlobs(blobs);
+  if (owner.storageLimit >= 0) return chargeLimited(db, repositoryId, digests, sizes, owner);
+  const rows = await db.$queryRaw<{ storage_limit: bigint | null }[]>`
+    WITH p AS MATERIALIZED (SELECT storage_limit FROM projects WHERE id = ${owner.id}::int FOR KEY SHARE),
+    pb AS (
+      INSERT INTO project_blobs (project_id, blob_digest, size)
+      SELECT ${owner.id}::int, d, s FROM unnest(${digests}::text[], ${sizes}::bigint[]) AS x(d, s)
+      WHERE EXISTS (SELECT 1 FROM p WHERE p.storage_limit < 0)
+      ORDER BY d
+      ON CONFLICT (project_id, blob_digest) DO UPDATE SET size = project_blobs.size WHERE false
+      RETURNING size),
+    dl AS (
+      INSERT INTO project_usage_deltas (project_id, delta)
+      SELECT ${owner.id}::int, sum(size) FROM pb HAVING sum(size) > 0
+      RETURNING 1)
+    SELECT (SELECT storage_limit FROM p) AS storage_limit, (SELECT count(*) FROM dl) AS charged`;
+  const limit = rows[0]?.storage_limit;
+  // No row: the project is gone, nothing to account. A limit set since the caller looked: the
+  // limited path (the statement above changed nothing then).
+  if (limit !== null && limit !== undefined && limit >= 0n) {
+    await chargeLimited(db, repositoryId, digests, sizes, { ...owner, storageLimit: Number(limit) });
   }
 }
 
-/**
- * An early, lock-free check before an upload moves its content into place: refuses a blob that is
- * new to the project and would not fit. The authoritative check is {@link chargeBlobs}.
- *
- * @throws {QuotaExceededError}
- */
-export async function precheckBlob(db: Db, repositoryId: number, digest: string, size: number): Promise<void> {
-  const project = await projectOfRepository(db, repositoryId);
-  if (project === undefined || project.storageLimit < 0) return;
-  const rows = await db.$queryRaw<{ used: bigint; counted: boolean }[]>`
-    SELECT coalesce((SELECT used_storage FROM project_quotas WHERE project_id = ${project.id}), 0)::bigint AS used,
-           EXISTS (SELECT 1 FROM project_blobs WHERE project_id = ${project.id} AND blob_digest = ${digest}) AS counted`;
-  const { used, counted } = rows[0]!;
-  if (!counted && Number(used) + size > project.storageLimit) throw new QuotaExceededError(project.name, Number(used) + size, project.storageLimit);
+/** The limited path of {@link chargeBlobs}: the quota row lock, then — a fresh snapshot — the check and the charge. */
+async function chargeLimited(db: Db, repositoryId: number, digests: string[], sizes: string[], owner: RepositoryProject): Promise<void> {
+  await lockUsage(db, owner.id);
+  // A new statement after the lock: it sees every charge and fold that committed while we waited.
+  // The `project_blobs` insert and the usage update run only when the limit allows all of it.
+  const rows = await db.$queryRaw<{ used: bigint; lim: bigint | null; added: bigint; charged: bigint }[]>`
+    WITH cur AS MATERIALIZED (
+      SELECT q.used_storage + coalesce((SELECT sum(delta) FROM project_usage_deltas d WHERE d.project_id = q.project_id), 0)::bigint AS used,
+             (SELECT storage_limit FROM projects WHERE id = q.project_id) AS lim
+      FROM project_quotas q WHERE q.project_id = ${owner.id}::int),
+    new AS MATERIALIZED (
+      SELECT x.d, x.s FROM unnest(${digests}::text[], ${sizes}::bigint[]) AS x(d, s)
+      WHERE NOT EXISTS (SELECT 1 FROM project_blobs pb WHERE pb.project_id = ${owner.id}::int AND pb.blob_digest = x.d)),
+    fits AS MATERIALIZED (
+      SELECT t.added, (cur.lim IS NULL OR cur.lim < 0 OR cur.used + t.added <= cur.lim) AS ok
+      FROM (SELECT coalesce(sum(s), 0)::bigint AS added FROM new) AS t, cur),
+    ins AS (
+      INSERT INTO project_blobs (project_id, blob_digest, size)
+      SELECT ${owner.id}::int, d, s FROM new WHERE (SELECT ok FROM fits) ORDER BY d
+      ON CONFLICT DO NOTHING RETURNING size),
+    upd AS (
+      UPDATE project_quotas p SET used_storage = p.used_storage + (SELECT coalesce(sum(size), 0) FROM ins), updated_at = now()
+      WHERE p.project_id = ${owner.id}::int AND (SELECT ok FROM fits) AND (SELECT added FROM fits) > 0
+      RETURNING 1)
+    SELECT cur.used, cur.lim, fits.added, (SELECT count(*) FROM upd)::bigint AS charged FROM cur, fits`;
+  const r = rows[0]!;
+  const added = Number(r.added);
+  const used = Number(r.used);
+  const limit = r.lim === null ? owner.storageLimit : Number(r.lim);
+  if (added > 0 && Number(r.charged) === 0) throw new QuotaExceededError(owner.name, used + added, limit);
+  const threshold = limit * QUOTA_WARNING_RATIO;
+  if (added > 0 && limit > 0 && used < threshold && used + added >= threshold) {
+    // Crossing the warning line is recorded with the charge that crossed it (same transaction).
+    await writeEvent(db, "quota.warning", {
+      repository: await repositoryName(db, repositoryId),
+      digest: digests[digests.length - 1]!,
+      details: `project "${owner.name}" uses ${mib(used + added)} of its ${mib(limit)} limit (warning at ${QUOTA_WARNING_RATIO * 100} %)`,
+    });
+  }
 }
 
 /**
@@ -175,6 +210,11 @@ export async function unlinkBlobs(tx: Db, repositoryId: number, digests: readonl
   const project = await projectOfRepository(tx, repositoryId);
   if (project === undefined) return removedDigests;
   await lockUsage(tx, project.id);
+  // Wait for a push counting one of these blobs through another repository (it holds the row),
+  // then re-check the links in a new statement, which sees that push's link once committed.
+  await tx.$queryRaw`
+    SELECT 1 FROM project_blobs WHERE project_id = ${project.id} AND blob_digest = ANY(${[...removedDigests].sort()}::text[])
+    ORDER BY blob_digest FOR UPDATE`;
   const rows = await tx.$queryRaw<{ freed: bigint }[]>`
     WITH del AS (
       DELETE FROM project_blobs pb
@@ -203,10 +243,22 @@ export class QuotaStore {
   async usage(projectIds: readonly number[]): Promise<Map<number, number>> {
     const result = new Map<number, number>(projectIds.map((id) => [id, 0]));
     if (projectIds.length === 0) return result;
-    const rows = await this.#db.$queryRaw<{ project_id: number; used_storage: bigint }[]>`
-      SELECT project_id, used_storage FROM project_quotas WHERE project_id = ANY(${[...projectIds]}::int[])`;
-    for (const r of rows) result.set(r.project_id, Number(r.used_storage));
+    // One statement, one snapshot: a delta is either still pending or already folded, never both.
+    const rows = await this.#db.$queryRaw<{ project_id: number; used: bigint }[]>`
+      SELECT ids.id AS project_id,
+             coalesce((SELECT used_storage FROM project_quotas q WHERE q.project_id = ids.id), 0)
+               + coalesce((SELECT sum(delta) FROM project_usage_deltas d WHERE d.project_id = ids.id), 0) AS used
+      FROM unnest(${[...projectIds]}::int[]) AS ids(id)`;
+    for (const r of rows) result.set(r.project_id, Number(r.used));
     return result;
+  }
+
+  /**
+   * Folds every pending usage delta into its project's `used_storage`, in one statement (rows in
+   * project order, so concurrent folds cannot deadlock); returns how many projects changed.
+   */
+  async fold(): Promise<number> {
+    return foldUsage(this.#db);
   }
 
   /**
@@ -225,6 +277,7 @@ export class QuotaStore {
   /** Drops a deleted project's usage rows (call in the project delete's transaction). */
   static async forgetProject(tx: Db, projectId: number): Promise<void> {
     await tx.$executeRaw`DELETE FROM project_blobs WHERE project_id = ${projectId}`;
+    await tx.$executeRaw`DELETE FROM project_usage_deltas WHERE project_id = ${projectId}`;
     await tx.$executeRaw`DELETE FROM project_quotas WHERE project_id = ${projectId}`;
   }
 }
@@ -249,4 +302,16 @@ export async function recordQuotaExceeded(db: Db, err: QuotaExceededError, repos
     digest,
     details: err.message,
   });
+}
+
+/** See {@link QuotaStore.fold}. */
+export async function foldUsage(db: Db): Promise<number> {
+  const rows = await db.$queryRaw<{ project_id: number }[]>`
+    WITH d AS (DELETE FROM project_usage_deltas RETURNING project_id, delta),
+    s AS (SELECT project_id, sum(delta)::bigint AS total FROM d GROUP BY project_id)
+    INSERT INTO project_quotas (project_id, used_storage, updated_at)
+    SELECT project_id, total, now() FROM s ORDER BY project_id
+    ON CONFLICT (project_id) DO UPDATE SET used_storage = project_quotas.used_storage + excluded.used_storage, updated_at = now()
+    RETURNING project_id`;
+  return rows.length;
 }

@@ -45,6 +45,8 @@ export interface UploadStoreOptions {
   driver: StorageDriver;
   /** Longest time the closing transaction may hold the blob row while moving content (ms). */
   commitTimeoutMs?: number;
+  /** Told when an upload appended a usage delta (quota-store.ts), to fold it soon. */
+  usage?: { touched(): void };
 }
 
 interface SessionRow {
@@ -68,6 +70,7 @@ export class UploadStore {
   readonly #db: SqlDatabase;
   readonly #driver: StorageDriver;
   readonly #commitTimeoutMs: number;
+  readonly #usage: { touched(): void } | undefined;
   /** Running hashes of this process's sessions, so a session's next chunk need not re-hash. */
   readonly #hashes = new RunningHashCache();
   /**
@@ -81,6 +84,7 @@ export class UploadStore {
     this.#db = options.db;
     this.#driver = options.driver;
     this.#commitTimeoutMs = options.commitTimeoutMs ?? 15 * 60_000;
+    this.#usage = options.usage;
   }
 
   /** Opens a new session in `repository` (created when missing): one statement. */
@@ -343,20 +347,23 @@ export class UploadStore {
    */
   async #publish(row: SessionRow, digest: Digest, size: number, synced: Promise<void>): Promise<void> {
     const target = blobDataPath(digest);
+    let charged = false;
     try {
       await this.#db.$transaction(
         async (tx) => {
           // One statement, its steps chained so they run in this order: the session (when there
           // is one) deleted; the blob row upserted — its row lock, waiting for a GC holding
           // `FOR UPDATE` — only when the session existed; the repository link inserted only once
-          // the upsert has run; and, read-only, the project with its usage for the early quota
+          // the upsert has run; the project read under `FOR KEY SHARE` (quota-store.ts). A project
+          // without a limit is charged right here (its `project_blobs` row, a usage delta: no
+          // quota row lock); for one with a limit the statement reads its usage for the early
           // check (refuse before moving content when the blob is new to the project and cannot
-          // fit; the authoritative check is `chargeBlobs`). No row: the session is gone.
+          // fit), and `chargeBlobs` charges it after the move. No row: the session is gone.
           const session = row.persisted
             ? sql`DELETE FROM upload_sessions WHERE id = ${row.id}::uuid AND repository_id = ${row.repository_id}::int RETURNING 1`
             : sql`SELECT 1`;
           const checked = await tx.$queryRaw<
-            { inserted: boolean; project_id: number | null; project_name: string | null; storage_limit: bigint | null; used: bigint | null; counted: boolean | null }[]
+            { inserted: boolean; project_id: number | null; project_name: string | null; storage_limit: bigint | null; used: bigint | null; counted: boolean | null; charged: bigint }[]
           >`
             WITH s AS MATERIALIZED (${session}),
             up AS (
@@ -368,16 +375,27 @@ export class UploadStore {
               INSERT INTO repository_blobs (repository_id, blob_digest)
               SELECT ${row.repository_id}::int, ${digest}::text WHERE EXISTS (SELECT 1 FROM up)
               ON CONFLICT DO NOTHING RETURNING 1),
-            p AS (
+            p AS MATERIALIZED (
               SELECT p.id, p.name, p.storage_limit FROM repositories r JOIN projects p ON p.name = split_part(r.name, '/', 1)
-              WHERE r.id = ${row.repository_id}::int)
+              WHERE r.id = ${row.repository_id}::int AND EXISTS (SELECT 1 FROM up)
+              FOR KEY SHARE OF p),
+            pb AS (
+              INSERT INTO project_blobs (project_id, blob_digest, size)
+              SELECT p.id, ${digest}::text, ${size}::bigint FROM p WHERE p.storage_limit < 0
+              ON CONFLICT (project_id, blob_digest) DO UPDATE SET size = project_blobs.size WHERE false
+              RETURNING project_id, size),
+            dl AS (INSERT INTO project_usage_deltas (project_id, delta) SELECT project_id, size FROM pb RETURNING 1)
             SELECT up.inserted, p.id AS project_id, p.name AS project_name, p.storage_limit,
-                   (SELECT used_storage FROM project_quotas q WHERE q.project_id = p.id) AS used,
-                   EXISTS (SELECT 1 FROM project_blobs pb WHERE pb.project_id = p.id AND pb.blob_digest = ${digest}::text) AS counted,
-                   (SELECT count(*) FROM link) AS linked
+                   CASE WHEN p.storage_limit >= 0 THEN
+                     coalesce((SELECT used_storage FROM project_quotas q WHERE q.project_id = p.id), 0)
+                     + coalesce((SELECT sum(delta) FROM project_usage_deltas d WHERE d.project_id = p.id), 0) END AS used,
+                   CASE WHEN p.storage_limit >= 0 THEN
+                     EXISTS (SELECT 1 FROM project_blobs pb2 WHERE pb2.project_id = p.id AND pb2.blob_digest = ${digest}::text) END AS counted,
+                   (SELECT count(*) FROM link) AS linked, (SELECT count(*) FROM dl) AS charged
             FROM up LEFT JOIN p ON true`;
           if (checked[0] === undefined) throw new UploadUnknownError(row.id);
           const c = checked[0]!;
+          charged = Number(c.charged) > 0;
           const project: RepositoryProject | null =
             c.project_id === null ? null : { id: c.project_id, name: c.project_name!, storageLimit: Number(c.storage_limit) };
           if (project !== null && project.storageLimit >= 0 && !c.counted && Number(c.used ?? 0) + size > project.storageLimit) {
@@ -394,8 +412,9 @@ export class UploadStore {
           if (!present) {
             await this.#driver.move(row.storage_path, target);
           }
-          // Usage counted in the same transaction as the link; the quota row lock is taken last.
-          await chargeBlobs(tx, row.repository_id, [{ digest, size }], project);
+          // A project with a limit: charged in the same transaction as the link, the quota row
+          // lock taken last (unlimited projects were charged by the statement above).
+          if (project !== null && project.storageLimit >= 0) await chargeBlobs(tx, row.repository_id, [{ digest, size }], project);
         },
         { timeout: this.#commitTimeoutMs, maxWait: 30_000 },
       );
@@ -405,6 +424,7 @@ export class UploadStore {
       if (err instanceof QuotaExceededError) await recordQuotaExceeded(this.#db, err, row.repository_id, digest).catch(() => undefined);
       throw err;
     }
+    if (charged) this.#usage?.touched();
     await this.#driver.delete(uploadDirectory(row.id)).catch(() => {});
   }
 }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants, mkdirSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import type { FileInfo, FileWriter, ReadRange, StorageDriver, WalkControl, WalkFn, WriterOptions } from "./driver.js";
@@ -237,16 +237,23 @@ export class FilesystemDriver implements StorageDriver {
       if (isErrno(err, "ENOENT", "ENOTDIR")) throw this.#notFound(sourcePath, err);
       throw err;
     }
-    // Both directory entries made durable; the two fsyncs run side by side.
-    await Promise.all([syncDirectory(dirname(dest)), dirname(source) !== dirname(dest) ? syncDirectory(dirname(source)) : undefined]);
+    // The new entry made durable. The source directory is not synced: after a crash the old
+    // entry may come back, which only leaves a copy where the caller removes it anyway (an
+    // upload's directory; GC's storage walk takes what a crash leaves there).
+    await syncDirectory(dirname(dest));
   }
 
   async delete(path: string): Promise<void> {
     const full = this.#full(path);
+    // Most deletes remove an empty directory (an upload's, once its data moved into place): one
+    // `rmdir`; anything else falls back to the recursive removal (whose option checks alone cost
+    // an lstat each).
     try {
-      await stat(full);
+      await rmdir(full);
+      return;
     } catch (err) {
-      throw this.#notFound(path, err);
+      if (isErrno(err, "ENOENT")) throw this.#notFound(path, err);
+      if (!isErrno(err, "ENOTEMPTY", "EEXIST", "ENOTDIR")) throw err;
     }
     await rm(full, { recursive: true, force: true });
   }
@@ -254,17 +261,19 @@ export class FilesystemDriver implements StorageDriver {
 
 /**
  * Appends straight to the target file; fsync on commit, unlink on cancel. Small chunks (a
- * socket's 16–64 KiB) are gathered into a 1 MiB buffer that is written while the next one fills
- * (at most one write in flight, so at most 2 MiB held per writer); `size` counts the bytes taken,
- * and `close`/`commit` flush first. After a failed write `size` is what reached the file.
+ * socket's 16–64 KiB) are copied and gathered until 1 MiB is pending, then written with one
+ * `writev` while the next ones gather (at most one write in flight, so at most ~2 MiB held per
+ * writer); a small blob costs its own bytes, not a 1 MiB buffer. `size` counts the bytes
+ * taken, and `close`/`commit` flush first. After a failed write `size` is what reached the file.
  */
 class FilesystemWriter extends BaseFileWriter {
   /** A background `fdatasync` started while the bytes stream in (at most one at a time). */
   #syncing: Promise<void> | undefined;
   /** Bytes that reached the file when the last background sync started. */
   #syncedUpTo: number;
-  #buffer: Buffer | undefined;
-  #filled = 0;
+  /** Chunks taken and not yet written (their bytes: `#pendingBytes`). */
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
   #inFlight: Promise<void> | undefined;
   /** Bytes that reached the file. */
   #written: number;
@@ -284,39 +293,35 @@ class FilesystemWriter extends BaseFileWriter {
   }
 
   protected async doWrite(chunk: Uint8Array): Promise<void> {
-    if (chunk.byteLength >= IO_CHUNK && this.#filled === 0) {
+    if (chunk.byteLength >= IO_CHUNK && this.#pendingBytes === 0) {
       // Already big: write it as it is (after the previous write), no copy.
       await this.#settle();
-      await this.#writeAll(chunk, chunk.byteLength);
+      await this.#writeAll([chunk], chunk.byteLength);
       this.bytes += chunk.byteLength;
       return;
     }
-    let done = 0;
-    while (done < chunk.byteLength) {
-      this.#buffer ??= Buffer.allocUnsafe(IO_CHUNK);
-      const n = Math.min(chunk.byteLength - done, IO_CHUNK - this.#filled);
-      this.#buffer.set(chunk.subarray(done, done + n), this.#filled);
-      this.#filled += n;
-      done += n;
-      this.bytes += n;
-      if (this.#filled === IO_CHUNK) await this.#flush();
-    }
+    // A copy of its own size: the caller may reuse `chunk` once this resolves.
+    this.#pending.push(Buffer.from(chunk));
+    this.#pendingBytes += chunk.byteLength;
+    this.bytes += chunk.byteLength;
+    if (this.#pendingBytes >= IO_CHUNK) await this.#flush();
   }
 
-  /** Starts writing the buffer (after the previous write finished) and hands out a fresh one. */
+  /** Starts writing what is pending (after the previous write finished). */
   async #flush(): Promise<void> {
     await this.#settle();
     if (this.#failed) {
-      this.#filled = 0;
+      this.#pending = [];
+      this.#pendingBytes = 0;
       this.bytes = this.#written;
       return;
     }
-    if (this.#filled === 0) return;
-    const buffer = this.#buffer!;
-    const length = this.#filled;
-    this.#buffer = undefined;
-    this.#filled = 0;
-    this.#inFlight = this.#writeAll(buffer, length);
+    if (this.#pendingBytes === 0) return;
+    const chunks = this.#pending;
+    const length = this.#pendingBytes;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#inFlight = this.#writeAll(chunks, length);
     // Surfaces (and records) a failure at the next write, flush or end; never unhandled.
     this.#inFlight.catch(() => undefined);
   }
@@ -327,15 +332,17 @@ class FilesystemWriter extends BaseFileWriter {
     if (pending !== undefined) await pending;
   }
 
-  async #writeAll(data: Uint8Array, length: number): Promise<void> {
+  async #writeAll(chunks: Uint8Array[], length: number): Promise<void> {
     // More bytes keep coming: let the disk start on the ones already written.
     this.#backgroundSync();
     let done = 0;
     try {
       while (done < length) {
-        const { bytesWritten } = await this.handle.write(data, done, length - done, null);
+        const { bytesWritten } = chunks.length === 1 ? await this.handle.write(chunks[0]!, 0, chunks[0]!.byteLength, null) : await this.handle.writev(chunks);
         done += bytesWritten;
         this.#written += bytesWritten;
+        // A short write (rare for files): go on with what is left.
+        if (done < length) chunks = remainder(chunks, bytesWritten);
       }
     } catch (err) {
       this.#failed = true;
@@ -404,4 +411,18 @@ class FilesystemWriter extends BaseFileWriter {
       await this.handle.close();
     }
   }
+}
+
+/** `chunks` without their first `skip` bytes. */
+function remainder(chunks: Uint8Array[], skip: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const c of chunks) {
+    if (skip >= c.byteLength) {
+      skip -= c.byteLength;
+      continue;
+    }
+    out.push(skip > 0 ? c.subarray(skip) : c);
+    skip = 0;
+  }
+  return out;
 }

@@ -32,6 +32,9 @@ const schema = z
     BERTH_LOGIN_MAX_FAILURES: int(1, 10_000).default(10),
     BERTH_LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(300),
     BERTH_SESSION_TIMEOUT_MINUTES: int(1, 10_080).default(60),
+    /** Verified Basic credentials are reused this long (auth/credential-cache.ts); 0: never. */
+    BERTH_CREDENTIAL_CACHE_SECONDS: int(0, 3600).default(300),
+    BERTH_CREDENTIAL_CACHE_ENTRIES: int(1, 1_000_000).default(10_000),
   })
   .transform((env) => {
     const tokenDir = path.join(env.BERTH_DATA_DIR, "secrets", "token");
@@ -61,6 +64,7 @@ const schema = z
       webhookDenyPrivate: env.BERTH_WEBHOOK_DENY_PRIVATE,
       loginRateLimit: { maxFailures: env.BERTH_LOGIN_MAX_FAILURES, windowSeconds: env.BERTH_LOGIN_FAILURE_WINDOW_SECONDS },
       sessionTimeoutMinutes: env.BERTH_SESSION_TIMEOUT_MINUTES,
+      credentialCache: { ttlMs: env.BERTH_CREDENTIAL_CACHE_SECONDS * 1000, maxEntries: env.BERTH_CREDENTIAL_CACHE_ENTRIES },
     };
   });
 

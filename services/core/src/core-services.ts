@@ -7,6 +7,7 @@ import { ArtifactService } from "./artifacts/artifact-service.js";
 import { AuditStore } from "./audit/audit-store.js";
 import { AccessControl } from "./auth/access-control.js";
 import { Authenticator } from "./auth/authenticator.js";
+import { CredentialCache, type CredentialCacheOptions } from "./auth/credential-cache.js";
 import { LoginRateLimiter, type RateLimitOptions } from "./auth/rate-limit.js";
 import { SessionStore } from "./auth/session-store.js";
 import { GcService } from "./gc/gc-service.js";
@@ -34,6 +35,7 @@ import { RobotService } from "./robots/robot-service.js";
 import { RobotStore } from "./robots/robot-store.js";
 import type { SigningKey } from "./token/signing-key.js";
 import { TokenIssuer } from "./token/token-issuer.js";
+import { verifyPassword } from "./users/password.js";
 import { UserStore } from "./users/user-store.js";
 import { WebhookCallbackService } from "./webhooks/callback-service.js";
 import { WebhookExecutionReader } from "./webhooks/execution-views.js";
@@ -52,6 +54,8 @@ export interface CoreServiceOptions {
   registry: RegistryStore;
   /** Defaults to the registry's count of repositories named `<project>/…`. */
   repositoryCount?: RepositoryCounter;
+  /** Reuse of verified Basic credentials (`auth/credential-cache.ts`); default off. */
+  credentialCache?: CredentialCacheOptions;
   /** Seals stored secrets (LDAP bind password, OIDC client secret, CLI secrets, OIDC tokens, registry endpoints' credentials). */
   dataKey: DataKey;
   /** The URL browsers use (the OIDC redirect URI is `<externalUrl>/c/oidc/callback`). */
@@ -65,10 +69,12 @@ export interface CoreServiceOptions {
  * the database handle.
  */
 export function createCoreServices(o: CoreServiceOptions) {
-  const users = new UserStore(o.db);
+  const credentials = new CredentialCache(verifyPassword, o.credentialCache ?? { ttlMs: 0, maxEntries: 0 });
+  const check = (account: string, stored: string, password: string) => credentials.verify(account, stored, password);
+  const users = new UserStore(o.db, check);
   const projects = new ProjectStore(o.db, o.repositoryCount ?? registryRepositoryCounter(o.registry));
   const members = new MemberStore(o.db);
-  const robotStore = new RobotStore(o.db);
+  const robotStore = new RobotStore(o.db, check);
   const audit = new AuditStore(o.db);
   const access = new AccessControl(members);
   const limiter = new LoginRateLimiter(o.redis, o.loginRateLimit, o.logger);

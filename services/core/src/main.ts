@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from "@berth/config";
 import { createPrismaClient, JOB_LIMITS } from "@berth/db";
+import { createSqlClient } from "@berth/db/sql";
 import { listen, onShutdown } from "@berth/http";
 import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
@@ -13,6 +14,7 @@ import { loadConfig } from "./config.js";
 import { createCoreServices } from "./core-services.js";
 import { readyzCheck } from "./system/health.routes.js";
 import { ensureSigningKey } from "./token/signing-key.js";
+import { startProcessMetrics } from "@berth/metrics";
 
 const VERSION = "0.1.0";
 
@@ -21,6 +23,7 @@ const config = loadConfigOrExit("core", () => {
   const parsed = loadConfig(process.env);
   return { ...parsed, dataKey: loadDataKeyForService(parsed.dataKeyFile) };
 });
+startProcessMetrics("core");
 const logger = createLogger({ service: "core", level: config.logLevel, collectorUrl: config.services.logCollector });
 // Request paths wait on PostgreSQL and Redis within short bounds (503 / fail open, docs/operations.md);
 // background work (audit retention) has its own pool with the longer job bounds.
@@ -31,7 +34,19 @@ const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => 
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
 const driver = createStorageDriver(config.storage);
-const registry = createRegistryStore({ db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
+// registry-store's SQL is raw SQL: the lean client (as in the registry) — Prisma's client layer
+// cost more CPU than the queries on artifact and repository lists (docs/performance.md).
+const registryDb = createSqlClient(config.databaseUrl, {
+  applicationName: "core-registry",
+  limits: config.databaseLimits.request,
+  onPoolError: (err) => logger.warn("database pool error", { err }),
+});
+const registry = createRegistryStore({
+  db: registryDb,
+  driver,
+  onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }),
+  onUsageFoldError: (err) => logger.warn("could not fold project usage deltas", { err }),
+});
 const services = createCoreServices({
   db,
   redis,
@@ -41,6 +56,7 @@ const services = createCoreServices({
   loginRateLimit: config.loginRateLimit,
   sessionTimeoutMinutes: config.sessionTimeoutMinutes,
   registry,
+  credentialCache: config.credentialCache,
   // Stored secrets (OIDC client secret, LDAP bind password, CLI secrets, registry endpoints'
   // credentials) are sealed with the data key the launcher or compose's prepare creates.
   dataKey: config.dataKey,
@@ -83,6 +99,7 @@ onShutdown(logger, server, [
   },
   () => registry.close(),
   async () => driver.close?.(),
+  () => registryDb.$disconnect(),
   () => db.$disconnect(),
   () => jobsDb.$disconnect(),
   () => closeRedis(redis),

@@ -39,6 +39,7 @@ import { promoteTagSubscriber, type Tagger } from "./webhooks/promote-tag.subscr
 import { webhookSubscriber } from "./webhooks/webhook.subscriber.js";
 import type { HandlerMap } from "./workers/handlers.js";
 import { WorkerPool } from "./workers/worker-pool.js";
+import { watchQueues } from "./jobservice-metrics.js";
 
 export interface JobserviceOptions {
   db: PrismaClient;
@@ -79,6 +80,7 @@ export const CALLBACK_EXPIRY_EVERY_MS = 3_600_000;
 
 export function createJobservice(o: JobserviceOptions) {
   const queues = new Queues({ connection: o.redis, prefix: o.prefix, ...(o.jobOptions && { overrides: o.jobOptions }) });
+  watchQueues(queues, o.db);
   const executions = new ExecutionStore(o.db, { locks: o.locks, finalEvent: replicationFinalEvent });
   const replication: ReplicationDeps = {
     db: o.db,

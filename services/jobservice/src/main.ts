@@ -10,12 +10,14 @@ import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { SessionLocks } from "./executions/session-locks.js";
 import { createJobservice } from "./jobservice.js";
+import { startProcessMetrics } from "@berth/metrics";
 
 // A missing or malformed data key is a configuration problem (exit 2, no stack trace).
 const config = loadConfigOrExit("jobservice", () => {
   const parsed = loadConfig(process.env);
   return { ...parsed, dataKey: loadDataKeyForService(parsed.dataKeyFile) };
 });
+startProcessMetrics("jobservice");
 const logger = createLogger({ service: "jobservice", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 // All of jobservice's database work is jobs: the longer job bounds (a stall delays jobs, docs/operations.md).
 const db = createPrismaClient(config.databaseUrl, { applicationName: "jobservice", limits: { ...JOB_LIMITS, ...config.databaseLimits.jobs } });

@@ -8,6 +8,7 @@ import { LogQuery } from "./log-query.js";
 import { SyslogReceiver } from "./syslog-receiver.js";
 import { selfLogStream } from "./self-log.js";
 import { createApp } from "./app.js";
+import { startProcessMetrics } from "@berth/metrics";
 
 const config: CollectorConfig = loadConfigOrExit("log-collector", () => loadConfig(process.env));
 
@@ -25,6 +26,7 @@ const store = new LogStore({
 await store.init();
 
 // Not `collectorUrl`: the collector writes its own lines to its files directly.
+startProcessMetrics("log-collector");
 const logger = createLogger({
   service: "log-collector",
   level: config.logLevel,

@@ -4,6 +4,7 @@ import { pipeline } from "node:stream/promises";
 import { parseDigest } from "@berth/oci";
 import type { RegistryStore } from "@berth/registry-store";
 import { requestedRange } from "./http-util.js";
+import { countDownload } from "./registry-metrics.js";
 import type { RouteContext } from "./route-context.js";
 import { RequestInvalidError } from "./wire-errors.js";
 
@@ -44,6 +45,7 @@ export function blobHandlers(deps: { store: RegistryStore }): BlobHandlers {
         res.setHeader("Accept-Ranges", "bytes");
         res.status(307).setHeader("Location", redirect);
         res.end();
+        countDownload("object-store", info.size);
         return;
       }
       res.setHeader("Content-Type", info.mediaType ?? "application/octet-stream");
@@ -59,6 +61,7 @@ export function blobHandlers(deps: { store: RegistryStore }): BlobHandlers {
         res.status(200).setHeader("X-Accel-Redirect", internal);
         res.setHeader("Content-Length", 0);
         res.end();
+        countDownload("nginx", range.kind === "range" ? range.range.end - range.range.start + 1 : info.size);
         return;
       }
       res.setHeader("Accept-Ranges", "bytes");
@@ -81,6 +84,7 @@ export function blobHandlers(deps: { store: RegistryStore }): BlobHandlers {
       const stream = await blobs.open(digest, { offset: start, length });
       res.flushHeaders();
       await pipeline(stream, res);
+      countDownload("registry", length);
     },
 
     async delete({ res, name }, raw) {

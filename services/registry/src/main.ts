@@ -9,8 +9,10 @@ import { createApp } from "./app.js";
 import { TokenAuthorizer } from "./auth/authorizer.js";
 import { loadTokenKeyFile, TokenVerifier } from "./auth/token-verifier.js";
 import { loadConfig } from "./config.js";
+import { startProcessMetrics } from "@berth/metrics";
 
 const config = loadConfigOrExit("registry", () => loadConfig(process.env));
+startProcessMetrics("registry");
 const logger = createLogger({ service: "registry", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 let publicKey;
 try {
@@ -35,6 +37,7 @@ const store = createRegistryStore({
   db,
   driver,
   onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }),
+  onUsageFoldError: (err) => logger.warn("could not fold project usage deltas (retried with the next upload)", { err }),
 });
 const authorizer = new TokenAuthorizer({
   verifier: new TokenVerifier({ publicKey, issuer: config.token.issuer, service: config.token.service }),

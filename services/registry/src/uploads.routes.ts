@@ -3,6 +3,7 @@ import type { Response } from "express";
 import { parseDigest, parseRepositoryName } from "@berth/oci";
 import { RangeInvalidError, type RegistryStore, type UploadSession } from "@berth/registry-store";
 import { contentLength, single, uploadContentRange, uploadRangeHeader } from "./http-util.js";
+import { countingUpload } from "./registry-metrics.js";
 import { repoPath, type RouteContext } from "./route-context.js";
 import { RequestInvalidError } from "./wire-errors.js";
 
@@ -68,7 +69,7 @@ export function uploadHandlers(deps: { store: RegistryStore }): UploadHandlers {
       }
       if (digestParam !== undefined) {
         const digest = parseDigest(digestParam);
-        const blob = await uploads.uploadMonolithic(name, digest, req, contentLength(req));
+        const blob = await uploads.uploadMonolithic(name, digest, countingUpload(req), contentLength(req));
         blobCreated(res, name, blob.digest);
         return;
       }
@@ -83,7 +84,7 @@ export function uploadHandlers(deps: { store: RegistryStore }): UploadHandlers {
         throw new RequestInvalidError("SIZE_INVALID", "Content-Length does not match Content-Range", { contentLength: length });
       }
       const chunk = { start: range?.start, length: range !== undefined ? range.end - range.start + 1 : length };
-      const session = await withRange(ctx, id, () => uploads.append(name, id, req, chunk));
+      const session = await withRange(ctx, id, () => uploads.append(name, id, countingUpload(req), chunk));
       sessionAccepted(res, session);
     },
 
@@ -95,7 +96,7 @@ export function uploadHandlers(deps: { store: RegistryStore }): UploadHandlers {
       const range = uploadContentRange(req);
       const length = contentLength(req);
       const chunk = { start: range?.start, length: range !== undefined ? range.end - range.start + 1 : length };
-      const blob = await withRange(ctx, id, () => uploads.complete(name, id, digest, req, chunk));
+      const blob = await withRange(ctx, id, () => uploads.complete(name, id, digest, countingUpload(req), chunk));
       blobCreated(res, name, blob.digest);
     },
 

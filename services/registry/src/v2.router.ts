@@ -4,6 +4,7 @@
  * hands over to the route modules. Every response carries `Docker-Distribution-Api-Version`.
  */
 import express, { type Request, type Response } from "express";
+import { setMetricsRoute } from "@berth/http";
 import { parseRepositoryName, parseV2Route, type V2Route } from "@berth/oci";
 import type { RegistryStore } from "@berth/registry-store";
 import type { Logger } from "@berth/logger";
@@ -90,6 +91,7 @@ export function v2Router(deps: V2Deps): express.Router {
     res.setHeader("Docker-Distribution-Api-Version", "registry/2.0");
     try {
       const route = parseV2Route(req.path);
+      setMetricsRoute(res, `/v2/${route?.kind ?? "unknown"}`);
       if (route === undefined) {
         sendWireError(res, 404, "NAME_UNKNOWN", "no such route in the registry API", { path: req.path.slice(0, 256) });
         return;

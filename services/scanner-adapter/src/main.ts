@@ -5,8 +5,10 @@ import { closeLogger, createLogger } from "@berth/logger";
 import { closeRedis, createRedisClient, pingRedis } from "@berth/redis";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
+import { startProcessMetrics } from "@berth/metrics";
 
 const config = loadConfigOrExit("scanner-adapter", () => loadConfig(process.env));
+startProcessMetrics("scanner-adapter");
 const logger = createLogger({ service: "scanner-adapter", level: config.logLevel, collectorUrl: config.logCollectorUrl });
 const db = createPrismaClient(config.databaseUrl, { applicationName: "scanner-adapter", limits: config.databaseLimits.request });
 const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });

@@ -1,5 +1,6 @@
 import { dataKeyPath } from "@berth/secrets";
-import { databaseEnv, int, logLevel, parseConfig, redisEnv, serviceEnv, z } from "@berth/config";
+import { databaseEnv, httpUrl, int, logLevel, parseConfig, redisEnv, serviceEnv, z } from "@berth/config";
+import { refineTls, tlsEnv, tlsSource } from "@berth/tls";
 
 const schema = z
   .object({
@@ -12,7 +13,11 @@ const schema = z
     BERTH_DATA_KEY_FILE: z.string().min(1).optional(),
     /** How long to wait for PostgreSQL and Redis to answer before giving up. */
     BERTH_PREPARE_TIMEOUT_SECONDS: int(1, 86_400).default(300),
+    /** The URL clients use: a generated certificate names its host. */
+    BERTH_EXTERNAL_URL: httpUrl,
+    ...tlsEnv,
   })
+  .check(z.superRefine(refineTls, { when: () => true }))
   .transform((env) => ({
     databaseUrl: env.BERTH_DATABASE_URL,
     redisUrl: env.BERTH_REDIS_URL,
@@ -21,6 +26,8 @@ const schema = z
     dataDir: env.BERTH_DATA_DIR,
     dataKeyFile: env.BERTH_DATA_KEY_FILE ?? dataKeyPath(env.BERTH_DATA_DIR),
     timeoutMs: env.BERTH_PREPARE_TIMEOUT_SECONDS * 1000,
+    externalUrl: env.BERTH_EXTERNAL_URL,
+    tls: tlsSource(env),
   }));
 
 export type PrepareConfig = z.output<typeof schema>;

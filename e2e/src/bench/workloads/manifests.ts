@@ -72,6 +72,22 @@ function runWrk(url: string, scriptFile: string, env: Record<string, string>): P
   });
 }
 
+/**
+ * wrk's GETs of `url` (a manifest by tag) for BERTH_BENCH_WRK_SECONDS: req/s and p99 (ms). Fails
+ * on any error or non-2xx answer.
+ */
+export async function wrkManifestGets(url: string, authorization: string, tmpDir: string): Promise<{ rps: number; p99Ms: number }> {
+  const scriptFile = join(tmpDir, "manifest-get.lua");
+  writeFileSync(scriptFile, WRK_SCRIPT);
+  const r = await runWrk(url, scriptFile, { BENCH_ACCEPT: MANIFEST_ACCEPT, BENCH_AUTHORIZATION: authorization });
+  const errors = r.connect + r.read + r.write + r.status + r.timeout;
+  if (r.requests === 0) throw new Error("wrk completed no request");
+  if (errors > 0) {
+    throw new Error(`wrk saw errors: ${r.status} non-2xx/3xx, ${r.connect} connect, ${r.read} read, ${r.write} write, ${r.timeout} timeouts (of ${r.requests})`);
+  }
+  return { rps: r.requests / (r.duration_us / 1e6), p99Ms: r.p99_us / 1000 };
+}
+
 const getSeeded = new Map<TargetName, string>();
 
 export const manifestGet: Workload = {
@@ -95,19 +111,8 @@ export const manifestGet: Workload = {
     if (check.headers["docker-content-digest"] !== digest) {
       throw new Error(`GET manifests/latest answered digest ${String(check.headers["docker-content-digest"])}, expected ${digest}`);
     }
-    const scriptFile = join(ctx.tmpDir, "manifest-get.lua");
-    writeFileSync(scriptFile, WRK_SCRIPT);
-    const auth = repo.auth["authorization"] ?? "";
-    const r = await runWrk(`${target.baseUrl}/v2/${repoName}/manifests/latest`, scriptFile, {
-      BENCH_ACCEPT: MANIFEST_ACCEPT,
-      BENCH_AUTHORIZATION: auth,
-    });
-    const errors = r.connect + r.read + r.write + r.status + r.timeout;
-    if (r.requests === 0) throw new Error("wrk completed no request");
-    if (errors > 0) {
-      throw new Error(`wrk saw errors: ${r.status} non-2xx/3xx, ${r.connect} connect, ${r.read} read, ${r.write} write, ${r.timeout} timeouts (of ${r.requests})`);
-    }
-    return { "manifest-get-rps": r.requests / (r.duration_us / 1e6), "manifest-get-p99-ms": r.p99_us / 1000 };
+    const r = await wrkManifestGets(`${target.baseUrl}/v2/${repoName}/manifests/latest`, repo.auth["authorization"] ?? "", ctx.tmpDir);
+    return { "manifest-get-rps": r.rps, "manifest-get-p99-ms": r.p99Ms };
   },
 };
 

@@ -10,6 +10,7 @@
 import type { SqlDatabase } from "@berth/db/sql";
 import type { OutboxEventPayload, OutboxEventType } from "@berth/queue/events";
 import type { GarbageCollector, GcParameters, GcReport } from "./garbage-collector.js";
+import { countGcRun } from "./gc-metrics.js";
 
 /** Advisory lock key serializing run creation ("berthgc"). */
 const CREATE_LOCK_KEY = 0x62657274686763n;
@@ -72,6 +73,7 @@ export async function executeGcRun(db: SqlDatabase, collector: GarbageCollector,
   };
   const timer = setInterval(() => void flush().catch(() => {}), HEARTBEAT_MS);
   const log = (line: string) => pending.push(`${new Date().toISOString()} ${line}`);
+  const started = performance.now();
   try {
     const report = await collector.run(
       { dryRun: run.dry_run, deleteUntagged: run.delete_untagged, timeWindowHours: run.time_window_hours, workers: run.workers },
@@ -83,8 +85,10 @@ export async function executeGcRun(db: SqlDatabase, collector: GarbageCollector,
       UPDATE gc_runs SET status = 'Success', finished_at = now(), freed_blobs = ${report.blobsDeleted + report.orphanBlobFiles},
         freed_bytes = ${report.bytesFreed}, freed_manifests = ${report.manifestsDeleted}, report = ${JSON.stringify(report)}::jsonb
       WHERE id = ${runId}`;
+    countGcRun("success", run.dry_run, (performance.now() - started) / 1000, report);
     return report;
   } catch (err) {
+    countGcRun("error", run.dry_run, (performance.now() - started) / 1000);
     clearInterval(timer);
     log(`gc failed: ${(err as Error).message}`);
     await flush().catch(() => {});

@@ -1,6 +1,7 @@
 import { writeAuditLog, type AuditEntry } from "@berth/audit";
 import type { Prisma, PrismaClient } from "@berth/db";
-import { orderBy, textFilter, type ListPage, type Paging, type ListOrder, type TextMatch } from "../listing.js";
+import { empty, join, raw, sql, type Sql } from "@berth/db/sql";
+import type { ListPage, Paging, ListOrder, TextMatch } from "../listing.js";
 
 export type { AuditEntry, OperatorType } from "@berth/audit";
 
@@ -52,34 +53,36 @@ export class AuditStore {
     return AuditStore.write(this.db, entry);
   }
 
+  /**
+   * A page of audit rows, newest first unless `sort` says otherwise. The page's ids come first
+   * (an index-only range scan of `(op_time, id)` or `(project_id, op_time, id)` in the default
+   * order, however deep the page), then only their rows.
+   */
   async list(filter: AuditFilter, page: Paging, sort?: ListOrder<AuditSortField>): Promise<ListPage<AuditLogView>> {
-    const where: Prisma.AuditLogWhereInput = {
-      ...(filter.operation && { operation: textFilter(filter.operation) }),
-      ...(filter.resource && { resource: textFilter(filter.resource) }),
-      ...(filter.resourceType && { resourceType: textFilter(filter.resourceType) }),
-      ...(filter.operator && { operator: textFilter(filter.operator) }),
-      ...((filter.from || filter.to) && { opTime: { ...(filter.from && { gte: filter.from }), ...(filter.to && { lte: filter.to }) } }),
-      ...(filter.projectId !== undefined && { projectId: filter.projectId }),
-    };
-    const order = sort?.length ? orderBy(sort, { id: "desc" }) : [{ opTime: "desc" as const }, { id: "desc" as const }];
-    const [total, rows] = await this.db.$transaction([
-      this.db.auditLog.count({ where }),
-      this.db.auditLog.findMany({ where, orderBy: order, skip: page.skip, take: page.take }),
+    const where = auditWhere(filter);
+    const order = auditOrder(sort?.length ? sort : [{ field: "opTime", direction: "desc" }]);
+    const [count, rows] = await Promise.all([
+      this.db.$queryRaw<{ n: bigint }[]>(sql`SELECT count(*)::bigint AS n FROM audit_logs a ${where}`),
+      this.db.$queryRaw<AuditRow[]>(sql`
+        WITH page AS MATERIALIZED (SELECT a.id FROM audit_logs a ${where} ORDER BY ${order} LIMIT ${page.take} OFFSET ${page.skip})
+        SELECT a.id, a.operator, a.operator_type, a.resource, a.resource_type, a.operation, a.result, a.source, a.project_id, a.detail, a.op_time
+        FROM page JOIN audit_logs a ON a.id = page.id
+        ORDER BY ${order}`),
     ]);
     return {
-      total,
+      total: Number(count[0]!.n),
       items: rows.map((r) => ({
         id: Number(r.id),
         username: r.operator,
-        operator_type: r.operatorType,
+        operator_type: r.operator_type,
         resource: r.resource,
-        resource_type: r.resourceType,
+        resource_type: r.resource_type,
         operation: r.operation,
         result: r.result,
         source: r.source,
-        project_id: r.projectId,
+        project_id: r.project_id,
         detail: r.detail ?? undefined,
-        op_time: r.opTime.toISOString(),
+        op_time: r.op_time.toISOString(),
       })),
     };
   }
@@ -90,4 +93,52 @@ export class AuditStore {
     const { count } = await this.db.auditLog.deleteMany({ where: { opTime: { lt: cutoff } } });
     return count;
   }
+}
+
+interface AuditRow {
+  id: bigint;
+  operator: string;
+  operator_type: string;
+  resource: string;
+  resource_type: string;
+  operation: string;
+  result: string;
+  source: string;
+  project_id: number | null;
+  detail: unknown;
+  op_time: Date;
+}
+
+const AUDIT_COLUMNS: Record<AuditSortField, string> = {
+  opTime: "a.op_time",
+  operation: "a.operation",
+  resource: "a.resource",
+  resourceType: "a.resource_type",
+  operator: "a.operator",
+};
+
+/** `ORDER BY` for `sort`, the id last in the first key's direction (ascending NULLS FIRST, descending NULLS LAST, as the indexes). */
+function auditOrder(sort: ListOrder<AuditSortField>): Sql {
+  const dir = (d: "asc" | "desc") => (d === "desc" ? "DESC NULLS LAST" : "ASC NULLS FIRST");
+  return join([...sort.map((s) => raw(`${AUDIT_COLUMNS[s.field]} ${dir(s.direction)}`)), raw(`a.id ${dir(sort[0]!.direction)}`)], ", ");
+}
+
+function textCondition(column: string, match: TextMatch | undefined): Sql | undefined {
+  if (match === undefined) return undefined;
+  if ("exact" in match) return sql`${raw(column)} = ${match.exact}`;
+  if ("contains" in match) return sql`strpos(${raw(column)}, ${match.contains}) > 0`;
+  return sql`${raw(column)} = ANY(${match.anyOf}::text[])`;
+}
+
+function auditWhere(f: AuditFilter): Sql {
+  const parts = [
+    textCondition("a.operation", f.operation),
+    textCondition("a.resource", f.resource),
+    textCondition("a.resource_type", f.resourceType),
+    textCondition("a.operator", f.operator),
+    f.from === undefined ? undefined : sql`a.op_time >= ${f.from}`,
+    f.to === undefined ? undefined : sql`a.op_time <= ${f.to}`,
+    f.projectId === undefined ? undefined : sql`a.project_id = ${f.projectId}::int`,
+  ].filter((p): p is Sql => p !== undefined);
+  return parts.length === 0 ? empty : sql`WHERE ${join(parts, " AND ")}`;
 }

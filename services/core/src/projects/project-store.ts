@@ -1,5 +1,5 @@
 import { isUniqueViolation, type Prisma, type PrismaClient, type Project } from "@berth/db";
-import { QuotaStore } from "@berth/registry-store";
+import { lockProjectLimit, QuotaStore } from "@berth/registry-store";
 import { AuditStore, type Actor } from "../audit/audit-store.js";
 import { ROLES } from "../auth/permissions.js";
 import type { Principal } from "../auth/principal.js";
@@ -116,6 +116,8 @@ export class ProjectStore {
 
   async update(project: Project, data: { public?: boolean; metadata?: Record<string, string>; storageLimit?: bigint }, actor: Actor): Promise<void> {
     await this.db.$transaction(async (tx) => {
+      // A new limit waits for the charges in flight that read the old one (registry-store's quota module).
+      if (data.storageLimit !== undefined) await lockProjectLimit(tx, project.id);
       await tx.project.update({
         where: { id: project.id },
         data: {

@@ -167,9 +167,18 @@ export function projectsRoutes(deps: { projects: ProjectStore; members: MemberSt
     const project = await projectParam(projects, req);
     const principal = principalOf(res);
     await access.require(principal, project, "project", "read");
-    const summary: Record<string, unknown> = { repo_count: await projects.repositoryCount(project.id, project.name) };
-    if (await access.can(principal, project, "member", "list")) {
-      const counts = await members.countByRole(project.id);
+    // Independent reads, side by side.
+    const [repoCount, canListMembers, canReadQuota] = await Promise.all([
+      projects.repositoryCount(project.id, project.name),
+      access.can(principal, project, "member", "list"),
+      access.can(principal, project, "quota", "read"),
+    ]);
+    const [counts, used] = await Promise.all([
+      canListMembers ? members.countByRole(project.id) : undefined,
+      canReadQuota ? quotas.used(project.id) : undefined,
+    ]);
+    const summary: Record<string, unknown> = { repo_count: repoCount };
+    if (counts !== undefined) {
       const count = (role: number) => counts.get(role) ?? 0;
       Object.assign(summary, {
         project_admin_count: count(ROLES.projectAdmin),
@@ -179,8 +188,8 @@ export function projectsRoutes(deps: { projects: ProjectStore; members: MemberSt
         limited_guest_count: count(ROLES.limitedGuest),
       });
     }
-    if (await access.can(principal, project, "quota", "read")) {
-      summary["quota"] = { hard: { storage: Number(project.storageLimit) }, used: { storage: await quotas.used(project.id) } };
+    if (used !== undefined) {
+      summary["quota"] = { hard: { storage: Number(project.storageLimit) }, used: { storage: used } };
     }
     res.json(summary);
   });

@@ -88,7 +88,11 @@ export type RobotSortField = "id" | "name" | "createdAt" | "updatedAt" | "expire
 
 /** Robot accounts (`robots`): secrets are argon2id hashes, shown in clear only when set. */
 export class RobotStore {
-  constructor(private readonly db: PrismaClient) {}
+  constructor(
+    private readonly db: PrismaClient,
+    /** How a robot's secret is checked against the stored hash (core wires a {@link CredentialCache}). */
+    private readonly checkSecret: (account: string, stored: string, secret: string) => Promise<boolean> = (_a, stored, s) => verifyPassword(stored, s),
+  ) {}
 
   async create(input: RobotInput, secret: string, actor: Actor): Promise<Robot> {
     const secretHash = await hashPassword(secret);
@@ -188,7 +192,7 @@ export class RobotStore {
       await verifyDecoy(secret);
       return undefined;
     }
-    if (!(await verifyPassword(robot.secretHash, secret))) return undefined;
+    if (!(await this.checkSecret(`robot:${robot.name}`, robot.secretHash, secret))) return undefined;
     if (robot.disabled || (robot.expiresAt && robot.expiresAt <= now)) return undefined;
     return {
       kind: "robot",

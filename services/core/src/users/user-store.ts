@@ -56,7 +56,11 @@ export interface ExternalUser {
 
 /** Local user accounts (`users`). */
 export class UserStore {
-  constructor(private readonly db: PrismaClient) {}
+  constructor(
+    private readonly db: PrismaClient,
+    /** How a login's password is checked against the stored hash (core wires a {@link CredentialCache}). */
+    private readonly checkLogin: (account: string, stored: string, password: string) => Promise<boolean> = (_a, stored, pw) => verifyPassword(stored, pw),
+  ) {}
 
   /** How many users exist (the authentication mode may change only while `admin` is alone). */
   count(): Promise<number> {
@@ -110,7 +114,7 @@ export class UserStore {
       await verifyDecoy(password);
       return undefined;
     }
-    if (!(await verifyPassword(user.passwordHash, password))) return undefined;
+    if (!(await this.checkLogin(`user:${user.username}`, user.passwordHash, password))) return undefined;
     return { kind: "user", id: user.id, username: user.username, sysadmin: user.sysadmin };
   }
 

@@ -7,6 +7,7 @@
 import type { TaskClaim } from "@berth/executions";
 import { UnrecoverableError, type Job } from "@berth/queue";
 import type { ThrottleEvent } from "@berth/distribution-client";
+import { replicationBytes, replicationTasks } from "../jobservice-metrics.js";
 import type { Destination } from "./adapters/adapter.js";
 import { copyArtifact, newStats, type CopyStats } from "./copy-artifact.js";
 import type { CopyContext } from "./copy-blob.js";
@@ -64,17 +65,23 @@ export function replicationTaskHandler(deps: ReplicationDeps) {
         uploads: deps.uploads,
         mounts: deps.mounts,
         log,
-        addBytes: (n) => deps.executions.addToTaskCounter(id, "bytes", n),
+        addBytes: (n) => {
+          replicationBytes.inc(n);
+          return deps.executions.addToTaskCounter(id, "bytes", n);
+        },
       };
       const summary = attrs.operation === "deletion" ? await deleteArtifacts(ctx, destination, attrs) : summarize(await copyArtifacts(ctx, destination, attrs, policy.override));
+      replicationTasks.inc({ outcome: "Success" });
       await deps.executions.finishAttempt(id, { status: "Success", message: summary, logLine: `done: ${summary}`, final: true });
       return { summary };
     } catch (err) {
       if (signal.aborted) {
+        replicationTasks.inc({ outcome: "Stopped" });
         await deps.executions.finishAttempt(id, { status: "Stopped", message: "stopped", logLine: "stopped: the execution was stopped; transfers in flight were aborted", final: true });
         return { stopped: true };
       }
       const message = (err as Error).message;
+      replicationTasks.inc({ outcome: "Error" });
       const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       await deps.executions.finishAttempt(id, { status: "Error", message, logLine: `attempt ${attempt} failed: ${message}${final ? "" : " (retried with backoff)"}`, final });
       throw err;

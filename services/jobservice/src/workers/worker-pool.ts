@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import { Worker, type ConnectionOptions, type WorkerOptions } from "bullmq";
 import type { Logger } from "@berth/logger";
 import { isJobName, jobsOf, QUEUE_NAMES, UnrecoverableError, type Job, type QueueName } from "@berth/queue";
+import { timeJob } from "../jobservice-metrics.js";
 import type { Handler, HandlerMap } from "./handlers.js";
 
 export interface WorkerPoolOptions {
@@ -37,7 +38,7 @@ export class WorkerPool {
         async (job: Job) => {
           if (!isJobName(job.name) || !names.has(job.name)) throw new UnrecoverableError(`queue ${queue} has no job named ${job.name}`);
           const handler = o.handlers[job.name] as Handler<typeof job.name>;
-          return handler(job as never);
+          return timeJob(queue, job.name, () => handler(job as never));
         },
         {
           connection: o.connection,
