@@ -7,7 +7,7 @@
 export type ImageRecipe =
   /** `deploy/docker/node/Dockerfile` with the Node binary and `pnpm deploy --prod` of `workspacePackage`. */
   | { kind: "node"; workspacePackage: string; /** also install optional dependencies (the Prisma CLI, for migrations) */ withMigrations?: boolean }
-  /** `deploy/docker/proxy/` with the nginx template, its renderer and the landing page from `services/proxy`. */
+  /** `deploy/docker/proxy/` with the nginx template, its renderer and the portal's build (`services/proxy/html`). */
   | { kind: "proxy" }
   /** A folder of `deploy/docker/` as it is. */
   | { kind: "folder"; folder: string };

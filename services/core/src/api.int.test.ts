@@ -298,6 +298,16 @@ test("Basic credentials containing NUL are refused with 401 on /api/ and /servic
   assert.equal(await core.db.auditLog.count(), audits, "no failed-login rows: the credentials never reached an account lookup");
 });
 
+test("a 401 to a script (X-Requested-With: XMLHttpRequest) has no Basic challenge, so a browser shows no password dialog", async () => {
+  const plain = await call(core.base, "GET", "/api/v2.0/users/current");
+  assert.equal(plain.status, 401);
+  assert.equal(plain.headers.get("www-authenticate"), 'Basic realm="berth"');
+  const script = await call(core.base, "GET", "/api/v2.0/users/current", { headers: { "x-requested-with": "XMLHttpRequest" } });
+  assert.equal(script.status, 401);
+  assert.equal(script.headers.get("www-authenticate"), null);
+  assert.equal(script.data.errors[0].code, "UNAUTHORIZED");
+});
+
 test("systeminfo is public and Harbor-shaped", async () => {
   const res = await api("GET", "/systeminfo");
   assert.equal(res.status, 200);

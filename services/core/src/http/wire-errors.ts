@@ -93,7 +93,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (!res.headersSent) {
       // A route may have set its success type (text/plain) before it failed; errors are JSON.
       res.removeHeader("Content-Type");
-      if (wire?.status === 401 && !res.hasHeader("WWW-Authenticate")) res.setHeader("WWW-Authenticate", 'Basic realm="berth"');
+      // Not for the portal's own requests (X-Requested-With: XMLHttpRequest, as Spring and others
+      // do): a Basic challenge makes the browser open its password dialog over the page.
+      if (wire?.status === 401 && !res.hasHeader("WWW-Authenticate") && req.get("X-Requested-With") !== "XMLHttpRequest") res.setHeader("WWW-Authenticate", 'Basic realm="berth"');
       if (err instanceof RateLimitedError || err instanceof IdentityProviderUnavailableError) res.setHeader("Retry-After", String(err.retryAfterSeconds));
     }
     base(wire ?? err, req, res, next);

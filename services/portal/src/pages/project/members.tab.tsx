@@ -1,0 +1,87 @@
+import { Button, Group, Select, Table, TextInput } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { json } from "../../api/client.js";
+import { useWrite } from "../../api/queries.js";
+import type { ProjectMember } from "../../api/types.js";
+import { ConfirmDelete, EmptyState, ErrorAlert } from "../../components/feedback.js";
+import type { ProjectRights } from "./roles.js";
+
+const ROLE_IDS = ["1", "4", "2", "3", "5"];
+
+export function MembersTab({ project, rights }: { project: string; rights: ProjectRights }) {
+  const { t } = useTranslation();
+  const base = `/projects/${encodeURIComponent(project)}/members`;
+  const headers = { "X-Is-Resource-Name": "true" };
+  const members = useQuery({ queryKey: ["members", project], queryFn: () => json<ProjectMember[]>(base, { headers, query: { page_size: 100 } }) });
+  const [username, setUsername] = useState("");
+  const [role, setRole] = useState("2");
+  const add = useWrite(() => json(base, { method: "POST", headers, body: { role_id: Number(role), member_user: { username } } }), [["members", project]]);
+  const update = useWrite((m: { id: number; role: number }) => json(`${base}/${m.id}`, { method: "PUT", headers, body: { role_id: m.role } }), [["members", project]]);
+  const remove = useWrite((id: number) => json(`${base}/${id}`, { method: "DELETE", headers }), [["members", project]]);
+  const roleOptions = ROLE_IDS.map((id) => ({ value: id, label: t(`roles.${id}`) }));
+  return (
+    <>
+      {rights.manageMembers && (
+        <form
+          onSubmit={async (e) => {
+            e.preventDefault();
+            await add.mutateAsync(undefined).then(() => setUsername(""), () => undefined);
+          }}
+        >
+          <Group align="end">
+            <TextInput label={t("members.username")} required value={username} onChange={(e) => setUsername(e.currentTarget.value)} />
+            <Select label={t("members.role")} data={roleOptions} value={role} onChange={(v) => setRole(v ?? "2")} allowDeselect={false} />
+            <Button type="submit" loading={add.isPending}>
+              {t("members.add")}
+            </Button>
+          </Group>
+          <ErrorAlert error={add.error} />
+        </form>
+      )}
+      <ErrorAlert error={members.error ?? update.error} />
+      {members.data && members.data.length === 0 ? (
+        <EmptyState>{t("members.empty")}</EmptyState>
+      ) : (
+        <Table striped mt="md">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t("common.name")}</Table.Th>
+              <Table.Th>{t("members.type")}</Table.Th>
+              <Table.Th>{t("members.role")}</Table.Th>
+              {rights.manageMembers && <Table.Th>{t("common.actions")}</Table.Th>}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {members.data?.map((m) => (
+              <Table.Tr key={m.id}>
+                <Table.Td>{m.entity_name}</Table.Td>
+                <Table.Td>{m.entity_type === "g" ? t("members.group") : t("members.user")}</Table.Td>
+                <Table.Td>
+                  {rights.manageMembers ? (
+                    <Select
+                      aria-label={`${t("members.role")}: ${m.entity_name}`}
+                      size="xs"
+                      data={roleOptions}
+                      value={String(m.role_id)}
+                      allowDeselect={false}
+                      onChange={(v) => v && update.mutate({ id: m.id!, role: Number(v) })}
+                    />
+                  ) : (
+                    t(`roles.${m.role_id}`)
+                  )}
+                </Table.Td>
+                {rights.manageMembers && (
+                  <Table.Td>
+                    <ConfirmDelete name={m.entity_name ?? ""} onConfirm={() => remove.mutateAsync(m.id!)} />
+                  </Table.Td>
+                )}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </>
+  );
+}
