@@ -2,7 +2,7 @@
 // receiver, the built-in adapter's API (its key derived from the stack's data key, as core does),
 // and validators built from the published specs: the Pluggable Scanner API's OpenAPI document
 // (openapi-response-validator), SPDX 2.3's JSON schema and CycloneDX 1.5's (ajv).
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
@@ -17,14 +17,8 @@ const require = createRequire(import.meta.url);
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const OpenAPIResponseValidator = (OpenAPIResponseValidatorModule as unknown as { default?: unknown }).default ?? OpenAPIResponseValidatorModule;
 
-/** Where the shared specs are: `shared/reference` beside the repository (or beside one of its parents, for worktrees). */
-export const REFERENCE_DIR = ((): string => {
-  for (let dir = join(import.meta.dirname, "..", "..", ".."); dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = join(dirname(dir), "shared", "reference");
-    if (existsSync(join(candidate, "pluggable-scanner-api-v1.2.yaml"))) return candidate;
-  }
-  throw new Error("shared/reference (the specs) not found beside the repository");
-})();
+/** The specifications the tests validate against, kept in the repository (e2e/specs/README.md). */
+export const SPECS_DIR = join(import.meta.dirname, "..", "..", "specs");
 
 /** An OSV record written for a test: its id must start with SYNTHETIC so no one takes it for a real advisory. */
 export interface SyntheticAdvisory {
@@ -95,7 +89,7 @@ export function adapterApiKey(dataDir: string): string {
 
 /** Validates responses against the Pluggable Scanner API v1.2 (status and content type as the spec lists them). */
 export class ScannerApiSpec {
-  readonly #doc = parseYaml(readFileSync(join(REFERENCE_DIR, "pluggable-scanner-api-v1.2.yaml"), "utf8")) as {
+  readonly #doc = parseYaml(readFileSync(join(SPECS_DIR, "pluggable-scanner-api-v1.2.yaml"), "utf8")) as {
     paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
     components: unknown;
   };
@@ -119,7 +113,7 @@ export class ScannerApiSpec {
 export function spdxValidator(): (doc: unknown) => string[] {
   const ajv = new Ajv({ allErrors: true, strict: false });
   addFormats(ajv);
-  const validate = ajv.compile(JSON.parse(readFileSync(join(REFERENCE_DIR, "sbom", "spdx-2.3-schema.json"), "utf8")) as object);
+  const validate = ajv.compile(JSON.parse(readFileSync(join(SPECS_DIR, "spdx-2.3-schema.json"), "utf8")) as object);
   return (doc) => (validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 }
 
