@@ -5,8 +5,9 @@
  * already created; a stop before the tasks exist ends the execution Stopped.
  */
 import { FINAL_STATUSES } from "@berth/executions";
-import { UnrecoverableError, type Job } from "@berth/queue";
+import type { Job } from "@berth/queue";
 import { compileFilters, literalNames, rewriteRepository, type PolicyFilter } from "@berth/replication";
+import { executionToRun } from "../executions/execution-store.js";
 import type { ArtifactRef } from "./adapters/adapter.js";
 import { executionJobId, mapLimit, resourceLabel, taskJobId, type ReplicationDeps, type TaskAttrs } from "./replication-deps.js";
 
@@ -18,15 +19,9 @@ export { executionJobId };
 export function replicationExecuteHandler(deps: ReplicationDeps) {
   const log = deps.logger.child({ module: "replication" });
   return async (job: Job<{ executionId: string }>): Promise<{ tasks: number } | { skipped: string }> => {
-    let id: bigint;
-    try {
-      id = BigInt(job.data.executionId);
-    } catch {
-      throw new UnrecoverableError(`invalid execution id ${JSON.stringify(job.data.executionId)}`);
-    }
-    const execution = await deps.executions.execution(id);
-    if (!execution) throw new UnrecoverableError(`replication execution ${id} does not exist`);
-    if (execution.endTime) return { skipped: `execution ${id} already ended (${execution.status})` };
+    const opened = await executionToRun(deps.executions, job.data.executionId, "replication");
+    if ("skipped" in opened) return opened;
+    const { id, execution } = opened;
     const existing = await deps.db.task.findMany({ where: { executionId: id }, select: { id: true, status: true } });
     if (existing.length) {
       await enqueueTasks(deps, existing.filter((t) => !FINAL_STATUSES.has(t.status)).map((t) => t.id));

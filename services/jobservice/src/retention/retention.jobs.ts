@@ -15,6 +15,7 @@ import { InvalidCronError, UnrecoverableError, type Job, type OutboxEventPayload
 import type { RegistryStore } from "@berth/registry-store";
 import { RETENTION_VENDOR_TYPE, ruleAppliesTo, type RetentionRule } from "@berth/retention";
 import type { EventSubscriber } from "../events/subscriber.js";
+import { executionToRun } from "../executions/execution-store.js";
 import { runRepository } from "./retention-run.js";
 
 export interface RetentionDeps {
@@ -110,15 +111,9 @@ async function repositoriesOf(registry: RegistryStore, projectName: string): Pro
 export function retentionExecuteHandler(deps: RetentionDeps) {
   const log = deps.logger.child({ module: "retention" });
   return async (job: Job<{ executionId: string }>): Promise<{ tasks: number } | { skipped: string }> => {
-    let id: bigint;
-    try {
-      id = BigInt(job.data.executionId);
-    } catch {
-      throw new UnrecoverableError(`invalid execution id ${JSON.stringify(job.data.executionId)}`);
-    }
-    const execution = await deps.executions.execution(id);
-    if (!execution) throw new UnrecoverableError(`retention execution ${id} does not exist`);
-    if (execution.endTime) return { skipped: `execution ${id} already ended (${execution.status})` };
+    const opened = await executionToRun(deps.executions, job.data.executionId, "retention");
+    if ("skipped" in opened) return opened;
+    const { id, execution } = opened;
     const policy = await deps.db.retentionPolicy.findUnique({ where: { id: Number(execution.vendorId) } });
     if (!policy) {
       await deps.executions.finish(id, "Error", "the retention policy was deleted");
