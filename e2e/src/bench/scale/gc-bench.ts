@@ -24,24 +24,25 @@ export interface GcResult {
   seedSeconds: number;
 }
 
-const hexOf = (i: number) => createHash("sha256").update(`berth-bench-orphan-${i}`).digest("hex");
+/** The hex digest of seeded blob `i` (`prefix` + i hashed: the orphans', unless told). */
+export const hexOf = (i: number, prefix = "berth-bench-orphan-") => createHash("sha256").update(`${prefix}${i}`).digest("hex");
 
-/** Files of `count` orphans under `root` (the storage layout: blobs/sha256/<2>/<hex>/data), 16 at a time. */
-async function writeOrphanFiles(count: number, write: (hex: string) => Promise<void>): Promise<void> {
+/** Writes the files of `count` seeded blobs through `write` (given each one's hex digest), 16 at a time. */
+export async function writeOrphanFiles(count: number, write: (hex: string) => Promise<void>, prefix?: string): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       for (;;) {
         const i = next++;
         if (i >= count) return;
-        await write(hexOf(i));
+        await write(hexOf(i, prefix));
       }
     }),
   );
 }
 
 /** Blob rows for the orphans, three hours old (outside GC's default two-hour window). */
-function orphanRowsSql(count: number): string {
+export function orphanRowsSql(count: number): string {
   return `INSERT INTO blobs (digest, size, status, updated_at)
     SELECT 'sha256:' || encode(sha256(convert_to('berth-bench-orphan-' || g, 'UTF8')), 'hex'), 16, 'none', now() - interval '3 hours'
     FROM generate_series(0, ${count - 1}) AS g`;
