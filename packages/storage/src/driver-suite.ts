@@ -231,6 +231,21 @@ export function runDriverSuite(
         await expectNotFound(d.delete("/del"), "/del");
       }));
 
+    test("deleteFiles removes many files, ignores missing ones, and leaves no empty directory", () =>
+      withDriver(async (d) => {
+        const files = Array.from({ length: 40 }, (_, i) => `/blobs/sha256/${String(i % 4).padStart(2, "0")}/h${i}/data`);
+        for (const p of [...files, "/blobs/sha256/00/h0/other", "/blobs/sha256/09/keep/data"]) await d.putContent(p, p);
+        await d.deleteFiles([...files.slice(0, 30), "/blobs/sha256/ff/missing/data"]);
+        for (const p of files.slice(0, 30)) await expectNotFound(d.stat(p), p);
+        for (const p of files.slice(30)) assert.equal((await d.getContent(p)).toString(), p);
+        // h1 held only its file: gone as a directory too; h0 still holds "other".
+        await expectNotFound(d.stat("/blobs/sha256/01/h1"), "/blobs/sha256/01/h1");
+        assert.deepEqual(await d.list("/blobs/sha256/00/h0"), ["/blobs/sha256/00/h0/other"]);
+        assert.equal((await d.getContent("/blobs/sha256/09/keep/data")).toString(), "/blobs/sha256/09/keep/data");
+        await d.deleteFiles([]);
+        await assert.rejects(() => d.deleteFiles(["/ok", "/a/../b"]), InvalidPathError);
+      }));
+
     test("reader from an offset and over a range", () =>
       withDriver(async (d) => {
         const data = Buffer.from("0123456789abcdefghij");
@@ -373,6 +388,7 @@ export function runDriverSuite(
             ["move", () => d.move(path, "/ok")],
             ["move", () => d.move("/ok", path)],
             ["delete", () => d.delete(path)],
+            ["deleteFiles", () => d.deleteFiles([path])],
           ];
           for (const [method, call] of calls) {
             await assert.rejects(call, InvalidPathError, `${method}(${JSON.stringify(path)})`);

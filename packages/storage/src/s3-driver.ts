@@ -333,6 +333,11 @@ export class S3Driver implements StorageDriver {
     if (!found) throw new PathNotFoundError(path, NAME);
   }
 
+  async deleteFiles(paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    await this.#deleteKeys(paths.map((p) => this.#key(p)), paths[0]!);
+  }
+
   async unfinishedWrites(path: string): Promise<FileInfo[]> {
     validatePath(path, { allowRoot: true, driverName: NAME });
     const statePrefix = this.#location.writerStateKey("/");
