@@ -29,10 +29,11 @@ export {
   releaseLinks,
   type GarbageCollectorOptions,
   type GcHooks,
+  type GcLog,
   type GcParameters,
   type GcReport,
 } from "./gc/garbage-collector.js";
-export { createGcRun, executeGcRun, GcRunningError, STALE_RUN_MS } from "./gc/gc-runs.js";
+export { createGcRun, executeGcRun, GC_LOG_ITEM_LINES, GcRunningError, STALE_RUN_MS } from "./gc/gc-runs.js";
 export {
   QuotaStore,
   QuotaExceededError,

@@ -66,9 +66,16 @@ export interface GcHooks {
   afterUnlink?(links: { repositoryId: number; digest: string }[]): void | Promise<void>;
   /** After blobs were marked `deleting` (committed), before any is swept. */
   afterMark?(digests: Digest[]): void | Promise<void>;
-  /** After a blob's content was deleted, before its row is deleted and the transaction commits. */
+  /** After a blob's content was deleted (its row deleted in the same transaction), before the transaction commits. */
   afterContentDelete?(digest: Digest): void | Promise<void>;
 }
+
+/**
+ * Receives a run's log lines. Lines about one thing (a blob, a manifest, a file deleted or that
+ * would be) come with `"item"`: a run's owner may keep only some of them (see `executeGcRun`);
+ * the others (start, each step's summary, the end) are always kept.
+ */
+export type GcLog = (line: string, kind?: "item") => void;
 
 /** What a run did (or, in a dry run, would do). */
 export interface GcReport {
@@ -102,10 +109,11 @@ export async function releaseLinks(tx: Db, repositoryId: number, digests: string
 const DIGEST_FILE = /^\/blobs\/([a-z0-9]+)\/[0-9a-f]{2}\/([0-9a-f]+)\/data$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Blobs swept per transaction (step 3): short enough that an upload of one of them waits little. */
-const SWEEP_GROUP = 32;
-/** Content deletes in flight per group (storage I/O overlaps; S3 deletes are round trips). */
-const CONTENT_DELETES = 8;
+/**
+ * Blobs swept per transaction (step 3): short enough that an upload of one of them waits little
+ * (one `deleteFiles` of the group: a few milliseconds on a filesystem, one request on S3).
+ */
+const SWEEP_GROUP = 128;
 
 /** Runs garbage collection over one database and storage. Safe to run concurrently with itself. */
 export class GarbageCollector {
@@ -128,7 +136,7 @@ export class GarbageCollector {
   }
 
   /** One run. `log` receives human-readable lines (the run's log). */
-  async run(parameters: GcParameters = {}, log: (line: string) => void = () => {}): Promise<GcReport> {
+  async run(parameters: GcParameters = {}, log: GcLog = () => {}): Promise<GcReport> {
     const started = Date.now();
     const windowHours = parameters.timeWindowHours ?? 2;
     if (!(windowHours >= 0)) throw new RangeError("time window must be >= 0 hours");
@@ -181,7 +189,7 @@ export class GarbageCollector {
       ORDER BY m.id LIMIT ${this.#batch}`;
   }
 
-  async #deleteUntagged(w: number, report: GcReport, log: (line: string) => void): Promise<void> {
+  async #deleteUntagged(w: number, report: GcReport, log: GcLog): Promise<void> {
     // Deleting an index frees its children, deleting a subject frees its referrers: repeat.
     for (let pass = 1; pass <= 20; pass++) {
       let deleted = 0;
@@ -193,7 +201,7 @@ export class GarbageCollector {
         for (const row of rows) {
           if (await this.#manifests.deleteIfUnused(row.repository, row.digest as Digest, w, GC_ACTOR)) {
             deleted++;
-            log(`deleted untagged manifest ${row.repository}@${row.digest}`);
+            log(`deleted untagged manifest ${row.repository}@${row.digest}`, "item");
           }
         }
       }
@@ -205,7 +213,7 @@ export class GarbageCollector {
 
   // ---- step 2: repository links no manifest of the repository references ----------------------
 
-  async #removeLinks(w: number, report: GcReport, log: (line: string) => void): Promise<void> {
+  async #removeLinks(w: number, report: GcReport, log: GcLog): Promise<void> {
     let cursorRepo = 0;
     let cursorDigest = "";
     for (;;) {
@@ -250,7 +258,7 @@ export class GarbageCollector {
 
   // ---- step 3: blobs nothing links or references ----------------------------------------------
 
-  async #sweepBlobs(w: number, workers: number, report: GcReport, log: (line: string) => void): Promise<void> {
+  async #sweepBlobs(w: number, workers: number, report: GcReport, log: GcLog): Promise<void> {
     let cursor = "";
     for (;;) {
       // Mark: lock, re-check in a new statement, set `deleting`, commit.
@@ -289,7 +297,7 @@ export class GarbageCollector {
             for (const { digest, size } of swept) {
               report.blobsDeleted++;
               report.bytesFreed += size;
-              log(`deleted blob ${digest} (${size} bytes)`);
+              log(`deleted blob ${digest} (${size} bytes)`, "item");
             }
           }
         }),
@@ -300,39 +308,38 @@ export class GarbageCollector {
 
   /**
    * Deletes a group of `deleting` blobs in one transaction: under `FOR UPDATE` (which an upload of
-   * the same digest also takes; busy ones are skipped), re-checked in one statement (a blob used
-   * again is set back to `none`), content deleted (CONTENT_DELETES at a time), then the rows, then
-   * commit. A failure rolls the rows back: they stay `deleting` (invisible) for the next run.
-   * Returns the blobs deleted with their sizes. One transaction per group instead of per blob:
-   * the commit and round trips, not the file deletes, were most of the time (docs/performance.md).
+   * the same digest also takes; busy ones are skipped), re-checked in a statement after the locks
+   * that sets a blob used again back to `none` and deletes the other rows, then their content (one
+   * {@link StorageDriver.deleteFiles} call), then commit. A failure (or a crash) rolls the rows
+   * back: they stay `deleting` (invisible) for the next run, with or without their content.
+   * Returns the blobs deleted with their sizes. One transaction per group instead of per blob: the
+   * commit and round trips, not the file deletes, were most of the time (docs/performance.md).
    */
   async #sweepGroup(digests: Digest[]): Promise<{ digest: Digest; size: number }[]> {
     return this.#db.$transaction(
       async (tx) => {
-        const locked = await tx.$queryRaw<{ digest: string; size: bigint }[]>`
-          SELECT digest, size FROM blobs WHERE digest = ANY(${digests}::text[]) AND status = 'deleting'
+        const locked = await tx.$queryRaw<{ digest: string }[]>`
+          SELECT digest FROM blobs WHERE digest = ANY(${digests}::text[]) AND status = 'deleting'
           ORDER BY digest FOR UPDATE SKIP LOCKED`;
         if (locked.length === 0) return [];
         // Nothing can link or reference a `deleting` blob (pushes and mounts ignore it, an upload
-        // revives it first); re-checked anyway, in a statement after the locks.
-        const revived = await tx.$queryRaw<{ digest: string }[]>`
-          UPDATE blobs b SET status = 'none'
-          WHERE b.digest = ANY(${locked.map((l) => l.digest)}::text[])
-            AND (EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.blob_digest = b.digest)
-              OR EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.digest = b.digest))
-          RETURNING b.digest`;
-        const used = new Set(revived.map((r) => r.digest));
-        const doomed = locked.filter((l) => !used.has(l.digest)).map((l) => ({ digest: l.digest as Digest, size: Number(l.size) }));
-        const queue = [...doomed];
-        await Promise.all(
-          Array.from({ length: Math.min(CONTENT_DELETES, queue.length) }, async () => {
-            for (let d = queue.shift(); d !== undefined; d = queue.shift()) {
-              await this.#deleteContent(d.digest);
-              await this.#hooks.afterContentDelete?.(d.digest);
-            }
-          }),
-        );
-        if (doomed.length > 0) await tx.$executeRaw`DELETE FROM blobs WHERE digest = ANY(${doomed.map((d) => d.digest)}::text[])`;
+        // revives it first); re-checked anyway, in a statement after the locks: the rows still
+        // unused are deleted (uncommitted until their content is gone), the others revived.
+        const deleted = await tx.$queryRaw<{ digest: string; size: bigint }[]>`
+          WITH locked AS (SELECT unnest(${locked.map((l) => l.digest)}::text[]) AS digest),
+          used AS (
+            UPDATE blobs b SET status = 'none' FROM locked l
+            WHERE b.digest = l.digest
+              AND (EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.blob_digest = b.digest)
+                OR EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.digest = b.digest))
+            RETURNING b.digest)
+          DELETE FROM blobs b USING locked l
+          WHERE b.digest = l.digest AND NOT EXISTS (SELECT 1 FROM used u WHERE u.digest = b.digest)
+          RETURNING b.digest, b.size`;
+        const doomed = deleted.map((d) => ({ digest: d.digest as Digest, size: Number(d.size) }));
+        if (doomed.length === 0) return [];
+        await this.#driver.deleteFiles(doomed.map((d) => blobDataPath(d.digest)));
+        for (const d of doomed) await this.#hooks.afterContentDelete?.(d.digest);
         return doomed;
       },
       { timeout: this.#sweepTimeoutMs, maxWait: 30_000 },
@@ -354,7 +361,7 @@ export class GarbageCollector {
     return Math.max(w, this.#uploadMinIdleHours * 3600);
   }
 
-  async #purgeUploads(w: number, report: GcReport, log: (line: string) => void): Promise<void> {
+  async #purgeUploads(w: number, report: GcReport, log: GcLog): Promise<void> {
     const idle = this.#uploadIdleSeconds(w);
     for (;;) {
       const ids = await this.#db.$transaction(async (tx) => {
@@ -408,7 +415,7 @@ export class GarbageCollector {
     return files.filter((f) => !known.has(f.digest) && f.modTime.getTime() <= cutoff);
   }
 
-  async #walkStorage(w: number, report: GcReport, log: (line: string) => void): Promise<void> {
+  async #walkStorage(w: number, report: GcReport, log: GcLog): Promise<void> {
     await this.#blobFiles(async (files) => {
       for (const f of await this.#orphans(files, w)) {
         // Claim the digest with a placeholder row: an upload of the same digest in progress
@@ -429,7 +436,7 @@ export class GarbageCollector {
         if (deleted) {
           report.orphanBlobFiles++;
           report.bytesFreed += f.size;
-          log(`deleted orphan blob file ${f.digest} (${f.size} bytes)`);
+          log(`deleted orphan blob file ${f.digest} (${f.size} bytes)`, "item");
         }
       }
     });
@@ -470,14 +477,14 @@ export class GarbageCollector {
 
   // ---- dry run --------------------------------------------------------------------------------
 
-  async #dryRun(deleteUntagged: boolean, w: number, report: GcReport, log: (line: string) => void): Promise<void> {
+  async #dryRun(deleteUntagged: boolean, w: number, report: GcReport, log: GcLog): Promise<void> {
     if (deleteUntagged) {
       let cursor = 0n;
       for (;;) {
         const rows = await this.#untaggedCandidates(w, cursor);
         if (rows.length === 0) break;
         cursor = rows[rows.length - 1]!.id;
-        for (const r of rows) log(`would delete untagged manifest ${r.repository}@${r.digest}`);
+        for (const r of rows) log(`would delete untagged manifest ${r.repository}@${r.digest}`, "item");
         report.manifestsDeleted += rows.length;
       }
     }
@@ -495,7 +502,7 @@ export class GarbageCollector {
         AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.blob_digest = b.digest
                         AND rb.created_at >= now() - make_interval(secs => ${w}))
       ORDER BY b.digest`;
-    for (const b of blobs) log(`would delete blob ${b.digest} (${b.size} bytes)`);
+    for (const b of blobs) log(`would delete blob ${b.digest} (${b.size} bytes)`, "item");
     report.blobsDeleted = blobs.length;
     report.bytesFreed = blobs.reduce((sum, b) => sum + Number(b.size), 0);
     const uploads = await this.#db.$queryRaw<{ n: bigint }[]>`
@@ -505,7 +512,7 @@ export class GarbageCollector {
       for (const f of await this.#orphans(files, w)) {
         report.orphanBlobFiles++;
         report.bytesFreed += f.size;
-        log(`would delete orphan blob file ${f.digest} (${f.size} bytes)`);
+        log(`would delete orphan blob file ${f.digest} (${f.size} bytes)`, "item");
       }
     });
     report.orphanUploadDirs = (await this.#orphanUploadDirs(w)).length;

@@ -9,7 +9,7 @@
  */
 import type { SqlDatabase } from "@berth/db/sql";
 import type { OutboxEventPayload, OutboxEventType } from "@berth/queue/events";
-import type { GarbageCollector, GcParameters, GcReport } from "./garbage-collector.js";
+import type { GarbageCollector, GcLog, GcParameters, GcReport } from "./garbage-collector.js";
 import { countGcRun } from "./gc-metrics.js";
 
 /** Advisory lock key serializing run creation ("berthgc"). */
@@ -17,6 +17,13 @@ const CREATE_LOCK_KEY = 0x62657274686763n;
 /** A Running row without a heartbeat for this long is considered dead. */
 export const STALE_RUN_MS = 10 * 60_000;
 const HEARTBEAT_MS = 2_000;
+/**
+ * Lines about single things (a blob, a manifest, a file) a run's stored log keeps; beyond them
+ * each step's summary line is preceded by how many were not listed (the counts are in the report).
+ * A run over 100k orphans logged ~12 MB, and every flush rewrote the whole stored value
+ * (PostgreSQL copies a value on update): the log cost more than the deletions.
+ */
+export const GC_LOG_ITEM_LINES = 1_000;
 
 /** Thrown by {@link createGcRun} when a run is pending or running. */
 export class GcRunningError extends Error {
@@ -55,8 +62,9 @@ export async function createGcRun(db: SqlDatabase, parameters: GcParameters, tri
 
 /**
  * Runs the Pending run `runId` (no-op when it is not Pending: a retried or duplicate job), with
- * its log flushed to the row every few seconds and the report, freed counts and final status
- * written at the end. Rethrows the collector's error after recording it.
+ * its log flushed to the row every few seconds (the first {@link GC_LOG_ITEM_LINES} lines about
+ * single things, every step's summary) and the report, freed counts and final status written at
+ * the end. Rethrows the collector's error after recording it.
  */
 export async function executeGcRun(db: SqlDatabase, collector: GarbageCollector, runId: bigint): Promise<GcReport | undefined> {
   const claimed = await db.$queryRaw<{ dry_run: boolean; delete_untagged: boolean; time_window_hours: number; workers: number }[]>`
@@ -72,7 +80,19 @@ export async function executeGcRun(db: SqlDatabase, collector: GarbageCollector,
     await db.$executeRaw`UPDATE gc_runs SET log = log || ${text}, updated_at = now() WHERE id = ${runId}`;
   };
   const timer = setInterval(() => void flush().catch(() => {}), HEARTBEAT_MS);
-  const log = (line: string) => pending.push(`${new Date().toISOString()} ${line}`);
+  const push = (line: string) => pending.push(`${new Date().toISOString()} ${line}`);
+  let items = 0;
+  let unlisted = 0;
+  const log: GcLog = (line, kind) => {
+    if (kind === "item") {
+      if (items++ < GC_LOG_ITEM_LINES) push(line);
+      else unlisted++;
+      return;
+    }
+    if (unlisted > 0) push(`(${unlisted} more lines like the above not listed)`);
+    unlisted = 0;
+    push(line);
+  };
   const started = performance.now();
   try {
     const report = await collector.run(

@@ -335,4 +335,31 @@ describe("GC runs", { skip: adminUrl === undefined && "BERTH_TEST_PG_URL is not 
       await f.close();
     }
   });
+
+  test("the stored log lists the first GC_LOG_ITEM_LINES deletions, then how many more, and every step", async () => {
+    const { createGcRun, executeGcRun, GC_LOG_ITEM_LINES } = await import("./gc-runs.js");
+    const f = await createGcFixture(adminUrl!);
+    try {
+      const orphans = GC_LOG_ITEM_LINES + 37;
+      // Rows of old blobs nothing references (their files are absent: deleting them is a no-op).
+      await f.prisma.$executeRawUnsafe(`INSERT INTO blobs (digest, size, status, updated_at)
+        SELECT 'sha256:' || encode(sha256(convert_to('log-bound-' || g, 'UTF8')), 'hex'), 1, 'none', now() - interval '1 hour'
+        FROM generate_series(1, ${orphans}) AS g`);
+      const kept = await f.upload("logs/app", Buffer.from("a blob deleted in the first step"));
+      await f.store.blobs.unlink("logs/app", kept);
+      const id = await createGcRun(f.prisma, { timeWindowHours: 0 }, "Manual");
+      const report = await executeGcRun(f.prisma, f.gc(), id);
+      assert.equal(report?.blobsDeleted, orphans + 1);
+      const rows = await f.prisma.$queryRaw<{ log: string; report: { blobsDeleted: number } }[]>`SELECT log, report FROM gc_runs WHERE id = ${id}`;
+      const lines = rows[0]!.log.trimEnd().split("\n");
+      assert.equal(lines.filter((l) => / deleted blob sha256:/.test(l)).length, GC_LOG_ITEM_LINES);
+      const summary = lines.findIndex((l) => / step 3 \(unreferenced blobs\): /.test(l));
+      assert.match(lines[summary - 1]!, new RegExp(` \\(${orphans + 1 - GC_LOG_ITEM_LINES} more lines like the above not listed\\)$`));
+      for (const step of [2, 3, 4, 5]) assert.ok(lines.some((l) => l.includes(` step ${step} (`)), `step ${step} logged`);
+      assert.match(lines.at(-1)!, / gc done in \d+ ms: .*blobs=\d+/);
+      assert.equal(rows[0]!.report.blobsDeleted, orphans + 1, "the report has the full count");
+    } finally {
+      await f.close();
+    }
+  });
 });
