@@ -90,6 +90,14 @@ async function child(task: ChildTask): Promise<GcMeasurement> {
       await server.close();
     };
   }
+  // Ctrl-C (the whole process group gets it): the scratch directory goes; the database goes with
+  // the parent's PostgreSQL.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   const root = join(dir, "registry");
   const blobFile = (hex: string) => `/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
   const put =
@@ -168,6 +176,15 @@ function runChild(task: ChildTask): Promise<GcMeasurement> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "berth-bench-gc-pg-"));
   const pg = await startPostgres({ dir: join(dir, "postgres"), log });
+  // Ctrl-C: PostgreSQL stopped (it also dies with this process: parent-death signal), scratch removed.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void pg.stop().finally(() => {
+        rmSync(dir, { recursive: true, force: true });
+        process.exit(130);
+      });
+    });
+  }
   const variants = [{ label: "current", root: repoRoot }, ...(BASELINE ? [{ label: "baseline", root: resolve(BASELINE) }] : [])];
   const results: GcMeasurement[] = [];
   try {
