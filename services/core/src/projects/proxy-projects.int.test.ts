@@ -4,6 +4,7 @@
 // (tags and copies refused, deletes allowed) and as a pull replication's destination.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { roleAllows, ROLES, type RoleName } from "../auth/permissions.js";
 import { pushImage, layer } from "../test-images.js";
 import { adminAuth, basic, call, createUser, startTestCore, type TestCore } from "../test-support.js";
 
@@ -103,6 +104,36 @@ test("a proxy cache project is read-only through the API: tags and copies refuse
   res = await keeper("DELETE", `/projects/cache/repositories/library%252Fapp/artifacts/${cached.digest}`);
   assert.equal(res.status, 200, JSON.stringify(res.data));
   assert.equal(await core.db.manifest.count({ where: { digest: cached.digest, repository: { name: "cache/library/app" } } }), 0);
+});
+
+test("every role in a proxy cache project: creating tags and copying in refused to all, deleting as the role matrix allows", { skip: !enabled && "needs BERTH_TEST_PG_URL" }, async () => {
+  const endpoint = await core.db.registryEndpoint.create({ data: { name: "upstream-roles", type: "docker-registry", url: "http://127.0.0.1:9" } });
+  assert.equal((await admin("POST", "/projects", { project_name: "cache-roles", registry_id: endpoint.id })).status, 201);
+  assert.equal((await admin("POST", "/projects", { project_name: "src-roles", metadata: { public: "true" } })).status, 201);
+  const source = await pushImage(core.registry, "src-roles/app", "1", [layer("s")]);
+  for (const role of Object.keys(ROLES) as RoleName[]) {
+    const user = `r-${role.toLowerCase()}`;
+    await createUser(core.db, user, "Passw0rdPassw0rd");
+    assert.equal((await admin("POST", "/projects/cache-roles/members", { role_id: ROLES[role], member_user: { username: user } })).status, 201);
+    const as = (method: string, path: string, body?: unknown) => api(method, path, { headers: basic(user, "Passw0rdPassw0rd"), body });
+    const repo = `cache-roles/repositories/${role.toLowerCase()}`;
+    const cached = await pushImage(core.registry, `cache-roles/${role.toLowerCase()}`, "1", [layer(role)]);
+    const proxyRefusal = /is a proxy cache \(registry_id \d+\) and read-only/;
+
+    const tag = await as("POST", `/projects/${repo}/artifacts/1/tags`, { name: "two" });
+    assert.equal(tag.status, 403, `${role}: ${JSON.stringify(tag.data)}`);
+    // A role that may create tags elsewhere hears why it may not here.
+    if (roleAllows(role, "tag", "create")) assert.match(JSON.stringify(tag.data), proxyRefusal, role);
+    const copy = await as("POST", `/projects/${repo}/artifacts?from=src-roles/app@${source.digest}`);
+    assert.equal(copy.status, 403, `${role}: ${JSON.stringify(copy.data)}`);
+    if (roleAllows(role, "repository", "push")) assert.match(JSON.stringify(copy.data), proxyRefusal, role);
+
+    const untag = await as("DELETE", `/projects/${repo}/artifacts/1/tags/1`);
+    assert.equal(untag.status, roleAllows(role, "tag", "delete") ? 200 : 403, `${role} deleting a tag: ${JSON.stringify(untag.data)}`);
+    const del = await as("DELETE", `/projects/${repo}/artifacts/${cached.digest}`);
+    assert.equal(del.status, roleAllows(role, "artifact", "delete") ? 200 : 403, `${role} deleting an artifact: ${JSON.stringify(del.data)}`);
+  }
+  assert.equal(await core.db.tag.count({ where: { name: "two" } }), 0, "no tag was created");
 });
 
 test("replication refuses a pull policy whose destination namespace is in a proxy cache project", { skip: !enabled && "needs BERTH_TEST_PG_URL" }, async () => {
