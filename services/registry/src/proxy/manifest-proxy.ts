@@ -6,8 +6,9 @@
  * fetched by digest (the bytes are verified against it) and served; its blobs and then the
  * manifest are cached in the background. An image index is cached at once, without its
  * platforms' manifests: each is cached when a client asks for it by digest, and linked to the
- * index as its child then (quotas, GC and retention see what they see of a pushed index). When the upstream is down, slow or answers 429, the
- * cached copy is served with a warning and a `proxy.stale_served` event; a miss then fails clearly.
+ * index as its child then (quotas, GC and retention see what they see of a pushed index). When
+ * the upstream is down, slow or answers 429, the cached copy is served with a warning and a
+ * `proxy.stale_served` event; a miss then fails clearly.
  */
 import { RegistryHttpError, type Manifest } from "@berth/distribution-client";
 import type { Logger } from "@berth/logger";
