@@ -13,7 +13,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { parseManifestReference } from "@berth/oci";
+import { parseDigest, parseManifestReference } from "@berth/oci";
 import { ManifestReferencedError } from "@berth/registry-store";
 import { startHarness, type Harness } from "./testing/harness.js";
 
@@ -230,6 +230,7 @@ describe("proxy cache across replicas", { skip: (!pgUrl || !redisUrl) && "needs 
     assert.deepEqual(await children(), sorted([{ digest: amd64, child: amd64 }, { digest: arm64, child: null }]), "the platform asked for is linked as the index's child");
     // Linked as a pushed index's child: it cannot be deleted while the index lists it.
     await assert.rejects(h.instances[0]!.store.manifests.delete("proxy/library/multi", parseManifestReference(amd64)), ManifestReferencedError);
+    assert.equal(await h.instances[0]!.store.manifests.deleteIfUnused("proxy/library/multi", parseDigest(amd64), 0), false, "GC's untagged sweep keeps it");
 
     await upstream.stop();
     const again = await h.request("GET", "/v2/proxy/library/multi/manifests/2", { token, headers: accept });
