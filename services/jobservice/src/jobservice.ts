@@ -128,7 +128,7 @@ export function createJobservice(o: JobserviceOptions) {
   const subscribers: EventSubscriber[] = [
     auditSubscriber(o.db),
     webhookSubscriber({ db: o.db, executions, queues, externalUrl: o.externalUrl }),
-    promoteTagSubscriber({ tagger: o.tagger ?? o.storage.registry.artifacts, logger: o.logger }),
+    promoteTagSubscriber({ tagger: o.tagger ?? o.storage.registry.artifacts, proxies: o.storage.registry.proxies, logger: o.logger }),
     gcRequestedSubscriber({ queues }),
     gcScheduleSubscriber({ db: o.db, queues, logger: o.logger }),
     replicationRequestedSubscriber({ queues }),

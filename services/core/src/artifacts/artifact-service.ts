@@ -8,6 +8,7 @@ import type { ArtifactQuery, ArtifactRecord, RegistryStore } from "@berth/regist
 import type { AuditStore } from "../audit/audit-store.js";
 import { auditActor, principalName, type Principal } from "../auth/principal.js";
 import type { ListPage } from "../listing.js";
+import { refuseProxyCacheWrite } from "../projects/proxy-cache-check.js";
 import { copyArtifact } from "./artifact-copy.js";
 
 export class ArtifactService {
@@ -51,8 +52,9 @@ export class ArtifactService {
     });
   }
 
-  /** Copies `source`'s `reference` into `repository` of `project` (Harbor's copy); returns the digest. */
+  /** Copies `source`'s `reference` into `repository` of `project` (Harbor's copy; refused into a proxy cache project); returns the digest. */
   async copy(project: Project, repository: string, source: { repository: string; reference: string; label: string }, principal: Principal | undefined): Promise<Digest> {
+    refuseProxyCacheWrite(project, "copying an artifact into it");
     const digest = await copyArtifact(this.registry, source.repository, source.reference, repository, { name: principalName(principal) });
     await this.audit.record({
       ...auditActor(principal),
@@ -65,8 +67,9 @@ export class ArtifactService {
     return digest;
   }
 
-  /** Adds `tag` to the artifact `reference` names. */
+  /** Adds `tag` to the artifact `reference` names (refused in a proxy cache project). */
   async addTag(project: Project, repository: string, reference: string, tag: string, principal: Principal | undefined): Promise<void> {
+    refuseProxyCacheWrite(project, "creating a tag");
     const artifact = await this.get(repository, reference);
     await this.registry.artifacts.createTag(repository, artifact.digest, tag, { name: principalName(principal) });
     await this.audit.record({ ...auditActor(principal), resource: `${repository}:${tag}`, resourceType: "tag", operation: "create", projectId: project.id, detail: { digest: artifact.digest } });
