@@ -31,7 +31,9 @@ export type VulnerabilityReports = Record<string, { generated_at?: string; scann
 
 /** Severities, worst first (Harbor's names). */
 export const SEVERITIES = ["Critical", "High", "Medium", "Low", "Unknown"] as const;
-export const SEVERITY_COLOR: Record<string, string> = { Critical: "red.9", High: "red.6", Medium: "orange.6", Low: "yellow.6", Unknown: "gray.6", None: "teal.6" };
+/** The severity bar's colours (no text on them) and the badges' (light variants: the theme keeps their text readable). */
+export const SEVERITY_COLOR: Record<string, string> = { Critical: "red.9", High: "orange.7", Medium: "yellow.6", Low: "blue.4", Unknown: "gray.5" };
+export const SEVERITY_BADGE: Record<string, string> = { Critical: "red", High: "orange", Medium: "yellow", Low: "blue", Unknown: "gray" };
 
 /** Harbor's user group types. */
 export const GROUP_TYPES = { ldap: 1, http: 2, oidc: 3 } as const;

@@ -251,6 +251,7 @@ export const en = {
     noEndpoints: "No registry endpoints. Add one under Registries first.",
     badge: "proxy cache",
   },
+  systemLogPages: { newest: "Newest entries", older: "Older entries" },
   adminNav: {
     scanners: "Scanners",
     allowlist: "CVE allowlist",

@@ -253,6 +253,7 @@ export const zh: Messages = {
     noEndpoints: "没有仓库端点。先在“仓库管理”中添加一个。",
     badge: "代理缓存",
   },
+  systemLogPages: { newest: "最新条目", older: "更早的条目" },
   adminNav: {
     scanners: "扫描器",
     allowlist: "CVE 白名单",

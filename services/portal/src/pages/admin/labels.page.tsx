@@ -1,5 +1,5 @@
 // System (global) labels: listed page by page from the server, created with a colour, deleted.
-import { Badge, Button, ColorInput, Group, Stack, Table, TextInput, Title } from "@mantine/core";
+import { Button, ColorInput, ColorSwatch, Group, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -47,9 +47,10 @@ export function LabelsPage() {
             {labels.data?.items.map((l) => (
               <Table.Tr key={l.id}>
                 <Table.Td>
-                  <Badge color={l.color || "gray"} autoContrast tt="none">
-                    {l.name}
-                  </Badge>
+                  <Group gap="xs" wrap="nowrap">
+                    <ColorSwatch color={l.color || "#868e96"} size={14} aria-hidden="true" />
+                    <Text>{l.name}</Text>
+                  </Group>
                 </Table.Td>
                 <Table.Td>{l.description}</Table.Td>
                 <Table.Td>{formatTime(l.creation_time)}</Table.Td>

@@ -15,10 +15,12 @@ const TYPES = ["None", "Hourly", "Daily", "Weekly", "Custom"];
 export function ScanAllCard() {
   const { t } = useTranslation();
   const schedule = useQuery({ queryKey: [...adminKeys.scanAll, "schedule"], queryFn: () => json<{ schedule?: { type?: string; cron?: string } }>("/system/scanAll/schedule") });
+  // A run starts a moment after "Scan now" (jobservice creates it): watch for a minute, and while one runs.
+  const [watchUntil, setWatchUntil] = useState(0);
   const metrics = useQuery({
     queryKey: [...adminKeys.scanAll, "metrics"],
     queryFn: () => json<ScanAllStats & { requester?: string }>("/scans/all/metrics"),
-    refetchInterval: (q) => (q.state.data?.ongoing ? 2000 : false),
+    refetchInterval: (q) => (q.state.data?.ongoing || Date.now() < watchUntil ? 2000 : false),
   });
   const [type, setType] = useState("None");
   const [cron, setCron] = useState("");
@@ -30,7 +32,8 @@ export function ScanAllCard() {
   const runNow = useWrite(() => json("/system/scanAll/schedule", { method: "POST", body: { schedule: { type: "Manual" } } }), [[...adminKeys.scanAll, "metrics"]]);
   const stop = useWrite(() => json("/system/scanAll/stop", { method: "POST" }), [[...adminKeys.scanAll, "metrics"]]);
   const m = metrics.data;
-  const ran = (m?.total ?? 0) > 0 || m?.ongoing;
+  // Core's metrics name the requester once any run exists.
+  const ran = m !== undefined && (m.requester !== undefined || (m.total ?? 0) > 0 || m.ongoing);
   return (
     <Card withBorder>
       <Stack>
@@ -50,7 +53,7 @@ export function ScanAllCard() {
           <Button variant="default" onClick={() => save.mutate(undefined)} loading={save.isPending}>
             {t("common.save")}
           </Button>
-          <Button onClick={() => runNow.mutate(undefined)} loading={runNow.isPending} disabled={m?.ongoing}>
+          <Button onClick={() => runNow.mutateAsync(undefined).then(() => setWatchUntil(Date.now() + 60_000), () => undefined)} loading={runNow.isPending} disabled={m?.ongoing}>
             {t("scanAll.runNow")}
           </Button>
           {m?.ongoing && (

@@ -6,7 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, artifactsPath, json } from "../../api/client.js";
-import { sbomDocument, SEVERITIES, SEVERITY_COLOR, useVulnerabilities, type ScanOverview, type Vulnerability } from "../../api/admin-queries.js";
+import { sbomDocument, SEVERITIES, SEVERITY_BADGE, SEVERITY_COLOR, useVulnerabilities, type ScanOverview, type Vulnerability } from "../../api/admin-queries.js";
 import { useWrite } from "../../api/queries.js";
 import type { Artifact } from "../../api/types.js";
 import { EmptyState, ErrorAlert, Pager } from "../../components/feedback.js";
@@ -101,7 +101,7 @@ export function VulnerabilitiesCard(props: Props) {
                     <Table.Tr key={`${v.id}|${v.package}|${v.version}`}>
                       <Table.Td className="berth-mono">{v.id}</Table.Td>
                       <Table.Td>
-                        <Badge color={SEVERITY_COLOR[v.severity] ?? "gray"} variant="filled">
+                        <Badge color={SEVERITY_BADGE[v.severity] ?? "gray"} variant="light">
                           {v.severity}
                         </Badge>
                       </Table.Td>
@@ -142,7 +142,7 @@ function SeverityBar({ counts, total }: { counts: Record<string, number>; total:
       </Progress.Root>
       <Group gap="xs">
         {parts.map((s) => (
-          <Badge key={s} color={SEVERITY_COLOR[s]!} variant="light" tt="none">
+          <Badge key={s} color={SEVERITY_BADGE[s]!} variant="light" tt="none">
             {s}: {counts[s]}
           </Badge>
         ))}
