@@ -40,21 +40,22 @@ export function AllowlistPage() {
       </Title>
       <Text c="dimmed">{t("systemAllowlist.help")}</Text>
       <ErrorAlert error={current.error ?? save.error} />
-      <Card withBorder>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            save.mutate(undefined);
-          }}
-        >
-          <Stack>
-            <Textarea label={t("systemAllowlist.items")} description={t("systemAllowlist.count", { count: ids.length })} autosize minRows={4} maxRows={16} value={items} onChange={(e) => setItems(e.currentTarget.value)} className="berth-mono" />
-            <Checkbox label={t("systemAllowlist.never")} checked={never} onChange={(e) => setNever(e.currentTarget.checked)} />
-            {!never && <TextInput type="date" label={t("systemAllowlist.expiresAt")} required value={date} onChange={(e) => setDate(e.currentTarget.value)} w={220} />}
-            {save.isSuccess && (
-              <Alert color="teal" role="status">
-                {t("systemAllowlist.saved")}
-              </Alert>
+      {current.data && (
+        <Card withBorder>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              save.mutate(undefined);
+            }}
+          >
+            <Stack>
+              <Textarea label={t("systemAllowlist.items")} description={t("systemAllowlist.count", { count: ids.length })} autosize minRows={4} maxRows={16} value={items} onChange={(e) => setItems(e.currentTarget.value)} className="berth-mono" />
+              <Checkbox label={t("systemAllowlist.never")} checked={never} onChange={(e) => setNever(e.currentTarget.checked)} />
+              {!never && <TextInput type="date" label={t("systemAllowlist.expiresAt")} required value={date} onChange={(e) => setDate(e.currentTarget.value)} w={220} />}
+              {save.isSuccess && (
+                <Alert color="teal" role="status">
+                  {t("systemAllowlist.saved")}
+                </Alert>
             )}
             <Button type="submit" loading={save.isPending} w="fit-content">
               {t("common.save")}
@@ -62,6 +63,7 @@ export function AllowlistPage() {
           </Stack>
         </form>
       </Card>
+      )}
     </Stack>
   );
 }

@@ -87,7 +87,7 @@ function NewLabel({ opened, onClose }: { opened: boolean; onClose: () => void })
           <ErrorAlert error={create.error} />
           <TextInput label={t("common.name")} required value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} data-autofocus />
           <TextInput label={t("systemLabels.description")} value={form.description} onChange={(e) => setForm({ ...form, description: e.currentTarget.value })} />
-          <ColorInput label={t("systemLabels.color")} value={form.color} onChange={(color) => setForm({ ...form, color })} format="hex" />
+          <ColorInput label={t("systemLabels.color")} value={form.color} onChange={(color) => setForm({ ...form, color })} format="hex" withEyeDropper={false} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               {t("common.cancel")}

@@ -70,7 +70,7 @@ function ScannerRow({ scanner: s, onDefault, onDelete }: { scanner: ScannerRegis
           {s.disabled ? t("scanners.disabled") : t("scanners.enabled")}
         </Badge>
         {metadata.data && (
-          <Text size="xs" c="teal" role="status">
+          <Text size="xs" role="status">
             {t("scanners.answered", { name: metadata.data.scanner?.name ?? "", version: metadata.data.scanner?.version ?? "" })}
           </Text>
         )}

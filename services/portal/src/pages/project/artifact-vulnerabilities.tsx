@@ -35,7 +35,8 @@ export function VulnerabilitiesCard(props: Props) {
   const { t } = useTranslation();
   const { project, repository, digest, canScan } = props;
   const overview = useOverview(props);
-  const report = Object.values(overview.data ?? {})[0];
+  // The overview holds a summary per report type (an SBOM's too): the vulnerability report's.
+  const report = Object.entries(overview.data ?? {}).find(([mime]) => /vuln/i.test(mime))?.[1];
   const status = report?.scan_status;
   const vulns = useVulnerabilities(project, repository, digest, status);
   const scan = useWrite(() => json(`${artifactsPath(project, repository)}/${digest}/scan`, { method: "POST", body: { scan_type: "vulnerability" } }), [["artifacts", project, repository, digest]]);
