@@ -91,6 +91,12 @@ describe("the portal's administration and artifact security pages in chromium", 
     assert.match(bar, /High: 1/);
     await assertAccessible(page, "the artifact page with vulnerabilities");
     await screenshot(page, "30-artifact-vulnerabilities");
+    // The artifact list shows each artifact's overall severity and count.
+    await page.goto(`${stack.baseUrl}/projects/apps/repositories/alpine`);
+    await page.getByTestId("artifact-table").locator("tbody tr").filter({ hasText: "v1" }).getByText("Critical · 2").waitFor();
+    await assertAccessible(page, "the repository page with a scanned artifact");
+    await page.goto(`${stack.baseUrl}/projects/apps/repositories/alpine/artifacts/${digest}`);
+    await page.getByTestId("vuln-table").waitFor();
   });
 
   it("the SBOM: generated, viewed and downloaded; referrers as a tree under their subject", async () => {

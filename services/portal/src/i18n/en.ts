@@ -264,6 +264,7 @@ export const en = {
     scanning: "Scan in progress…",
     notScanned: "Not scanned yet. Scan the image to see its vulnerabilities.",
     none: "No vulnerabilities found.",
+    clean: "none",
     status: "Scan status",
     cve: "Vulnerability",
     package: "Package",

@@ -266,6 +266,7 @@ export const zh: Messages = {
     scanning: "正在扫描…",
     notScanned: "尚未扫描。扫描镜像以查看其漏洞。",
     none: "未发现漏洞。",
+    clean: "无",
     status: "扫描状态",
     cve: "漏洞",
     package: "软件包",
