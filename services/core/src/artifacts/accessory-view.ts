@@ -9,6 +9,9 @@ const ACCESSORY_TYPES: Record<string, string> = {
   "application/vnd.nydus.image.manifest.v1+json": "accelerator.nydus",
 };
 
+/** Every accessory type (what `q=type=…` accepts). */
+export const ACCESSORY_TYPE_NAMES: readonly string[] = [...Object.values(ACCESSORY_TYPES), "subject.accessory"];
+
 /** Harbor's accessory type of a referrer with `artifactType` (as its referrers descriptor carries it). */
 export function accessoryType(artifactType: string | undefined | null): string {
   return (artifactType && ACCESSORY_TYPES[artifactType]) || "subject.accessory";

@@ -16,7 +16,7 @@ import type { ProjectStore } from "../projects/project-store.js";
 import { repositoryNameParam } from "../repositories/repository-name.js";
 import type { ScanService } from "../scanning/scan-service.js";
 import type { ArtifactService } from "./artifact-service.js";
-import { accessoryView } from "./accessory-view.js";
+import { ACCESSORY_TYPE_NAMES, accessoryView } from "./accessory-view.js";
 import { artifactView } from "./artifact-view.js";
 
 const listQuery = z.object({
@@ -37,7 +37,6 @@ function viewOptions(query: { with_scan_overview?: boolean | undefined; with_lab
   return { withScanOverview: query.with_scan_overview ?? false, withLabels: query.with_label ?? false, withImmutable: query.with_immutable_status ?? false };
 }
 const accessoriesQuery = z.object({ ...pagingQuery, q: z.string().max(1024).optional(), sort: sortQuery });
-const ACCESSORY_TYPES = ["signature.cosign", "signature.notation", "harbor.sbom", "accelerator.nydus", "subject.accessory"];
 const copyQuery = z.object({ from: z.string().min(3).max(1024) }).passthrough();
 const tagBody = z.object({ name: z.string().min(1).max(128) }).passthrough();
 const FROM = /^([^@:]+(?:\/[^@:]+)*)(?:@(.+:[0-9a-fA-F]+)|:([^:@/]+))$/;
@@ -168,7 +167,7 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     const q = parseHarborQuery(query.q);
     onlyKeys(q, ["type"]);
     const term = q.get("type");
-    if (term && (term.kind !== "exact" || !ACCESSORY_TYPES.includes(term.value))) throw new InvalidInputError(`q type must be one of ${ACCESSORY_TYPES.join(", ")}`);
+    if (term && (term.kind !== "exact" || !ACCESSORY_TYPE_NAMES.includes(term.value))) throw new InvalidInputError(`q type must be one of ${ACCESSORY_TYPE_NAMES.join(", ")}`);
     const subject = await artifacts.get(repository, reference(req));
     const page = paging(query);
     const { total, items } = await artifacts.accessories(subject, { type: term?.kind === "exact" ? term.value : undefined, skip: page.skip, take: page.take, newestFirst });
