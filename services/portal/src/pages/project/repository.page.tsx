@@ -11,6 +11,8 @@ import { useCurrentUser } from "../../app/session.js";
 import { ConfirmDelete, CopyText, EmptyState, ErrorAlert, Pager } from "../../components/feedback.js";
 import { formatBytes, formatTime, shortDigest } from "../../components/format.js";
 import { PullCommand } from "./pull-command.js";
+import { ScanSummary } from "./scan-summary.js";
+import type { ScanOverview } from "../../api/admin-queries.js";
 import { rightsIn, useProject } from "./roles.js";
 
 const PAGE_SIZE = 20;
@@ -27,7 +29,7 @@ export function RepositoryPage() {
   const key = ["artifacts", project, repository];
   const artifacts = useQuery({
     queryKey: [...key, { tag, pageNo }],
-    queryFn: () => page<Artifact>(base, { q: tag ? `tags=~${tag}` : undefined, page: pageNo, page_size: PAGE_SIZE, with_tag: true }),
+    queryFn: () => page<Artifact & { scan_overview?: ScanOverview | null }>(base, { q: tag ? `tags=~${tag}` : undefined, page: pageNo, page_size: PAGE_SIZE, with_tag: true, with_scan_overview: true }),
     placeholderData: keepPreviousData,
   });
   const remove = useWrite((digest: string) => json(`${base}/${digest}`, { method: "DELETE" }), [key]);
@@ -59,6 +61,7 @@ export function RepositoryPage() {
               <Table.Th>{t("artifacts.size")}</Table.Th>
               <Table.Th>{t("artifacts.pushed")}</Table.Th>
               <Table.Th>{t("artifacts.pulled")}</Table.Th>
+              <Table.Th>{t("vulns.title")}</Table.Th>
               <Table.Th>{t("artifacts.pull")}</Table.Th>
               {rights.deleteArtifacts && <Table.Th>{t("common.actions")}</Table.Th>}
             </Table.Tr>
@@ -87,6 +90,9 @@ export function RepositoryPage() {
                 <Table.Td>{formatBytes(a.size)}</Table.Td>
                 <Table.Td>{formatTime(a.push_time)}</Table.Td>
                 <Table.Td>{formatTime(a.pull_time, t("common.never"))}</Table.Td>
+                <Table.Td>
+                  <ScanSummary overview={a.scan_overview} />
+                </Table.Td>
                 <Table.Td>
                   <PullCommand repository={full} reference={a.tags?.[0]?.name ?? a.digest ?? ""} compact />
                 </Table.Td>

@@ -11,6 +11,7 @@ export interface ProjectRights {
   tag: boolean;
   manageMembers: boolean;
   manageRobots: boolean;
+  scan: boolean;
 }
 
 export function rightsIn(project: Project | undefined, sysadmin: boolean): ProjectRights {
@@ -21,6 +22,7 @@ export function rightsIn(project: Project | undefined, sysadmin: boolean): Proje
     tag: has(ROLES.projectAdmin, ROLES.maintainer, ROLES.developer),
     manageMembers: has(ROLES.projectAdmin),
     manageRobots: has(ROLES.projectAdmin, ROLES.maintainer),
+    scan: has(ROLES.projectAdmin, ROLES.maintainer),
   };
 }
 
