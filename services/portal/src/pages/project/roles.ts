@@ -11,6 +11,12 @@ export interface ProjectRights {
   tag: boolean;
   manageMembers: boolean;
   manageRobots: boolean;
+  /** Settings and webhooks: project admins; webhook history: and maintainers; retention: and developers (who may also read it). */
+  manageProject: boolean;
+  readWebhooks: boolean;
+  manageRetention: boolean;
+  manageImmutability: boolean;
+  manageLabels: boolean;
 }
 
 export function rightsIn(project: Project | undefined, sysadmin: boolean): ProjectRights {
@@ -21,6 +27,11 @@ export function rightsIn(project: Project | undefined, sysadmin: boolean): Proje
     tag: has(ROLES.projectAdmin, ROLES.maintainer, ROLES.developer),
     manageMembers: has(ROLES.projectAdmin),
     manageRobots: has(ROLES.projectAdmin, ROLES.maintainer),
+    manageProject: has(ROLES.projectAdmin),
+    readWebhooks: has(ROLES.projectAdmin, ROLES.maintainer),
+    manageRetention: has(ROLES.projectAdmin, ROLES.maintainer, ROLES.developer),
+    manageImmutability: has(ROLES.projectAdmin, ROLES.maintainer),
+    manageLabels: has(ROLES.projectAdmin, ROLES.maintainer),
   };
 }
 
