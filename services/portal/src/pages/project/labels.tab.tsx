@@ -1,6 +1,6 @@
 // A project's labels (scope p): list, create, edit, delete (project admins and maintainers). Artifacts
 // carry them; the repository page can filter by them.
-import { Badge, Button, Group, Stack, TextInput } from "@mantine/core";
+import { Button, Group, Stack, TextInput } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -12,11 +12,13 @@ import { ErrorAlert } from "../../components/feedback.js";
 import { PagedTable } from "../../components/paged-table.js";
 import type { ProjectRights } from "./roles.js";
 
-export function LabelBadge({ label }: { label: Label }) {
+/** A label's name after a dot of its colour (the text keeps the theme's colour: any colour may be chosen). */
+export function LabelName({ label }: { label: Label }) {
   return (
-    <Badge variant="outline" color={label.color || "gray"} leftSection={<span aria-hidden="true" style={{ display: "inline-block", width: 8, height: 8, borderRadius: 4, background: label.color || "gray" }} />}>
-      {label.name}
-    </Badge>
+    <Group gap={6} wrap="nowrap">
+      <span aria-hidden="true" style={{ display: "inline-block", width: 10, height: 10, borderRadius: 5, background: label.color || "gray" }} />
+      <span>{label.name}</span>
+    </Group>
   );
 }
 
@@ -38,7 +40,7 @@ export function LabelsTab({ projectId, rights }: { projectId: number; rights: Pr
         empty={t("projectLabels.empty")}
         testId="label-table"
         columns={[
-          { header: t("common.name"), cell: (l: Label) => <LabelBadge label={l} /> },
+          { header: t("common.name"), cell: (l: Label) => <LabelName label={l} /> },
           { header: t("projectWebhooks.description"), cell: (l) => l.description },
           rights.manageLabels && {
             header: t("common.actions"),

@@ -1,7 +1,7 @@
 // A project's settings: public, auto-scan on push, prevent vulnerable pulls (with the severity),
 // the CVE allowlist (the system's or the project's own), and — for system administrators — the
 // storage quota. Saved with PUT /projects/{name} and PUT /quotas/{id}; the API's errors shown.
-import { Alert, Button, Card, Checkbox, Group, NumberInput, Radio, Select, Stack, Text, Textarea, TextInput, Title } from "@mantine/core";
+import { Button, Card, Checkbox, Group, NumberInput, Radio, Select, Stack, Text, Textarea, TextInput, Title } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useWrite } from "../../api/queries.js";
@@ -89,9 +89,9 @@ export function SettingsTab({ project, rights, sysadmin }: { project: Project; r
           )}
           <ErrorAlert error={save.error} />
           {saved && (
-            <Alert color="teal" role="status">
+            <Text c="teal" size="sm" role="status">
               {t("projectSettings.saved")}
-            </Alert>
+            </Text>
           )}
           {!readOnly && (
             <Group>
