@@ -4,7 +4,7 @@ import { Button, Group, Text, type ButtonProps } from "@mantine/core";
 import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Dialog } from "./dialog.js";
-import { ErrorAlert } from "./feedback.js";
+import { ErrorAlert } from "./error-alert.js";
 
 export interface ConfirmDialogProps {
   opened: boolean;
@@ -72,10 +72,4 @@ export function ConfirmButton({
       <ConfirmDialog {...dialog} confirmLabel={label} opened={open} onClose={() => setOpen(false)} />
     </>
   );
-}
-
-/** The usual delete: "Delete {name}? This cannot be undone." */
-export function DeleteButton({ name, onConfirm }: { name: string; onConfirm: () => Promise<unknown> }) {
-  const { t } = useTranslation();
-  return <ConfirmButton label={t("common.delete")} ariaLabel={`${t("common.delete")} ${name}`} title={t("common.delete")} message={t("common.confirmDelete", { name })} onConfirm={onConfirm} />;
 }

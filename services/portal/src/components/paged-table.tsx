@@ -2,7 +2,7 @@
 // (`page`/`page_size`, the total from `X-Total-Count`), the pager under it, the API's error above.
 import { Table } from "@mantine/core";
 import { keepPreviousData, useQuery, type QueryKey } from "@tanstack/react-query";
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import type { Page } from "../api/client.js";
 import { EmptyState, ErrorAlert, Pager } from "./feedback.js";
 
@@ -56,6 +56,11 @@ export function PagedTable<T>({ queryKey, fetchPage, pageSize = 10, pollWhile, .
     placeholderData: keepPreviousData,
     refetchInterval: (q) => (pollWhile && q.state.data && pollWhile(q.state.data.items) ? 1500 : false),
   });
+  // A page emptied by deletes (or a shrunk list): back to the last page that has rows.
+  const total = rows.data?.total;
+  useEffect(() => {
+    if (total !== undefined && page > 1 && (page - 1) * pageSize >= total) setPage(Math.max(1, Math.ceil(total / pageSize)));
+  }, [total, page, pageSize]);
   return (
     <>
       <ErrorAlert error={rows.error} />

@@ -6,9 +6,8 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useWrite } from "../../api/queries.js";
 import { deleteImmutableRule, immutableRulePage, keys, saveImmutableRule, type ImmutableRule } from "../../api/project-queries.js";
-import { DeleteButton } from "../../components/confirm-dialog.js";
 import { Dialog } from "../../components/dialog.js";
-import { ErrorAlert } from "../../components/feedback.js";
+import { ConfirmDelete, ErrorAlert } from "../../components/feedback.js";
 import { PagedTable } from "../../components/paged-table.js";
 import { selectorText } from "./retention-rule-form.js";
 import type { ProjectRights } from "./roles.js";
@@ -47,7 +46,7 @@ export function ImmutabilityTab({ project, rights }: { project: string; rights: 
                 <Button size="xs" variant="default" onClick={() => toggle.mutate(r)} aria-label={`${r.disabled ? t("projectWebhooks.enable") : t("projectWebhooks.disable")} ${label(r)}`}>
                   {r.disabled ? t("projectWebhooks.enable") : t("projectWebhooks.disable")}
                 </Button>
-                <DeleteButton name={label(r)} onConfirm={() => deleteImmutableRule(project, r.id!).then(() => client.invalidateQueries({ queryKey: keys.immutability(project) }))} />
+                <ConfirmDelete name={label(r)} onConfirm={() => deleteImmutableRule(project, r.id!).then(() => client.invalidateQueries({ queryKey: keys.immutability(project) }))} />
               </Group>
             ),
           },

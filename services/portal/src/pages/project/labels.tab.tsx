@@ -6,9 +6,8 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useWrite } from "../../api/queries.js";
 import { deleteLabel, keys, labelPage, saveLabel, type Label } from "../../api/project-queries.js";
-import { DeleteButton } from "../../components/confirm-dialog.js";
 import { Dialog } from "../../components/dialog.js";
-import { ErrorAlert } from "../../components/feedback.js";
+import { ConfirmDelete, ErrorAlert } from "../../components/feedback.js";
 import { PagedTable } from "../../components/paged-table.js";
 import type { ProjectRights } from "./roles.js";
 
@@ -49,7 +48,7 @@ export function LabelsTab({ projectId, rights }: { projectId: number; rights: Pr
                 <Button size="xs" variant="default" onClick={() => setEditing(l)} aria-label={`${t("projectTabs.edit")} ${l.name}`}>
                   {t("projectTabs.edit")}
                 </Button>
-                <DeleteButton name={l.name ?? ""} onConfirm={() => deleteLabel(l.id!).then(() => client.invalidateQueries({ queryKey: keys.labels(projectId) }))} />
+                <ConfirmDelete name={l.name ?? ""} onConfirm={() => deleteLabel(l.id!).then(() => client.invalidateQueries({ queryKey: keys.labels(projectId) }))} />
               </Group>
             ),
           },

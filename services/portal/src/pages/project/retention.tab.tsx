@@ -7,8 +7,8 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { keys, runRetention, saveRetention, useRetention, useRetentionMetadata, type RetentionPolicy, type RetentionRule } from "../../api/project-queries.js";
 import type { Project } from "../../api/types.js";
-import { ConfirmButton, DeleteButton } from "../../components/confirm-dialog.js";
-import { ErrorAlert } from "../../components/feedback.js";
+import { ConfirmButton } from "../../components/confirm-dialog.js";
+import { ConfirmDelete, ErrorAlert } from "../../components/feedback.js";
 import { DataTable } from "../../components/paged-table.js";
 import { RetentionRuleForm, ruleParam, selectorText } from "./retention-rule-form.js";
 import { RetentionRuns } from "./retention-runs.js";
@@ -87,7 +87,7 @@ export function RetentionTab({ project, rights }: { project: Project; rights: Pr
                   <Button size="xs" variant="default" onClick={() => setEditing({ index, rule: r })} aria-label={`${t("projectTabs.edit")} ${t("projectRetention.rule")} ${index + 1}`}>
                     {t("projectTabs.edit")}
                   </Button>
-                  <DeleteButton name={`${t("projectRetention.rule")} ${index + 1}`} onConfirm={() => write({ rules: rules!.filter((_, i) => i !== index) })} />
+                  <ConfirmDelete name={`${t("projectRetention.rule")} ${index + 1}`} onConfirm={() => write({ rules: rules!.filter((_, i) => i !== index) })} />
                 </Group>
               );
             },

@@ -5,7 +5,7 @@ import { Button, Card, Checkbox, Group, NumberInput, Radio, Select, Stack, Text,
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useWrite } from "../../api/queries.js";
-import { keys, setQuota, updateProject, useQuota, type CveAllowlist } from "../../api/project-queries.js";
+import { keys, setQuota, updateProject, useQuota } from "../../api/project-queries.js";
 import type { Project } from "../../api/types.js";
 import { ErrorAlert } from "../../components/feedback.js";
 import { formatBytes } from "../../components/format.js";
@@ -22,7 +22,7 @@ export function SettingsTab({ project, rights, sysadmin }: { project: Project; r
   const { t } = useTranslation();
   const name = project.name ?? "";
   const m = project.metadata ?? {};
-  const allowlist = (project as { cve_allowlist?: CveAllowlist }).cve_allowlist;
+  const allowlist = project.cve_allowlist;
   const [isPublic, setPublic] = useState(m.public === "true");
   const [autoScan, setAutoScan] = useState(m.auto_scan === "true");
   const [prevent, setPrevent] = useState(m.prevent_vul === "true");

@@ -6,9 +6,8 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useWrite } from "../../api/queries.js";
 import { deleteWebhook, keys, saveWebhook, useWebhookEvents, webhookPage, type WebhookPolicy } from "../../api/project-queries.js";
-import { DeleteButton } from "../../components/confirm-dialog.js";
 import { Dialog } from "../../components/dialog.js";
-import { ErrorAlert } from "../../components/feedback.js";
+import { ConfirmDelete, ErrorAlert } from "../../components/feedback.js";
 import { PagedTable } from "../../components/paged-table.js";
 import type { ProjectRights } from "./roles.js";
 import { WebhookDeliveries } from "./webhook-deliveries.js";
@@ -54,7 +53,7 @@ export function WebhooksTab({ project, rights }: { project: string; rights: Proj
                     <Button size="xs" variant="default" loading={toggle.isPending && toggle.variables?.id === p.id} onClick={() => toggle.mutate(p)} aria-label={`${p.enabled ? t("projectWebhooks.disable") : t("projectWebhooks.enable")} ${p.name}`}>
                       {p.enabled ? t("projectWebhooks.disable") : t("projectWebhooks.enable")}
                     </Button>
-                    <DeleteButton name={p.name ?? ""} onConfirm={() => deleteWebhook(project, p.id!).then(refresh)} />
+                    <ConfirmDelete name={p.name ?? ""} onConfirm={() => deleteWebhook(project, p.id!).then(refresh)} />
                   </>
                 )}
               </Group>
