@@ -207,7 +207,7 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     assert.deepEqual(rules.map((r) => r.disabled), [true]);
   });
 
-  it("labels: created, edited, listed through the API", async () => {
+  it("labels: created, edited, listed through the API; the artifact list filtered by one", async () => {
     await page.goto(`${stack.baseUrl}/projects/shop/labels`);
     await page.getByText(/^No labels/).waitFor();
     await page.getByRole("button", { name: "New label" }).click();
@@ -225,8 +225,18 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     await page.getByTestId("label-table").getByText("serving customers").waitFor();
     await assertAccessible(page, "the labels page");
     await screenshot(page, "34-labels");
-    const labels = (await api.ok("GET", `/labels?scope=p&project_id=${projectId}`)).body as { name: string; description: string; scope: string }[];
+    const labels = (await api.ok("GET", `/labels?scope=p&project_id=${projectId}`)).body as { id: number; name: string; description: string; scope: string }[];
     assert.deepEqual(labels.map((l) => [l.name, l.description, l.scope]), [["prod", "serving customers", "p"]]);
+    // The artifact list filters by it: only v2 carries it.
+    await api.ok("POST", "/projects/shop/repositories/web/artifacts/v2/labels", { id: labels[0]!.id });
+    await page.goto(`${stack.baseUrl}/projects/shop/repositories/web`);
+    const rows = page.getByTestId("artifact-table").locator("tbody tr");
+    await rows.filter({ hasText: "v1" }).waitFor();
+    assert.equal(await rows.count(), 2);
+    await page.getByRole("textbox", { name: "Filter by label" }).click();
+    await page.getByRole("option", { name: "prod" }).click();
+    await rows.filter({ hasText: "v1" }).waitFor({ state: "detached" });
+    assert.deepEqual((await rows.allTextContents()).map((r) => /v2/.test(r)), [true]);
   });
 
   it("a project guest sees settings and labels without edit buttons, no policy tabs, and the API refuses the edits anyway", async () => {

@@ -19,7 +19,6 @@ export type Selector = Defs["RetentionSelector"];
 export type ImmutableRule = Defs["ImmutableRule"];
 export type Label = Defs["Label"];
 export type Quota = Defs["Quota"];
-export type CveAllowlist = Defs["CVEAllowlist"];
 
 /** A project in a path (by name: core reads names and ids alike). */
 export const projectPath = (project: string) => `/projects/${encodeURIComponent(project)}`;
@@ -83,6 +82,7 @@ export const deleteImmutableRule = (project: string, id: number) => json(`${immu
 
 // Labels (scope p)
 export const labelPage = (projectId: number, query: { page: number; page_size: number }) => page<Label>("/labels", { ...query, scope: "p", project_id: projectId });
-export const useProjectLabels = (projectId: number) => useQuery({ queryKey: [...keys.labels(projectId), "all"], queryFn: () => json<Label[]>("/labels", { query: { scope: "p", project_id: projectId, page_size: 100 } }) });
+export const useProjectLabels = (projectId: number, enabled = true) =>
+  useQuery({ queryKey: [...keys.labels(projectId), "all"], queryFn: () => json<Label[]>("/labels", { query: { scope: "p", project_id: projectId, page_size: 100 } }), enabled });
 export const saveLabel = (label: Label) => (label.id ? json(`/labels/${label.id}`, { method: "PUT", body: label }) : json("/labels", { method: "POST", body: { ...label, scope: "p" } }));
 export const deleteLabel = (id: number) => json(`/labels/${id}`, { method: "DELETE" });

@@ -194,6 +194,8 @@ export const en = {
     empty: "No immutability rules: any tag can be overwritten or deleted.",
   },
   projectLabels: {
+    filter: "Filter by label",
+    any: "Any label",
     new: "New label",
     edit: "Edit label",
     color: "Color",

@@ -196,6 +196,8 @@ export const zh: Messages = {
     empty: "没有不可变规则：任何 Tag 都可以被覆盖或删除。",
   },
   projectLabels: {
+    filter: "按标签筛选",
+    any: "任意标签",
     new: "新建标签",
     edit: "编辑标签",
     color: "颜色",
