@@ -103,7 +103,7 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     assert.equal(await page.getByRole("progressbar", { name: "Storage used" }).getAttribute("aria-valuenow"), "0");
   });
 
-  it("webhooks: a policy created with the API's event types; a push is delivered and its delivery read (status, response code, log)", async () => {
+  it("webhooks: a policy created with the API's event types, disabled, enabled; a push is delivered and its delivery read (status, response code, log); the policy edited", async () => {
     await page.goto(`${stack.baseUrl}/projects/shop/webhooks`);
     await page.getByText(/^No webhooks/).waitFor();
     await page.getByRole("button", { name: "New webhook" }).click();
@@ -140,10 +140,19 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     await assertAccessible(page, "the webhook delivery history");
     await screenshot(page, "31-webhook-deliveries");
     await page.keyboard.press("Escape");
+    // Edited: one more event type, kept by the API.
+    await row.getByRole("button", { name: "Edit ci" }).click();
+    await dialog.getByRole("checkbox", { name: "DELETE_ARTIFACT" }).check();
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await row.getByText(/DELETE_ARTIFACT/).waitFor();
+    const edited = (await api.ok("GET", `/projects/shop/webhook/policies/${policies[0]!.id}`)).body as { event_types: string[]; targets: { address: string }[] };
+    assert.deepEqual(edited.event_types.sort(), ["DELETE_ARTIFACT", "PUSH_ARTIFACT"]);
+    assert.match(edited.targets[0]!.address, /\/hook$/, "the target kept");
   });
 
   let older = "";
-  it("retention: a rule added (latest pushed 1, every repository and tag), a bad cron refused with the API's message, a dry run and its task log", async () => {
+  it("retention: a rule added (latest pushed 1, every repository and tag), a bad cron refused with the API's message, a dry run and its task log, the rule edited", async () => {
     // web:v1 is already there; v2 is newer.
     // (Read through the API: a pull would be refused now that vulnerable — here: unscanned — pulls are prevented.)
     older = ((await api.ok("GET", "/projects/shop/repositories/web/artifacts/v1")).body as { digest: string }).digest;
@@ -183,9 +192,17 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     await screenshot(page, "32-retention");
     const artifacts = (await api.ok("GET", "/projects/shop/repositories/web/artifacts")).body as unknown[];
     assert.equal(artifacts.length, 2, "a dry run deletes nothing");
+    // The rule edited: keep the latest 2.
+    await page.getByRole("button", { name: "Edit Rule 1" }).click();
+    await dialog.getByRole("textbox", { name: /^Number/ }).fill("2");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await page.getByTestId("retention-rules").getByText("retain the most recently pushed 2 artifacts").waitFor();
+    const changed = (await api.ok("GET", `/retentions/${retentionId}`)).body as { rules: { params: Record<string, number> }[] };
+    assert.deepEqual(changed.rules.map((r) => r.params), [{ latestPushedK: 2 }]);
   });
 
-  it("immutability: a rule for v1 added; a re-push of v1 is refused; the rule disabled from the list", async () => {
+  it("immutability: a rule for v1 added; a re-push of v1 is refused; the rule disabled, then deleted", async () => {
     await page.goto(`${stack.baseUrl}/projects/shop/immutability`);
     await page.getByText(/^No immutability rules/).waitFor();
     await page.getByRole("button", { name: "Add rule" }).click();
@@ -205,6 +222,12 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     await row.getByText("Disabled").waitFor();
     const rules = (await api.ok("GET", "/projects/shop/immutabletagrules")).body as { disabled: boolean }[];
     assert.deepEqual(rules.map((r) => r.disabled), [true]);
+    // Deleted, after the confirmation.
+    await row.getByRole("button", { name: /^Delete / }).click();
+    await page.getByRole("dialog").getByText(/cannot be undone/).waitFor();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    await page.getByText(/^No immutability rules/).waitFor();
+    assert.deepEqual((await api.ok("GET", "/projects/shop/immutabletagrules")).body, []);
   });
 
   it("labels: created, edited, listed through the API; the artifact list filtered by one", async () => {
