@@ -1,6 +1,6 @@
 // A webhook policy's delivery history: its executions (one per event), each one's tasks (one per
 // target: status, attempts, last attempt, the response code) and a task's log.
-import { Button, Code, Group, ScrollArea, Stack, Text, Title } from "@mantine/core";
+import { Button, Code, ScrollArea, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -70,7 +70,19 @@ function DeliveryTasks({ project, policy, execution }: { project: string; policy
         testId="delivery-task-table"
         columns={[
           { header: t("projectWebhooks.address"), cell: (x: Task) => attr(x, "address") },
-          { header: t("replications.status"), cell: (x) => <StatusBadge status={x.status} /> },
+          {
+            header: t("replications.status"),
+            cell: (x) => (
+              <>
+                <StatusBadge status={x.status} />
+                {x.status_message && !/^HTTP \d{3}$/.test(x.status_message) && (
+                  <Text size="xs" c="dimmed">
+                    {x.status_message}
+                  </Text>
+                )}
+              </>
+            ),
+          },
           { header: t("projectWebhooks.attempts"), cell: (x) => x.run_count },
           { header: t("projectWebhooks.lastAttempt"), cell: (x) => formatTime(x.end_time || x.start_time || x.update_time) },
           { header: t("projectWebhooks.responseCode"), cell: (x) => <span data-testid="response-code">{responseCode(x.status_message)}</span> },
@@ -90,13 +102,6 @@ function DeliveryTasks({ project, policy, execution }: { project: string; policy
             {log.data || t("projectWebhooks.emptyLog")}
           </Code>
         </ScrollArea.Autosize>
-      )}
-      {tasks.data?.some((x) => x.status_message) && (
-        <Group>
-          <Text size="sm" c="dimmed">
-            {tasks.data.map((x) => x.status_message).filter(Boolean).join("; ")}
-          </Text>
-        </Group>
       )}
     </>
   );
