@@ -91,7 +91,11 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     assert.equal(await page.getByLabel("CVE IDs").inputValue(), "CVE-2024-0001\nCVE-2024-0002");
   });
 
-  it("quota: the sysadmin sets the limit in settings; the summary shows usage against it", async () => {
+  it("quota: the sysadmin sets the limit in settings (a refused one shows the API's message); the summary shows usage against it", async () => {
+    // A limit the API refuses (zero bytes): its message, in the page.
+    await page.getByLabel("Limit in GiB (empty: unlimited)").fill("0");
+    await page.getByRole("button", { name: "Save quota" }).click();
+    await page.getByRole("alert").filter({ hasText: /must be -1 \(unlimited\) or a positive number of bytes/ }).waitFor();
     await page.getByLabel("Limit in GiB (empty: unlimited)").fill("1");
     await page.getByRole("button", { name: "Save quota" }).click();
     await page.getByTestId("quota-usage").filter({ hasText: "of 1.00 GiB" }).waitFor();
