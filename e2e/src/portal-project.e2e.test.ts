@@ -194,6 +194,9 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     assert.match((await page.getByTestId("retention-log").textContent()) ?? "", new RegExp(`retain ${newer.image.manifest.digest}`));
     await assertAccessible(page, "the retention page with a task log");
     await screenshot(page, "32-retention");
+    await page.getByRole("button", { name: "Toggle light/dark theme" }).click();
+    await assertAccessible(page, "the retention page, dark");
+    await page.getByRole("button", { name: "Toggle light/dark theme" }).click();
     const artifacts = (await api.ok("GET", "/projects/shop/repositories/web/artifacts")).body as unknown[];
     assert.equal(artifacts.length, 2, "a dry run deletes nothing");
     // The rule edited: keep the latest 2.
