@@ -144,7 +144,12 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     await assertAccessible(page, "the webhook delivery history");
     await screenshot(page, "31-webhook-deliveries");
     await page.keyboard.press("Escape");
-    // Edited: one more event type, kept by the API.
+    // Edited: one more event type, kept by the API; a second target (added through the API, the form
+    // edits the first) is kept too.
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    await api.ok("PUT", `/projects/shop/webhook/policies/${policies[0]!.id}`, { name: "ci", event_types: ["PUSH_ARTIFACT"], targets: [{ address: hook }, { address: `${hook}/second` }] });
+    await page.reload();
+    await row.getByText(`${hook}/second`).waitFor();
     await row.getByRole("button", { name: "Edit ci" }).click();
     await dialog.getByRole("checkbox", { name: "DELETE_ARTIFACT" }).check();
     await dialog.getByRole("button", { name: "Save" }).click();
@@ -152,7 +157,7 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     await row.getByText(/DELETE_ARTIFACT/).waitFor();
     const edited = (await api.ok("GET", `/projects/shop/webhook/policies/${policies[0]!.id}`)).body as { event_types: string[]; targets: { address: string }[] };
     assert.deepEqual(edited.event_types.sort(), ["DELETE_ARTIFACT", "PUSH_ARTIFACT"]);
-    assert.match(edited.targets[0]!.address, /\/hook$/, "the target kept");
+    assert.deepEqual(edited.targets.map((t) => t.address), [hook, `${hook}/second`], "both targets kept");
   });
 
   let older = "";

@@ -33,8 +33,8 @@ export function ImmutabilityTab({ project, rights }: { project: string; rights: 
         empty={t("projectImmutability.empty")}
         testId="immutability-rules"
         columns={[
-          { header: t("projectRetention.repositories"), cell: (r: ImmutableRule) => selectorText(r.scope_selectors?.["repository"]?.[0]) },
-          { header: t("projectRetention.tags"), cell: (r) => selectorText(r.tag_selectors?.[0]) },
+          { header: t("projectRetention.repositories"), cell: (r: ImmutableRule) => (r.scope_selectors?.["repository"] ?? []).map(selectorText).join("; ") },
+          { header: t("projectRetention.tags"), cell: (r) => (r.tag_selectors ?? []).map(selectorText).join("; ") },
           { header: t("projectWebhooks.state"), cell: (r) => <Badge color={r.disabled ? "gray" : "teal"} variant="light">{r.disabled ? t("projectWebhooks.disabled") : t("projectWebhooks.enabled")}</Badge> },
           rights.manageImmutability && {
             header: t("common.actions"),
@@ -70,8 +70,9 @@ function RuleForm({ project, rule, onClose }: { project: string; rule: Immutable
       saveImmutableRule(project, {
         ...(rule.id !== undefined && { id: rule.id }),
         disabled: rule.disabled ?? false,
-        tag_selectors: [{ kind: "doublestar", decoration: tagDecoration, pattern: tagPattern }],
-        scope_selectors: { repository: [{ kind: "doublestar", decoration: repoDecoration, pattern: repoPattern }] },
+        // The form edits the first selector of each kind; any others (set through the API) are kept.
+        tag_selectors: [{ kind: "doublestar", decoration: tagDecoration, pattern: tagPattern }, ...(rule.tag_selectors ?? []).slice(1)],
+        scope_selectors: { repository: [{ kind: "doublestar", decoration: repoDecoration, pattern: repoPattern }, ...(rule.scope_selectors?.["repository"] ?? []).slice(1)] },
       }),
     [keys.immutability(project)],
   );

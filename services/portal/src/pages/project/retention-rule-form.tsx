@@ -51,8 +51,9 @@ export function RetentionRuleForm({ metadata, rule, onClose, onSave }: { metadat
             action: "retain",
             template,
             params: (hasParam ? { [template]: Number(param) } : {}) as unknown as RetentionRule["params"],
-            tag_selectors: [{ kind: "doublestar", decoration: tagDecoration, pattern: tagPattern, extras: JSON.stringify({ untagged }) }],
-            scope_selectors: { repository: [{ kind: "doublestar", decoration: repoDecoration, pattern: repoPattern }] },
+            // The form edits the first selector of each kind; any others (set through the API) are kept.
+            tag_selectors: [{ kind: "doublestar", decoration: tagDecoration, pattern: tagPattern, extras: JSON.stringify({ untagged }) }, ...(rule.tag_selectors ?? []).slice(1)],
+            scope_selectors: { repository: [{ kind: "doublestar", decoration: repoDecoration, pattern: repoPattern }, ...(rule.scope_selectors?.["repository"] ?? []).slice(1)] },
           };
           try {
             await onSave(next);

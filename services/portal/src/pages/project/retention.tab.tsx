@@ -76,8 +76,8 @@ export function RetentionTab({ project, rights }: { project: Project; rights: Pr
         testId="retention-rules"
         columns={[
           { header: t("projectRetention.template"), cell: (r: RetentionRule) => templateText(r) },
-          { header: t("projectRetention.repositories"), cell: (r) => selectorText(r.scope_selectors?.["repository"]?.[0]) },
-          { header: t("projectRetention.tags"), cell: (r) => selectorText(r.tag_selectors?.[0]) },
+          { header: t("projectRetention.repositories"), cell: (r) => (r.scope_selectors?.["repository"] ?? []).map(selectorText).join("; ") },
+          { header: t("projectRetention.tags"), cell: (r) => (r.tag_selectors ?? []).map(selectorText).join("; ") },
           rights.manageRetention && {
             header: t("common.actions"),
             cell: (r) => {

@@ -91,7 +91,8 @@ function WebhookForm({ project, policy, onClose }: { project: string; policy: We
         description,
         enabled,
         event_types: eventTypes,
-        targets: [{ type, address, skip_cert_verify: skipVerify, payload_format: formats.includes(format) ? format : formats[0], ...(authHeader && { auth_header: authHeader }) }],
+        // The form edits the first target; any others (added through the API) are kept as they are.
+        targets: [{ type, address, skip_cert_verify: skipVerify, payload_format: formats.includes(format) ? format : formats[0], ...(authHeader && { auth_header: authHeader }) }, ...(policy.targets ?? []).slice(1)],
       }),
     [keys.webhooks(project)],
   );
