@@ -120,15 +120,15 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     await dialog.getByRole("button", { name: "Save" }).click();
     await dialog.waitFor({ state: "detached" });
     const row = page.getByTestId("webhook-table").locator("tbody tr").filter({ hasText: "ci" });
-    await row.getByText("Enabled").waitFor();
+    await row.getByText("Enabled", { exact: true }).waitFor();
     const policies = (await api.ok("GET", "/projects/shop/webhook/policies")).body as { id: number; event_types: string[]; enabled: boolean }[];
     assert.deepEqual(policies.map((p) => [p.event_types, p.enabled]), [[["PUSH_ARTIFACT"], true]]);
     // Disabled and enabled again from the list.
     await row.getByRole("button", { name: "Disable ci" }).click();
-    await row.getByText("Disabled").waitFor();
+    await row.getByText("Disabled", { exact: true }).waitFor();
     assert.equal(((await api.ok("GET", `/projects/shop/webhook/policies/${policies[0]!.id}`)).body as { enabled: boolean }).enabled, false);
     await row.getByRole("button", { name: "Enable ci" }).click();
-    await row.getByText("Enabled").waitFor();
+    await row.getByText("Enabled", { exact: true }).waitFor();
     const pushed = await push("web", "v1");
     assert.equal(pushed.result.code, 0, pushed.result.describe);
     await eventually(async () => (received.some((r) => r.type === "PUSH_ARTIFACT") ? true : undefined), 60_000, () => `no PUSH_ARTIFACT delivery: ${JSON.stringify(received)}`);
@@ -137,7 +137,7 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     await execution.getByText(/^(Success|Error)$/).waitFor({ timeout: 60_000 });
     await execution.getByRole("button", { name: /^#\d+/ }).click();
     const task = page.getByTestId("delivery-task-table").locator("tbody tr").first();
-    await task.getByText("Success").waitFor();
+    await task.getByText("Success", { exact: true }).waitFor();
     assert.equal(await task.getByTestId("response-code").textContent(), "200");
     await task.getByRole("button", { name: "Log" }).click();
     await page.getByTestId("delivery-log").filter({ hasText: /HTTP 200/ }).waitFor();
@@ -192,7 +192,7 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     assert.match((await run.textContent()) ?? "", /Success.*Dry run/);
     await run.getByRole("button", { name: /^#\d+/ }).click();
     const task = page.getByTestId("retention-tasks").locator("tbody tr").first();
-    await task.getByText("Success").waitFor();
+    await task.getByText("Success", { exact: true }).waitFor();
     assert.match((await task.textContent()) ?? "", /shop\/web/);
     await task.getByRole("button", { name: "Log: shop/web" }).click();
     await page.getByTestId("retention-log").filter({ hasText: `would delete ${older}` }).waitFor();
@@ -231,7 +231,7 @@ describe("the portal's project pages in chromium", { timeout: 600_000 }, () => {
     assert.match(repush.result.stderr, /immutable/);
     assert.equal(((await api.ok("GET", "/projects/shop/repositories/web/artifacts/v1")).body as { digest: string }).digest, older, "v1 is what it was");
     await row.getByRole("button", { name: /^Disable / }).click();
-    await row.getByText("Disabled").waitFor();
+    await row.getByText("Disabled", { exact: true }).waitFor();
     const rules = (await api.ok("GET", "/projects/shop/immutabletagrules")).body as { disabled: boolean }[];
     assert.deepEqual(rules.map((r) => r.disabled), [true]);
     // Deleted, after the confirmation.

@@ -11,11 +11,7 @@ import { MembersTab } from "./members.tab.js";
 import { ProjectLogsTab } from "./project-logs.tab.js";
 import { RepositoriesTab } from "./repositories.tab.js";
 import { RobotsTab } from "./robots.tab.js";
-import { ImmutabilityTab } from "./immutability.tab.js";
-import { LabelsTab } from "./labels.tab.js";
-import { RetentionTab } from "./retention.tab.js";
-import { SettingsTab } from "./settings.tab.js";
-import { WebhooksTab } from "./webhooks.tab.js";
+import { ProjectPolicyTabs } from "./policy-tabs.js";
 import { rightsIn, useProject } from "./roles.js";
 
 export function ProjectPage() {
@@ -73,21 +69,7 @@ export function ProjectPage() {
           <Tabs.Panel value="logs" pt="md">
             <ProjectLogsTab project={name} />
           </Tabs.Panel>
-          <Tabs.Panel value="labels" pt="md">
-            <LabelsTab projectId={project.data.project_id ?? 0} rights={rights} />
-          </Tabs.Panel>
-          <Tabs.Panel value="retention" pt="md">
-            <RetentionTab project={project.data} rights={rights} />
-          </Tabs.Panel>
-          <Tabs.Panel value="immutability" pt="md">
-            <ImmutabilityTab project={name} rights={rights} />
-          </Tabs.Panel>
-          <Tabs.Panel value="webhooks" pt="md">
-            <WebhooksTab project={name} rights={rights} />
-          </Tabs.Panel>
-          <Tabs.Panel value="settings" pt="md">
-            <SettingsTab project={project.data} rights={rights} sysadmin={sysadmin} />
-          </Tabs.Panel>
+          <ProjectPolicyTabs project={project.data} rights={rights} sysadmin={sysadmin} />
         </Tabs>
       )}
     </Stack>
