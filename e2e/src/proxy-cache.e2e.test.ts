@@ -4,7 +4,9 @@
 // manifest GET); 20 concurrent pulls of one uncached image fetch each blob once; a blob whose
 // bytes were corrupted in Distribution's storage is refused and nothing is cached; behind an
 // nginx answering 429, and with the upstream SIGSTOPped (hung) and then stopped, cached tags and
-// digests still pull while a miss fails with a clear error.
+// digests still pull while a miss fails with a clear error. A multi-platform tag (an OCI index
+// pushed to the upstream with `skopeo copy --all`) pulled with `podman pull --platform` is cached
+// with the platform asked for, and both still pull once the upstream is stopped.
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,10 +15,10 @@ import { CoreApi } from "./support/api.js";
 import { Distributions, type RunningRegistry } from "./support/distribution.js";
 import { Dockerd } from "./support/docker.js";
 import { eventually } from "./support/http.js";
-import { makeImage, type Image } from "./support/images.js";
+import { makeImage, makeIndex, sha256, writeOciLayout, type Image } from "./support/images.js";
 import { ContainersHome, Podman } from "./support/podman.js";
 import { createEndpoint, pushImage, repoOn } from "./support/replication-fixtures.js";
-import { Skopeo } from "./support/skopeo.js";
+import { Skopeo, tlsArgs } from "./support/skopeo.js";
 import { startTestStack, type TestStack } from "./support/stack.js";
 
 describe("proxy cache", { timeout: 8 * 60_000 }, () => {
@@ -233,4 +235,48 @@ describe("proxy cache", { timeout: 8 * 60_000 }, () => {
       assert.match(stack.tail(400), /serving the cached copy/);
     });
   }
+
+  it("a multi-platform tag: the index is cached, a platform when a client asks for it; both pull with the upstream stopped", async () => {
+    const upstream = await dist.registry("multi-origin");
+    const [amd64, arm64] = [makeImage("oci", { architecture: "amd64" }), makeImage("oci", { architecture: "arm64" })];
+    const index = makeIndex("oci", [amd64, arm64]);
+    const layout = join(skopeo.dir, "multi-layout");
+    writeOciLayout(layout, { "1": { top: index, images: [amd64, arm64] } });
+    const pushed = await skopeo.copy(`oci:${layout}:1`, `docker://127.0.0.1:${upstream.port}/library/multi:1`, { all: true, preserveDigests: true });
+    assert.equal(pushed.code, 0, pushed.describe);
+    const id = await createEndpoint(api, { name: "multi", type: "docker-registry", url: upstream.url });
+    await api.ok("POST", "/projects", { project_name: "proxy-multi", registry_id: id, metadata: { public: "true" } });
+    const tagRef = `${stack.registry}/proxy-multi/library/multi:1`;
+    /** One platform of the tag, copied by skopeo as a client on that platform would pull it. */
+    const platformCopy = (arch: string, dir: string) =>
+      skopeo.run(["copy", "--insecure-policy", "--retry-times", "0", ...tlsArgs(skopeo.tls, "src-"), "--src-no-creds", "--override-os", "linux", "--override-arch", arch, `docker://${tagRef}`, `dir:${join(skopeo.dir, dir)}`]);
+    const children = () =>
+      stack.psql(
+        `SELECT string_agg(mr.digest || '=' || coalesce(c.digest, 'absent'), ',' ORDER BY mr.digest) FROM manifest_references mr JOIN manifests p ON p.id = mr.manifest_id JOIN repositories r ON r.id = p.repository_id LEFT JOIN manifests c ON c.id = mr.child_manifest_id WHERE r.name = 'proxy-multi/library/multi' AND p.digest = '${index.digest}' AND mr.kind = 'child'`,
+      );
+    const expected = (linked: string[]) => [amd64, arm64].map((i) => `${i.manifest.digest}=${linked.includes(i.manifest.digest) ? i.manifest.digest : "absent"}`).sort().join(",");
+
+    const pulled = await podman.run(["pull", ...tlsArgs(podman.tls), "--platform", "linux/arm64", tagRef]);
+    assert.equal(pulled.code, 0, pulled.describe);
+    const inspect = await podman.run(["image", "inspect", "--format", "{{.Architecture}}", tagRef]);
+    assert.equal(inspect.stdout.trim(), "arm64", inspect.describe);
+    // The index is cached under the tag, the arm64 image linked as its child; amd64 not fetched.
+    await eventually(async () => (children() === expected([arm64.manifest.digest]) ? true : undefined), 60_000, () => `children: ${children()}\n${stack.tail()}`);
+    assert.equal(stack.psql(`SELECT m.digest FROM tags t JOIN repositories r ON r.id = t.repository_id JOIN manifests m ON m.id = t.manifest_id WHERE r.name = 'proxy-multi/library/multi' AND t.name = '1'`), index.digest);
+    await eventually(async () => (stack.psql(`SELECT count(*) FROM blobs WHERE digest = '${arm64.layers[0]!.blob.digest}'`) === "1" ? true : undefined), 60_000, () => "the arm64 layer was not cached");
+
+    await dist.stopOne("multi-origin");
+    const served = await skopeo.inspectRaw(`docker://${tagRef}`, undefined);
+    assert.equal(served.digest, index.digest, `the cached index is served: ${served.result.describe}`);
+    const again = await platformCopy("arm64", "multi-arm64");
+    assert.equal(again.code, 0, again.describe);
+    assert.equal(sha256(readFileSync(join(skopeo.dir, "multi-arm64", "manifest.json"))), arm64.manifest.digest);
+    const rmi = await podman.run(["rmi", tagRef]);
+    assert.equal(rmi.code, 0, rmi.describe);
+    const podmanAgain = await podman.run(["pull", ...tlsArgs(podman.tls), "--platform", "linux/arm64", tagRef]);
+    assert.equal(podmanAgain.code, 0, `podman pulls the cached platform with the upstream stopped: ${podmanAgain.describe}`);
+    const never = await platformCopy("amd64", "multi-amd64");
+    assert.notEqual(never.code, 0, never.describe);
+    assert.match(never.describe, /not in the proxy cache/);
+  });
 });

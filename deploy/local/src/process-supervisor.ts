@@ -264,8 +264,8 @@ export class ProcessSupervisor {
   /**
    * Stops every child, highest tier first; idempotent. `beforeTier` runs before each tier stops
    * (the stack flushes its log lines before the log-collector goes). The stack's stop steps are
-   * sized so the worst case (every process ignoring its polite signal) still ends within 30 s:
-   * nginx 5 s, services 8 s, PostgreSQL/Redis 10 s, log-collector 4 s, plus SIGKILL.
+   * sized so the worst case (every process ignoring its polite signal) still ends within 40 s:
+   * nginx 5 s, services 16 s, PostgreSQL/Redis 10 s, log-collector 4 s, plus SIGKILL.
    */
   stopAll(beforeTier?: (tier: number) => Promise<void>): Promise<StoppedChild[]> {
     this.stopping ??= (async () => {

@@ -87,8 +87,9 @@ export async function startService(
     cwd: ctx.repoRoot,
     env: serviceEnv(name, ctx),
     tier,
-    // Services drain requests on SIGTERM; 8 s keeps the whole stop within 30 s (docs/local-stack.md).
-    stopSteps: [{ signal: "SIGTERM", waitMs: name === "log-collector" ? 4_000 : 8_000 }],
+    // A service's own stop ends within 15 s (10 s for requests in flight, then its closers, each
+    // bounded): wait a little longer, so it always ends on its own (docs/local-stack.md).
+    stopSteps: [{ signal: "SIGTERM", waitMs: name === "log-collector" ? 4_000 : 16_000 }],
     deathSignal: "SIGTERM",
     format: "berth-json",
   });

@@ -9,7 +9,7 @@ export { answerClientErrors, isRegistryPath, sendEdgeError } from "./edge-errors
 export { findUnstorableText, rejectUnstorableBody, rejectUnstorableText, unstorableTextProblem } from "./text-guard.js";
 export { isLoopbackAddress, trustNginxHop } from "./client-address.js";
 export { ApiError, BadRequestError, apiErrorHandler, errorBody, notFoundHandler } from "./api-errors.js";
-export { handleStopSignals, listen, onShutdown, type Closer, type StopSignalOptions } from "./lifecycle.js";
+export { handleStopSignals, listen, onShutdown, settlesWithin, type Closer, type StopSignalOptions } from "./lifecycle.js";
 export { LogThrottle } from "./log-throttle.js";
 export { memoryDebugRoutes, type MemoryReport } from "./memory-debug.routes.js";
 export { httpMetrics, metricsRoutes, setMetricsRoute } from "./http-metrics.js";

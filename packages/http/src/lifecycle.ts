@@ -20,6 +20,21 @@ export async function listen(app: Express, host: string, port: number): Promise<
   return server;
 }
 
+/**
+ * Whether `work` settles within `ms`. A stop step that waits on a server which is itself going away
+ * (Redis stopped by the same supervisor) would wait forever; the caller moves on instead and
+ * leaves `work` to finish or die with the process.
+ */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface StopSignalOptions {
   /** The first stop signal: begin the graceful stop. */
   onStop(signal: NodeJS.Signals): void;

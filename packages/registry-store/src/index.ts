@@ -20,7 +20,7 @@ export { TagImmutableError, findImmutableTag, assertMutable } from "./immutabili
 export { blobDataPath, uploadDataPath, uploadDirectory } from "./paths.js";
 export { BlobStore, type BlobInfo, type BlobStoreOptions } from "./blob-store.js";
 export { UploadStore, type ChunkOptions, type UploadSession, type UploadStoreOptions } from "./upload-store.js";
-export { ManifestStore, type ManifestStoreOptions, type PushedManifest, type StoredManifest } from "./manifest-store.js";
+export { ManifestStore, type ManifestStoreOptions, type PushedManifest, type PutOptions, type StoredManifest } from "./manifest-store.js";
 export { ListingStore, DEFAULT_PAGE_SIZE, type Page, type PageQuery } from "./listing-store.js";
 export { PullRecorder, type PullRecord, type PullRecorderOptions } from "./pull-recorder.js";
 export {

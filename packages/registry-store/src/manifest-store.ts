@@ -56,6 +56,17 @@ export interface PushedManifest {
   manifest: ParsedManifest;
 }
 
+/** Options of one {@link ManifestStore.put}. */
+export interface PutOptions {
+  /**
+   * Store an index even when some manifests it lists are not in the repository: their
+   * `manifest_references` rows are written without `child_manifest_id`, and
+   * {@link ManifestStore.linkChildren} fills it in once they are stored. Only the proxy cache
+   * does this (it caches a platform's manifest when a client asks for it); pushes never do.
+   */
+  absentChildren?: boolean;
+}
+
 /** Options of {@link ManifestStore}. */
 export interface ManifestStoreOptions {
   db: SqlDatabase;
@@ -89,7 +100,7 @@ export class ManifestStore {
    * @throws oci's ManifestInvalidError family / ManifestTooLargeError (validation),
    *   {DigestMismatchError} (by-digest push of other bytes), {ManifestBlobUnknownError}.
    */
-  async put(repository: string, reference: ManifestReference, body: Buffer, contentType: string | undefined, actor?: Actor): Promise<PushedManifest> {
+  async put(repository: string, reference: ManifestReference, body: Buffer, contentType: string | undefined, actor?: Actor, options: PutOptions = {}): Promise<PushedManifest> {
     const manifest = parseManifest(body, contentType);
     let digest: Digest;
     if (reference.kind === "digest") {
@@ -143,7 +154,7 @@ export class ManifestStore {
       async (tx) => {
         const { repositoryId, missingBlobs, blobSizes } = await this.#lockBlobs(tx, repository, blobDigests);
         const locked = repositoryId === undefined ? new Map<string, { id: bigint; size: number }>() : await this.#lockChildren(tx, repositoryId, childDigests);
-        const missingChildren = childDigests.filter((d) => !locked.has(d));
+        const missingChildren = options.absentChildren ? [] : childDigests.filter((d) => !locked.has(d));
         if (missingBlobs.length > 0 || missingChildren.length > 0) throw new ManifestBlobUnknownError(missingBlobs, missingChildren);
         const mismatches = sizeMismatches(manifest, blobSizes, locked);
         if (mismatches.length > 0) throw new DescriptorSizeMismatchError(mismatches);
@@ -181,6 +192,28 @@ export class ManifestStore {
       { timeout: 60_000, maxWait: 30_000 },
     );
     return result;
+  }
+
+  /**
+   * Links the `manifest_references` of `repository`'s indexes that name one of `digests` but have
+   * no `child_manifest_id` yet (an index stored with {@link PutOptions.absentChildren}) to those
+   * manifests, when they are stored; returns how many references were linked. Each manifest row
+   * is locked `FOR SHARE` (as a push locks its children): a GC delete of it either finishes first
+   * (the row is skipped) or waits. Run after storing either side — the index or a child — so
+   * that whichever commits last links them.
+   */
+  async linkChildren(repository: string, digests: readonly string[]): Promise<number> {
+    if (digests.length === 0) return 0;
+    return this.#db.$executeRaw`
+      WITH r AS (SELECT id FROM repositories WHERE name = ${repository}),
+      c AS MATERIALIZED (
+        SELECT m.id, m.digest FROM manifests m
+        WHERE m.repository_id = (SELECT id FROM r) AND m.digest = ANY(${digests as string[]}::text[])
+        ORDER BY m.id FOR SHARE)
+      UPDATE manifest_references mr SET child_manifest_id = c.id
+      FROM c, manifests p
+      WHERE mr.kind = 'child' AND mr.child_manifest_id IS NULL AND mr.digest = c.digest
+        AND p.id = mr.manifest_id AND p.repository_id = (SELECT id FROM r)`;
   }
 
   /**

@@ -158,6 +158,8 @@ function rows(c: Record<string, string>): Record<string, Row> {
     "POST /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/scan/stop": { params: art },
     "GET /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/scan/:report_id/log": { params: { ...art, report_id: "5f0c4c5e-0000-4000-8000-000000000000" } },
     "GET /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/additions/vulnerabilities": { params: art },
+    "GET /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/accessories": { params: art, list: { sort: true, q: true }, queries: ["q=type%3Dbogus", "q=type%3D~sig"] },
+    "GET /api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/additions/sbom": { params: art },
     "GET /api/v2.0/system/scanAll/schedule": { none: "no input" },
     "POST /api/v2.0/system/scanAll/schedule": { body: { schedule: { type: "None" } }, required: true },
     "PUT /api/v2.0/system/scanAll/schedule": { body: { schedule: { type: "None" } }, required: true },

@@ -4,6 +4,7 @@
  * the periodic jobs (including the GC schedule mirrored from `system_schedules`).
  */
 import type { PrismaClient } from "@berth/db";
+import { settlesWithin } from "@berth/http";
 import type { Logger } from "@berth/logger";
 import { Queues, UnrecoverableError, type JobName, type JobsOptions, type QueueName } from "@berth/queue";
 import type { DataKey } from "@berth/secrets";
@@ -100,6 +101,11 @@ export interface JobserviceOptions {
 export const DEFAULT_REPLICATION_CHUNK_SIZE = 16 * 1024 * 1024;
 
 export const RELAY_SWEEP_EVERY_MS = 60_000;
+/**
+ * How long a stop waits for running jobs (ms): within the launcher's 8 s and Compose's 30 s before
+ * SIGKILL, with room for the closers after it. Longer jobs are redelivered (docs/operations.md).
+ */
+export const STOP_DRAIN_MS = 5_000;
 export const CALLBACK_EXPIRY_EVERY_MS = 3_600_000;
 
 export function createJobservice(o: JobserviceOptions) {
@@ -122,7 +128,7 @@ export function createJobservice(o: JobserviceOptions) {
   const subscribers: EventSubscriber[] = [
     auditSubscriber(o.db),
     webhookSubscriber({ db: o.db, executions, queues, externalUrl: o.externalUrl }),
-    promoteTagSubscriber({ tagger: o.tagger ?? o.storage.registry.artifacts, logger: o.logger }),
+    promoteTagSubscriber({ tagger: o.tagger ?? o.storage.registry.artifacts, proxies: o.storage.registry.proxies, logger: o.logger }),
     gcRequestedSubscriber({ queues }),
     gcScheduleSubscriber({ db: o.db, queues, logger: o.logger }),
     replicationRequestedSubscriber({ queues }),
@@ -206,13 +212,17 @@ export function createJobservice(o: JobserviceOptions) {
       if (o.redis.status === "ready") await schedule();
       else o.redis.once("ready", () => void schedule().catch((err: Error) => o.logger.warn("cannot set up job schedules", { err: err.message })));
     },
-    /** Stops the relay and the workers (running jobs finish), then closes the queues. */
-    async stop(): Promise<void> {
+    /**
+     * Stops the relay and the workers (running jobs get `drainMs` to finish), then closes the
+     * queues. Bounded throughout, so a stop while Redis goes away too still ends in time.
+     */
+    async stop(drainMs = STOP_DRAIN_MS): Promise<void> {
       await relay.stop();
-      await workers?.close();
+      // Giving up on running jobs cuts the queue connection (this is the end of the jobservice).
+      await workers?.close(drainMs, () => o.redis.disconnect());
       replication.stops.close();
       await replication.adapters.close();
-      await queues.close();
+      if (!(await settlesWithin(queues.close(), 1_000))) o.logger.warn("the queues did not close within 1 s (Redis gone?)");
     },
   };
 }

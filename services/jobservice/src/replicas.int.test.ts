@@ -21,38 +21,11 @@ import { closeRedis, createRedisClient, type Redis } from "@berth/redis";
 import { createGcRun, createRegistryStore, type RegistryStore } from "@berth/registry-store";
 import { FilesystemDriver } from "@berth/storage";
 import { SessionLocks } from "./executions/session-locks.js";
-import { createPolicy, createProject, silentLogger, startReceiver, testUrls, waitFor, writeEvent, type Receiver } from "./test-support.js";
+import { createPolicy, createProject, silentLogger, startJobserviceProcess as startReplica, startReceiver, testUrls, waitFor, writeEvent, type JobserviceProcess as Replica, type Receiver } from "./test-support.js";
 
 const enabled = Boolean(process.env["BERTH_TEST_PG_URL"] && process.env["BERTH_TEST_REDIS_URL"]);
-const MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
 /** BullMQ's job lock for these processes: a paused worker's job is redelivered within seconds. */
 const LOCK_SECONDS = 2;
-
-interface Replica {
-  proc: ChildProcess;
-  pid: number;
-  lines: string[];
-  stopped: boolean;
-}
-
-async function startReplica(env: Record<string, string>): Promise<Replica> {
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-  const proc = spawn(process.execPath, [MAIN], { env: { PATH: process.env["PATH"] ?? "", ...env, BERTH_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
-  const replica: Replica = { proc, pid: proc.pid!, lines: [], stopped: false };
-  const keep = (chunk: Buffer) => replica.lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-  proc.stdout!.on("data", keep);
-  proc.stderr!.on("data", keep);
-  await waitFor(async () => {
-    if (proc.exitCode !== null) throw new Error(`jobservice exited: ${replica.lines.slice(-20).join("\n")}`);
-    return fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
-  }, 30_000, "a jobservice replica to be ready");
-  return replica;
-}
 
 describe("two jobservice replicas and a redelivered stalled job", { skip: !enabled && "needs BERTH_TEST_PG_URL and BERTH_TEST_REDIS_URL", timeout: 240_000 }, () => {
   let testDb: TestDatabase;

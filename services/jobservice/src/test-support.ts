@@ -5,8 +5,10 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import { Writable } from "node:stream";
 import { createPrismaClient, type PrismaClient } from "@berth/db";
 import { createTestDatabase, type TestDatabase } from "@berth/db/testing";
@@ -159,4 +161,37 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A jobservice started as operators run it (`node dist/main.js`), with its output kept. */
+export interface JobserviceProcess {
+  proc: ChildProcess;
+  pid: number;
+  lines: string[];
+  stopped: boolean;
+  /** Resolves with how the process ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
+
+/** Starts `dist/main.js` with `env` (plus PATH and a free BERTH_PORT); resolves once `/readyz` answers 200. */
+export async function startJobserviceProcess(env: Record<string, string>): Promise<JobserviceProcess> {
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const proc = spawn(process.execPath, [MAIN], { env: { PATH: process.env["PATH"] ?? "", ...env, BERTH_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
+  const started: JobserviceProcess = { proc, pid: proc.pid!, lines: [], stopped: false, exited };
+  const keep = (chunk: Buffer) => started.lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+  proc.stdout!.on("data", keep);
+  proc.stderr!.on("data", keep);
+  await waitFor(async () => {
+    if (proc.exitCode !== null) throw new Error(`jobservice exited: ${started.lines.slice(-20).join("\n")}`);
+    return fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+  }, 30_000, "a jobservice process to be ready");
+  return started;
 }

@@ -2,7 +2,9 @@
 // apps over one database and storage, CNCF Distribution — Debian's docker-registry — as the
 // upstream): concurrent pulls of one missing blob, spread over both replicas, fetch it once from
 // the upstream (counted in Distribution's access log); every puller gets the verified bytes;
-// pushes are DENIED; a miss of something the upstream does not have is plain MANIFEST_UNKNOWN.
+// pushes are DENIED; a miss of something the upstream does not have is plain MANIFEST_UNKNOWN;
+// an image index pulled by tag is cached at once, its platforms' manifests when asked for by
+// digest (linked to it as its children), and both still pull once the upstream is gone.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -11,6 +13,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { parseDigest, parseManifestReference } from "@berth/oci";
+import { ManifestReferencedError } from "@berth/registry-store";
 import { startHarness, type Harness } from "./testing/harness.js";
 
 const pgUrl = process.env["BERTH_TEST_PG_URL"];
@@ -49,13 +53,19 @@ async function startDistribution(): Promise<{ url: string; log: string[]; stop()
     url,
     log,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
         await new Promise((r) => child.once("exit", r));
       }
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function putManifest(url: string, repo: string, reference: string, body: Buffer, mediaType: string): Promise<string> {
+  const res = await fetch(`${url}/v2/${repo}/manifests/${reference}`, { method: "PUT", body, headers: { "content-type": mediaType } });
+  assert.equal(res.status, 201, await res.text());
+  return sha256(body);
 }
 
 async function pushBlob(url: string, repo: string, data: Buffer): Promise<string> {
@@ -88,8 +98,7 @@ describe("proxy cache across replicas", { skip: (!pgUrl || !redisUrl) && "needs 
         layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: layerDigest, size: layer.length }],
       }),
     );
-    const put = await fetch(`${upstream.url}/v2/library/app/manifests/1`, { method: "PUT", body: manifest, headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" } });
-    assert.equal(put.status, 201, await put.text());
+    await putManifest(upstream.url, "library/app", "1", manifest, "application/vnd.oci.image.manifest.v1+json");
 
     h = await startHarness(pgUrl!, { proxy: { redisUrl: redisUrl! } });
     await h.addInstance();
@@ -169,5 +178,70 @@ describe("proxy cache across replicas", { skip: (!pgUrl || !redisUrl) && "needs 
     const blob = await h.request("GET", `/v2/proxy/library/app/blobs/${sha256(Buffer.from("nope"))}`, { token });
     assert.equal(blob.status, 404);
     assert.equal(blob.json().errors[0].code, "BLOB_UNKNOWN");
+  });
+
+  // Last: it stops the upstream.
+  test("an image index by tag: cached at once, platforms cached and linked on demand, both served with the upstream gone", async () => {
+    const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+    const platforms = [];
+    for (const architecture of ["amd64", "arm64"]) {
+      const cfg = Buffer.from(JSON.stringify({ architecture, os: "linux", rootfs: { type: "layers", diff_ids: [] } }));
+      const data = randomBytes(64 * 1024);
+      const image = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: await pushBlob(upstream.url, "library/multi", cfg), size: cfg.length },
+          layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: await pushBlob(upstream.url, "library/multi", data), size: data.length }],
+        }),
+      );
+      const digest = await putManifest(upstream.url, "library/multi", sha256(image), image, OCI_MANIFEST);
+      platforms.push({ mediaType: OCI_MANIFEST, digest, size: image.length, platform: { architecture, os: "linux" } });
+    }
+    const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: platforms }));
+    const indexDigest = await putManifest(upstream.url, "library/multi", "2", index, OCI_INDEX);
+    const [amd64, arm64] = platforms.map((p) => p.digest) as [string, string];
+    const token = h.token(["repository:proxy/library/multi:pull"]);
+    const accept = { accept: `${OCI_INDEX}, ${OCI_MANIFEST}` };
+    const settle = async () => {
+      for (const i of h.instances) await i.proxy!.manifests.settle();
+    };
+    const children = () =>
+      h.prisma.$queryRaw<{ digest: string; child: string | null }[]>`
+        SELECT mr.digest, c.digest AS child FROM manifest_references mr JOIN manifests p ON p.id = mr.manifest_id LEFT JOIN manifests c ON c.id = mr.child_manifest_id
+        WHERE p.digest = ${indexDigest} AND mr.kind = 'child' ORDER BY mr.digest`;
+    const sorted = (rows: { digest: string; child: string | null }[]) => [...rows].sort((a, b) => a.digest.localeCompare(b.digest));
+
+    const first = await h.request("GET", "/v2/proxy/library/multi/manifests/2", { token, headers: accept });
+    assert.equal(first.status, 200, first.body.toString());
+    assert.equal(first.headers["docker-content-digest"], indexDigest);
+    assert.deepEqual(first.body, index);
+    await settle();
+    const tagged = await h.prisma.$queryRaw<{ digest: string }[]>`
+      SELECT m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id JOIN repositories r ON r.id = t.repository_id WHERE r.name = 'proxy/library/multi' AND t.name = '2'`;
+    assert.deepEqual(tagged, [{ digest: indexDigest }], "the index is cached under its tag, its platforms not yet");
+    assert.deepEqual(await children(), sorted([{ digest: amd64, child: null }, { digest: arm64, child: null }]));
+
+    const platform = await h.request("GET", `/v2/proxy/library/multi/manifests/${amd64}`, { token, headers: accept, port: h.instances[1]!.port });
+    assert.equal(platform.status, 200, platform.body.toString());
+    assert.equal(sha256(platform.body), amd64);
+    await settle();
+    assert.deepEqual(await children(), sorted([{ digest: amd64, child: amd64 }, { digest: arm64, child: null }]), "the platform asked for is linked as the index's child");
+    // Linked as a pushed index's child: it cannot be deleted while the index lists it.
+    await assert.rejects(h.instances[0]!.store.manifests.delete("proxy/library/multi", parseManifestReference(amd64)), ManifestReferencedError);
+    assert.equal(await h.instances[0]!.store.manifests.deleteIfUnused("proxy/library/multi", parseDigest(amd64), 0), false, "GC's untagged sweep keeps it");
+
+    await upstream.stop();
+    const again = await h.request("GET", "/v2/proxy/library/multi/manifests/2", { token, headers: accept });
+    assert.equal(again.status, 200, again.body.toString());
+    assert.equal(again.headers["docker-content-digest"], indexDigest);
+    const cachedPlatform = await h.request("GET", `/v2/proxy/library/multi/manifests/${amd64}`, { token, headers: accept });
+    assert.equal(cachedPlatform.status, 200);
+    assert.equal(sha256(cachedPlatform.body), amd64);
+    const neverAsked = await h.request("GET", `/v2/proxy/library/multi/manifests/${arm64}`, { token, headers: accept });
+    assert.equal(neverAsked.status, 404);
+    assert.equal(neverAsked.json().errors[0].code, "MANIFEST_UNKNOWN");
+    assert.match(neverAsked.json().errors[0].message, /is not in the proxy cache, and its upstream registry distribution failed/);
   });
 });

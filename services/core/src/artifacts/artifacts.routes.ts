@@ -1,4 +1,5 @@
 import { flag } from "@berth/config";
+import { pipeline } from "node:stream/promises";
 import { Router, type Request } from "express";
 import { z } from "zod";
 import { isValidTag } from "@berth/oci";
@@ -15,6 +16,7 @@ import type { ProjectStore } from "../projects/project-store.js";
 import { repositoryNameParam } from "../repositories/repository-name.js";
 import type { ScanService } from "../scanning/scan-service.js";
 import type { ArtifactService } from "./artifact-service.js";
+import { ACCESSORY_TYPE_NAMES, accessoryView } from "./accessory-view.js";
 import { artifactView } from "./artifact-view.js";
 
 const listQuery = z.object({
@@ -34,6 +36,7 @@ const getQuery = z.object({ with_tag: flag.default(true), with_scan_overview: fl
 function viewOptions(query: { with_scan_overview?: boolean | undefined; with_label?: boolean | undefined; with_immutable_status?: boolean | undefined }) {
   return { withScanOverview: query.with_scan_overview ?? false, withLabels: query.with_label ?? false, withImmutable: query.with_immutable_status ?? false };
 }
+const accessoriesQuery = z.object({ ...pagingQuery, q: z.string().max(1024).optional(), sort: sortQuery });
 const copyQuery = z.object({ from: z.string().min(3).max(1024) }).passthrough();
 const tagBody = z.object({ name: z.string().min(1).max(128) }).passthrough();
 const FROM = /^([^@:]+(?:\/[^@:]+)*)(?:@(.+:[0-9a-fA-F]+)|:([^:@/]+))$/;
@@ -153,6 +156,33 @@ export function artifactsRoutes(deps: { projects: ProjectStore; access: AccessCo
     const digest = await artifacts.copy(project, repository, { repository: sourceRepo, reference: match[2] ?? match[3]!, label: from }, principal);
     res.setHeader("Location", `/api/v2.0/projects/${project.name}/repositories/${encodeURIComponent(repository.slice(project.name.length + 1))}/artifacts/${digest}`);
     res.status(201).end();
+  });
+
+  // Harbor's accessories: the artifact's OCI referrers (signatures, SBOMs, …), paged, oldest first (`sort=-creation_time`: newest first).
+  router.get(`${base}/:reference/accessories`, async (req, res) => {
+    const { project, repository } = await context(req);
+    await access.require(principalOf(res), project, "artifact", "read");
+    const query = parseInput(accessoriesQuery, req.query);
+    const newestFirst = parseSort(query.sort, { creation_time: "creationTime" })[0]?.direction === "desc";
+    const q = parseHarborQuery(query.q);
+    onlyKeys(q, ["type"]);
+    const term = q.get("type");
+    if (term && (term.kind !== "exact" || !ACCESSORY_TYPE_NAMES.includes(term.value))) throw new InvalidInputError(`q type must be one of ${ACCESSORY_TYPE_NAMES.join(", ")}`);
+    const subject = await artifacts.get(repository, reference(req));
+    const page = paging(query);
+    const { total, items } = await artifacts.accessories(subject, { type: term?.kind === "exact" ? term.value : undefined, skip: page.skip, take: page.take, newestFirst });
+    setPageHeaders(req, res, page, total);
+    res.json(items.map((a) => accessoryView(a.record, subject, a.type)));
+  });
+
+  // Harbor's `sbom` addition: the SPDX or CycloneDX document of an SBOM accessory (or of the newest SBOM of an image).
+  router.get(`${base}/:reference/additions/sbom`, async (req, res) => {
+    const { project, repository } = await context(req);
+    await access.require(principalOf(res), project, "artifact", "read");
+    const sbom = await artifacts.sbom(repository, reference(req));
+    res.type(sbom.mediaType);
+    if (sbom.size) res.setHeader("Content-Length", String(sbom.size));
+    await pipeline(sbom.stream, res);
   });
 
   router.get(`${base}/:reference/tags`, async (req, res) => {

@@ -1,6 +1,10 @@
-/** Whether a registry endpoint can back a proxy cache project (`registry_id` on project create). */
+/**
+ * Proxy cache projects' rules in core: whether a registry endpoint can back one (`registry_id` on
+ * project create), and the refusal of writes into one.
+ */
+import type { Project } from "@berth/db";
 import { PROXY_CACHE_TYPES } from "@berth/replication";
-import { InvalidInputError, NotFoundError } from "../errors.js";
+import { InvalidInputError, NotFoundError, PermissionDeniedError } from "../errors.js";
 import type { EndpointStore } from "../registries/endpoint-store.js";
 
 export class ProxyCacheCheck {
@@ -16,4 +20,17 @@ export class ProxyCacheCheck {
       throw new InvalidInputError(`registry ${endpoint.name} is of type ${endpoint.type}, which a proxy cache cannot pull through (use one of ${PROXY_CACHE_TYPES.join(", ")})`);
     }
   }
+}
+
+/**
+ * Refuses a write into proxy cache project `project` — a tag created, an artifact copied in —
+ * with {@link PermissionDeniedError} (403): what a proxy project holds comes from its upstream
+ * only, as on `/v2/`. Deletes stay allowed (Harbor's rule: a cached artifact can be removed; the
+ * next pull fetches it again).
+ */
+export function refuseProxyCacheWrite(project: Pick<Project, "name" | "registryId">, what: string): void {
+  if (project.registryId === null) return;
+  throw new PermissionDeniedError(
+    `project ${project.name} is a proxy cache (registry_id ${project.registryId}) and read-only: ${what} is refused; its content comes from the upstream registry only (cached artifacts and tags can still be deleted)`,
+  );
 }

@@ -3,7 +3,7 @@
  * audit row and a `replication.policy.changed` outbox event in the same transaction (jobservice
  * re-reads the policy: its cron schedule). The rules Harbor enforces are checked in that
  * transaction too: the registries exist, exactly one side is this Berth, event-based triggers
- * push from here.
+ * push from here, a pull's destination namespace is not in a proxy cache project.
  */
 import { isUniqueViolation, type Prisma, type PrismaClient, type ReplicationPolicy } from "@berth/db";
 import { ExecutionStore } from "@berth/executions";
@@ -118,5 +118,14 @@ async function checkRules(tx: Tx, input: PolicyInput): Promise<void> {
   }
   if (input.triggerType === "event_based" && input.srcRegistryId !== null) {
     throw new InvalidInputError("event_based triggers replicate this Berth's events: the source must be this Berth (push mode)");
+  }
+  // Pull mode into a named namespace: its project must not be a proxy cache (read-only). With no
+  // namespace the destination projects are the sources' and are checked when a task runs.
+  if (input.destRegistryId === null && input.destNamespace !== "") {
+    const name = input.destNamespace.split("/")[0]!;
+    const project = await tx.project.findUnique({ where: { name }, select: { registryId: true } });
+    if (project?.registryId != null) {
+      throw new InvalidInputError(`dest_namespace ${input.destNamespace}: project ${name} is a proxy cache (read-only); replication cannot write into it`);
+    }
   }
 }

@@ -7,6 +7,7 @@
  * jobservice replicas run the same queues without applying an effect twice (docs/deploy-compose.md).
  */
 import pg from "pg";
+import { settlesWithin } from "@berth/http";
 
 /** Key spaces (the high 16 bits of the 64-bit advisory key); the low 48 bits are an id in the space. */
 export const LOCK_SPACES = {
@@ -86,7 +87,11 @@ export class SessionLocks {
     }
   }
 
-  close(): Promise<void> {
-    return this.#pool.end();
+  /**
+   * Ends the pool. A lock a job left behind at a bounded stop (see `WorkerPool.close`) would keep
+   * `end()` waiting: after a second its session simply ends with the process, and the lock with it.
+   */
+  async close(): Promise<void> {
+    await settlesWithin(this.#pool.end(), 1_000);
   }
 }

@@ -6,6 +6,7 @@
  * unaffected and events wait in the outbox.
  */
 import type { PrismaClient } from "@berth/db";
+import { settlesWithin } from "@berth/http";
 import type { Logger } from "@berth/logger";
 import type { Queues } from "@berth/queue";
 
@@ -49,11 +50,14 @@ export class OutboxRelay {
     this.#loop = this.#run();
   }
 
-  /** Stops the loop after the current pass. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the loop after the current pass, waiting for it up to `waitMs`. A pass cut short is
+   * harmless: its rows stay unstamped and the next relay adds them again (the job id dedupes).
+   */
+  async stop(waitMs = 1_000): Promise<void> {
     this.#running = false;
     this.#wake?.();
-    await this.#loop;
+    if (this.#loop) await settlesWithin(this.#loop, waitMs);
   }
 
   /** Ends the current wait early (e.g. on a NOTIFY or a sweep). */

@@ -2,7 +2,8 @@
 // DockerHub-format target; the consumer POSTs `success` to the payload's callback_url (served
 // here by a stand-in for core's route, calling the same `answerCallback` core calls); the
 // artifact.validated event reaches the promote-tag subscriber, which adds the tag through
-// jobservice's registry-store (a tag.created outbox row, actor webhook-callback).
+// jobservice's registry-store (a tag.created outbox row, actor webhook-callback) — but never in a
+// proxy cache project, which is read-only.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import http from "node:http";
@@ -10,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { PrismaClient } from "@berth/db";
 import { answerCallback, CallbackGoneError, CallbackUnknownError } from "@berth/webhooks";
-import { createPolicy, createProject, startReceiver, startTestJobservice, waitFor, type Receiver, type TestJobservice } from "../test-support.js";
+import { createPolicy, createProject, startReceiver, startTestJobservice, waitFor, writeEvent, type Receiver, type TestJobservice } from "../test-support.js";
 
 const enabled = Boolean(process.env["BERTH_TEST_PG_URL"] && process.env["BERTH_TEST_REDIS_URL"]);
 const digestOf = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}` as never;
@@ -104,5 +105,25 @@ describe("promote_tag", { skip: !enabled && "needs BERTH_TEST_PG_URL and BERTH_T
     const validated = await t.db.outboxEvent.findFirstOrThrow({ where: { type: "artifact.validated" } });
     await waitFor(async () => (await t.js.queues.queue("events").getJob(validated.eventId))?.finishedOn, 10_000, "fan-out finished");
     assert.equal(await (await t.js.queues.queue("events").getJob(validated.eventId))!.getState(), "completed");
+  });
+
+  it("does not tag in a proxy cache project (read-only): the promotion is skipped", async () => {
+    const endpoint = await t.db.registryEndpoint.create({ data: { name: "upstream", type: "docker-registry", url: "http://127.0.0.1:9" } });
+    await t.db.project.create({ data: { name: "mirror", ownerId: 1, registryId: endpoint.id } });
+    const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
+    const manifest = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: await upload("mirror/app", config), size: config.length },
+      layers: [],
+    }));
+    // As the proxy cache stores what it pulled.
+    const { digest } = await t.registry.manifests.put("mirror/app", { kind: "tag", tag: "1.0" } as never, manifest, "application/vnd.oci.image.manifest.v1+json");
+    const eventId = await writeEvent(t.db, "artifact.validated", {
+      repository: "mirror/app", digest, tag: "1.0", state: "success", description: "", context: "ci", target_url: "", policy_id: 1, promote_tag: "validated",
+    });
+    await waitFor(async () => (await t.js.queues.queue("events").getJob(eventId))?.finishedOn, 15_000, "fan-out finished");
+    assert.equal(await (await t.js.queues.queue("events").getJob(eventId))!.getState(), "completed");
+    assert.deepEqual(await tagsOf("mirror/app"), [`1.0=${digest}`], "no tag was added");
   });
 });

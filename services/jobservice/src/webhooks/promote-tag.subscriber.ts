@@ -1,9 +1,11 @@
 /**
  * `artifact.validated` with `promote_tag` (a DockerHub-format target's option, set only on a
- * `success` callback): adds that tag to the validated artifact through registry-store.
+ * `success` callback): adds that tag to the validated artifact through registry-store — unless
+ * its project is a proxy cache, which is read-only (the promotion is skipped with a warning).
  */
 import type { Logger } from "@berth/logger";
 import type { OutboxEventPayload } from "@berth/queue";
+import type { ProxyStore } from "@berth/registry-store";
 import type { EventSubscriber } from "../events/subscriber.js";
 
 /** The part of registry-store's `ArtifactStore` this needs. */
@@ -11,7 +13,7 @@ export interface Tagger {
   createTag(repository: string, digest: string, tag: string, actor?: { name?: string }): Promise<void>;
 }
 
-export function promoteTagSubscriber(deps: { tagger: Tagger; logger: Logger }): EventSubscriber {
+export function promoteTagSubscriber(deps: { tagger: Tagger; proxies: Pick<ProxyStore, "upstreamOf">; logger: Logger }): EventSubscriber {
   const log = deps.logger.child({ module: "promote-tag" });
   return {
     name: "promote-tag",
@@ -19,6 +21,11 @@ export function promoteTagSubscriber(deps: { tagger: Tagger; logger: Logger }): 
     async handle(event) {
       const p = event.payload as OutboxEventPayload<"artifact.validated">;
       if (!p.promote_tag) return;
+      const project = p.repository.split("/")[0]!;
+      if (await deps.proxies.upstreamOf(project)) {
+        log.warn("promote_tag skipped: the project is a proxy cache (read-only)", { repository: p.repository, digest: p.digest, tag: p.promote_tag });
+        return;
+      }
       try {
         await deps.tagger.createTag(p.repository, p.digest, p.promote_tag, { name: "webhook-callback" });
       } catch (err) {

@@ -4,6 +4,7 @@
  */
 import { hostname } from "node:os";
 import { Worker, type ConnectionOptions, type WorkerOptions } from "bullmq";
+import { settlesWithin } from "@berth/http";
 import type { Logger } from "@berth/logger";
 import { isJobName, jobsOf, QUEUE_NAMES, UnrecoverableError, type Job, type QueueName } from "@berth/queue";
 import { timeJob } from "../jobservice-metrics.js";
@@ -28,9 +29,12 @@ export const WORKER_NAME = `${hostname()}:${process.pid}`;
 
 export class WorkerPool {
   readonly workers: Worker[];
+  readonly #log: Logger;
+  /** Jobs whose handler is running in this process. */
+  #running = 0;
 
   constructor(o: WorkerPoolOptions) {
-    const log = o.logger.child({ module: "workers" });
+    const log = (this.#log = o.logger.child({ module: "workers" }));
     this.workers = (o.queues ?? QUEUE_NAMES).map((queue) => {
       const names = new Set<string>(jobsOf(queue));
       const worker = new Worker(
@@ -38,7 +42,12 @@ export class WorkerPool {
         async (job: Job) => {
           if (!isJobName(job.name) || !names.has(job.name)) throw new UnrecoverableError(`queue ${queue} has no job named ${job.name}`);
           const handler = o.handlers[job.name] as Handler<typeof job.name>;
-          return timeJob(queue, job.name, () => handler(job as never));
+          this.#running++;
+          try {
+            return await timeJob(queue, job.name, () => handler(job as never));
+          } finally {
+            this.#running--;
+          }
         },
         {
           connection: o.connection,
@@ -58,8 +67,19 @@ export class WorkerPool {
     });
   }
 
-  /** Stops taking jobs and waits for running ones (BullMQ's graceful close). */
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+  /**
+   * Stops taking jobs and waits up to `drainMs` for running ones (BullMQ's graceful close). A job
+   * still running then is left behind: `giveUp` cuts the queue connection, so what waits on Redis
+   * fails now and the job's lock is no longer renewed; once it expires BullMQ hands the job to a
+   * worker again (handlers are idempotent; a replication copy resumes from its last chunk). The same
+   * happens when Redis is stopping too (a supervisor signalling every process): a finished job
+   * cannot be recorded, so waiting longer would only end in a SIGKILL.
+   */
+  async close(drainMs: number, giveUp: () => void): Promise<void> {
+    const closed = Promise.all(this.workers.map((w) => w.close()));
+    if (await settlesWithin(closed, drainMs)) return;
+    this.#log.warn(`the workers did not close within ${drainMs} ms; jobs left running run again once their lock expires`, { running: this.#running });
+    giveUp();
+    await settlesWithin(closed, 1_000);
   }
 }

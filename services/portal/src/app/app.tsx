@@ -23,6 +23,11 @@ const ReplicationsPage = lazy(() => import("../pages/admin/replications.page.js"
 const GcPage = lazy(() => import("../pages/admin/gc.page.js").then((m) => ({ default: m.GcPage })));
 const AuditLogsPage = lazy(() => import("../pages/admin/audit-logs.page.js").then((m) => ({ default: m.AuditLogsPage })));
 const SystemLogsPage = lazy(() => import("../pages/admin/system-logs.page.js").then((m) => ({ default: m.SystemLogsPage })));
+// admin & artifact
+const ScannersPage = lazy(() => import("../pages/admin/scanners.page.js").then((m) => ({ default: m.ScannersPage })));
+const AllowlistPage = lazy(() => import("../pages/admin/allowlist.page.js").then((m) => ({ default: m.AllowlistPage })));
+const LabelsPage = lazy(() => import("../pages/admin/labels.page.js").then((m) => ({ default: m.LabelsPage })));
+const UserGroupsPage = lazy(() => import("../pages/admin/user-groups.page.js").then((m) => ({ default: m.UserGroupsPage })));
 const ConfigurationPage = lazy(() => import("../pages/admin/configuration.page.js").then((m) => ({ default: m.ConfigurationPage })));
 
 const queryClient = new QueryClient({
@@ -76,6 +81,10 @@ function SignedIn() {
               <Route path="/admin/audit-logs" element={<AuditLogsPage />} />
               <Route path="/admin/system-logs" element={<SystemLogsPage />} />
               <Route path="/admin/configuration" element={<ConfigurationPage />} />
+              <Route path="/admin/scanners" element={<ScannersPage />} />
+              <Route path="/admin/cve-allowlist" element={<AllowlistPage />} />
+              <Route path="/admin/labels" element={<LabelsPage />} />
+              <Route path="/admin/user-groups" element={<UserGroupsPage />} />
             </>
           )}
           <Route path="*" element={<Navigate to="/projects" replace />} />

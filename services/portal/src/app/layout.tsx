@@ -18,8 +18,12 @@ interface NavItem {
 
 const ADMIN_NAV: NavItem[] = [
   { to: "/admin/users", label: "nav.users" },
+  { to: "/admin/user-groups", label: "adminNav.groups" },
   { to: "/admin/registries", label: "nav.registries" },
   { to: "/admin/replications", label: "nav.replications" },
+  { to: "/admin/scanners", label: "adminNav.scanners" },
+  { to: "/admin/cve-allowlist", label: "adminNav.allowlist" },
+  { to: "/admin/labels", label: "adminNav.labels" },
   { to: "/admin/gc", label: "nav.gc" },
   { to: "/admin/audit-logs", label: "nav.auditLogs" },
   { to: "/admin/system-logs", label: "nav.systemLogs" },

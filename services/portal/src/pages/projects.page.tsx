@@ -11,6 +11,7 @@ import { useCurrentUser } from "../app/session.js";
 import { EmptyState, ErrorAlert, Pager } from "../components/feedback.js";
 import { formatTime } from "../components/format.js";
 import { Dialog } from "../components/dialog.js";
+import { ProxyBadge, ProxyCacheField } from "./proxy-cache-field.js";
 
 const PAGE_SIZE = 15;
 
@@ -76,6 +77,7 @@ export function ProjectsPage() {
                   <Anchor component={Link} to={`/projects/${p.name}`}>
                     {p.name}
                   </Anchor>
+                  <ProxyBadge project={p} />
                 </Table.Td>
                 <Table.Td>
                   <Badge variant="light" color={p.metadata?.public === "true" ? "teal" : "gray"}>
@@ -102,6 +104,7 @@ function CreateProject({ opened, onClose }: { opened: boolean; onClose: () => vo
   const [name, setName] = useState("");
   const [isPublic, setPublic] = useState(false);
   const [gib, setGib] = useState<number | string>("");
+  const [registryId, setRegistryId] = useState<number | null>(null);
   const create = useWrite(
     () =>
       json("/projects", {
@@ -110,6 +113,7 @@ function CreateProject({ opened, onClose }: { opened: boolean; onClose: () => vo
           project_name: name,
           metadata: { public: String(isPublic) },
           ...(admin && gib !== "" ? { storage_limit: Math.round(Number(gib) * 2 ** 30) } : {}),
+          ...(admin && registryId !== null ? { registry_id: registryId } : {}),
         },
       }),
     [["projects"]],
@@ -130,6 +134,7 @@ function CreateProject({ opened, onClose }: { opened: boolean; onClose: () => vo
           <TextInput label={t("common.name")} required value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus />
           <Checkbox label={t("projects.public")} checked={isPublic} onChange={(e) => setPublic(e.currentTarget.checked)} />
           {admin && <NumberInput label={t("projects.storageLimit")} min={0} value={gib} onChange={setGib} />}
+          {admin && <ProxyCacheField registryId={registryId} onChange={setRegistryId} />}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               {t("common.cancel")}

@@ -4,12 +4,15 @@
  * is fresh (`BERTH_PROXY_REVALIDATE_SECONDS`, kept in Redis so every replica shares it), else a
  * HEAD (not a GET: upstream pull quotas) decides whether the cached copy still stands. A miss is
  * fetched by digest (the bytes are verified against it) and served; its blobs and then the
- * manifest are cached in the background. When the upstream is down, slow or answers 429, the
- * cached copy is served with a warning and a `proxy.stale_served` event; a miss then fails clearly.
+ * manifest are cached in the background. An image index is cached at once, without its
+ * platforms' manifests: each is cached when a client asks for it by digest, and linked to the
+ * index as its child then (quotas, GC and retention see what they see of a pushed index). When
+ * the upstream is down, slow or answers 429, the cached copy is served with a warning and a
+ * `proxy.stale_served` event; a miss then fails clearly.
  */
 import { RegistryHttpError, type Manifest } from "@berth/distribution-client";
 import type { Logger } from "@berth/logger";
-import { isIndexMediaType, parseManifest, referencedBlobs, type Digest, type ManifestReference } from "@berth/oci";
+import { isIndexMediaType, parseManifest, referencedBlobs, referencedManifests, type Digest, type ManifestReference } from "@berth/oci";
 import { ManifestBlobUnknownError, ManifestUnknownError, NameUnknownError, type RegistryStore, type StoredManifest } from "@berth/registry-store";
 import type { Redis } from "@berth/redis";
 import type { BlobProxy } from "./blob-proxy.js";
@@ -155,23 +158,24 @@ export class ManifestProxy {
 
   async #cache(repository: string, reference: ManifestReference, manifest: Manifest, upstream: Upstream): Promise<void> {
     const parsed = parseManifest(manifest.bytes, manifest.mediaType);
-    if (isIndexMediaType(parsed.mediaType)) {
-      // An index is cached once every manifest it lists is (pullers fetch one platform's only).
-      this.#o.logger.info("proxy cache: an image index is served from the upstream, not cached", { repository, digest: manifest.digest });
-      return;
-    }
     const lease = await this.#o.locks.tryAcquire(`manifest:${repository}@${manifest.digest}:${reference.kind === "tag" ? reference.tag : ""}`);
     if (!lease) return; // another pull caches it
     try {
       for (const blob of referencedBlobs(parsed, { skipNondistributable: true })) {
         await this.#o.blobs.ensure(repository, blob.digest as Digest, upstream);
       }
+      // An index is stored without waiting for its platforms' manifests (a puller fetches one):
+      // each is cached when a client asks for it by digest, and linked to the index then.
+      const index = isIndexMediaType(parsed.mediaType);
       try {
-        await this.#o.store.manifests.put(repository, reference, manifest.bytes, manifest.mediaType);
+        await this.#o.store.manifests.put(repository, reference, manifest.bytes, manifest.mediaType, undefined, { absentChildren: index });
       } catch (err) {
         if (err instanceof ManifestBlobUnknownError) return; // collected meanwhile: the next pull caches it
         throw err;
       }
+      // Whichever of an index and its child is stored last links them (linkChildren).
+      const children = index ? referencedManifests(parsed).map((c) => c.digest) : [manifest.digest];
+      await this.#o.store.manifests.linkChildren(repository, children);
       if (reference.kind === "tag") await this.#markFresh(repository, reference.tag, manifest.digest);
     } finally {
       await lease.release();

@@ -34,7 +34,7 @@ export class AdapterFactory {
   readonly #pools = new Map<number, { version: number; dispatcher: Dispatcher; auth: AuthCache; projects: Set<string> }>();
 
   constructor(private readonly o: AdapterFactoryOptions) {
-    this.local = new LocalAdapter(o.registry, async (name) => (await o.db.project.count({ where: { name } })) > 0);
+    this.local = new LocalAdapter(o.registry, async (name) => (await o.db.project.findUnique({ where: { name }, select: { registryId: true } })) ?? undefined);
   }
 
   /**

@@ -1,12 +1,14 @@
 /**
  * This Berth as a side of a copy, through registry-store (the same tables, locks, quota and
  * outbox events as a push through the registry): the source of push mode, the destination of
- * pull mode. Writes need the repository's project to exist, as a push through the front door does.
+ * pull mode. Writes need the repository's project to exist and not to be a proxy cache (read-only),
+ * as a push through the front door does.
  */
 import type { Readable } from "node:stream";
 import type { Manifest, ManifestInfo, ReferrerDescriptor, RequestBody } from "@berth/distribution-client";
 import { parseDigest, parseManifestReference, type Digest } from "@berth/oci";
 import { BlobUnknownError, ManifestUnknownError, NameUnknownError, type RegistryStore } from "@berth/registry-store";
+import { UnrecoverableError } from "@berth/queue";
 import { bodyStream, type ArtifactRef, type Destination, type ListArtifactsOptions, type Source, type UploadHandle } from "./adapter.js";
 
 /** Who the registry's events name for replicated writes. */
@@ -20,7 +22,8 @@ export class LocalAdapter implements Source, Destination {
 
   constructor(
     private readonly registry: RegistryStore,
-    private readonly projectExists: (name: string) => Promise<boolean>,
+    /** Project `name` (`registryId`: the endpoint it is a proxy cache of), or undefined when it does not exist. */
+    private readonly project: (name: string) => Promise<{ registryId: number | null } | undefined>,
   ) {}
 
   async listRepositories(): Promise<string[]> {
@@ -93,7 +96,10 @@ export class LocalAdapter implements Source, Destination {
 
   async prepare(repositories: readonly string[]): Promise<void> {
     for (const project of new Set(repositories.map((r) => r.split("/")[0]!))) {
-      if (!(await this.projectExists(project))) throw new Error(`project ${project} does not exist on this Berth: create it, then replicate into it`);
+      const found = await this.project(project);
+      if (!found) throw new Error(`project ${project} does not exist on this Berth: create it, then replicate into it`);
+      // A proxy project stays one (registry_id is fixed): no retry.
+      if (found.registryId !== null) throw new UnrecoverableError(`project ${project} is a proxy cache (read-only): replication cannot write into it`);
     }
   }
 

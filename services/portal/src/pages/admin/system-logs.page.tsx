@@ -17,6 +17,7 @@ interface LogEntry {
 /** The log-collector's service names (nginx logs as "proxy"). */
 const SERVICES = ["proxy", "core", "registry", "jobservice", "scanner-adapter", "log-collector", "postgres", "redis"];
 const LEVELS = ["error", "warn", "info", "http", "debug"];
+const PAGE_SIZE = 200;
 const LEVEL_COLOR: Record<string, string> = { error: "red", warn: "yellow", info: "blue" };
 
 /** The log-collector's query (GET /system/logs) with its filters: service, level, time, text. */
@@ -24,12 +25,16 @@ export function SystemLogsPage() {
   const { t } = useTranslation();
   const [draft, setDraft] = useState({ service: "", level: "", q: "", since: "", until: "" });
   const [filter, setFilter] = useState(draft);
+  // Server-side pages, newest first: each older page ends (`until`, inclusive) at the oldest entry
+  // shown, so entries of that very instant show again rather than being skipped.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors.at(-1);
   const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
   const logs = useQuery({
-    queryKey: ["system-logs", filter],
+    queryKey: ["system-logs", filter, cursor],
     queryFn: () =>
       json<LogEntry[]>("/system/logs", {
-        query: { service: filter.service || undefined, level: filter.level || undefined, q: filter.q || undefined, since: iso(filter.since), until: iso(filter.until), limit: 200 },
+        query: { service: filter.service || undefined, level: filter.level || undefined, q: filter.q || undefined, since: iso(filter.since), until: cursor ?? iso(filter.until), limit: PAGE_SIZE },
       }),
   });
   return (
@@ -41,6 +46,7 @@ export function SystemLogsPage() {
         onSubmit={(e) => {
           e.preventDefault();
           setFilter(draft);
+          setCursors([]);
         }}
       >
         <Group align="end">
@@ -80,6 +86,14 @@ export function SystemLogsPage() {
           </Table.Tbody>
         </Table>
       )}
+      <Group>
+        <Button variant="default" disabled={cursors.length === 0} onClick={() => setCursors([])}>
+          {t("systemLogPages.newest")}
+        </Button>
+        <Button variant="default" disabled={(logs.data?.length ?? 0) < PAGE_SIZE} onClick={() => setCursors([...cursors, logs.data!.at(-1)!.time])}>
+          {t("systemLogPages.older")}
+        </Button>
+      </Group>
     </Stack>
   );
 }

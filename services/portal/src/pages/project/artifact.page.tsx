@@ -12,6 +12,8 @@ import { formatBytes, formatTime } from "../../components/format.js";
 import { PullCommand } from "./pull-command.js";
 import { rightsIn, useProject } from "./roles.js";
 import { Dialog } from "../../components/dialog.js";
+import { AccessoriesCard } from "./artifact-accessories.js";
+import { SbomCard, VulnerabilitiesCard } from "./artifact-vulnerabilities.js";
 
 export function ArtifactPage() {
   const { t } = useTranslation();
@@ -105,6 +107,13 @@ export function ArtifactPage() {
               </form>
             )}
           </Card>
+          {a.type === "IMAGE" && !a.references?.length && (
+            <>
+              <VulnerabilitiesCard project={project} repository={repository} digest={a.digest ?? reference} canScan={rights.scan} />
+              <SbomCard project={project} repository={repository} digest={a.digest ?? reference} canScan={rights.scan} />
+            </>
+          )}
+          <AccessoriesCard project={project} repository={repository} digest={a.digest ?? reference} />
           {a.references && a.references.length > 0 && (
             <Card withBorder>
               <Title order={2} size="h4" mb="sm">

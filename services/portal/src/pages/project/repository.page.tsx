@@ -12,6 +12,8 @@ import { ConfirmDelete, CopyText, EmptyState, ErrorAlert, Pager } from "../../co
 import { formatBytes, formatTime, shortDigest } from "../../components/format.js";
 import { artifactQuery, LabelFilter } from "./label-filter.js";
 import { PullCommand } from "./pull-command.js";
+import { ScanSummary } from "./scan-summary.js";
+import type { ScanOverview } from "../../api/admin-queries.js";
 import { rightsIn, useProject } from "./roles.js";
 
 const PAGE_SIZE = 20;
@@ -30,7 +32,7 @@ export function RepositoryPage() {
   const key = ["artifacts", project, repository];
   const artifacts = useQuery({
     queryKey: [...key, { tag, labelId, pageNo }],
-    queryFn: () => page<Artifact>(base, { q: artifactQuery(tag, labelId), page: pageNo, page_size: PAGE_SIZE, with_tag: true }),
+    queryFn: () => page<Artifact & { scan_overview?: ScanOverview | null }>(base, { q: artifactQuery(tag, labelId), page: pageNo, page_size: PAGE_SIZE, with_tag: true, with_scan_overview: true }),
     placeholderData: keepPreviousData,
   });
   const remove = useWrite((digest: string) => json(`${base}/${digest}`, { method: "DELETE" }), [key]);
@@ -65,6 +67,7 @@ export function RepositoryPage() {
               <Table.Th>{t("artifacts.size")}</Table.Th>
               <Table.Th>{t("artifacts.pushed")}</Table.Th>
               <Table.Th>{t("artifacts.pulled")}</Table.Th>
+              <Table.Th>{t("vulns.title")}</Table.Th>
               <Table.Th>{t("artifacts.pull")}</Table.Th>
               {rights.deleteArtifacts && <Table.Th>{t("common.actions")}</Table.Th>}
             </Table.Tr>
@@ -93,6 +96,9 @@ export function RepositoryPage() {
                 <Table.Td>{formatBytes(a.size)}</Table.Td>
                 <Table.Td>{formatTime(a.push_time)}</Table.Td>
                 <Table.Td>{formatTime(a.pull_time, t("common.never"))}</Table.Td>
+                <Table.Td>
+                  <ScanSummary overview={a.scan_overview} />
+                </Table.Td>
                 <Table.Td>
                   <PullCommand repository={full} reference={a.tags?.[0]?.name ?? a.digest ?? ""} compact />
                 </Table.Td>

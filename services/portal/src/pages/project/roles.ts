@@ -11,6 +11,7 @@ export interface ProjectRights {
   tag: boolean;
   manageMembers: boolean;
   manageRobots: boolean;
+  scan: boolean;
   /** Settings and webhooks: project admins; webhook history: and maintainers; retention: and developers (who may also read it). */
   manageProject: boolean;
   readWebhooks: boolean;
@@ -27,6 +28,7 @@ export function rightsIn(project: Project | undefined, sysadmin: boolean): Proje
     tag: has(ROLES.projectAdmin, ROLES.maintainer, ROLES.developer),
     manageMembers: has(ROLES.projectAdmin),
     manageRobots: has(ROLES.projectAdmin, ROLES.maintainer),
+    scan: has(ROLES.projectAdmin, ROLES.maintainer),
     manageProject: has(ROLES.projectAdmin),
     readWebhooks: has(ROLES.projectAdmin, ROLES.maintainer),
     manageRetention: has(ROLES.projectAdmin, ROLES.maintainer, ROLES.developer),
