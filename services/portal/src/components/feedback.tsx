@@ -1,20 +1,10 @@
 // Small shared pieces: the API's error text, empty states, copy buttons, confirmed deletes, paging.
-import { ActionIcon, Alert, Button, CopyButton, Group, Pagination, Text, Tooltip, type ButtonProps } from "@mantine/core";
-import { useState, type ReactNode } from "react";
+import { ActionIcon, CopyButton, Group, Pagination, Text, Tooltip, type ButtonProps } from "@mantine/core";
+import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError } from "../api/client.js";
-import { Dialog } from "./dialog.js";
+import { ConfirmButton } from "./confirm-dialog.js";
 
-export function ErrorAlert({ error }: { error: unknown }) {
-  const { t } = useTranslation();
-  if (!error) return null;
-  const message = error instanceof ApiError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
-  return (
-    <Alert color="red" title={t("common.error")} role="alert" my="sm">
-      {message}
-    </Alert>
-  );
-}
+export { ErrorAlert } from "./error-alert.js";
 
 export function EmptyState({ children }: { children: ReactNode }) {
   return (
@@ -52,43 +42,7 @@ function CopyIcon() {
 /** A delete button that asks first; shows the server's error if the delete is refused. */
 export function ConfirmDelete({ name, onConfirm, label, size = "xs" }: { name: string; onConfirm: () => Promise<unknown>; label?: string; size?: ButtonProps["size"] }) {
   const { t } = useTranslation();
-  const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  return (
-    <>
-      <Button color="red" variant="light" size={size} onClick={() => setOpen(true)} aria-label={label ?? `${t("common.delete")} ${name}`}>
-        {t("common.delete")}
-      </Button>
-      <Dialog opened={open} onClose={() => setOpen(false)} title={t("common.delete")} centered>
-        <Text mb="md">{t("common.confirmDelete", { name })}</Text>
-        <ErrorAlert error={error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={() => setOpen(false)}>
-            {t("common.cancel")}
-          </Button>
-          <Button
-            color="red"
-            loading={busy}
-            onClick={async () => {
-              setBusy(true);
-              setError(null);
-              try {
-                await onConfirm();
-                setOpen(false);
-              } catch (err) {
-                setError(err);
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
-            {t("common.delete")}
-          </Button>
-        </Group>
-      </Dialog>
-    </>
-  );
+  return <ConfirmButton label={t("common.delete")} ariaLabel={label ?? `${t("common.delete")} ${name}`} size={size} title={t("common.delete")} message={t("common.confirmDelete", { name })} onConfirm={onConfirm} />;
 }
 
 export function Pager({ page, pageSize, total, onChange }: { page: number; pageSize: number; total: number; onChange: (p: number) => void }) {

@@ -1,11 +1,12 @@
-import { Button, Group, Select, Table, TextInput } from "@mantine/core";
+import { Button, Group, Select, TextInput } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { json } from "../../api/client.js";
 import { useWrite } from "../../api/queries.js";
 import type { ProjectMember } from "../../api/types.js";
-import { ConfirmDelete, EmptyState, ErrorAlert } from "../../components/feedback.js";
+import { ConfirmDelete, ErrorAlert } from "../../components/feedback.js";
+import { DataTable } from "../../components/paged-table.js";
 import type { ProjectRights } from "./roles.js";
 
 const ROLE_IDS = ["1", "4", "2", "3", "5"];
@@ -41,47 +42,32 @@ export function MembersTab({ project, rights }: { project: string; rights: Proje
         </form>
       )}
       <ErrorAlert error={members.error ?? update.error} />
-      {members.data && members.data.length === 0 ? (
-        <EmptyState>{t("members.empty")}</EmptyState>
-      ) : (
-        <Table striped mt="md">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t("common.name")}</Table.Th>
-              <Table.Th>{t("members.type")}</Table.Th>
-              <Table.Th>{t("members.role")}</Table.Th>
-              {rights.manageMembers && <Table.Th>{t("common.actions")}</Table.Th>}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {members.data?.map((m) => (
-              <Table.Tr key={m.id}>
-                <Table.Td>{m.entity_name}</Table.Td>
-                <Table.Td>{m.entity_type === "g" ? t("members.group") : t("members.user")}</Table.Td>
-                <Table.Td>
-                  {rights.manageMembers ? (
-                    <Select
-                      aria-label={`${t("members.role")}: ${m.entity_name}`}
-                      size="xs"
-                      data={roleOptions}
-                      value={String(m.role_id)}
-                      allowDeselect={false}
-                      onChange={(v) => v && update.mutate({ id: m.id!, role: Number(v) })}
-                    />
-                  ) : (
-                    t(`roles.${m.role_id}`)
-                  )}
-                </Table.Td>
-                {rights.manageMembers && (
-                  <Table.Td>
-                    <ConfirmDelete name={m.entity_name ?? ""} onConfirm={() => remove.mutateAsync(m.id!)} />
-                  </Table.Td>
-                )}
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <DataTable
+        rows={members.data}
+        rowKey={(m) => m.id ?? 0}
+        empty={t("members.empty")}
+        columns={[
+          { header: t("common.name"), cell: (m: ProjectMember) => m.entity_name },
+          { header: t("members.type"), cell: (m) => (m.entity_type === "g" ? t("members.group") : t("members.user")) },
+          {
+            header: t("members.role"),
+            cell: (m) =>
+              rights.manageMembers ? (
+                <Select
+                  aria-label={`${t("members.role")}: ${m.entity_name}`}
+                  size="xs"
+                  data={roleOptions}
+                  value={String(m.role_id)}
+                  allowDeselect={false}
+                  onChange={(v) => v && update.mutate({ id: m.id!, role: Number(v) })}
+                />
+              ) : (
+                t(`roles.${m.role_id}`)
+              ),
+          },
+          rights.manageMembers && { header: t("common.actions"), cell: (m) => <ConfirmDelete name={m.entity_name ?? ""} onConfirm={() => remove.mutateAsync(m.id!)} /> },
+        ]}
+      />
     </>
   );
 }

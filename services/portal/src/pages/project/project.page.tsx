@@ -1,4 +1,4 @@
-import { Anchor, Badge, Breadcrumbs, Card, Group, SimpleGrid, Stack, Tabs, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Breadcrumbs, Card, Group, Progress, SimpleGrid, Stack, Tabs, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
@@ -11,6 +11,7 @@ import { MembersTab } from "./members.tab.js";
 import { ProjectLogsTab } from "./project-logs.tab.js";
 import { RepositoriesTab } from "./repositories.tab.js";
 import { RobotsTab } from "./robots.tab.js";
+import { ProjectPolicyTabs } from "./policy-tabs.js";
 import { rightsIn, useProject } from "./roles.js";
 
 export function ProjectPage() {
@@ -47,6 +48,11 @@ export function ProjectPage() {
             <Tabs.Tab value="members">{t("project.members")}</Tabs.Tab>
             <Tabs.Tab value="robots">{t("project.robots")}</Tabs.Tab>
             <Tabs.Tab value="logs">{t("project.logs")}</Tabs.Tab>
+            <Tabs.Tab value="labels">{t("projectTabs.labels")}</Tabs.Tab>
+            {rights.manageRetention && <Tabs.Tab value="retention">{t("projectTabs.retention")}</Tabs.Tab>}
+            {rights.manageImmutability && <Tabs.Tab value="immutability">{t("projectTabs.immutability")}</Tabs.Tab>}
+            {rights.readWebhooks && <Tabs.Tab value="webhooks">{t("projectTabs.webhooks")}</Tabs.Tab>}
+            <Tabs.Tab value="settings">{t("projectTabs.settings")}</Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="summary" pt="md">
             <Summary name={name} />
@@ -63,6 +69,7 @@ export function ProjectPage() {
           <Tabs.Panel value="logs" pt="md">
             <ProjectLogsTab project={name} />
           </Tabs.Panel>
+          <ProjectPolicyTabs project={project.data} rights={rights} sysadmin={sysadmin} />
         </Tabs>
       )}
     </Stack>
@@ -91,9 +98,10 @@ function Summary({ name }: { name: string }) {
           <Text c="dimmed" size="sm">
             {t("project.quota")}
           </Text>
-          <Text size="xl" fw={700}>
-            {used === undefined ? "—" : `${formatBytes(used)} / ${hard === undefined || hard < 0 ? t("project.unlimited") : formatBytes(hard)}`}
+          <Text size="xl" fw={700} data-testid="summary-quota">
+            {used === undefined ? "—" : t("projectTabs.quotaOf", { used: formatBytes(used), limit: hard === undefined || hard < 0 ? t("project.unlimited") : formatBytes(hard) })}
           </Text>
+          {used !== undefined && hard !== undefined && hard > 0 && <Progress mt="xs" value={Math.min(100, (used / hard) * 100)} aria-label={t("project.quota")} color={used / hard > 0.9 ? "red" : "blue"} />}
         </Card>
         <Card withBorder>
           <Text c="dimmed" size="sm">

@@ -10,6 +10,7 @@ import type { Artifact } from "../../api/types.js";
 import { useCurrentUser } from "../../app/session.js";
 import { ConfirmDelete, CopyText, EmptyState, ErrorAlert, Pager } from "../../components/feedback.js";
 import { formatBytes, formatTime, shortDigest } from "../../components/format.js";
+import { artifactQuery, LabelFilter } from "./label-filter.js";
 import { PullCommand } from "./pull-command.js";
 import { ScanSummary } from "./scan-summary.js";
 import type { ScanOverview } from "../../api/admin-queries.js";
@@ -21,15 +22,17 @@ export function RepositoryPage() {
   const { t } = useTranslation();
   const { project = "", repository = "" } = useParams();
   const sysadmin = useCurrentUser().data?.sysadmin_flag === true;
-  const rights = rightsIn(useProject(project).data, sysadmin);
+  const projectData = useProject(project).data;
+  const rights = rightsIn(projectData, sysadmin);
   const [search, setSearch] = useState("");
   const [tag] = useDebouncedValue(search, 250);
   const [pageNo, setPage] = useState(1);
+  const [labelId, setLabelId] = useState<string | null>(null);
   const base = artifactsPath(project, repository);
   const key = ["artifacts", project, repository];
   const artifacts = useQuery({
-    queryKey: [...key, { tag, pageNo }],
-    queryFn: () => page<Artifact & { scan_overview?: ScanOverview | null }>(base, { q: tag ? `tags=~${tag}` : undefined, page: pageNo, page_size: PAGE_SIZE, with_tag: true, with_scan_overview: true }),
+    queryKey: [...key, { tag, labelId, pageNo }],
+    queryFn: () => page<Artifact & { scan_overview?: ScanOverview | null }>(base, { q: artifactQuery(tag, labelId), page: pageNo, page_size: PAGE_SIZE, with_tag: true, with_scan_overview: true }),
     placeholderData: keepPreviousData,
   });
   const remove = useWrite((digest: string) => json(`${base}/${digest}`, { method: "DELETE" }), [key]);
@@ -48,7 +51,10 @@ export function RepositoryPage() {
       <Title order={1} size="h2">
         {full}
       </Title>
-      <TextInput label={t("artifacts.filter")} value={search} onChange={(e) => { setSearch(e.currentTarget.value); setPage(1); }} w={260} />
+      <Group align="end">
+        <TextInput label={t("artifacts.filter")} value={search} onChange={(e) => { setSearch(e.currentTarget.value); setPage(1); }} w={260} />
+        <LabelFilter projectId={projectData?.project_id} value={labelId} onChange={(id) => { setLabelId(id); setPage(1); }} />
+      </Group>
       <ErrorAlert error={artifacts.error} />
       {artifacts.data && artifacts.data.items.length === 0 ? (
         <EmptyState>{t("artifacts.empty")}</EmptyState>

@@ -1,11 +1,12 @@
-import { Alert, Badge, Button, Code, Group, NumberInput, Radio, Stack, Table, TextInput } from "@mantine/core";
+import { Alert, Badge, Button, Code, Group, NumberInput, Radio, Stack, TextInput } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { json } from "../../api/client.js";
 import { useWrite } from "../../api/queries.js";
 import type { Project, Robot, RobotCreated } from "../../api/types.js";
-import { ConfirmDelete, CopyText, EmptyState, ErrorAlert } from "../../components/feedback.js";
+import { ConfirmDelete, CopyText, ErrorAlert } from "../../components/feedback.js";
+import { DataTable } from "../../components/paged-table.js";
 import { formatTime } from "../../components/format.js";
 import type { ProjectRights } from "./roles.js";
 import { Dialog } from "../../components/dialog.js";
@@ -28,36 +29,24 @@ export function RobotsTab({ project, rights }: { project: Project; rights: Proje
         </Group>
       )}
       <ErrorAlert error={robots.error} />
-      {robots.data && robots.data.length === 0 ? (
-        <EmptyState>{t("robots.empty")}</EmptyState>
-      ) : (
-        <Table striped mt="md">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t("common.name")}</Table.Th>
-              <Table.Th>{t("robots.description")}</Table.Th>
-              <Table.Th>{t("robots.expires")}</Table.Th>
-              {rights.manageRobots && <Table.Th>{t("common.actions")}</Table.Th>}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {robots.data?.map((r) => (
-              <Table.Tr key={r.id}>
-                <Table.Td>
-                  {r.name} {r.disable && <Badge color="gray">{t("robots.disabled")}</Badge>}
-                </Table.Td>
-                <Table.Td>{r.description}</Table.Td>
-                <Table.Td>{r.expires_at === -1 || r.expires_at === undefined ? t("common.never") : formatTime(new Date(r.expires_at * 1000).toISOString())}</Table.Td>
-                {rights.manageRobots && (
-                  <Table.Td>
-                    <ConfirmDelete name={r.name ?? ""} onConfirm={() => remove.mutateAsync(r.id!)} />
-                  </Table.Td>
-                )}
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <DataTable
+        rows={robots.data}
+        rowKey={(r) => r.id ?? 0}
+        empty={t("robots.empty")}
+        columns={[
+          {
+            header: t("common.name"),
+            cell: (r: Robot) => (
+              <>
+                {r.name} {r.disable && <Badge color="gray">{t("robots.disabled")}</Badge>}
+              </>
+            ),
+          },
+          { header: t("robots.description"), cell: (r) => r.description },
+          { header: t("robots.expires"), cell: (r) => (r.expires_at === -1 || r.expires_at === undefined ? t("common.never") : formatTime(new Date(r.expires_at * 1000).toISOString())) },
+          rights.manageRobots && { header: t("common.actions"), cell: (r) => <ConfirmDelete name={r.name ?? ""} onConfirm={() => remove.mutateAsync(r.id!)} /> },
+        ]}
+      />
       <CreateRobot project={project} opened={creating} onClose={() => setCreating(false)} onCreated={setCreated} />
       <Dialog opened={created !== null} onClose={() => setCreated(null)} title={t("robots.secretTitle")} centered closeOnClickOutside={false}>
         {created && (

@@ -12,6 +12,12 @@ export interface ProjectRights {
   manageMembers: boolean;
   manageRobots: boolean;
   scan: boolean;
+  /** Settings and webhooks: project admins; webhook history: and maintainers; retention: and developers (who may also read it). */
+  manageProject: boolean;
+  readWebhooks: boolean;
+  manageRetention: boolean;
+  manageImmutability: boolean;
+  manageLabels: boolean;
 }
 
 export function rightsIn(project: Project | undefined, sysadmin: boolean): ProjectRights {
@@ -23,6 +29,11 @@ export function rightsIn(project: Project | undefined, sysadmin: boolean): Proje
     manageMembers: has(ROLES.projectAdmin),
     manageRobots: has(ROLES.projectAdmin, ROLES.maintainer),
     scan: has(ROLES.projectAdmin, ROLES.maintainer),
+    manageProject: has(ROLES.projectAdmin),
+    readWebhooks: has(ROLES.projectAdmin, ROLES.maintainer),
+    manageRetention: has(ROLES.projectAdmin, ROLES.maintainer, ROLES.developer),
+    manageImmutability: has(ROLES.projectAdmin, ROLES.maintainer),
+    manageLabels: has(ROLES.projectAdmin, ROLES.maintainer),
   };
 }
 
