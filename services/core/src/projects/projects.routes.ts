@@ -73,11 +73,15 @@ export function projectsRoutes(deps: {
 }): Router {
   const { projects, members, users, access, quotas, proxyCache, allowlists } = deps;
 
-  /** Stores the body's `cve_allowlist` (Harbor's project CVE allowlist), when it has one. */
-  async function saveAllowlist(projectId: number, raw: unknown): Promise<void> {
-    if (raw === undefined || raw === null) return;
+  /**
+   * The body's `cve_allowlist` (Harbor's project CVE allowlist), checked before anything is
+   * written — a bad one must not leave the project created or its settings changed — and a
+   * function storing it once the project is.
+   */
+  function allowlistOf(raw: unknown): (projectId: number) => Promise<void> {
+    if (raw === undefined || raw === null) return async () => undefined;
     const list = parseInput(allowlistBody, raw);
-    await allowlists.set(projectId, { items: list.items.map((i) => i.cve_id), expiresAt: list.expires_at ?? null });
+    return (projectId) => allowlists.set(projectId, { items: list.items.map((i) => i.cve_id), expiresAt: list.expires_at ?? null });
   }
   const router = Router();
 
@@ -133,6 +137,7 @@ export function projectsRoutes(deps: {
     const limit = body.storage_limit ?? -1;
     if (!principal.sysadmin && limit !== -1) throw new PermissionDeniedError("only system administrators may set storage_limit");
     const isPublic = body.metadata?.public !== undefined ? body.metadata.public === "true" : (body.public ?? false);
+    const saveAllowlist = allowlistOf(body.cve_allowlist);
     const registryId = body.registry_id ?? null;
     if (registryId !== null) {
       if (!principal.sysadmin) throw new PermissionDeniedError("only system administrators may create proxy cache projects (registry_id)");
@@ -143,7 +148,7 @@ export function projectsRoutes(deps: {
       principal.id,
       auditActor(principal),
     );
-    await saveAllowlist(project.id, body.cve_allowlist);
+    await saveAllowlist(project.id);
     res.setHeader("Location", `/api/v2.0/projects/${project.id}`);
     res.status(201).end();
   });
@@ -168,6 +173,7 @@ export function projectsRoutes(deps: {
     if (body.storage_limit != null && !(principal?.kind === "user" && principal.sysadmin)) {
       throw new PermissionDeniedError("only system administrators may change storage_limit");
     }
+    const saveAllowlist = allowlistOf(body.cve_allowlist);
     const metadata = body.metadata ? { ...(project.metadata as Record<string, string>), ...metadataWithoutPublic(body.metadata) } : undefined;
     const isPublic = body.metadata?.public !== undefined ? body.metadata.public === "true" : (body.public ?? undefined);
     await projects.update(
@@ -179,7 +185,7 @@ export function projectsRoutes(deps: {
       },
       auditActor(principal),
     );
-    await saveAllowlist(project.id, body.cve_allowlist);
+    await saveAllowlist(project.id);
     res.status(200).end();
   });
 
