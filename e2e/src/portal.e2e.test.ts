@@ -199,6 +199,22 @@ describe("the portal in chromium", { timeout: 900_000 }, () => {
     assert.equal(await page.getByTestId("artifact-table").locator("tbody tr").count(), before - 1);
   });
 
+  it("copy: an artifact copied into another project from its page; a target that does not exist shows the API's message", async () => {
+    await api.createProject("archive");
+    await page.goto(`${stack.baseUrl}/projects/apps/repositories/web/artifacts/${webDigest}`);
+    await page.getByRole("button", { name: "Copy to" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel(/^Target repository/).fill("no-such-project/web");
+    await dialog.getByRole("button", { name: "Copy to" }).click();
+    await dialog.getByRole("alert").waitFor();
+    await assertAccessible(page, "the copy dialog with its error");
+    await dialog.getByLabel(/^Target repository/).fill("archive/web");
+    await dialog.getByRole("button", { name: "Copy to" }).click();
+    await dialog.waitFor({ state: "detached" });
+    const copied = (await api.ok("GET", `/projects/archive/repositories/web/artifacts/${webDigest}`)).body as { digest: string };
+    assert.equal(copied.digest, webDigest);
+  });
+
   it("members: a user added as guest from the Members tab", async () => {
     await api.createUser(GUEST.name, GUEST.password);
     await page.goto(`${stack.baseUrl}/projects/apps/members`);
@@ -258,6 +274,21 @@ describe("the portal in chromium", { timeout: 900_000 }, () => {
       })()`);
       assert.equal(status, 403);
       assert.equal((await api.request("GET", `/projects/apps/repositories/web/artifacts/${webDigest}`)).status, 200, "still there");
+
+      // The guest's own password: a wrong current one shows the API's message; the right one
+      // changes it, ends the session, and only the new one signs in.
+      const changed = "Gail-Passw0rd-2";
+      await gp.goto(`${stack.baseUrl}/profile`);
+      await gp.getByLabel(/^Current password/).fill("not-the-password");
+      await gp.getByLabel(/^New password/).fill(changed);
+      await gp.getByRole("button", { name: "Change password" }).click();
+      await gp.getByRole("alert").waitFor();
+      await gp.getByLabel(/^Current password/).fill(GUEST.password);
+      await gp.getByRole("button", { name: "Change password" }).click();
+      await gp.getByRole("heading", { name: "Sign in to Berth" }).waitFor();
+      assert.equal((await new CoreApi(stack.baseUrl, GUEST.name, GUEST.password).request("GET", "/users/current")).status, 401, "the old password no longer works");
+      await signIn(gp, stack.baseUrl, GUEST.name, changed);
+      GUEST.password = changed;
     } finally {
       await guest.close();
     }
@@ -350,6 +381,26 @@ describe("the portal in chromium", { timeout: 900_000 }, () => {
     await page.getByRole("cell", { name: GUEST.name, exact: true }).waitFor();
     await assertAccessible(page, "the users page");
     await screenshot(page, "15-users");
+    await page.getByRole("button", { name: "New user" }).click();
+    const form = page.getByRole("dialog");
+    await form.getByLabel(/^Username/).fill("uma");
+    await form.getByLabel(/^Email/).fill("uma@example.test");
+    await form.getByLabel(/^Password/).fill("Uma-Passw0rd-1");
+    await form.getByRole("button", { name: "Create" }).click();
+    await form.waitFor({ state: "detached" });
+    const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: "uma", exact: true }) });
+    const userUma = async () => ((await api.ok("GET", "/users?q=username%3Duma")).body as { username: string; sysadmin_flag: boolean }[]).find((u) => u.username === "uma");
+    assert.equal((await userUma())?.sysadmin_flag, false, "created through the dialog");
+    await row.getByRole("button", { name: "Make administrator" }).click();
+    await row.getByRole("button", { name: "Revoke administrator" }).waitFor();
+    assert.equal((await userUma())?.sysadmin_flag, true);
+    await row.getByRole("button", { name: "Revoke administrator" }).click();
+    await row.getByRole("button", { name: "Make administrator" }).waitFor();
+    assert.equal((await userUma())?.sysadmin_flag, false);
+    await row.getByRole("button", { name: /^Delete / }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    await row.waitFor({ state: "detached" });
+    assert.equal(await userUma(), undefined, "deleted");
     await page.goto(`${stack.baseUrl}/admin/configuration`);
     await page.getByText("Authentication mode").waitFor();
     await page.getByText("LDAP", { exact: true }).click();
