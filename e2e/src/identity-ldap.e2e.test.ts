@@ -1,9 +1,10 @@
 // LDAP sign-in through the front door with the Docker engine: a real slapd started here (users,
 // groupOfNames groups, StartTLS with a CA this test made), Berth switched to ldap_auth through
-// /api/v2.0/configurations. An LDAP user logs into the API and with `docker login`, pushes into a
-// project where their LDAP group is developer; removed from the group, their next token has no
-// push; with the directory hung, logins answer a clear 503 and the database admin still works.
-// And a system-level robot pushes into the two projects it was given and nowhere else.
+// /api/v2.0/configurations. An LDAP user signs into the portal (chromium), logs into the API and
+// with `docker login`, pushes into a project where their LDAP group is developer; removed from the
+// group, their next token has no push; with the directory hung, logins answer a clear 503 and the
+// database admin still works. And a system-level robot pushes into the two projects it was given
+// and nowhere else.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,6 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LDAP_ADMIN_DN, LDAP_ADMIN_PASSWORD, LDAP_GROUPS_DN, LDAP_PEOPLE_DN, startSlapd, type TestSlapd } from "@berth/test-idp";
 import { CoreApi, ROLE } from "./support/api.js";
+import { launchBrowser } from "./support/browser.js";
+import { assertAccessible, signIn } from "./support/portal.js";
 import { Dockerd } from "./support/docker.js";
 import type { RunResult } from "./support/exec.js";
 import { tar } from "./support/images.js";
@@ -97,6 +100,20 @@ describe("LDAP sign-in and system robots through nginx with the Docker engine", 
     succeeded(await dockerd.login(reg, "bob", PW), "docker login bob");
     refused(await dockerd.docker(["push", `${reg}/team/ldap:1`]), "docker push without a role", DENIED);
     succeeded(await dockerd.logout(reg), "docker logout bob");
+  });
+
+  it("an LDAP user signs into the portal and sees the project their group is a member of, and not the others", async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await signIn(page, stack.baseUrl, "carl", PW);
+      await page.getByRole("link", { name: "team", exact: true }).waitFor();
+      await assertAccessible(page, "the projects page of an LDAP user");
+      assert.equal(await page.getByRole("link", { name: "other", exact: true }).count(), 0, "a private project the user has no role in");
+      assert.equal(await page.getByRole("navigation", { name: "Main" }).getByText("Administration").count(), 0);
+    } finally {
+      await browser.close();
+    }
   });
 
   it("removed from the LDAP group, the user's next token has no push", async () => {
