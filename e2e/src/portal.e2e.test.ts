@@ -215,7 +215,7 @@ describe("the portal in chromium", { timeout: 900_000 }, () => {
     assert.equal(copied.digest, webDigest);
   });
 
-  it("members: a user added as guest from the Members tab", async () => {
+  it("members: a user added as guest and a group as developer from the Members tab", async () => {
     await api.createUser(GUEST.name, GUEST.password);
     await page.goto(`${stack.baseUrl}/projects/apps/members`);
     await page.getByLabel(/^Username/).fill(GUEST.name);
@@ -225,6 +225,16 @@ describe("the portal in chromium", { timeout: 900_000 }, () => {
     await page.getByRole("cell", { name: GUEST.name, exact: true }).waitFor();
     const members = (await api.ok("GET", "/projects/apps/members")).body as { entity_name: string; role_id: number }[];
     assert.equal(members.find((m) => m.entity_name === GUEST.name)?.role_id, 3);
+    // A group (named: an OIDC group; an LDAP group is named by its DN) as developer.
+    await page.getByRole("textbox", { name: "Type", exact: true }).click();
+    await page.getByRole("option", { name: "group", exact: true }).click();
+    await page.getByLabel(/^Group name or LDAP DN/).fill("release-team");
+    await page.getByRole("textbox", { name: "Role", exact: true }).click();
+    await page.getByRole("option", { name: "Developer", exact: true }).click();
+    await page.getByRole("button", { name: "Add member" }).click();
+    await page.getByRole("cell", { name: "release-team", exact: true }).waitFor();
+    const withGroup = (await api.ok("GET", "/projects/apps/members")).body as { entity_name: string; entity_type: string; role_id: number }[];
+    assert.deepEqual(withGroup.filter((m) => m.entity_name === "release-team").map((m) => [m.entity_type, m.role_id]), [["g", 2]]);
     await assertAccessible(page, "the members tab");
     await screenshot(page, "07-members");
   });
@@ -321,7 +331,12 @@ describe("the portal in chromium", { timeout: 900_000 }, () => {
     await page.getByRole("button", { name: "Replicate" }).click();
     const execution = page.getByTestId("execution-table").locator("tbody tr").first();
     // Any final state, then Succeed with the server's view in the message (generous: a shared machine).
-    await execution.getByText(/^(Succeed|Failed|Stopped)$/).waitFor({ timeout: 300_000 });
+    await execution.getByText(/^(Succeed|Failed|Stopped)$/).waitFor({ timeout: 300_000 }).catch(async (err: Error) => {
+      // What the server says, and what the page shows, for whoever reads the failure.
+      const executions = (await api.ok("GET", "/replication/executions")).body as { id: number }[];
+      const tasks = executions[0] ? (await api.ok("GET", `/replication/executions/${executions[0].id}/tasks`)).body : [];
+      throw new Error(`${err.message}\nexecutions: ${JSON.stringify(executions)}\ntasks: ${JSON.stringify(tasks)}\npage: ${await page.locator("main").innerText().catch(() => "?")}`);
+    });
     const status = (await execution.locator("td").nth(1).textContent()) ?? "";
     assert.equal(status, "Succeed", JSON.stringify((await api.ok("GET", "/replication/executions")).body));
     await execution.getByRole("button", { name: /^#\d+/ }).click();
@@ -353,7 +368,7 @@ describe("the portal in chromium", { timeout: 900_000 }, () => {
     await page.keyboard.press("Escape");
   });
 
-  it("audit logs (filtered) and system logs (the log-collector's query, filtered by service)", async () => {
+  it("audit logs (filtered), a project's logs, the queue dashboard's link, and system logs (the log-collector's query, filtered by service)", async () => {
     await page.goto(`${stack.baseUrl}/admin/audit-logs`);
     await page.getByLabel("Resource", { exact: true }).fill("apps");
     await page.getByRole("button", { name: "Apply filters" }).click();
@@ -362,6 +377,15 @@ describe("the portal in chromium", { timeout: 900_000 }, () => {
     assert.ok(resources.length > 0 && resources.every((r) => r.includes("apps")), resources.join(", "));
     await assertAccessible(page, "the audit log page");
     await screenshot(page, "13-audit-logs");
+    // The project's own log (its Logs tab): only entries about the project.
+    await page.goto(`${stack.baseUrl}/projects/apps/logs`);
+    await page.getByTestId("audit-table").locator("tbody tr").first().waitFor();
+    const projectResources = await page.getByTestId("audit-table").locator("tbody tr td:nth-child(2)").allTextContents();
+    assert.ok(projectResources.length > 0 && projectResources.every((r) => r.includes("apps")), projectResources.join(", "));
+    await assertAccessible(page, "the project logs tab");
+    // The queue dashboard's link opens it with the admin's session (nginx asks core).
+    assert.equal(await page.getByRole("link", { name: "Job queues" }).getAttribute("href"), "/jobs/");
+    assert.equal(await page.evaluate(`fetch("/jobs/").then((r) => r.status)`), 200);
     await page.goto(`${stack.baseUrl}/admin/system-logs`);
     await page.getByTestId("system-log-table").waitFor();
     await page.getByRole("textbox", { name: "Service" }).click();

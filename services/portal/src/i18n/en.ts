@@ -102,6 +102,7 @@ export const en = {
     type: "Type",
     user: "user",
     group: "group",
+    groupName: "Group name or LDAP DN",
     empty: "No members besides administrators.",
   },
   roles: { "1": "Project admin", "2": "Developer", "3": "Guest", "4": "Maintainer", "5": "Limited guest" },

@@ -104,6 +104,7 @@ export const zh: Messages = {
     type: "类型",
     user: "用户",
     group: "组",
+    groupName: "组名或 LDAP DN",
     empty: "除管理员外没有成员。",
   },
   roles: { "1": "项目管理员", "2": "开发者", "3": "访客", "4": "维护人员", "5": "受限访客" },

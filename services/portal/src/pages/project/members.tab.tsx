@@ -16,9 +16,12 @@ export function MembersTab({ project, rights }: { project: string; rights: Proje
   const base = `/projects/${encodeURIComponent(project)}/members`;
   const headers = { "X-Is-Resource-Name": "true" };
   const members = useQuery({ queryKey: ["members", project], queryFn: () => json<ProjectMember[]>(base, { headers, query: { page_size: 100 } }) });
+  const [kind, setKind] = useState<"user" | "group">("user");
   const [username, setUsername] = useState("");
   const [role, setRole] = useState("2");
-  const add = useWrite(() => json(base, { method: "POST", headers, body: { role_id: Number(role), member_user: { username } } }), [["members", project]]);
+  // A group is named by its LDAP DN (it has a '='), or by its name (an OIDC group).
+  const member = () => (kind === "user" ? { member_user: { username } } : { member_group: /=/.test(username) ? { ldap_group_dn: username } : { group_name: username } });
+  const add = useWrite(() => json(base, { method: "POST", headers, body: { role_id: Number(role), ...member() } }), [["members", project]]);
   const update = useWrite((m: { id: number; role: number }) => json(`${base}/${m.id}`, { method: "PUT", headers, body: { role_id: m.role } }), [["members", project]]);
   const remove = useWrite((id: number) => json(`${base}/${id}`, { method: "DELETE", headers }), [["members", project]]);
   const roleOptions = ROLE_IDS.map((id) => ({ value: id, label: t(`roles.${id}`) }));
@@ -32,7 +35,18 @@ export function MembersTab({ project, rights }: { project: string; rights: Proje
           }}
         >
           <Group align="end">
-            <TextInput label={t("members.username")} required value={username} onChange={(e) => setUsername(e.currentTarget.value)} />
+            <Select
+              label={t("members.type")}
+              data={[
+                { value: "user", label: t("members.user") },
+                { value: "group", label: t("members.group") },
+              ]}
+              value={kind}
+              onChange={(v) => setKind(v === "group" ? "group" : "user")}
+              allowDeselect={false}
+              w={120}
+            />
+            <TextInput label={kind === "user" ? t("members.username") : t("members.groupName")} required value={username} onChange={(e) => setUsername(e.currentTarget.value)} />
             <Select label={t("members.role")} data={roleOptions} value={role} onChange={(v) => setRole(v ?? "2")} allowDeselect={false} />
             <Button type="submit" loading={add.isPending}>
               {t("members.add")}
