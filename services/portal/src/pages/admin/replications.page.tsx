@@ -7,8 +7,10 @@ import { useWrite } from "../../api/queries.js";
 import type { Registry, ReplicationExecution, ReplicationPolicy, ReplicationTask } from "../../api/types.js";
 import { ConfirmDelete, EmptyState, ErrorAlert } from "../../components/feedback.js";
 import { formatTime } from "../../components/format.js";
+import { DataTable } from "../../components/paged-table.js";
 import { FINAL, StatusBadge } from "../../components/status-badge.js";
 import { Dialog } from "../../components/dialog.js";
+import { FormDialog } from "../../components/form-dialog.js";
 
 
 export function ReplicationsPage() {
@@ -84,39 +86,26 @@ function Executions({ policyId }: { policyId: number }) {
         {t("replications.executions")}
       </Title>
       <ErrorAlert error={executions.error} />
-      {executions.data?.length === 0 && <EmptyState>{t("replications.noExecutions")}</EmptyState>}
-      {executions.data && executions.data.length > 0 && (
-        <Table striped data-testid="execution-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>ID</Table.Th>
-              <Table.Th>{t("replications.status")}</Table.Th>
-              <Table.Th>{t("replications.trigger")}</Table.Th>
-              <Table.Th>{t("replications.started")}</Table.Th>
-              <Table.Th>{t("replications.tasks")}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {executions.data.map((e) => (
-              <Table.Tr key={e.id}>
-                <Table.Td>
-                  <Button variant="subtle" size="compact-sm" onClick={() => setOpen(e.id!)}>
-                    #{e.id}
-                  </Button>
-                </Table.Td>
-                <Table.Td>
-                  <StatusBadge status={e.status} />
-                </Table.Td>
-                <Table.Td>{e.trigger}</Table.Td>
-                <Table.Td>{formatTime(e.start_time)}</Table.Td>
-                <Table.Td>
-                  {e.succeed ?? 0}/{e.total ?? 0}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <DataTable
+        rows={executions.data}
+        rowKey={(e) => e.id ?? 0}
+        empty={t("replications.noExecutions")}
+        testId="execution-table"
+        columns={[
+          {
+            header: "ID",
+            cell: (e: ReplicationExecution) => (
+              <Button variant="subtle" size="compact-sm" onClick={() => setOpen(e.id!)}>
+                #{e.id}
+              </Button>
+            ),
+          },
+          { header: t("replications.status"), cell: (e) => <StatusBadge status={e.status} /> },
+          { header: t("replications.trigger"), cell: (e) => e.trigger },
+          { header: t("replications.started"), cell: (e) => formatTime(e.start_time) },
+          { header: t("replications.tasks"), cell: (e) => `${e.succeed ?? 0}/${e.total ?? 0}` },
+        ]}
+      />
       {open !== null && <Tasks executionId={open} />}
     </Stack>
   );
@@ -133,32 +122,31 @@ function Tasks({ executionId }: { executionId: number }) {
         {t("replications.tasks")} #{executionId}
       </Title>
       <ErrorAlert error={tasks.error} />
-      <Table striped data-testid="task-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t("replications.resource")}</Table.Th>
-            <Table.Th>{t("replications.status")}</Table.Th>
-            <Table.Th>{t("replications.log")}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {tasks.data?.map((task) => (
-            <Table.Tr key={task.id}>
-              <Table.Td className="berth-mono">
+      <DataTable
+        rows={tasks.data}
+        rowKey={(task) => task.id ?? 0}
+        empty={t("projectWebhooks.noTasks")}
+        testId="task-table"
+        columns={[
+          {
+            header: t("replications.resource"),
+            cell: (task: ReplicationTask) => (
+              <span className="berth-mono">
                 {task.src_resource} → {task.dst_resource}
-              </Table.Td>
-              <Table.Td>
-                <StatusBadge status={task.status} />
-              </Table.Td>
-              <Table.Td>
-                <Button size="xs" variant="default" onClick={() => setLogOf(task.id!)}>
-                  {t("replications.log")}
-                </Button>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+              </span>
+            ),
+          },
+          { header: t("replications.status"), cell: (task) => <StatusBadge status={task.status} /> },
+          {
+            header: t("replications.log"),
+            cell: (task) => (
+              <Button size="xs" variant="default" onClick={() => setLogOf(task.id!)}>
+                {t("replications.log")}
+              </Button>
+            ),
+          },
+        ]}
+      />
       <Dialog opened={logOf !== null} onClose={() => setLogOf(null)} title={t("replications.log")} size="xl">
         <ErrorAlert error={log.error} />
         <ScrollArea h={400}>
@@ -192,42 +180,24 @@ function CreatePolicy({ opened, onClose }: { opened: boolean; onClose: () => voi
     });
   }, [["replication-policies"]]);
   return (
-    <Dialog opened={opened} onClose={onClose} title={t("replications.new")} centered size="lg">
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          await create.mutateAsync(undefined).then(onClose, () => undefined);
-        }}
-      >
-        <Stack>
-          <ErrorAlert error={create.error} />
-          <TextInput label={t("common.name")} required value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
-          <Radio.Group label={t("replications.mode")} value={form.mode} onChange={(v) => setForm({ ...form, mode: v })}>
-            <Group mt="xs">
-              <Radio value="push" label={t("replications.push")} />
-              <Radio value="pull" label={t("replications.pull")} />
-            </Group>
-          </Radio.Group>
-          <Select
-            label={t("replications.registry")}
-            required
-            data={(registries.data ?? []).map((r) => ({ value: String(r.id), label: `${r.name} (${r.url})` }))}
-            value={form.registry || null}
-            onChange={(v) => setForm({ ...form, registry: v ?? "" })}
-          />
-          <TextInput label={t("replications.sourceFilter")} value={form.filter} onChange={(e) => setForm({ ...form, filter: e.currentTarget.value })} />
-          <TextInput label={t("replications.destNamespace")} value={form.namespace} onChange={(e) => setForm({ ...form, namespace: e.currentTarget.value })} />
-          <Checkbox label={t("replications.overwrite")} checked={form.override} onChange={(e) => setForm({ ...form, override: e.currentTarget.checked })} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              {t("common.create")}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Dialog>
+    <FormDialog opened={opened} onClose={onClose} title={t("replications.new")} size="lg" error={create.error} submitting={create.isPending} onSubmit={() => create.mutateAsync(undefined)}>
+      <TextInput label={t("common.name")} required value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
+      <Radio.Group label={t("replications.mode")} value={form.mode} onChange={(v) => setForm({ ...form, mode: v })}>
+        <Group mt="xs">
+          <Radio value="push" label={t("replications.push")} />
+          <Radio value="pull" label={t("replications.pull")} />
+        </Group>
+      </Radio.Group>
+      <Select
+        label={t("replications.registry")}
+        required
+        data={(registries.data ?? []).map((r) => ({ value: String(r.id), label: `${r.name} (${r.url})` }))}
+        value={form.registry || null}
+        onChange={(v) => setForm({ ...form, registry: v ?? "" })}
+      />
+      <TextInput label={t("replications.sourceFilter")} value={form.filter} onChange={(e) => setForm({ ...form, filter: e.currentTarget.value })} />
+      <TextInput label={t("replications.destNamespace")} value={form.namespace} onChange={(e) => setForm({ ...form, namespace: e.currentTarget.value })} />
+      <Checkbox label={t("replications.overwrite")} checked={form.override} onChange={(e) => setForm({ ...form, override: e.currentTarget.checked })} />
+    </FormDialog>
   );
 }

@@ -8,7 +8,7 @@ import { json } from "../../api/client.js";
 import { adminKeys, useScanners, type ScannerRegistration } from "../../api/admin-queries.js";
 import { useWrite } from "../../api/queries.js";
 import { ConfirmDelete, EmptyState, ErrorAlert } from "../../components/feedback.js";
-import { Dialog } from "../../components/dialog.js";
+import { FormDialog } from "../../components/form-dialog.js";
 import { ScanAllCard } from "./scan-all-card.js";
 
 export function ScannersPage() {
@@ -103,35 +103,29 @@ function NewScanner({ opened, onClose }: { opened: boolean; onClose: () => void 
   const ping = useWrite(() => json("/scanners/ping", { method: "POST", body: form }), []);
   const create = useWrite(() => json("/scanners", { method: "POST", body: form }), [adminKeys.scanners]);
   return (
-    <Dialog opened={opened} onClose={onClose} title={t("scanners.new")} centered>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          await create.mutateAsync(undefined).then(onClose, () => undefined);
-        }}
-      >
-        <Stack>
-          <ErrorAlert error={create.error ?? ping.error} />
-          {ping.isSuccess && (
-            <Alert color="teal" role="status">
-              {t("scanners.pingOk")}
-            </Alert>
-          )}
-          <TextInput label={t("common.name")} required value={form.name} onChange={(e) => set({ name: e.currentTarget.value })} data-autofocus />
-          <TextInput label={t("scanners.url")} required value={form.url} onChange={(e) => set({ url: e.currentTarget.value })} placeholder="http://scanner:8080" />
-          <Select label={t("scanners.auth")} value={form.auth} onChange={(v) => set({ auth: v ?? "" })} allowDeselect={false} data={AUTH.map((a) => ({ value: a, label: a || t("gc.none") }))} />
-          {form.auth && <PasswordInput label={t("scanners.credential")} value={form.access_credential} onChange={(e) => set({ access_credential: e.currentTarget.value })} />}
-          <Checkbox label={t("registries.insecure")} checked={form.skip_certVerify} onChange={(e) => set({ skip_certVerify: e.currentTarget.checked })} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => ping.mutate(undefined)} loading={ping.isPending}>
-              {t("scanners.ping")}
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              {t("common.create")}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Dialog>
+    <FormDialog
+      opened={opened}
+      onClose={onClose}
+      title={t("scanners.new")}
+      error={create.error ?? ping.error}
+      submitting={create.isPending}
+      onSubmit={() => create.mutateAsync(undefined)}
+      secondary={
+        <Button variant="default" onClick={() => ping.mutate(undefined)} loading={ping.isPending}>
+          {t("scanners.ping")}
+        </Button>
+      }
+    >
+      {ping.isSuccess && (
+        <Alert color="teal" role="status">
+          {t("scanners.pingOk")}
+        </Alert>
+      )}
+      <TextInput label={t("common.name")} required value={form.name} onChange={(e) => set({ name: e.currentTarget.value })} data-autofocus />
+      <TextInput label={t("scanners.url")} required value={form.url} onChange={(e) => set({ url: e.currentTarget.value })} placeholder="http://scanner:8080" />
+      <Select label={t("scanners.auth")} value={form.auth} onChange={(v) => set({ auth: v ?? "" })} allowDeselect={false} data={AUTH.map((a) => ({ value: a, label: a || t("gc.none") }))} />
+      {form.auth && <PasswordInput label={t("scanners.credential")} value={form.access_credential} onChange={(e) => set({ access_credential: e.currentTarget.value })} />}
+      <Checkbox label={t("registries.insecure")} checked={form.skip_certVerify} onChange={(e) => set({ skip_certVerify: e.currentTarget.checked })} />
+    </FormDialog>
   );
 }

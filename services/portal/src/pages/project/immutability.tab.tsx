@@ -1,12 +1,12 @@
 // A project's tag immutability rules: list, add, edit, enable/disable, delete (project admins and
 // maintainers). A tag a rule selects can be neither re-pushed, re-tagged nor deleted.
-import { Badge, Button, Group, Select, Stack, TextInput } from "@mantine/core";
+import { Badge, Button, Group, Select, TextInput } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useWrite } from "../../api/queries.js";
 import { deleteImmutableRule, immutableRulePage, keys, saveImmutableRule, type ImmutableRule } from "../../api/project-queries.js";
-import { Dialog } from "../../components/dialog.js";
+import { FormDialog } from "../../components/form-dialog.js";
 import { ConfirmDelete, ErrorAlert } from "../../components/feedback.js";
 import { PagedTable } from "../../components/paged-table.js";
 import { selectorText } from "./retention-rule-form.js";
@@ -77,33 +77,15 @@ function RuleForm({ project, rule, onClose }: { project: string; rule: Immutable
     [keys.immutability(project)],
   );
   return (
-    <Dialog opened onClose={onClose} title={rule.id ? t("projectImmutability.edit") : t("projectImmutability.add")} centered>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (await save.mutateAsync(undefined).then(() => true, () => false)) onClose();
-        }}
-      >
-        <Stack>
-          <ErrorAlert error={save.error} />
-          <Group grow align="end">
-            <Select label={t("projectRetention.repositories")} data={["repoMatches", "repoExcludes"]} value={repoDecoration} allowDeselect={false} onChange={(v) => setRepoDecoration(v ?? "repoMatches")} />
-            <TextInput label={t("projectRetention.repoPattern")} required value={repoPattern} onChange={(e) => setRepoPattern(e.currentTarget.value)} />
-          </Group>
-          <Group grow align="end">
-            <Select label={t("projectRetention.tags")} data={["matches", "excludes"]} value={tagDecoration} allowDeselect={false} onChange={(v) => setTagDecoration(v ?? "matches")} />
-            <TextInput label={t("projectRetention.tagPattern")} required placeholder="v*" value={tagPattern} onChange={(e) => setTagPattern(e.currentTarget.value)} />
-          </Group>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {t("common.save")}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Dialog>
+    <FormDialog opened onClose={onClose} title={rule.id ? t("projectImmutability.edit") : t("projectImmutability.add")} error={save.error} submitting={save.isPending} submitLabel={t("common.save")} onSubmit={() => save.mutateAsync(undefined)}>
+      <Group grow align="end">
+        <Select label={t("projectRetention.repositories")} data={["repoMatches", "repoExcludes"]} value={repoDecoration} allowDeselect={false} onChange={(v) => setRepoDecoration(v ?? "repoMatches")} />
+        <TextInput label={t("projectRetention.repoPattern")} required value={repoPattern} onChange={(e) => setRepoPattern(e.currentTarget.value)} />
+      </Group>
+      <Group grow align="end">
+        <Select label={t("projectRetention.tags")} data={["matches", "excludes"]} value={tagDecoration} allowDeselect={false} onChange={(v) => setTagDecoration(v ?? "matches")} />
+        <TextInput label={t("projectRetention.tagPattern")} required placeholder="v*" value={tagPattern} onChange={(e) => setTagPattern(e.currentTarget.value)} />
+      </Group>
+    </FormDialog>
   );
 }

@@ -1,13 +1,13 @@
 // A project's labels (scope p): list, create, edit, delete (project admins and maintainers). Artifacts
 // carry them; the repository page can filter by them.
-import { Button, Group, Stack, TextInput } from "@mantine/core";
+import { Button, Group, TextInput } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useWrite } from "../../api/queries.js";
 import { deleteLabel, keys, labelPage, saveLabel, type Label } from "../../api/project-queries.js";
-import { Dialog } from "../../components/dialog.js";
-import { ConfirmDelete, ErrorAlert } from "../../components/feedback.js";
+import { FormDialog } from "../../components/form-dialog.js";
+import { ConfirmDelete } from "../../components/feedback.js";
 import { PagedTable } from "../../components/paged-table.js";
 import type { ProjectRights } from "./roles.js";
 
@@ -66,28 +66,10 @@ function LabelForm({ label, onClose }: { label: Label; onClose: () => void }) {
   const [color, setColor] = useState(label.color ?? "");
   const save = useWrite(() => saveLabel({ ...label, name, description, color }), [keys.labels(label.project_id ?? 0)]);
   return (
-    <Dialog opened onClose={onClose} title={label.id ? t("projectLabels.edit") : t("projectLabels.new")} centered>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (await save.mutateAsync(undefined).then(() => true, () => false)) onClose();
-        }}
-      >
-        <Stack>
-          <ErrorAlert error={save.error} />
-          <TextInput label={t("common.name")} required value={name} onChange={(e) => setName(e.currentTarget.value)} />
-          <TextInput label={t("projectWebhooks.description")} value={description} onChange={(e) => setDescription(e.currentTarget.value)} />
-          <TextInput type="color" label={t("projectLabels.color")} value={color || "#1c7ed6"} onChange={(e) => setColor(e.currentTarget.value)} w={120} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {t("common.save")}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Dialog>
+    <FormDialog opened onClose={onClose} title={label.id ? t("projectLabels.edit") : t("projectLabels.new")} error={save.error} submitting={save.isPending} submitLabel={t("common.save")} onSubmit={() => save.mutateAsync(undefined)}>
+      <TextInput label={t("common.name")} required value={name} onChange={(e) => setName(e.currentTarget.value)} />
+      <TextInput label={t("projectWebhooks.description")} value={description} onChange={(e) => setDescription(e.currentTarget.value)} />
+      <TextInput type="color" label={t("projectLabels.color")} value={color || "#1c7ed6"} onChange={(e) => setColor(e.currentTarget.value)} w={120} />
+    </FormDialog>
   );
 }

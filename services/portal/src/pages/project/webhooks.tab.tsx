@@ -1,12 +1,13 @@
 // A project's webhook policies: list, create, edit, enable/disable, delete (project admins; the
 // event types come from the API), and each policy's delivery history (webhook-deliveries.tsx).
-import { Badge, Button, Checkbox, Group, Select, Stack, Switch, Text, TextInput } from "@mantine/core";
+import { Badge, Button, Checkbox, Group, Select, Switch, Text, TextInput } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useWrite } from "../../api/queries.js";
 import { deleteWebhook, keys, saveWebhook, useWebhookEvents, webhookPage, type WebhookPolicy } from "../../api/project-queries.js";
 import { Dialog } from "../../components/dialog.js";
+import { FormDialog } from "../../components/form-dialog.js";
 import { ConfirmDelete, ErrorAlert } from "../../components/feedback.js";
 import { PagedTable } from "../../components/paged-table.js";
 import type { ProjectRights } from "./roles.js";
@@ -97,47 +98,29 @@ function WebhookForm({ project, policy, onClose }: { project: string; policy: We
     [keys.webhooks(project)],
   );
   return (
-    <Dialog opened onClose={onClose} title={policy.id ? t("projectWebhooks.edit") : t("projectWebhooks.new")} size="lg" centered>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (await save.mutateAsync(undefined).then(() => true, () => false)) onClose();
-        }}
-      >
-        <Stack>
-          <ErrorAlert error={events.error ?? save.error} />
-          <TextInput label={t("common.name")} required value={name} onChange={(e) => setName(e.currentTarget.value)} />
-          <TextInput label={t("projectWebhooks.description")} value={description} onChange={(e) => setDescription(e.currentTarget.value)} />
-          <Group grow>
-            <Select label={t("projectWebhooks.notifyType")} data={events.data?.notify_type ?? ["http"]} value={type} allowDeselect={false} onChange={(v) => setType(v ?? "http")} />
-            <Select label={t("projectWebhooks.payloadFormat")} data={formats} value={formats.includes(format) ? format : formats[0]} allowDeselect={false} onChange={(v) => setFormat(v ?? "Default")} />
-          </Group>
-          <TextInput label={t("projectWebhooks.address")} required type="url" placeholder="https://ci.example.com/hooks/berth" value={address} onChange={(e) => setAddress(e.currentTarget.value)} />
-          <TextInput label={t("projectWebhooks.authHeader")} value={authHeader} onChange={(e) => setAuthHeader(e.currentTarget.value)} />
-          <Checkbox label={t("projectWebhooks.skipVerify")} checked={skipVerify} onChange={(e) => setSkipVerify(e.currentTarget.checked)} />
-          <Checkbox.Group label={t("projectWebhooks.events")} value={eventTypes} onChange={setEventTypes}>
-            <Group mt="xs" gap="sm">
-              {(events.data?.event_type ?? []).map((ev) => (
-                <Checkbox key={ev} value={ev} label={ev} />
-              ))}
-            </Group>
-          </Checkbox.Group>
-          {eventTypes.length === 0 && (
-            <Text size="sm" c="dimmed">
-              {t("projectWebhooks.pickEvents")}
-            </Text>
-          )}
-          <Switch label={t("projectWebhooks.enabled")} checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {t("common.save")}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Dialog>
+    <FormDialog opened onClose={onClose} title={policy.id ? t("projectWebhooks.edit") : t("projectWebhooks.new")} size="lg" error={events.error ?? save.error} submitting={save.isPending} submitLabel={t("common.save")} onSubmit={() => save.mutateAsync(undefined)}>
+      <TextInput label={t("common.name")} required value={name} onChange={(e) => setName(e.currentTarget.value)} />
+      <TextInput label={t("projectWebhooks.description")} value={description} onChange={(e) => setDescription(e.currentTarget.value)} />
+      <Group grow>
+        <Select label={t("projectWebhooks.notifyType")} data={events.data?.notify_type ?? ["http"]} value={type} allowDeselect={false} onChange={(v) => setType(v ?? "http")} />
+        <Select label={t("projectWebhooks.payloadFormat")} data={formats} value={formats.includes(format) ? format : formats[0]} allowDeselect={false} onChange={(v) => setFormat(v ?? "Default")} />
+      </Group>
+      <TextInput label={t("projectWebhooks.address")} required type="url" placeholder="https://ci.example.com/hooks/berth" value={address} onChange={(e) => setAddress(e.currentTarget.value)} />
+      <TextInput label={t("projectWebhooks.authHeader")} value={authHeader} onChange={(e) => setAuthHeader(e.currentTarget.value)} />
+      <Checkbox label={t("projectWebhooks.skipVerify")} checked={skipVerify} onChange={(e) => setSkipVerify(e.currentTarget.checked)} />
+      <Checkbox.Group label={t("projectWebhooks.events")} value={eventTypes} onChange={setEventTypes}>
+        <Group mt="xs" gap="sm">
+          {(events.data?.event_type ?? []).map((ev) => (
+            <Checkbox key={ev} value={ev} label={ev} />
+          ))}
+        </Group>
+      </Checkbox.Group>
+      {eventTypes.length === 0 && (
+        <Text size="sm" c="dimmed">
+          {t("projectWebhooks.pickEvents")}
+        </Text>
+      )}
+      <Switch label={t("projectWebhooks.enabled")} checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
+    </FormDialog>
   );
 }
