@@ -107,14 +107,21 @@ describe("the portal in chromium", { timeout: 900_000 }, () => {
     assert.equal(project.metadata.public, "false");
     const quota = (await api.ok("GET", `/quotas/${project.project_id}`)).body as { hard: { storage: number } };
     assert.equal(quota.hard.storage, 2 * 2 ** 30);
-    // A duplicate name: the API's 409 message, in the dialog.
+    // A duplicate name: the API's 409 message, in the dialog — by keyboard: Enter opens the dialog
+    // and keeps focus inside it, Enter submits, Escape closes and gives focus back.
     await page.goto(`${stack.baseUrl}/projects`);
-    await page.getByRole("button", { name: "New project" }).click();
+    const newProject = page.getByRole("button", { name: "New project" });
+    await newProject.focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog").getByLabel("Name").waitFor();
+    assert.equal(await page.evaluate(`document.querySelector("[role=dialog]").contains(document.activeElement)`), true, "focus moved into the dialog");
     await page.getByRole("dialog").getByLabel("Name").fill("apps");
-    await page.getByRole("dialog").getByRole("button", { name: "Create" }).click();
+    await page.keyboard.press("Enter");
     await page.getByRole("dialog").getByRole("alert").waitFor();
     assert.match((await page.getByRole("dialog").getByRole("alert").textContent()) ?? "", /CONFLICT|exists/i);
     await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "detached" });
+    await waitFor(async () => (await page.evaluate(`document.activeElement?.textContent`)) === "New project", "focus back on the button that opened the dialog", 5_000);
     for (let i = 0; i < 17; i++) await api.createProject(`team-${String(i).padStart(2, "0")}`);
     await page.reload();
     await page.getByText(/Page 1 of 2 \(19 items\)/).waitFor();
