@@ -55,7 +55,9 @@ export function ReplicationsPage() {
                 <Table.Td>{p.trigger?.type}</Table.Td>
                 <Table.Td>
                   <Group gap="xs">
-                    <Button size="xs" onClick={() => { setSelected(p.id!); run.mutate(p.id!); }}>
+                    {/* The executions open once the run exists: a list first fetched while the POST was in
+                        flight could miss it, and TanStack Query joins a refetch to that first fetch. */}
+                    <Button size="xs" onClick={() => run.mutate(p.id!, { onSuccess: () => setSelected(p.id!) })}>
                       {t("replications.run")}
                     </Button>
                     <ConfirmDelete name={p.name ?? ""} onConfirm={() => remove.mutateAsync(p.id!)} />
