@@ -6,14 +6,15 @@
 // (default 8), BERTH_BENCH_BIG=0 to skip the 2 GiB blob, BERTH_BENCH_SCAN=0 to skip scanning (the
 // Debian image and a 1 GiB image through the scanner adapter), BERTH_BENCH_KEEP=1 to keep the scratch
 // directory, BERTH_BENCH_OUT (default e2e/bench-results/latest.json), BERTH_BENCH_WORKLOADS to
-// run only some workloads (names containing any of its comma-separated words).
+// run only some workloads (names containing any of its comma-separated words),
+// BERTH_BENCH_BERTH_ROOT to measure the stack of another built checkout (before/after a change).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { repoRoot } from "../support/launcher.js";
 import { machineNote, makeRow, renderFailures, renderRounds, renderTable, series, type Report, type RoundValue, type Row } from "./report.js";
 import { highWaterMark, RssSampler } from "./rss.js";
-import { BerthTarget, DistributionTarget, type Target, type TargetName } from "./targets.js";
+import { berthRoot, BerthTarget, DistributionTarget, type Target, type TargetName } from "./targets.js";
 import { bigBlob, BIG_SIZE, type BigBlobResult } from "./workloads/big-blob.js";
 import { MiB, type Context, type Workload } from "./workloads/common.js";
 import { download } from "./workloads/download.js";
@@ -225,7 +226,7 @@ async function main(): Promise<number> {
         baseUrl: berth.baseUrl,
         ...hwm(berth),
         ...(berth.unavailable ? { unavailable: berth.unavailable } : {}),
-        notes: "LocalStack behind its nginx; bearer-token auth on (tokens fetched untimed); BERTH_LOG_LEVEL=warn",
+        notes: `LocalStack behind its nginx; bearer-token auth on (tokens fetched untimed); BERTH_LOG_LEVEL=warn; checkout ${berthRoot}`,
       },
       distribution: {
         baseUrl: distribution.baseUrl,

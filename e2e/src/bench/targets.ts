@@ -9,6 +9,12 @@ import { join } from "node:path";
 import { adapterApiKey } from "../support/scanning.js";
 import { findExecutable, generatePassword, LocalStack, pickFreeTcpPort, ProcessSupervisor, renderProxyConfig } from "@berth/local-stack";
 import { repoRoot } from "../support/launcher.js";
+
+/**
+ * The checkout whose stack is measured as Berth: this one, or a built older checkout named by
+ * BERTH_BENCH_BERTH_ROOT (a before/after comparison through the very same harness).
+ */
+export const berthRoot = process.env["BERTH_BENCH_BERTH_ROOT"] || repoRoot;
 import { basicAuth } from "../support/http.js";
 import { HttpClient, Repo } from "../support/oci-client.js";
 
@@ -103,7 +109,7 @@ export class BerthTarget implements Target {
       httpPort: port,
       adminPassword: password,
       logLevel: "warn",
-      repoRoot,
+      repoRoot: berthRoot,
       log: (line) => log(`[berth] ${line}`),
       output: (line) => output(line),
     });
