@@ -9,6 +9,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import pg from "pg";
 import { migrateDatabase, migrationsChecksum } from "./migrations.js";
 
@@ -92,7 +93,9 @@ export interface BackendStall {
  * Stalls the database at `url` for the clients already connected, the way a hung disk does:
  * SIGSTOPs the server process behind every open connection to it (their sockets stay open and
  * nothing answers). The postmaster is left running, so the shared test server keeps serving other
- * test files, and new connections still open. Needs permission to signal the server's processes.
+ * test files — and new connections to this database still open and work: put the clients behind
+ * a {@link startDatabaseLink} and stall it too for a database that is stalled as a whole. Needs
+ * permission to signal the server's processes.
  */
 export async function stallBackends(url: string): Promise<BackendStall> {
   const probe = new pg.Client({ connectionString: url });
@@ -118,6 +121,64 @@ export async function stallBackends(url: string): Promise<BackendStall> {
     throw err;
   }
   return { pids, resume };
+}
+
+/** A TCP link between clients and PostgreSQL that a test can cut ({@link startDatabaseLink}). */
+export interface DatabaseLink {
+  /** `url` with its host and port replaced by the link's. */
+  url: string;
+  /**
+   * Holds every byte in both directions, on open connections and on any opened from now on (a
+   * network partition, or a whole server hung: connections are accepted, nothing answers).
+   */
+  stall(): void;
+  /** Delivers what was held, in order, and forwards again (idempotent). */
+  resume(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a link in front of the server at `url` (on 127.0.0.1, a free port). Unlike
+ * {@link stallBackends} it also stalls connections opened during the stall, without stopping the
+ * shared test server for other test files.
+ */
+export async function startDatabaseLink(url: string): Promise<DatabaseLink> {
+  const target = new URL(url);
+  let stalled = false;
+  const held: Array<() => void> = [];
+  const sockets = new Set<Socket>();
+  /** Runs `deliver` now, or on resume when stalled, keeping the order of everything held. */
+  const pass = (deliver: () => void) => (stalled ? held.push(deliver) : deliver());
+  const forward = (from: Socket, to: Socket) => {
+    from.on("data", (chunk: Buffer) => pass(() => to.write(chunk)));
+    from.on("end", () => pass(() => to.end()));
+    from.on("error", () => pass(() => to.destroy()));
+    from.on("close", () => sockets.delete(from));
+  };
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    sockets.add(client).add(upstream);
+    forward(client, upstream);
+    forward(upstream, client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const linked = new URL(url);
+  linked.hostname = "127.0.0.1";
+  linked.port = String((server.address() as AddressInfo).port);
+  return {
+    url: linked.toString(),
+    stall: () => {
+      stalled = true;
+    },
+    resume: () => {
+      stalled = false;
+      for (const deliver of held.splice(0)) deliver();
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /**

@@ -1,12 +1,14 @@
 // Core with a stalled Redis and a stalled PostgreSQL, the way it happens: their server processes
-// SIGSTOPped (a hung disk, a network partition: sockets open, no answer), then SIGCONTed. Redis:
+// SIGSTOPped (a hung disk, a network partition: sockets open, no answer), then SIGCONTed; core
+// reaches PostgreSQL through a link that holds every byte during the stall, so connections opened
+// then get no answer either (the test server itself keeps serving other test files). Redis:
 // logins fail open, say so once, and are limited again afterwards. PostgreSQL: API and token
 // requests answer 503 + Retry-After in Harbor's error format within seconds, nothing is
 // half-written, and everything works after SIGCONT without a restart.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Writable } from "node:stream";
-import { stallBackends, withDatabase } from "@berth/db/testing";
+import { startDatabaseLink, stallBackends, withDatabase, type DatabaseLink } from "@berth/db/testing";
 import { createLogger } from "@berth/logger";
 import { startPrivateRedis, type PrivateRedis } from "@berth/redis/testing";
 import { adminAuth, basic, call, startTestCore, type TestCore } from "./test-support.js";
@@ -24,6 +26,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<T & { ms: number }> {
 describe("core with stalled dependencies", { timeout: 180_000 }, () => {
   let core: TestCore;
   let redis: PrivateRedis;
+  let link: DatabaseLink;
   const logLines: string[] = [];
   const failOpenLines = () => logLines.filter((l) => l.includes("login rate limiting is off"));
   const token = (auth: Record<string, string>) => call(core.base, "GET", "/service/token?service=berth-registry&scope=repository:library/app:pull", { headers: auth });
@@ -43,13 +46,16 @@ describe("core with stalled dependencies", { timeout: 180_000 }, () => {
       redis: redis.url,
       logger,
       loginRateLimit: { maxFailures: MAX_FAILURES, windowSeconds: 300 },
+      databaseUrl: async (url) => (link = await startDatabaseLink(url)).url,
       components: { core: async () => undefined, database: async () => core.db.$queryRaw`SELECT 1` },
     });
   });
 
   after(async () => {
     redis?.resume();
+    link?.resume();
     await core?.close();
+    await link?.close();
     await redis?.stop();
   });
 
@@ -98,6 +104,7 @@ describe("core with stalled dependencies", { timeout: 180_000 }, () => {
       await Promise.all(Array.from({ length: 4 }, () => core.db.$queryRaw`SELECT 1 FROM pg_sleep(0.2)`));
       const [current] = await core.db.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;
       const stall = await stallBackends(withDatabase(process.env["BERTH_TEST_PG_URL"]!, current!.name));
+      link.stall();
       assert.ok(stall.pids.length >= 4, `stopped ${stall.pids.length} backends`);
       try {
         const answers = await Promise.all([
@@ -126,6 +133,7 @@ describe("core with stalled dependencies", { timeout: 180_000 }, () => {
         assert.ok(health.ms < BOUND_MS, `health answered after ${Math.round(health.ms)} ms`);
       } finally {
         stall.resume();
+        link.resume();
       }
       // Full service again, no restart; the project created during the stall does not exist.
       const me = await call(core.base, "GET", "/api/v2.0/users/current", { headers: adminAuth() });

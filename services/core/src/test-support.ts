@@ -47,6 +47,8 @@ export interface TestCoreOptions {
   logCollectorUrl?: string;
   externalUrl?: string;
   logger?: Logger;
+  /** The URL core's pool connects to, given the test database's (a test's {@link DatabaseLink} in front of it). */
+  databaseUrl?: (url: string) => Promise<string>;
 }
 
 export const silentLogger = (): Logger => createLogger({ service: "core", stdout: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -56,7 +58,7 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
   assert.ok(pgUrl, "BERTH_TEST_PG_URL must point at a PostgreSQL server (npm test starts one)");
   const logger = options.logger ?? silentLogger();
   const testDb = await createTestDatabase(pgUrl);
-  const db = createPrismaClient(testDb.url, { poolSize: 4 });
+  const db = createPrismaClient(options.databaseUrl ? await options.databaseUrl(testDb.url) : testDb.url, { poolSize: 4 });
   let redis: Redis | undefined;
   const redisOption = options.redis ?? "test";
   if (redisOption === "test") {
