@@ -71,7 +71,10 @@ function liveRowsSql(count: number): string {
 async function child(task: ChildTask): Promise<GcMeasurement> {
   const load = (path: string) => import(pathToFileURL(join(task.root, path)).href);
   const store = (await load("packages/registry-store/dist/index.js")) as typeof import("@berth/registry-store");
-  const { FilesystemDriver, S3Driver } = (await load("packages/storage/dist/index.js")) as typeof import("@berth/storage");
+  const storage = (await load("packages/storage/dist/index.js")) as Record<string, unknown>;
+  const { FilesystemDriver } = storage as typeof import("@berth/storage");
+  // Older checkouts export the S3 driver from the main entry, newer ones from `@berth/storage/s3`.
+  const { S3Driver } = ("S3Driver" in storage ? storage : await load("packages/storage/dist/s3.js")) as typeof import("@berth/storage/s3");
   const { startS3rver } = (await load("packages/storage/dist/testing.js")) as typeof import("@berth/storage/testing");
   const { createPrismaClient, JOB_LIMITS } = (await load("packages/db/dist/index.js")) as typeof import("@berth/db");
   const db0 = await createTestDatabase(task.adminUrl);

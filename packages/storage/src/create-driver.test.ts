@@ -25,11 +25,11 @@ test("filesystem from env (the default driver when BERTH_STORAGE_DRIVER is unset
   assert.match(problems(() => storageConfigFromEnv({ BERTH_STORAGE_FILESYSTEM_ROOT: "relative" }))[0]!, /BERTH_STORAGE_FILESYSTEM_ROOT: must be an absolute path/);
 });
 
-test("an unknown driver name fails loudly, from env and from an object", () => {
+test("an unknown driver name fails loudly, from env and from an object", async () => {
   assert.match(problems(() => storageConfigFromEnv({ BERTH_STORAGE_DRIVER: "gcs" }))[0]!, /unknown storage driver "gcs"/);
   assert.match(problems(() => storageConfigFromEnv({ BERTH_STORAGE_DRIVER: "" }))[0]!, /unknown storage driver ""/);
   assert.match(problems(() => parseStorageConfig({ driver: "azure" }))[0]!, /unknown storage driver "azure"/);
-  assert.throws(() => createStorageDriver({ driver: "S3" } as never), ConfigError);
+  await assert.rejects(createStorageDriver({ driver: "S3" } as never), ConfigError);
 });
 
 test("s3 from env, with defaults, and every problem at once", () => {
@@ -74,8 +74,8 @@ test("s3 from env, with defaults, and every problem at once", () => {
 test("createStorageDriver builds the configured driver", async () => {
   const root = await mkdtemp(join(tmpdir(), "berth-create-"));
   try {
-    assert.ok(createStorageDriver({ driver: "filesystem", rootDirectory: root }) instanceof FilesystemDriver);
-    const s3 = createStorageDriver({ driver: "s3", bucket: "bucket", accessKeyId: "a", secretAccessKey: "b" });
+    assert.ok((await createStorageDriver({ driver: "filesystem", rootDirectory: root })) instanceof FilesystemDriver);
+    const s3 = await createStorageDriver({ driver: "s3", bucket: "bucket", accessKeyId: "a", secretAccessKey: "b" });
     assert.ok(s3 instanceof S3Driver);
     assert.equal(s3.chunkSize, 10 * 1024 * 1024);
     await s3.close?.();
@@ -97,13 +97,13 @@ test("the internal redirect location lives behind the filesystem driver; other d
   const dir = await mkdtemp(join(tmpdir(), "berth-driver-internal-"));
   try {
     const env = { BERTH_STORAGE_FILESYSTEM_ROOT: dir, BERTH_REGISTRY_ACCEL_REDIRECT: "/_berth_blobs/" };
-    const driver = createStorageDriver(storageConfigFromEnv(env));
+    const driver = await createStorageDriver(storageConfigFromEnv(env));
     assert.equal(driver.internalRedirect?.("/blobs/sha256/ab/abcd/data"), "/_berth_blobs/blobs/sha256/ab/abcd/data");
     assert.throws(() => driver.internalRedirect?.("/../etc/passwd"));
-    const plain = createStorageDriver(storageConfigFromEnv({ BERTH_STORAGE_FILESYSTEM_ROOT: dir }));
+    const plain = await createStorageDriver(storageConfigFromEnv({ BERTH_STORAGE_FILESYSTEM_ROOT: dir }));
     assert.equal(plain.internalRedirect?.("/blobs/sha256/ab/abcd/data"), undefined);
     assert.match(problems(() => storageConfigFromEnv({ ...env, BERTH_REGISTRY_ACCEL_REDIRECT: "_berth_blobs" }))[0]!, /BERTH_REGISTRY_ACCEL_REDIRECT: must be an nginx location path/);
-    const s3 = createStorageDriver(
+    const s3 = await createStorageDriver(
       storageConfigFromEnv({ BERTH_STORAGE_DRIVER: "s3", BERTH_STORAGE_S3_BUCKET: "berth-blobs", BERTH_REGISTRY_ACCEL_REDIRECT: "/_berth_blobs/" }),
     );
     assert.equal(s3.internalRedirect?.("/blobs/sha256/ab/abcd/data"), undefined);

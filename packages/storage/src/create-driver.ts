@@ -10,7 +10,6 @@ import type { StorageDriver } from "./driver.js";
 import { FilesystemDriver } from "./filesystem-driver.js";
 import { pathProblem } from "./paths.js";
 import { MIN_PART_SIZE } from "./s3-common.js";
-import { S3Driver } from "./s3-driver.js";
 
 /** Names of the available drivers. */
 export const storageDriverNames = ["filesystem", "s3"] as const;
@@ -178,14 +177,19 @@ export function storageConfigFromEnv(env: Env, options: { dataDir?: string } = {
   return result.data;
 }
 
-/** Build the driver a configuration names. Throws {@link ConfigError} on an invalid one. */
-export function createStorageDriver(config: StorageConfigInput): StorageDriver {
+/**
+ * Build the driver a configuration names; rejects with {@link ConfigError} on an invalid one. The
+ * S3 driver's module (and the AWS SDK) is loaded only when S3 is configured.
+ */
+export async function createStorageDriver(config: StorageConfigInput): Promise<StorageDriver> {
   const parsed = parseStorageConfig(config);
   switch (parsed.driver) {
     case "filesystem":
       return new FilesystemDriver({ rootDirectory: parsed.rootDirectory, internalRedirectLocation: parsed.internalRedirectLocation });
-    case "s3":
+    case "s3": {
+      const { S3Driver } = await import("./s3-driver.js");
       return new S3Driver(parsed);
+    }
     default: {
       const never: never = parsed;
       throw unknownDriver(String((never as { driver: unknown }).driver));

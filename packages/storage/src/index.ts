@@ -14,7 +14,7 @@ export {
 export { isValidPath, isValidSegment, joinPath, parentPath, pathProblem, validatePath } from "./paths.js";
 export { BaseFileWriter } from "./file-writer.js";
 export { FilesystemDriver, type FilesystemDriverOptions } from "./filesystem-driver.js";
-export { S3Driver, type S3DriverOptions } from "./s3-driver.js";
+export type { S3Driver, S3DriverOptions } from "./s3-driver.js";
 export {
   ConfigError,
   createStorageDriver,

@@ -34,7 +34,7 @@ const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: con
 const signingKey = await ensureSigningKey({ ...config.token, onCreate: (msg) => logger.info(msg) });
 // The registry's metadata and storage (the same BERTH_STORAGE_* settings and default as the
 // registry): artifact deletes, copies, tags and quotas go through registry-store.
-const driver = createStorageDriver(config.storage);
+const driver = await createStorageDriver(config.storage);
 // registry-store's SQL is raw SQL: the lean client (as in the registry) — Prisma's client layer
 // cost more CPU than the queries on artifact and repository lists (docs/performance.md).
 const registryDb = createSqlClient(config.databaseUrl, {

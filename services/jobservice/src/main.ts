@@ -27,7 +27,7 @@ const redis = createRedisClient(config.redisUrl, logger, { forQueues: true });
 const probeRedis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
 // The registry's storage (same BERTH_STORAGE_* settings and default root as the registry):
 // garbage collection deletes blobs there; promote_tag tags through registry-store.
-const driver = createStorageDriver(config.storage);
+const driver = await createStorageDriver(config.storage);
 const registry = createRegistryStore({ db, driver, onPullFlushError: (err) => logger.warn("dropped a batch of pull events", { err }) });
 // One connection per lock held: every webhook delivery and the GC sweep at once, plus a margin.
 const locks = new SessionLocks(config.databaseUrl, { max: config.concurrency.webhooks + config.concurrency.replication + config.concurrency.gc + 2, applicationName: "jobservice-locks" });

@@ -39,7 +39,7 @@ const db = createSqlClient(config.databaseUrl, {
 });
 // Readiness, and the proxy cache's fetch locks and tag revalidation answers.
 const redis = createRedisClient(config.redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
-const driver = createStorageDriver(config.storage);
+const driver = await createStorageDriver(config.storage);
 const store = createRegistryStore({
   db,
   driver,

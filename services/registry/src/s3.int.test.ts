@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { S3Driver } from "@berth/storage";
+import type { S3Driver } from "@berth/storage";
 import { startHarness, type Harness } from "./testing/harness.js";
 import { content, OCI_MANIFEST, pushBlob, pushImage, type Content } from "./testing/fixtures.js";
 import { recordS3Commands } from "@berth/storage/testing";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { createSqlClient } from "@berth/db/sql";
 import { createTestDatabase } from "@berth/db/testing";
 import { GarbageCollector, ManifestStore } from "@berth/registry-store";
-import { S3Driver } from "@berth/storage";
+import { S3Driver } from "@berth/storage/s3";
 import { startS3rver } from "@berth/storage/testing";
 import type { ScaleStack } from "./scale-stack.js";
 
