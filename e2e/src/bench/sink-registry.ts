@@ -75,9 +75,10 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.end(body);
 }
 
-function sendError(res: ServerResponse, err: SinkError): void {
-  const body = JSON.stringify({ errors: [{ code: err.code, message: err.message, detail: err.detail ?? null }] });
-  send(res, err.status, { "content-type": "application/json" }, body);
+/** An OCI error answer. Expected answers (a HEAD's 404) come here directly: no Error, no stack trace to capture. */
+function sendError(res: ServerResponse, status: number, code: string, message: string, detail?: unknown): void {
+  const body = JSON.stringify({ errors: [{ code, message, detail: detail ?? null }] });
+  send(res, status, { "content-type": "application/json" }, body);
 }
 
 /** Reads and drops whatever body a request has. */
@@ -127,7 +128,7 @@ export class Sink {
       const e = err instanceof SinkError ? err : new SinkError(400, "UNSUPPORTED", `the request could not be read: ${err instanceof Error ? err.message : String(err)}`);
       // Whatever body is left is not read: close the connection after the answer.
       if (!req.complete) res.setHeader("connection", "close");
-      sendError(res, e);
+      sendError(res, e.status, e.code, e.message, e.detail);
     });
   };
 
@@ -156,7 +157,7 @@ export class Sink {
     if ((m = BLOB.exec(path)) && (method === "HEAD" || method === "GET")) {
       const size = this.blobs.get(m[2]!);
       await drain(req);
-      if (size === undefined) throw new SinkError(404, "BLOB_UNKNOWN", "blob unknown to the sink", { digest: m[2] });
+      if (size === undefined) return sendError(res, 404, "BLOB_UNKNOWN", "blob unknown to the sink", { digest: m[2] });
       // The sink keeps no content: it can say a blob arrived, not send it back.
       if (method === "GET") throw new SinkError(404, "BLOB_UNKNOWN", "the sink keeps no blob content", { digest: m[2] });
       return send(res, 200, { "content-length": size, "docker-content-digest": m[2]!, "content-type": "application/octet-stream" });

@@ -18,6 +18,7 @@ export class SinkTarget implements Target {
   unavailable: string | undefined;
   readonly http: HttpClient;
   private registry: SupervisedChild | undefined;
+  private proxy: SupervisedChild | undefined;
   private readonly output = keepLines(300);
   private readonly supervisor: ProcessSupervisor;
 
@@ -62,7 +63,7 @@ export class SinkTarget implements Target {
     });
     await waitForStatus(`http://127.0.0.1:${sinkPort}/v2/`, [200], 30_000, "the sink", this.registry);
     const sink = `127.0.0.1:${sinkPort}`;
-    await startFrontDoor({
+    this.proxy = await startFrontDoor({
       supervisor: this.supervisor,
       name: "sink-proxy",
       scratchDir: dir,
@@ -89,6 +90,11 @@ export class SinkTarget implements Target {
 
   registryPid(): number | undefined {
     return this.registry?.running ? this.registry.pid : undefined;
+  }
+
+  /** The sink's process and its nginx (master; its workers are its children). */
+  processes(): { name: string; pid: number }[] {
+    return [this.registry, this.proxy].filter((c): c is SupervisedChild => c !== undefined).map((c) => ({ name: c.name, pid: c.pid }));
   }
 
   recentOutput(): string[] {

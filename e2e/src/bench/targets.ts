@@ -150,12 +150,30 @@ export class BerthTarget implements Target {
   }
 
   registryPid(): number | undefined {
+    return this.servicePid("registry");
+  }
+
+  /** The PID of one of the stack's children (`registry`, `core`, …), from `<data>/run/pids.json`. */
+  servicePid(name: string): number | undefined {
+    return this.services().find((c) => c.name === name)?.pid;
+  }
+
+  /** Every process the stack started (`<data>/run/pids.json`, and Redis's own pid file). */
+  services(): { name: string; pid: number }[] {
+    const found: { name: string; pid: number }[] = [];
     try {
       const pids = JSON.parse(readFileSync(join(this.dataDir, "run", "pids.json"), "utf8")) as { children: { name: string; pid: number }[] };
-      return pids.children.find((c) => c.name === "registry")?.pid;
+      found.push(...pids.children.map((c) => ({ name: c.name, pid: c.pid })));
     } catch {
-      return undefined;
+      // not started (yet)
     }
+    try {
+      const redis = Number(readFileSync(join(this.dataDir, "run", "redis.pid"), "utf8").trim());
+      if (Number.isInteger(redis) && redis > 0 && !found.some((c) => c.pid === redis)) found.push({ name: "redis", pid: redis });
+    } catch {
+      // Redis runs under the supervisor, or not at all
+    }
+    return found;
   }
 
   recentOutput(): string[] {
