@@ -1,7 +1,7 @@
 // `node e2e/dist/bench/profile.js`: where the time goes in the push-side workloads of `npm run
 // bench` (docs/performance.md, "The ceiling"). Starts Berth (LocalStack) and the sink, each behind
-// its nginx, with a preload that lets V8's sampling profiler (250 µs) run in Berth's registry and
-// core, or in the sink, while the workload runs on that target (BERTH_PROFILE_REPEAT times, default 3).
+// its nginx, with a preload that lets V8's sampling profiler (250 µs) run in Berth's registry,
+// core and jobservice, or in the sink, while the workload runs on that target (BERTH_PROFILE_REPEAT times, default 3).
 // Per workload and target it writes one `.cpuprofile` per profiled process and prints:
 //   - the CPU seconds every process on the machine spent meanwhile (from /proc), grouped: the
 //     stack's services, PostgreSQL, Redis, nginx (each with its children), this client, the rest
@@ -31,7 +31,7 @@ const WATCHDOG_MS = 15 * 60_000;
 // `start` starts the profiler (and writes `<dir>/started-<name>`); any other label stops it and
 // writes `<dir>/<label>-<name>.cpuprofile`. So only the target being measured pays for sampling.
 const HOOK = `
-const which = [["services/registry/dist/main.js", "registry"], ["services/core/dist/main.js", "core"], ["e2e/dist/bench/sink-main.js", "sink"]]
+const which = [["services/registry/dist/main.js", "registry"], ["services/core/dist/main.js", "core"], ["services/jobservice/dist/main.js", "jobservice"], ["e2e/dist/bench/sink-main.js", "sink"]]
   .find(([path]) => (process.argv[1] || "").includes(path));
 if (which && process.env.BERTH_PROFILE_HOOK_DIR) {
   const fs = require("node:fs"), inspector = require("node:inspector");
@@ -160,7 +160,7 @@ async function main(): Promise<number> {
   for (const s of berth.services()) named.set(s.pid, s.name === "proxy" ? "nginx (Berth)" : s.name);
   for (const p of sink.processes()) named.set(p.pid, p.name === "sink-proxy" ? "nginx (sink)" : p.name);
   const profiled: Record<string, Record<string, number | undefined>> = {
-    berth: { registry: berth.servicePid("registry"), core: berth.servicePid("core") },
+    berth: { registry: berth.servicePid("registry"), core: berth.servicePid("core"), jobservice: berth.servicePid("jobservice") },
     sink: { sink: sink.registryPid() },
   };
   /** `start`, or a label to stop and write under; resolves once every profiled process of `target` did it. */
