@@ -107,7 +107,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The sink's request handler and its bounded memory (exported for tests; `createSinkServer` wraps it). */
+/** The sink's request handler and its bounded memory (`createSinkServer` serves it). */
 export class Sink {
   private readonly blobs: BoundedMap<string, number>;
   private readonly manifests: BoundedMap<string, StoredManifest>;
