@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -66,6 +67,16 @@ function top(map: Map<string, number>, busyMs: number, n: number): Share[] {
 /** Self time per function and per package; "idle" is V8's `(idle)` node (the event loop waiting). */
 export function summarizeProfile(profile: CpuProfile, topN = 12): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Native code (`writev`, `run`, …) says little alone: name it with its nearest JavaScript caller.
+  const callerOf = (id: number): string => {
+    for (let p = parent.get(id), hops = 0; p !== undefined && hops < 30; p = parent.get(p), hops++) {
+      const f = byId.get(p)!.callFrame;
+      if (f.url !== "") return `${f.functionName || "(anonymous)"} ${shortUrl(f.url)}`;
+    }
+    return "?";
+  };
   const self = new Map<number, number>();
   // timeDeltas[i] is the time before sample i: the time of sample i is the next delta.
   for (let i = 0; i < profile.samples.length; i++) {
@@ -83,7 +94,8 @@ export function summarizeProfile(profile: CpuProfile, topN = 12): ProfileSummary
       idleMs += ms;
       continue;
     }
-    const fn = url === "" ? functionName || "(anonymous)" : `${functionName || "(anonymous)"} ${shortUrl(url)}:${lineNumber + 1}`;
+    const fn =
+      url !== "" ? `${functionName || "(anonymous)"} ${shortUrl(url)}:${lineNumber + 1}` : functionName.startsWith("(") ? functionName : `${functionName || "(anonymous)"} ← ${callerOf(id)}`;
     functions.set(fn, (functions.get(fn) ?? 0) + ms);
     const pkg = packageOf(url, functionName);
     packages.set(pkg, (packages.get(pkg) ?? 0) + ms);
