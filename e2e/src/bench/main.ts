@@ -1,19 +1,23 @@
 // `npm run bench`: Berth and CNCF Distribution side by side in one run, each behind an nginx from
-// the same template; the same workloads alternate between them round by round. See
-// docs/performance.md for what is measured and how to read the results.
+// the same template, with a third target for the push-side workloads: the sink (a Node server
+// behind the same nginx that only hashes and discards), the ceiling. The same workloads rotate
+// between the targets round by round. See docs/performance.md for what is measured and how to read
+// the results.
 //
 // Settings (environment): BERTH_BENCH_ROUNDS (default 3, at least 3), BERTH_BENCH_WRK_SECONDS
 // (default 8), BERTH_BENCH_BIG=0 to skip the 2 GiB blob, BERTH_BENCH_SCAN=0 to skip scanning (the
 // Debian image and a 1 GiB image through the scanner adapter), BERTH_BENCH_KEEP=1 to keep the scratch
 // directory, BERTH_BENCH_OUT (default e2e/bench-results/latest.json), BERTH_BENCH_WORKLOADS to
-// run only some workloads (names containing any of its comma-separated words),
-// BERTH_BENCH_BERTH_ROOT to measure the stack of another built checkout (before/after a change).
+// run only some workloads (names containing any of its comma-separated words), BERTH_BENCH_SINK=0 to
+// leave the sink out, BERTH_BENCH_BERTH_ROOT to measure the stack of another built checkout
+// (before/after a change).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { repoRoot } from "../support/launcher.js";
 import { machineNote, makeRow, renderFailures, renderRounds, renderTable, series, type Report, type RoundValue, type Row } from "./report.js";
 import { highWaterMark, RssSampler } from "./rss.js";
+import { SinkTarget } from "./sink-target.js";
 import { berthRoot, BerthTarget, DistributionTarget, type Target, type TargetName } from "./targets.js";
 import { bigBlob, BIG_SIZE, type BigBlobResult } from "./workloads/big-blob.js";
 import { MiB, type Context, type Workload } from "./workloads/common.js";
@@ -26,6 +30,7 @@ import { chunkedUpload, monolithicUpload } from "./workloads/uploads.js";
 const ROUNDS = Math.max(3, Number(process.env["BERTH_BENCH_ROUNDS"] ?? 3) || 3);
 const RUN_BIG = process.env["BERTH_BENCH_BIG"] !== "0";
 const RUN_SCAN = process.env["BERTH_BENCH_SCAN"] !== "0";
+const RUN_SINK = process.env["BERTH_BENCH_SINK"] !== "0";
 const KEEP = process.env["BERTH_BENCH_KEEP"] === "1";
 const OUT = process.env["BERTH_BENCH_OUT"] ?? join(repoRoot, "e2e", "bench-results", "latest.json");
 /** Everything is bounded on its own; this is the last word (the brief: about 10 minutes). */
@@ -89,10 +94,14 @@ function errorText(err: unknown): string {
 async function main(): Promise<number> {
   scratch = mkdtempSync(join(tmpdir(), "berth-bench-"));
   const ctx: Context = { tmpDir: scratch, log, signal: abort.signal };
-  log(`scratch directory ${scratch}; starting Berth (LocalStack) and CNCF Distribution + nginx`);
+  log(`scratch directory ${scratch}; starting Berth (LocalStack) and CNCF Distribution + nginx${RUN_SINK ? ", and the sink + nginx" : ""}`);
 
-  const [berth, distribution] = await Promise.all([BerthTarget.start(scratch, log), DistributionTarget.start(scratch, log)]);
-  targets.push(berth, distribution);
+  const [berth, distribution, sink] = await Promise.all([
+    BerthTarget.start(scratch, log),
+    DistributionTarget.start(scratch, log),
+    RUN_SINK ? SinkTarget.start(scratch, log) : undefined,
+  ]);
+  targets.push(berth, distribution, ...(sink ? [sink] : []));
   for (const t of targets) {
     if (t.unavailable) log(`${t.label} cannot be measured: ${t.unavailable}`);
     else log(`${t.label} is up at ${t.baseUrl}`);
@@ -107,22 +116,25 @@ async function main(): Promise<number> {
   }
 
   // results[workload][metric][target] → per-round values
+  const byTarget = (): Record<TargetName, RoundValue[]> => ({ berth: [], distribution: [], sink: [] });
   const results = new Map<Workload, Map<string, Record<TargetName, RoundValue[]>>>();
   for (const w of WORKLOADS) {
     const byMetric = new Map<string, Record<TargetName, RoundValue[]>>();
-    for (const m of w.metrics) byMetric.set(m.key, { berth: [], distribution: [] });
+    for (const m of w.metrics) byMetric.set(m.key, byTarget());
     results.set(w, byMetric);
   }
-  const rssRounds: Record<TargetName, RoundValue[]> = { berth: [], distribution: [] };
+  const rssRounds = byTarget();
 
   for (let round = 1; round <= ROUNDS; round++) {
-    // Alternate who goes first, so neither always runs on a warmer (or more tired) machine.
-    const order = round % 2 === 1 ? [berth, distribution] : [distribution, berth];
-    log(`round ${round} of ${ROUNDS} (${order.map((t) => t.label).join(" first, then ")})`);
+    // Rotate who goes first (B D S, D S B, S B D, …; with two targets: B D, D B, …), so none
+    // always runs on a warmer (or more tired) machine.
+    const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
+    log(`round ${round} of ${ROUNDS} (${order.map((t) => t.label).join(", then ")})`);
     for (const s of samplers.values()) s.reset();
     for (const w of WORKLOADS) {
       for (const t of order) {
         if (abort.signal.aborted) return 130;
+        if (t.name === "sink" && !w.sink) continue;
         const byMetric = results.get(w)!;
         if (t.unavailable) {
           for (const m of w.metrics) byMetric.get(m.key)![t.name].push({ round, error: `unavailable: ${t.unavailable}` });
@@ -151,7 +163,7 @@ async function main(): Promise<number> {
   for (const w of WORKLOADS) {
     for (const m of w.metrics) {
       const r = results.get(w)!.get(m.key)!;
-      rows.push(makeRow(m, series(r.berth), series(r.distribution)));
+      rows.push(makeRow(m, series(r.berth), series(r.distribution), sink && w.sink ? series(r.sink) : undefined));
     }
   }
   rows.push(
@@ -159,12 +171,13 @@ async function main(): Promise<number> {
       { key: "peak-rss", label: "registry peak RSS during the workloads (MiB)", unit: "MiB", higherIsBetter: false, summary: "max", decimals: 0 },
       series(rssRounds.berth, "max"),
       series(rssRounds.distribution, "max"),
+      sink ? series(rssRounds.sink, "max") : undefined,
     ),
   );
 
   // The 2 GiB blob, once per target (Distribution for reference), after the rounds.
   if (RUN_BIG) {
-    const big: Record<TargetName, RoundValue[][]> = { berth: [[], [], []], distribution: [[], [], []] };
+    const big: Record<"berth" | "distribution", RoundValue[][]> = { berth: [[], [], []], distribution: [[], [], []] };
     for (const t of [berth, distribution]) {
       if (abort.signal.aborted) return 130;
       let r: BigBlobResult | undefined;
@@ -220,7 +233,7 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     durationSeconds: Math.round((Date.now() - startedAt) / 1000),
     machine: machineNote(),
-    settings: { rounds: ROUNDS, wrkSeconds: Number(process.env["BERTH_BENCH_WRK_SECONDS"] ?? 8), bigBlob: RUN_BIG },
+    settings: { rounds: ROUNDS, wrkSeconds: Number(process.env["BERTH_BENCH_WRK_SECONDS"] ?? 8), bigBlob: RUN_BIG, sink: RUN_SINK },
     targets: {
       berth: {
         baseUrl: berth.baseUrl,
@@ -234,13 +247,22 @@ async function main(): Promise<number> {
         ...(distribution.unavailable ? { unavailable: distribution.unavailable } : {}),
         notes: "CNCF Distribution (docker-registry serve), filesystem storage, inmemory blob descriptor cache, no auth, log level warn, behind nginx rendered from the same template",
       },
+      ...(sink && {
+        sink: {
+          baseUrl: sink.baseUrl,
+          ...hwm(sink),
+          ...(sink.unavailable ? { unavailable: sink.unavailable } : {}),
+          notes: "the sink (e2e/src/bench/sink-registry.ts): a node:http server that hashes (sha256) and discards, no auth, no storage, no database; push-side workloads only; behind nginx rendered from the same template",
+        },
+      }),
     },
     rows,
     ...(scanning && { scanning }),
   };
 
   const table = renderTable(rows);
-  process.stdout.write(`\nBerth vs CNCF Distribution — ${report.date}, ${ROUNDS} rounds, medians (ratio > 1: Berth better)\n\n${table}\n\nEach round:\n${renderRounds(rows)}\n`);
+  const sinkNote = sink ? "; Berth÷sink and Distr.÷sink: share of the sink's ceiling" : "";
+  process.stdout.write(`\nBerth vs CNCF Distribution${sink ? " (and the sink)" : ""} — ${report.date}, ${ROUNDS} rounds, medians (ratio > 1: Berth better${sinkNote})\n\n${table}\n\nEach round:\n${renderRounds(rows)}\n`);
   if (Array.isArray(scanning)) {
     process.stdout.write(`\nScanning (Berth's adapter; scan time over the time to pull the same layer through the front door, lower is better):\n`);
     for (const r of scanning) {
@@ -250,14 +272,14 @@ async function main(): Promise<number> {
   const failures = renderFailures(rows);
   if (failures) process.stdout.write(`\nFailures:\n${failures}\n`);
   for (const t of targets) {
-    const h = report.targets[t.name].registryVmHWMMiB;
+    const h = report.targets[t.name]?.registryVmHWMMiB;
     if (h !== undefined) process.stdout.write(`${t.label}'s registry process: VmHWM ${h} MiB over the whole run\n`);
   }
   for (const t of targets) if (t.unavailable) process.stdout.write(`\n${t.label} was not measurable: ${t.unavailable}\n`);
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`\nJSON: ${OUT} (took ${report.durationSeconds} s)\n`);
-  return rows.some((r) => r.status === "failed" || r.berth.failed || r.distribution.failed) || (scanning !== undefined && !Array.isArray(scanning)) ? 1 : 0;
+  return rows.some((r) => r.status === "failed" || r.berth.failed || r.distribution.failed || r.sink?.failed) || (scanning !== undefined && !Array.isArray(scanning)) ? 1 : 0;
 }
 
 let code = 1;

@@ -1,5 +1,6 @@
-// The results: a table on stdout (metric, Berth, Distribution, ratio, target, result) and the
-// same as JSON, with every round's values and every failure's message.
+// The results: a table on stdout (metric, Berth, Distribution, the sink, ratio, the shares of the
+// sink's ceiling, target, result) and the same as JSON, with every round's values and every
+// failure's message.
 import { cpus, freemem, hostname, release, totalmem } from "node:os";
 import type { TargetName } from "./targets.js";
 import type { Metric } from "./workloads/common.js";
@@ -24,8 +25,14 @@ export interface Row {
   metric: Metric & { summary?: "median" | "max"; berthMax?: number };
   berth: Series;
   distribution: Series;
+  /** The sink (the ceiling), for the workloads it runs; absent when it did not run this workload. */
+  sink?: Series;
   /** Oriented so that > 1 is Berth better: Berth/Distribution, or Distribution/Berth when lower is better. */
   ratio?: number;
+  /** Berth's share of the sink's figure (Berth/sink; sink/Berth when lower is better). */
+  berthToSink?: number;
+  /** Distribution's share of the sink's figure, oriented the same way. */
+  distributionToSink?: number;
   target?: string;
   status: RowStatus;
 }
@@ -44,11 +51,24 @@ export function series(rounds: RoundValue[], summary: "median" | "max" = "median
   return { rounds, failed, ...(s !== undefined ? { summary: s } : {}) };
 }
 
-export function makeRow(metric: Row["metric"], berth: Series, distribution: Series): Row {
-  const row: Row = { metric, berth, distribution, status: "info" };
+/** `a` over `b`, oriented so that > 1 means `a` is better; undefined unless both are there. */
+function oriented(metric: Metric, a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined || b === undefined || !(a > 0) || !(b > 0)) return undefined;
+  return metric.higherIsBetter ? a / b : b / a;
+}
+
+export function makeRow(metric: Row["metric"], berth: Series, distribution: Series, sink?: Series): Row {
+  const row: Row = { metric, berth, distribution, ...(sink && { sink }), status: "info" };
   const b = berth.summary;
   const d = distribution.summary;
-  if (b !== undefined && d !== undefined && b > 0 && d > 0) row.ratio = metric.higherIsBetter ? b / d : d / b;
+  const ratio = oriented(metric, b, d);
+  if (ratio !== undefined) row.ratio = ratio;
+  if (sink) {
+    const bs = oriented(metric, b, sink.summary);
+    const ds = oriented(metric, d, sink.summary);
+    if (bs !== undefined) row.berthToSink = bs;
+    if (ds !== undefined) row.distributionToSink = ds;
+  }
   if (metric.target !== undefined) row.target = `≥ ${metric.target}×`;
   if (metric.berthMax !== undefined) row.target = `Berth ≤ ${metric.berthMax} ${metric.unit}`;
   const judged = metric.target !== undefined || metric.berthMax !== undefined;
@@ -62,7 +82,8 @@ function fmt(v: number | undefined, decimals = 1): string {
   return v === undefined ? "—" : v.toFixed(decimals);
 }
 
-function cell(s: Series, decimals: number | undefined): string {
+function cell(s: Series | undefined, decimals: number | undefined): string {
+  if (s === undefined) return "—";
   if (s.summary === undefined) return "FAILED";
   return `${fmt(s.summary, decimals)}${s.failed ? " (!)" : ""}`;
 }
@@ -72,19 +93,26 @@ function pad(text: string, width: number, right = false): string {
   return n >= width ? text : right ? " ".repeat(width - n) + text : text + " ".repeat(width - n);
 }
 
+const times = (v: number | undefined) => (v === undefined ? "—" : `${v.toFixed(2)}×`);
+
+/** The table; the sink's columns only when the sink ran (BERTH_BENCH_SINK=0 leaves them out). */
 export function renderTable(rows: Row[]): string {
-  const header = ["metric", "Berth", "Distribution", "ratio", "target", "result"];
+  const withSink = rows.some((r) => r.sink !== undefined);
+  const header = ["metric", "Berth", "Distribution", ...(withSink ? ["sink"] : []), "ratio", ...(withSink ? ["Berth÷sink", "Distr.÷sink"] : []), "target", "result"];
+  const numeric = withSink ? 7 : 4;
   const lines = rows.map((r) => [
     r.metric.label,
     cell(r.berth, r.metric.decimals),
     cell(r.distribution, r.metric.decimals),
-    r.ratio === undefined ? "—" : `${r.ratio.toFixed(2)}×`,
+    ...(withSink ? [cell(r.sink, r.metric.decimals)] : []),
+    times(r.ratio),
+    ...(withSink ? [times(r.berthToSink), times(r.distributionToSink)] : []),
     r.target ?? "—",
     r.status,
   ]);
   const widths = header.map((h, i) => Math.max([...h].length, ...lines.map((l) => [...l[i]!].length)));
   const out = [header, widths.map((w) => "-".repeat(w)), ...lines].map((cols) =>
-    cols.map((c, i) => pad(c, widths[i]!, i >= 1 && i <= 3)).join("  "),
+    cols.map((c, i) => pad(c, widths[i]!, i >= 1 && i < numeric)).join("  "),
   );
   return out.join("\n");
 }
@@ -97,6 +125,7 @@ export function renderRounds(rows: Row[]): string {
     out.push(`${r.metric.label}`);
     out.push(`    Berth:        ${show(r.berth, r.metric.decimals)}`);
     out.push(`    Distribution: ${show(r.distribution, r.metric.decimals)}`);
+    if (r.sink) out.push(`    sink:         ${show(r.sink, r.metric.decimals)}`);
   }
   return out.join("\n");
 }
@@ -105,7 +134,8 @@ export function renderFailures(rows: Row[]): string {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const r of rows) {
-    for (const [name, s] of [["Berth", r.berth], ["Distribution", r.distribution]] as const) {
+    const all: [string, Series][] = [["Berth", r.berth], ["Distribution", r.distribution], ...(r.sink ? [["sink", r.sink] as [string, Series]] : [])];
+    for (const [name, s] of all) {
       for (const round of s.rounds) {
         // A target that could not be measured at all is said once, below the table.
         if (round.error === undefined || round.error.startsWith("unavailable:")) continue;
@@ -137,7 +167,7 @@ export interface Report {
   durationSeconds: number;
   machine: Record<string, unknown>;
   settings: Record<string, unknown>;
-  targets: Record<TargetName, { baseUrl: string; unavailable?: string; registryVmHWMMiB?: number; notes: string }>;
+  targets: Partial<Record<TargetName, { baseUrl: string; unavailable?: string; registryVmHWMMiB?: number; notes: string }>>;
   rows: Row[];
   /** Scanning measurements (Berth only), or why they failed. */
   scanning?: unknown;

@@ -1,13 +1,14 @@
-// The two registries the benchmark compares, each behind an nginx rendered from the same
-// template (services/proxy/nginx.conf.template):
+// The registries the benchmark compares, each behind an nginx rendered from the same template
+// (services/proxy/nginx.conf.template):
 //   Berth         the whole local stack (LocalStack), token auth on, BERTH_LOG_LEVEL=warn
 //   Distribution  CNCF Distribution 2.8.2 (`docker-registry serve`), filesystem storage, no auth
-import { spawnSync } from "node:child_process";
-import { createSocket, type Socket } from "node:dgram";
-import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+//   sink          a Node server that only hashes and discards (sink-target.ts): the ceiling
+import type { Socket } from "node:dgram";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { adapterApiKey } from "../support/scanning.js";
-import { findExecutable, generatePassword, LocalStack, pickFreeTcpPort, ProcessSupervisor, renderProxyConfig } from "@berth/local-stack";
+import { findExecutable, generatePassword, LocalStack, pickFreeTcpPort, ProcessSupervisor } from "@berth/local-stack";
+import { droppingSyslog, keepLines, startFrontDoor, waitForStatus, type SupervisedChild } from "./front-door.js";
 import { repoRoot } from "../support/launcher.js";
 
 /**
@@ -18,7 +19,7 @@ export const berthRoot = process.env["BERTH_BENCH_BERTH_ROOT"] || repoRoot;
 import { basicAuth } from "../support/http.js";
 import { HttpClient, Repo } from "../support/oci-client.js";
 
-export type TargetName = "berth" | "distribution";
+export type TargetName = "berth" | "distribution" | "sink";
 
 export interface Target {
   readonly name: TargetName;
@@ -40,36 +41,6 @@ export interface Target {
 }
 
 type Log = (line: string) => void;
-type SupervisedChild = Awaited<ReturnType<ProcessSupervisor["spawn"]>>;
-
-function keepLines(limit: number): { push: (line: string) => void; lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    push: (line) => {
-      lines.push(line);
-      if (lines.length > limit) lines.splice(0, lines.length - limit);
-    },
-  };
-}
-
-async function waitForStatus(url: string, statuses: number[], timeoutMs: number, what: string, child?: SupervisedChild): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "no answer";
-  while (Date.now() < deadline) {
-    if (child && !child.running) throw new Error(`${what} exited: ${child.recentOutput.slice(-5).join(" | ")}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (statuses.includes(res.status)) return;
-      last = `answered ${res.status}`;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what} not ready after ${timeoutMs / 1000} s (${url}: ${last})`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Berth
@@ -185,12 +156,30 @@ export class BerthTarget implements Target {
   }
 
   registryPid(): number | undefined {
+    return this.servicePid("registry");
+  }
+
+  /** The PID of one of the stack's children (`registry`, `core`, …), from `<data>/run/pids.json`. */
+  servicePid(name: string): number | undefined {
+    return this.services().find((c) => c.name === name)?.pid;
+  }
+
+  /** Every process the stack started (`<data>/run/pids.json`, and Redis's own pid file). */
+  services(): { name: string; pid: number }[] {
+    const found: { name: string; pid: number }[] = [];
     try {
       const pids = JSON.parse(readFileSync(join(this.dataDir, "run", "pids.json"), "utf8")) as { children: { name: string; pid: number }[] };
-      return pids.children.find((c) => c.name === "registry")?.pid;
+      found.push(...pids.children.map((c) => ({ name: c.name, pid: c.pid })));
     } catch {
-      return undefined;
+      // not started (yet)
     }
+    try {
+      const redis = Number(readFileSync(join(this.dataDir, "run", "redis.pid"), "utf8").trim());
+      if (Number.isInteger(redis) && redis > 0 && !found.some((c) => c.pid === redis)) found.push({ name: "redis", pid: redis });
+    } catch {
+      // Redis runs under the supervisor, or not at all
+    }
+    return found;
   }
 
   recentOutput(): string[] {
@@ -250,10 +239,7 @@ export class DistributionTarget implements Target {
     // core and jobservice do not exist here: their upstreams point at a port nobody listens on.
     const closedPort = await pickFreeTcpPort();
     // nginx sends its access log over syslog as in Berth's stack; here it is received and dropped.
-    const syslog = createSocket("udp4");
-    syslog.on("message", () => {});
-    await new Promise<void>((resolve) => syslog.bind({ address: "127.0.0.1", port: 0 }, resolve));
-    syslog.unref();
+    const syslog = await droppingSyslog();
 
     const target = new DistributionTarget(`http://127.0.0.1:${httpPort}`, syslog);
     try {
@@ -266,13 +252,10 @@ export class DistributionTarget implements Target {
 
   private async launch(dir: string, registryPort: number, httpPort: number, closedPort: number, log: Log): Promise<void> {
     const binary = findExecutable("docker-registry");
-    const nginx = findExecutable("nginx");
     if (!binary) throw new Error("docker-registry not found (Debian: apt-get install -y docker-registry)");
-    if (!nginx) throw new Error("nginx not found (Debian: apt-get install -y nginx)");
     const base = join(dir, "distribution");
     const storage = join(base, "storage");
-    const nginxDir = join(base, "nginx");
-    for (const d of [storage, join(nginxDir, "logs"), join(nginxDir, "tmp")]) mkdirSync(d, { recursive: true });
+    mkdirSync(storage, { recursive: true });
 
     // Debian's packaged configuration (/etc/docker/registry/config.yml) minus htpasswd auth, on
     // loopback; warn-level logs without access logs, like Berth's BERTH_LOG_LEVEL=warn.
@@ -311,45 +294,16 @@ export class DistributionTarget implements Target {
     await waitForStatus(`http://127.0.0.1:${registryPort}/v2/`, [200], 30_000, "Distribution", this.registry);
 
     // The same template Berth's launcher renders; only the upstreams differ.
-    let workerUser: string | undefined;
-    if (process.getuid?.() === 0) {
-      const id = spawnSync("id", ["-u", "www-data"]);
-      workerUser = id.status === 0 ? "www-data" : "nobody";
-      // Workers must reach the prefix (mkdtemp makes 0700 directories).
-      for (const d of [dir, base, nginxDir]) chmodSync(d, 0o755);
-    }
-    const html = join(nginxDir, "html");
-    cpSync(join(repoRoot, "services", "proxy", "html"), html, { recursive: true });
-    const confFile = join(nginxDir, "nginx.conf");
-    writeFileSync(
-      confFile,
-      renderProxyConfig(readFileSync(join(repoRoot, "services", "proxy", "nginx.conf.template"), "utf8"), {
-        workerUser,
-        prefix: nginxDir,
-        htmlRoot: html,
-        listenHost: "127.0.0.1",
-        listenPort: httpPort,
-        upstreams: { registry: `127.0.0.1:${registryPort}`, core: `127.0.0.1:${closedPort}`, jobservice: `127.0.0.1:${closedPort}` },
-        syslogPort: this.syslog.address().port,
-        // Distribution never answers with X-Accel-Redirect: the location stays unused (no blobRoot).
-      }),
-    );
-    const args = ["-p", nginxDir, "-c", confFile, "-e", join(nginxDir, "logs", "error.log")];
-    const test = spawnSync(nginx, [...args, "-t", "-q"], { encoding: "utf8" });
-    if (test.status !== 0) throw new Error(`nginx rejected ${confFile}: ${test.stderr}`);
-    log(`starting nginx for Distribution on 127.0.0.1:${httpPort}`);
-    const proxy = await this.supervisor.spawn({
+    await startFrontDoor({
+      supervisor: this.supervisor,
       name: "distribution-proxy",
-      command: nginx,
-      args: [...args, "-g", "daemon off;"],
-      tier: 1,
-      stopSteps: [
-        { signal: "SIGQUIT", waitMs: 4_000 },
-        { signal: "SIGTERM", waitMs: 1_000 },
-      ],
-      deathSignal: "SIGTERM",
+      scratchDir: dir,
+      baseDir: base,
+      httpPort,
+      upstreams: { registry: `127.0.0.1:${registryPort}`, core: `127.0.0.1:${closedPort}`, jobservice: `127.0.0.1:${closedPort}` },
+      syslogPort: this.syslog.address().port,
+      log,
     });
-    await waitForStatus(`${this.baseUrl}/v2/`, [200], 30_000, "nginx in front of Distribution", proxy);
   }
 
   async repo(name: string): Promise<Repo> {

@@ -17,7 +17,8 @@ import { copyDataset } from "./copy-dataset.js";
 import { gcFilesystem, gcS3, type GcResult } from "./gc-bench.js";
 import { measure, type LatencyStats } from "./latency.js";
 import { concurrentPulls, type PullsResult } from "./pulls.js";
-import { pushArtifacts, repositoryOf, tagOf, type PushResult, type PushShape } from "./push.js";
+import { SinkTarget } from "../sink-target.js";
+import { pushArtifacts, repositoryOf, tagOf, type PushResult, type PushShape, type PushTarget } from "./push.js";
 import { renderScaleMarkdown, recordInDocs, type ScaleReport } from "./scale-report.js";
 import { ScaleStack } from "./scale-stack.js";
 import { scenarios, type Dataset } from "./scenarios.js";
@@ -42,6 +43,8 @@ const S = {
   baselineOrphans: env("BERTH_SCALE_BASELINE_ORPHANS", 10_000),
   s3Orphans: env("BERTH_SCALE_S3_ORPHANS", 5_000),
   baselinePush: env("BERTH_SCALE_BASELINE_PUSH", 3_000),
+  /** The same pushes into the sink behind the same nginx template (the ceiling), per shape; 0 = off. */
+  sinkPush: env("BERTH_SCALE_SINK_PUSH", 3_000),
 };
 const BASELINE_ROOT = process.env["BERTH_SCALE_BASELINE_ROOT"] || undefined;
 const KEEP = process.env["BERTH_SCALE_KEEP"] === "1";
@@ -52,7 +55,7 @@ const PROJECT = "scale";
 const startedAt = Date.now();
 const log = (line: string) => process.stderr.write(`[scale ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
 const abort = new AbortController();
-const stacks: ScaleStack[] = [];
+const stacks: (ScaleStack | SinkTarget)[] = [];
 let scratch: string | undefined;
 let cleaning: Promise<void> | undefined;
 
@@ -101,7 +104,7 @@ async function createProject(stack: ScaleStack, name: string): Promise<void> {
   });
 }
 
-async function push(stack: ScaleStack, shape: PushShape, project: string, count: number, label: string): Promise<PushResult> {
+async function push(stack: PushTarget, shape: PushShape, project: string, count: number, label: string): Promise<PushResult> {
   noteLoad(`${label} push ${shape}`);
   log(`${label}: pushing ${count} artifacts (${shape}, ${S.pushers} pushers)`);
   const r = await pushArtifacts(stack, { shape, project, from: 0, count, pushers: S.pushers, label: `${label} ${shape}`, log, signal: abort.signal });
@@ -143,6 +146,21 @@ async function main(): Promise<number> {
     if (count === 0 || abort.signal.aborted) continue;
     const r = await push(berth, shape, PROJECT, count, "berth");
     report.push.push({ target: "berth", ...r });
+  }
+  // The same pushers, concurrency and requests into the sink (a Node server behind the same nginx
+  // template that only hashes and discards): the ceiling of this machine for this push shape.
+  if (S.sinkPush > 0 && !abort.signal.aborted) {
+    log("starting the sink behind nginx");
+    const sink = await SinkTarget.start(scratch, log, { maxSockets: 1024 });
+    stacks.push(sink);
+    if (sink.unavailable) throw new Error(`the sink did not start: ${sink.unavailable}`);
+    for (const shape of ["one-repository", "new-repositories"] as const) {
+      if (abort.signal.aborted) break;
+      const r = await push(sink, shape, PROJECT, S.sinkPush, "sink");
+      report.push.push({ target: "sink", ...r });
+    }
+    await sink.stop();
+    stacks.splice(stacks.indexOf(sink), 1);
   }
   if (abort.signal.aborted) return 130;
 

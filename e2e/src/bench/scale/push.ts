@@ -4,9 +4,17 @@
 //                     token once (clients cache tokens per repository)
 //   new repositories  artifact i into <project>/r<i> under `latest`; a token per repository,
 //                     fetched inside the timed section (docker fetches one per repository)
-import { makeSmallImage, pushImage, Repo } from "../../support/oci-client.js";
+import { makeSmallImage, pushImage, Repo, type HttpClient } from "../../support/oci-client.js";
 import { randomBytesOf } from "../workloads/common.js";
-import type { ScaleStack } from "./scale-stack.js";
+
+/** What the pushers need of a target: Berth's stack (ScaleStack) or the sink (SinkTarget), each behind its nginx. */
+export interface PushTarget {
+  readonly http: HttpClient;
+  /** A fresh token from `/service/token` through the front door. */
+  fetchToken(scope: string): Promise<Record<string, string>>;
+  /** A client of one repository (with a token the target caches). */
+  repo(name: string): Promise<Repo>;
+}
 
 export type PushShape = "one-repository" | "new-repositories";
 
@@ -25,7 +33,7 @@ export const repositoryOf = (project: string, shape: PushShape, i: number) => (s
 export const tagOf = (shape: PushShape, i: number) => (shape === "one-repository" ? `t${i}` : "latest");
 
 export async function pushArtifacts(
-  stack: ScaleStack,
+  stack: PushTarget,
   o: { shape: PushShape; project: string; from: number; count: number; pushers: number; label: string; log: (line: string) => void; signal: AbortSignal },
 ): Promise<PushResult> {
   let next = o.from;

@@ -43,6 +43,17 @@ export function renderScaleMarkdown(r: ScaleReport): string {
   out.push("| target | shape | artifacts | pushers | seconds | artifacts/s | retried | failed |", "|---|---|---:|---:|---:|---:|---:|---:|");
   for (const p of r.push) out.push(`| ${p.target} | ${p.shape} | ${p.artifacts} | ${p.pushers} | ${p.seconds} | ${p.perSecond} | ${p.retried} | ${p.errors.length} |`);
   out.push("");
+  const sinkRuns = r.push.filter((p) => p.target === "sink");
+  if (sinkRuns.length > 0) {
+    out.push("**Berth's push rate as a share of the sink's** (the same pushers and requests into a Node server behind the same nginx template that only hashes and discards):", "");
+    out.push("| shape | Berth artifacts/s | sink artifacts/s | Berth ÷ sink |", "|---|---:|---:|---:|");
+    for (const s of sinkRuns) {
+      const b = r.push.find((p) => p.target === "berth" && p.shape === s.shape);
+      const share = b && s.perSecond > 0 ? `${((b.perSecond / s.perSecond) * 100).toFixed(0)} %` : "—";
+      out.push(`| ${s.shape} | ${b?.perSecond ?? "—"} | ${s.perSecond} | ${share} |`);
+    }
+    out.push("");
+  }
   out.push(
     `**Read path** (${r.settings["requests"]} requests per scenario, ${r.settings["concurrency"]} in flight, keep-alive, Basic auth on the API, bearer tokens on /v2/; ms p50 / p95 / **p99**):`,
     "",

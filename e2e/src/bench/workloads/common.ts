@@ -26,6 +26,8 @@ export interface Context {
 export interface Workload {
   name: string;
   metrics: Metric[];
+  /** Runs against the sink too: push-side workloads only (the sink keeps no content to serve). */
+  sink?: boolean;
   /**
    * One measurement on one target. Preparation (data, tokens, seed images) happens inside but is
    * never timed. Returns a value per metric key; throws when the target failed the workload.

@@ -123,6 +123,7 @@ const putBase = new Map<TargetName, SmallImage>();
 
 export const manifestPut: Workload = {
   name: "manifest PUT",
+  sink: true,
   metrics: [{ key: "manifest-put-rps", label: `manifest PUT, ${PUT_CONCURRENCY} clients (req/s)`, unit: "req/s", higherIsBetter: true, target: 2, decimals: 0 }],
   async run(target, round, ctx) {
     const repo = await target.repo("bench/manifest-put");

@@ -34,6 +34,7 @@ const NEW_REPO_IMAGES = 50;
 
 export const pushStorm: Workload = {
   name: "push storm",
+  sink: true,
   metrics: [{ key: "push-storm-ips", label: `push storm, ${NEW_REPO_IMAGES} images into new repositories, ${PUSHERS} pushers (images/s)`, unit: "images/s", higherIsBetter: true, target: 2, decimals: 1 }],
   async run(target, round, ctx) {
     const images = Array.from({ length: NEW_REPO_IMAGES }, (_, i) => makeSmallImage([16 * 1024, 48 * 1024], randomBytesOf, `storm-${round}-${i}`));
@@ -47,6 +48,7 @@ const ONE_REPO_IMAGES = 200;
 
 export const pushStormOneRepository: Workload = {
   name: "push storm 1 repo",
+  sink: true,
   metrics: [{ key: "push-storm-one-repo-ips", label: `push storm, ${ONE_REPO_IMAGES} images into one repository, ${PUSHERS} pushers (images/s)`, unit: "images/s", higherIsBetter: true, target: 2, decimals: 1 }],
   async run(target, round, ctx) {
     const images = Array.from({ length: ONE_REPO_IMAGES }, (_, i) => makeSmallImage([4 * 1024], randomBytesOf, `storm1-${round}-${i}`));

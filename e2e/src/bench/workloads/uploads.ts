@@ -27,6 +27,7 @@ async function uploadOnce(target: Target, repoName: string, chunked: boolean): P
 
 export const monolithicUpload: Workload = {
   name: "monolithic upload",
+  sink: true,
   metrics: [{ key: "monolithic-upload-mibps", label: "monolithic upload 64 MiB (MiB/s)", unit: "MiB/s", higherIsBetter: true, target: 2 }],
   async run(target) {
     return { "monolithic-upload-mibps": await uploadOnce(target, "bench/upload-monolithic", false) };
@@ -35,6 +36,7 @@ export const monolithicUpload: Workload = {
 
 export const chunkedUpload: Workload = {
   name: "chunked upload",
+  sink: true,
   metrics: [{ key: "chunked-upload-mibps", label: "chunked upload 64 MiB as 8×8 MiB (MiB/s)", unit: "MiB/s", higherIsBetter: true, target: 2 }],
   async run(target) {
     return { "chunked-upload-mibps": await uploadOnce(target, "bench/upload-chunked", true) };
