@@ -9,6 +9,7 @@ import { createServer, type Server } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { nodeOptionsOf } from "@berth/config";
 import { defaultVersion, IMAGES, imageTag } from "@berth/deploy-docker";
 import { CoreApi } from "./support/api.js";
 import { ADMIN_PASSWORD, ComposeProject, composeEngine } from "./support/compose.js";
@@ -74,7 +75,7 @@ describe("docker-compose.yml on a real Docker engine", { timeout: 45 * 60_000 },
       const [id, ...more] = await project!.containers(service);
       assert.ok(id && more.length === 0, `one container of ${service}`);
       const info = JSON.parse((await dockerd!.docker(["inspect", id])).stdout)[0] as {
-        Config: { Image: string; User: string; Labels: Record<string, string>; Healthcheck?: { Test: string[] } };
+        Config: { Image: string; User: string; Env: string[]; Labels: Record<string, string>; Healthcheck?: { Test: string[] } };
         State: { Status: string; ExitCode: number };
         HostConfig: { PortBindings: Record<string, { HostIp: string; HostPort: string }[]> | null };
       };
@@ -82,6 +83,10 @@ describe("docker-compose.yml on a real Docker engine", { timeout: 45 * 60_000 },
       assert.ok(info.Config.User !== "" && !/^(root|0)(:|$)/.test(info.Config.User), `${service} runs as a non-root user (${info.Config.User})`);
       assert.equal(info.Config.Labels["org.opencontainers.image.version"], version, `${service}: version label`);
       assert.ok(info.Config.Labels["org.opencontainers.image.source"], `${service}: source label`);
+      // The program's own Node flags (its package.json's berth.nodeOptions) are the image's NODE_OPTIONS.
+      const declared = nodeOptionsOf(join(repoRoot, "services", service, "package.json")).join(" ");
+      const nodeOptions = info.Config.Env.find((e) => e.startsWith("NODE_OPTIONS="))?.slice("NODE_OPTIONS=".length) ?? "";
+      if (service !== "proxy" && service !== "postgres" && service !== "redis") assert.equal(nodeOptions, declared, `${service}: NODE_OPTIONS`);
       if (service === "prepare") assert.deepEqual([info.State.Status, info.State.ExitCode], ["exited", 0]);
       else assert.ok(info.Config.Healthcheck?.Test.length, `${service} has a health check`);
       const published = Object.entries(info.HostConfig.PortBindings ?? {}).flatMap(([port, binds]) => binds.map((b) => `${b.HostIp}:${b.HostPort}->${port}`));

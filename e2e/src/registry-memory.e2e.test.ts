@@ -19,10 +19,13 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
+import { join } from "node:path";
+import { nodeOptionsOf } from "@berth/config";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { startTestStack, type TestStack } from "./support/stack.js";
 import { basicAuth } from "./support/http.js";
+import { repoRoot } from "./support/launcher.js";
 
 const MiB = 1024 * 1024;
 const SIZE = 512 * MiB;
@@ -130,6 +133,13 @@ before(async () => {
 
 after(async () => {
   await stack?.stop();
+});
+
+test("the registry runs with the Node flags its package.json declares (a small young generation)", () => {
+  const declared = nodeOptionsOf(join(repoRoot, "services", "registry", "package.json"));
+  assert.ok(declared.some((f) => f.startsWith("--max-semi-space-size=")), `declared: ${declared.join(" ")}`);
+  const argv = readFileSync(`/proc/${stack.pidOf("registry")}/cmdline`, "utf8").split("\0");
+  for (const flag of declared) assert.ok(argv.includes(flag), `${flag} in the registry's command line: ${argv.join(" ")}`);
 });
 
 test("a 512 MiB blob streams up and down: registry memory bounded while it moves, nothing kept after", async () => {

@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { nodeOptionsOf } from "@berth/config";
 import { IMAGES, imageTag, type ImageSpec } from "./images.js";
 import { pruneDeployment } from "./prune.js";
 
@@ -135,7 +136,12 @@ export async function buildImages(o: BuildOptions): Promise<BuiltImage[]> {
       await stage(spec, context, o);
       o.log?.(`${tag}: docker build`);
       const args = ["build", "--network", o.network ?? "host", "--tag", tag, "--build-arg", `VERSION=${version}`, "--build-arg", `REVISION=${revision}`, "--build-arg", `SOURCE=${source}`];
-      if (spec.recipe.kind === "node") args.push("--build-arg", `SERVICE=${spec.name}`);
+      if (spec.recipe.kind === "node") {
+        args.push("--build-arg", `SERVICE=${spec.name}`);
+        // The program's own Node flags (its package.json's `berth.nodeOptions`), as NODE_OPTIONS.
+        const flags = nodeOptionsOf(join(context, "app", "package.json"));
+        if (flags.length > 0) args.push("--build-arg", `NODE_OPTIONS=${flags.join(" ")}`);
+      }
       await run("docker", [...args, context], { env, log: o.log && ((l) => o.log?.(`  ${l}`)) });
       const [id, size] = (await run("docker", ["image", "inspect", "--format", "{{.Id}} {{.Size}}", tag], { env })).trim().split(" ");
       built.push({ name: spec.name, tag, id: id!, sizeBytes: Number(size) });

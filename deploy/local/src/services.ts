@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { nodeOptionsOf } from "@berth/config";
 import type { ProcessSupervisor, SupervisedChild } from "./process-supervisor.js";
 import { httpProbe, StartupError, waitUntil } from "./wait.js";
 
@@ -83,7 +84,9 @@ export async function startService(
   const child = await supervisor.spawn({
     name,
     command: process.execPath,
-    args: [main],
+    // The program's own Node flags (its package.json's `berth.nodeOptions`: the registry's small
+    // young generation keeps its resident memory down; docs/operations.md).
+    args: [...nodeOptionsOf(join(ctx.repoRoot, "services", name, "package.json")), main],
     cwd: ctx.repoRoot,
     env: serviceEnv(name, ctx),
     tier,

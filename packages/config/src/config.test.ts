@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { backendConnections, CONFIG_ERROR_EXIT_CODE, ConfigError, loadConfigOrExit, parseConfig, serviceEnv, databaseEnv, redisEnv, z } from "./index.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { backendConnections, CONFIG_ERROR_EXIT_CODE, ConfigError, loadConfigOrExit, nodeOptionsOf, parseConfig, serviceEnv, databaseEnv, redisEnv, z } from "./index.js";
 
 const schema = z.object({ ...serviceEnv, ...databaseEnv });
 
@@ -72,4 +75,22 @@ test("loadConfigOrExit: a valid config is returned; other errors propagate", () 
   const io = { write: () => {}, exit: (): never => assert.fail("must not exit") };
   assert.equal(loadConfigOrExit("x", () => 42, io), 42);
   assert.throws(() => loadConfigOrExit("x", () => { throw new TypeError("a bug"); }, io), TypeError);
+});
+
+test("nodeOptionsOf: a program's declared Node flags; none when the file or field is missing; a malformed list throws", () => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-node-options-"));
+  try {
+    const file = join(dir, "package.json");
+    assert.deepEqual(nodeOptionsOf(join(dir, "missing.json")), []);
+    writeFileSync(file, JSON.stringify({ name: "x" }));
+    assert.deepEqual(nodeOptionsOf(file), []);
+    writeFileSync(file, JSON.stringify({ berth: { nodeOptions: ["--max-semi-space-size=1", "--no-warnings"] } }));
+    assert.deepEqual(nodeOptionsOf(file), ["--max-semi-space-size=1", "--no-warnings"]);
+    for (const bad of ["--max-semi-space-size=1", ["-e", "1"], ["--flag value"], [1]]) {
+      writeFileSync(file, JSON.stringify({ berth: { nodeOptions: bad } }));
+      assert.throws(() => nodeOptionsOf(file), /berth.nodeOptions must be a list of flags/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -2,6 +2,7 @@
  * Configuration shared by every Berth service: parse `BERTH_*` environment variables once,
  * with zod, reporting every problem at once.
  */
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 /** Thrown when the environment does not satisfy a service's schema; lists every problem. */
@@ -181,4 +182,25 @@ export function backendConfig(
     logCollectorUrl: env.BERTH_LOG_COLLECTOR_URL,
     ...backendConnections(env),
   };
+}
+
+/**
+ * The Node.js flags a program declares in its package.json (`"berth": {"nodeOptions": [...]}`),
+ * the one home of a program's runtime tuning: the launcher passes them to `node`, the image
+ * builder bakes them into the image's `NODE_OPTIONS` (docs/operations.md). Only flags Node accepts
+ * in `NODE_OPTIONS` belong there. A missing file or field is no flags; a malformed one throws.
+ */
+export function nodeOptionsOf(packageJsonPath: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(packageJsonPath, "utf8");
+  } catch {
+    return [];
+  }
+  const flags = (JSON.parse(text) as { berth?: { nodeOptions?: unknown } }).berth?.nodeOptions;
+  if (flags === undefined) return [];
+  if (!Array.isArray(flags) || !flags.every((f): f is string => typeof f === "string" && /^--[a-z0-9-]+(=[^\s]+)?$/.test(f))) {
+    throw new Error(`${packageJsonPath}: berth.nodeOptions must be a list of flags like "--max-semi-space-size=1"`);
+  }
+  return flags;
 }
