@@ -47,6 +47,8 @@ const S = {
   sinkPush: env("BERTH_SCALE_SINK_PUSH", 3_000),
 };
 const BASELINE_ROOT = process.env["BERTH_SCALE_BASELINE_ROOT"] || undefined;
+/** The checkout measured as "berth": this one, or a built older one (runs of each, compared). */
+const BERTH_ROOT = process.env["BERTH_SCALE_BERTH_ROOT"] || repoRoot;
 const KEEP = process.env["BERTH_SCALE_KEEP"] === "1";
 const OUT = process.env["BERTH_SCALE_OUT"] ?? join(repoRoot, "e2e", "bench-results", "scale-latest.json");
 const RECORD = process.env["BERTH_SCALE_RECORD"] === "1";
@@ -116,7 +118,7 @@ async function main(): Promise<number> {
   scratch = mkdtempSync(join(tmpdir(), "berth-scale-"));
   const password = generatePassword();
   log(`scratch ${scratch}; starting Berth${BASELINE_ROOT ? ` and the baseline from ${BASELINE_ROOT}` : ""}`);
-  const berth = await ScaleStack.start({ label: "berth", repoRoot, dataDir: join(scratch, "berth"), adminPassword: password, log });
+  const berth = await ScaleStack.start({ label: "berth", repoRoot: BERTH_ROOT, dataDir: join(scratch, "berth"), adminPassword: password, log });
   stacks.push(berth);
   const baseline = BASELINE_ROOT
     ? await ScaleStack.start({ label: "baseline", repoRoot: BASELINE_ROOT, dataDir: join(scratch, "baseline"), adminPassword: password, log })
@@ -124,7 +126,7 @@ async function main(): Promise<number> {
   if (baseline) stacks.push(baseline);
   const report: ScaleReport = {
     date: new Date().toISOString(),
-    commit: commitOf(repoRoot),
+    commit: commitOf(BERTH_ROOT),
     baselineCommit: BASELINE_ROOT ? commitOf(BASELINE_ROOT) : undefined,
     machine: machineNote(),
     settings: { ...S, baseline: BASELINE_ROOT !== undefined },
