@@ -85,9 +85,9 @@ export class ScanReportStore {
     return tx ? run(tx) : this.db.$transaction(run);
   }
 
-  async get(id: string): Promise<ScanReportRow | undefined> {
+  async get(id: string, tx?: SqlExecutor): Promise<ScanReportRow | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    const rows = await this.db.$queryRaw<ScanReportRow[]>`SELECT ${raw(COLUMNS)} FROM scan_reports WHERE id = ${id}::uuid`;
+    const rows = await (tx ?? this.db).$queryRaw<ScanReportRow[]>`SELECT ${raw(COLUMNS)} FROM scan_reports WHERE id = ${id}::uuid`;
     return rows[0];
   }
 
@@ -114,9 +114,12 @@ export class ScanReportStore {
     return rows[0] !== undefined && ACTIVE.includes(rows[0].status);
   }
 
-  /** Records the outcome unless the report was stopped or replaced (returns whether it was recorded). */
-  async finish(id: string, outcome: ScanOutcome): Promise<boolean> {
-    const n = await this.db.$executeRaw`
+  /**
+   * Records the outcome unless the report was stopped or replaced (returns whether it was
+   * recorded); in `tx` when given, so that the outcome and its event commit together.
+   */
+  async finish(id: string, outcome: ScanOutcome, tx?: SqlExecutor): Promise<boolean> {
+    const n = await (tx ?? this.db).$executeRaw`
       UPDATE scan_reports SET status = ${outcome.status}, status_message = ${(outcome.message ?? "").slice(0, 2000)},
         report = ${outcome.report === undefined ? null : JSON.stringify(outcome.report)}::jsonb,
         severity = ${outcome.severity ?? ""},

@@ -23,6 +23,7 @@ import {
   summarize,
   type HarborSbomReport,
   type HarborVulnerabilityReport,
+  type ScanOutcome,
   type ScanReportRow,
   type ScanRequest,
   type ScannerAuthType,
@@ -50,18 +51,32 @@ export function scanRunHandler(deps: ScanJobDeps) {
   const reports = new ScanReportStore(deps.db);
   const log = deps.logger.child({ module: "scan" });
 
-  async function event(type: "scan.completed" | "scan.failed", rows: ScanReportRow[], details?: string): Promise<void> {
-    const fresh = (await Promise.all(rows.map((r) => reports.get(r.id)))).filter((r): r is ScanReportRow => r !== undefined);
-    const first = rows[0]!;
-    const payload: OutboxEventPayload<typeof type> = {
-      repository: first.repository,
-      digest: first.digest,
-      actor: "berth-scanner",
-      reportIds: rows.map((r) => r.id),
-      scan_overview: scanOverview(fresh),
-      ...(details !== undefined && { details }),
-    };
-    await deps.db.outboxEvent.create({ data: { type: type satisfies OutboxEventType, payload: payload as Prisma.InputJsonObject } });
+  /**
+   * Records each report's outcome and the scan's event (`scan.completed` / `scan.failed`) in ONE
+   * transaction: whoever sees a report ended finds its event written, and a crash in between
+   * loses neither. The event's `scan_overview` is read inside it. `scan.failed` is written only
+   * when a report was still active (a stop or a newer scan wins); `scan.completed` always.
+   */
+  async function conclude(type: "scan.completed" | "scan.failed", rows: ScanReportRow[], outcomes: ReadonlyMap<string, ScanOutcome>, details?: string): Promise<void> {
+    await deps.db.$transaction(async (tx) => {
+      let finished = false;
+      for (const r of rows) {
+        const outcome = outcomes.get(r.id);
+        if (outcome) finished = (await reports.finish(r.id, outcome, tx)) || finished;
+      }
+      if (type === "scan.failed" && !finished) return;
+      const fresh = (await Promise.all(rows.map((r) => reports.get(r.id, tx)))).filter((r): r is ScanReportRow => r !== undefined);
+      const first = rows[0]!;
+      const payload: OutboxEventPayload<typeof type> = {
+        repository: first.repository,
+        digest: first.digest,
+        actor: "berth-scanner",
+        reportIds: rows.map((r) => r.id),
+        scan_overview: scanOverview(fresh),
+        ...(details !== undefined && { details }),
+      };
+      await tx.outboxEvent.create({ data: { type: type satisfies OutboxEventType, payload: payload as Prisma.InputJsonObject } });
+    });
   }
 
   async function poll(client: ScannerClient, requestId: string, row: ScanReportRow, deadline: number): Promise<unknown> {
@@ -118,24 +133,25 @@ export function scanRunHandler(deps: ScanJobDeps) {
       };
       const requestId = await client.scan(request);
       for (const r of rows) await reports.log(r.id, `${registration.name} accepted the scan request (id ${requestId})`);
+      const outcomes = new Map<string, ScanOutcome>();
       for (const row of rows) {
         const body = await poll(client, requestId, row, deadline);
         if (row.mimeType === SBOM_REPORT_MIME) {
           const report = body as HarborSbomReport;
           if (!report?.sbom || typeof report.sbom !== "object") throw new Error("the adapter's SBOM report holds no SBOM");
           const sbomDigest = await deps.sboms.publish(repository, { digest, mediaType: artifact.manifestMediaType, size: artifact.size }, report.sbom, report.media_type || SPDX_MEDIA_TYPE);
-          await reports.finish(row.id, { status: "Success", report: { media_type: report.media_type, sbom_digest: sbomDigest, scanner: report.scanner, generated_at: report.generated_at } });
+          outcomes.set(row.id, { status: "Success", report: { media_type: report.media_type, sbom_digest: sbomDigest, scanner: report.scanner, generated_at: report.generated_at } });
           await reports.log(row.id, `SBOM stored as ${repository}@${sbomDigest} (a referrer of ${digest})`);
         } else {
           const report = body as HarborVulnerabilityReport;
           if (!Array.isArray(report?.vulnerabilities)) throw new Error("the adapter's report has no vulnerabilities list");
           const { vulnerabilities, summary } = summarize(report);
           // No findings is "None" in Harbor's overview, whatever the adapter says (the spec's enum has no None).
-          await reports.finish(row.id, { status: "Success", report, severity: summary.total === 0 ? "None" : (report.severity ?? "Unknown"), summary, vulnerabilities });
+          outcomes.set(row.id, { status: "Success", report, severity: summary.total === 0 ? "None" : (report.severity ?? "Unknown"), summary, vulnerabilities });
           await reports.log(row.id, `${summary.total} vulnerabilities (${summary.fixable} fixable), severity ${report.severity}`);
         }
       }
-      await event("scan.completed", rows);
+      await conclude("scan.completed", rows, outcomes);
       log.info(`scanned ${repository}@${digest}`, { ms: Date.now() - started });
       return { scanned: rows.map((r) => r.id) };
     } catch (err) {
@@ -145,12 +161,8 @@ export function scanRunHandler(deps: ScanJobDeps) {
       }
       const message = (err as Error).message;
       log.warn(`scan of ${repository}@${digest} failed`, { err: message });
-      let failed = false;
-      for (const r of rows) {
-        await reports.log(r.id, `failed: ${message}`);
-        failed = (await reports.finish(r.id, { status: "Error", message })) || failed;
-      }
-      if (failed) await event("scan.failed", rows, message);
+      for (const r of rows) await reports.log(r.id, `failed: ${message}`);
+      await conclude("scan.failed", rows, new Map(rows.map((r) => [r.id, { status: "Error", message }])), message);
       return { failed: message };
     }
   };
