@@ -10,13 +10,14 @@ die() { say "ERROR: $*"; exit 1; }
 
 # Debian packages the local stack and the tests use.
 #   runtime: postgresql redis-server nginx openssl (core's token certificate, HTTPS certificates)
-#   tests:   skopeo podman buildah docker.io docker-registry (clients and CNCF Distribution),
+#   tests:   skopeo podman buildah docker.io docker-compose docker-registry (clients, Compose 1.29
+#            for docker-compose.yml, and CNCF Distribution),
 #            tmux (a real terminal for `npm start` and its Ctrl-C),
 #            slapd (a real LDAP directory for the sign-in tests), chromium (the browser the e2e tests
 #            drive through playwright-core; no browser download), fonts-wqy-microhei (a CJK font, so
 #            the Chinese pages' screenshots show characters, not boxes)
 APT_RUNTIME="postgresql redis-server nginx openssl"
-APT_TEST="skopeo podman buildah docker.io docker-registry wrk util-linux busybox-static umoci tmux slapd chromium fonts-wqy-microhei debootstrap rpm"
+APT_TEST="skopeo podman buildah docker.io docker-compose docker-registry wrk util-linux busybox-static umoci tmux slapd chromium fonts-wqy-microhei debootstrap rpm"
 want="$APT_RUNTIME"
 [ "${BERTH_SETUP_TEST_TOOLS:-0}" = 1 ] && want="$want $APT_TEST"
 missing=()

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { CoreApi } from "./support/api.js";
 import { ADMIN_PASSWORD, ComposeProject, composeEngine } from "./support/compose.js";
 import type { Dockerd } from "./support/docker.js";
+import { cleanUpAll } from "./support/exec.js";
 import { eventually } from "./support/http.js";
 import { makeImage, sha256, writeOciLayout } from "./support/images.js";
 import { Skopeo } from "./support/skopeo.js";
@@ -37,11 +38,13 @@ describe("docker-compose.yml scaled out: three registries, two jobservices", { t
     token = await api.token([`repository:${REPO}:pull,push`]);
   });
 
-  after(async () => {
-    await project?.destroy();
-    await dockerd?.stop();
-    rmSync(work, { recursive: true, force: true });
-  });
+  after(() =>
+    cleanUpAll(
+      () => project?.destroy(),
+      () => dockerd?.stop(),
+      () => rmSync(work, { recursive: true, force: true }),
+    ),
+  );
 
   const auth = () => ({ authorization: `Bearer ${token}` });
   async function http(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer) {

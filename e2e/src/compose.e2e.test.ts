@@ -14,6 +14,7 @@ import { defaultVersion, IMAGES, imageTag } from "@berth/deploy-docker";
 import { CoreApi } from "./support/api.js";
 import { ADMIN_PASSWORD, ComposeProject, composeEngine } from "./support/compose.js";
 import type { Dockerd } from "./support/docker.js";
+import { cleanUpAll } from "./support/exec.js";
 import { eventually } from "./support/http.js";
 import { makeImage, makeIndex, writeOciLayout } from "./support/images.js";
 import { repoRoot } from "./support/launcher.js";
@@ -52,15 +53,19 @@ describe("docker-compose.yml on a real Docker engine", { timeout: 45 * 60_000 },
     podman = new Podman(home);
   });
 
-  after(async () => {
-    receiver?.closeAllConnections();
-    await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
-    skopeo?.cleanup();
-    await home?.cleanup();
-    await project?.destroy();
-    await dockerd?.stop();
-    rmSync(work, { recursive: true, force: true });
-  });
+  after(() =>
+    cleanUpAll(
+      () => {
+        receiver?.closeAllConnections();
+        return new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
+      },
+      () => skopeo?.cleanup(),
+      () => home?.cleanup(),
+      () => project?.destroy(),
+      () => dockerd?.stop(),
+      () => rmSync(work, { recursive: true, force: true }),
+    ),
+  );
 
   const creds = () => `admin:${password}`;
 

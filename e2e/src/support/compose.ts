@@ -33,6 +33,10 @@ export interface ImageReport {
  * `debian:bookworm-slim` (from {@link debianRootfs}) and every Berth image in it.
  */
 export async function composeEngine(log: (line: string) => void = () => undefined): Promise<{ dockerd: Dockerd; built: ImageReport | undefined }> {
+  // Fail before minutes of image builds, not at the first `docker-compose up`.
+  if ((await run("sh", ["-c", "command -v docker-compose"])).code !== 0) {
+    throw new Error("docker-compose is not installed: BERTH_SETUP_TEST_TOOLS=1 bash scripts/setup.sh installs Debian's docker-compose 1.29");
+  }
   const shared = runDir();
   const dockerd = new Dockerd({ networks: true, storageDriver: "auto", ...(shared && { dataRoot: join(shared, "docker-data") }) });
   try {
