@@ -96,6 +96,19 @@ describe("replication", { timeout: 14 * 60_000 }, () => {
     assert.equal(info.supported_copy_by_chunk, true);
     const anonymous = new CoreApi(a.baseUrl);
     assert.equal((await anonymous.request("GET", "/registries")).status, 401);
+    // Sysadmins only, as in Harbor: a signed-in user who is not one is refused every endpoint and policy call.
+    assert.equal((await apiA.request("POST", "/users", { username: "notadmin", email: "notadmin@example.test", realname: "n", password: "Not-admin-1" })).status, 201);
+    const user = apiA.as("notadmin", "Not-admin-1");
+    for (const [method, path, body] of [
+      ["GET", "/registries"],
+      ["POST", "/registries", { name: "x", type: "docker-registry", url: "http://127.0.0.1:1" }],
+      ["GET", "/replication/policies"],
+      ["POST", "/replication/policies", { name: "x" }],
+      ["POST", "/replication/executions", { policy_id: 1 }],
+    ] as [string, string, unknown?][]) {
+      const r = await user.request(method, path, body);
+      assert.equal(r.status, 403, `${method} ${path}: ${r.text}`);
+    }
   });
 
   let web: { index: { digest: string }; images: { manifest: { digest: string } }[] };

@@ -234,6 +234,7 @@ describe("registry manifests", { skip: adminUrl === undefined && "BERTH_TEST_PG_
       ["GET", "/v2/m/app/manifests/no-such-tag", 404, "MANIFEST_UNKNOWN"],
       ["GET", `/v2/m/app/manifests/${"t".repeat(200)}`, 404, "MANIFEST_UNKNOWN"],
       ["GET", "/v2/m/app/manifests/.INVALID_MANIFEST_NAME", 404, "MANIFEST_UNKNOWN"],
+      ["HEAD", "/v2/m/app/manifests/.INVALID_MANIFEST_NAME", 404, "MANIFEST_UNKNOWN"],
       ["DELETE", "/v2/m/app/manifests/.INVALID_MANIFEST_NAME", 404, "MANIFEST_UNKNOWN"],
       ["PUT", "/v2/m/app/manifests/.INVALID_MANIFEST_NAME", 400, "TAG_INVALID"],
       ["PUT", `/v2/m/app/manifests/${"t".repeat(200)}`, 400, "TAG_INVALID"],

@@ -66,6 +66,19 @@ export class ScaleStack {
     return res.text();
   }
 
+  /**
+   * Work the pushes left behind in jobservice: outbox events not yet relayed plus queued and
+   * running jobs (delayed ones are the cron schedulers' next runs, always there), from its metrics.
+   */
+  async backlog(): Promise<number> {
+    let n = 0;
+    for (const line of (await this.metrics("jobservice")).split("\n")) {
+      const m = /^(berth_outbox_pending_events|berth_queue_jobs\{[^}]*state="(?:waiting|prioritized|active)"[^}]*\}) (\d+)/.exec(line);
+      if (m) n += Number(m[2]);
+    }
+    return n;
+  }
+
   registryPid(): number | undefined {
     try {
       const pids = JSON.parse(readFileSync(join(this.running.dataDir, "run", "pids.json"), "utf8")) as { children: { name: string; pid: number }[] };
