@@ -35,24 +35,52 @@ export interface AuditEntry {
 }
 
 /**
- * Writes `entry` with `db` (a client, or a transaction's client to commit with the change). An
- * entry with an `eventId` that is already recorded adds nothing (`ON CONFLICT DO NOTHING`).
+ * Writes `entry` with `db` (a client, or a transaction's client to commit with the change), and
+ * its +1 on the project's audit total (`audit_log_counts`), in one statement. An entry with an
+ * `eventId` that is already recorded adds nothing (`ON CONFLICT DO NOTHING`).
  */
 export async function writeAuditLog(db: PrismaClient | Prisma.TransactionClient, entry: AuditEntry): Promise<void> {
-  await db.auditLog.createMany({
-    skipDuplicates: true,
-    data: {
-      operator: entry.operator,
-      operatorType: entry.operatorType,
-      resource: entry.resource,
-      resourceType: entry.resourceType,
-      operation: entry.operation,
-      result: entry.result ?? "success",
-      ...(entry.detail !== undefined ? { detail: entry.detail } : {}),
-      projectId: entry.projectId ?? null,
-      source: entry.source ?? "api",
-      ...(entry.opTime ? { opTime: entry.opTime } : {}),
-      ...(entry.eventId !== undefined ? { eventId: entry.eventId } : {}),
-    },
-  });
+  const detail = entry.detail === undefined ? null : JSON.stringify(entry.detail);
+  await db.$executeRaw`
+    WITH a AS (
+      INSERT INTO audit_logs (operator, operator_type, resource, resource_type, operation, result, detail, project_id, source, op_time, event_id)
+      VALUES (${entry.operator}, ${entry.operatorType}, ${entry.resource}, ${entry.resourceType}, ${entry.operation}, ${entry.result ?? "success"},
+              ${detail}::jsonb, ${entry.projectId ?? null}::int, ${entry.source ?? "api"}, coalesce(${entry.opTime ?? null}::timestamptz, now()), ${entry.eventId ?? null}::text)
+      ON CONFLICT DO NOTHING
+      RETURNING project_id)
+    INSERT INTO audit_log_counts (project_id, delta) SELECT project_id, 1 FROM a`;
+}
+
+/**
+ * Deletes the audit rows older than `cutoff` and takes them off their projects' totals, in one
+ * statement; returns how many were deleted.
+ */
+export async function purgeAuditLogs(db: PrismaClient | Prisma.TransactionClient, cutoff: Date): Promise<number> {
+  const rows = await db.$queryRaw<{ n: bigint }[]>`
+    WITH gone AS (DELETE FROM audit_logs WHERE op_time < ${cutoff}::timestamptz RETURNING project_id),
+    counted AS (INSERT INTO audit_log_counts (project_id, delta) SELECT project_id, -count(*) FROM gone GROUP BY project_id RETURNING delta)
+    SELECT coalesce(-sum(delta), 0)::bigint AS n FROM counted`;
+  return Number(rows[0]!.n);
+}
+
+/** How many audit rows there are: all of them, or project `projectId`'s (the sum of the count rows). */
+export async function countAuditLogs(db: PrismaClient | Prisma.TransactionClient, projectId?: number): Promise<number> {
+  const rows =
+    projectId === undefined
+      ? await db.$queryRaw<{ n: bigint }[]>`SELECT coalesce(sum(delta), 0)::bigint AS n FROM audit_log_counts`
+      : await db.$queryRaw<{ n: bigint }[]>`SELECT coalesce(sum(delta), 0)::bigint AS n FROM audit_log_counts WHERE project_id = ${projectId}::int`;
+  return Number(rows[0]!.n);
+}
+
+/**
+ * Folds the count rows of every project that has more than one into a single row (none when it
+ * sums to 0), in one statement; concurrent folds are safe (a row is summed by the fold that
+ * deleted it). Run it soon after writes (`Folder` of `@berth/db/sql`).
+ */
+export async function foldAuditLogCounts(db: PrismaClient | Prisma.TransactionClient): Promise<void> {
+  await db.$executeRaw`
+    WITH many AS (SELECT project_id FROM audit_log_counts GROUP BY project_id HAVING count(*) > 1),
+    d AS (DELETE FROM audit_log_counts c USING many WHERE c.project_id IS NOT DISTINCT FROM many.project_id RETURNING c.project_id, c.delta)
+    INSERT INTO audit_log_counts (project_id, delta)
+    SELECT project_id, sum(delta) FROM d GROUP BY project_id HAVING sum(delta) <> 0`;
 }

@@ -8,3 +8,5 @@ export { createSqlClient, SqlTransactionTimeoutError, type SqlClient, type SqlCl
 export { isRecordNotFound, isUniqueViolation } from "./db-errors.js";
 export { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from "./database-errors.js";
 export { JOB_LIMITS, REQUEST_LIMITS, type DatabaseLimits } from "./connection-pool.js";
+export { orderItems, pageWindow, type ListOrder, type PageWindow } from "./list-page.js";
+export { Folder, type FolderOptions } from "./folder.js";

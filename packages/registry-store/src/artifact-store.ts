@@ -7,10 +7,10 @@
  * A repository belongs to the project named by its first path segment (see quota-store.ts).
  */
 import type { SqlDatabase } from "@berth/db/sql";
-import { empty, join, raw, sql, type Sql } from "@berth/db/sql";
+import { empty, join, orderItems, pageWindow, sql, type ListOrder, type Sql } from "@berth/db/sql";
 import { isIndexMediaType, type Digest } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
-import { actorField, findRepositoryId, writeEvent, type Actor } from "./db.js";
+import { actorField, countProjectRepositories, deleteRepositoryRow, findRepositoryId, writeEvent, type Actor } from "./db.js";
 import { ManifestUnknownError, NameUnknownError, RegistryStoreError } from "./errors.js";
 import { assertMutable, findImmutableTag } from "./immutability.js";
 import { readConfigAttributes } from "./config-attributes.js";
@@ -102,8 +102,7 @@ interface ManifestJson {
   manifests?: { digest?: string; size?: number; platform?: Record<string, unknown> }[];
 }
 
-/** A list's order: fields in priority order (an id breaks ties, so pages are stable). */
-export type ListOrder<F extends string> = readonly { field: F; direction: "asc" | "desc" }[];
+export type { ListOrder };
 
 /** Fields repositories can be listed by. */
 export type RepositoryOrderField = "name" | "createdAt" | "updatedAt";
@@ -112,18 +111,6 @@ const REPOSITORY_COLUMNS: Record<RepositoryOrderField, string> = { name: 'r.name
 /** Fields artifacts can be listed by. */
 export type ArtifactOrderField = "pushTime" | "pullTime" | "size" | "digest";
 const ARTIFACT_COLUMNS: Record<ArtifactOrderField, string> = { pushTime: "m.pushed_at", pullTime: "m.pulled_at", size: "m.size", digest: "m.digest" };
-
-/**
- * `ORDER BY` items for `order` over whitelisted `columns`, then `tiebreak` (the id) in the first
- * item's direction. Ascending is NULLS FIRST and descending NULLS LAST — each the other's reverse
- * — so one index (`… NULLS FIRST, id NULLS FIRST`, see the list_indexes migration) serves a sort
- * both ways and a page is a range of it.
- */
-function orderItems<F extends string>(order: ListOrder<F>, columns: Record<F, string>, tiebreak: string): Sql {
-  const dir = (d: "asc" | "desc") => (d === "desc" ? "DESC NULLS LAST" : "ASC NULLS FIRST");
-  const items = order.map((o) => raw(`${columns[o.field]} ${dir(o.direction)}`));
-  return join([...items, raw(`${tiebreak} ${dir(order[0]?.direction ?? "asc")}`)], ", ");
-}
 
 /** Filters of {@link ArtifactStore.listArtifacts}. */
 export interface ArtifactQuery {
@@ -163,11 +150,11 @@ const ARTIFACT_SELECT = sql`
 
 /**
  * Repositories of project `name`: `name` begins with `<project>/` — a range of the byte-ordered
- * name index, exactly the repositories whose first path segment is the project (one without a
- * slash, named as the project, too, as `split_part` counts it).
+ * name index. (A name without a project cannot be pushed: the token service grants nothing on
+ * it. The project's count rows count the same repositories, db.ts.)
  */
 function inProject(projectName: string): Sql {
-  return sql`((r.name COLLATE "C" >= ${`${projectName}/`} AND r.name COLLATE "C" < ${`${projectName}0`}) OR r.name = ${projectName})`;
+  return sql`r.name COLLATE "C" >= ${`${projectName}/`} AND r.name COLLATE "C" < ${`${projectName}0`}`;
 }
 
 /** Repositories, artifacts and tags for the management API. */
@@ -182,8 +169,7 @@ export class ArtifactStore {
 
   /** How many repositories project `projectName` holds (any repository row named `<project>/…`). */
   async countRepositories(projectName: string): Promise<number> {
-    const rows = await this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repositories r WHERE ${inProject(projectName)}`;
-    return Number(rows[0]!.n);
+    return countProjectRepositories(this.#db, projectName);
   }
 
   /** Repositories of project `projectName`, by name unless `order` says otherwise; `name` filters the full name (exact or contains). */
@@ -199,20 +185,25 @@ export class ArtifactStore {
           : sql`AND strpos(r.name, ${options.name.value}) > 0`;
     // By name: a range of the byte-ordered name index; by time: the (project, time, id) indexes.
     const byName = !options.order?.length || options.order[0]!.field === "name";
-    const where = byName ? sql`WHERE ${inProject(projectName)} ${nameFilter}` : sql`WHERE split_part(r.name, '/', 1) = ${projectName} ${nameFilter}`;
-    const order = orderItems(options.order?.length ? options.order : [{ field: "name", direction: "asc" }], REPOSITORY_COLUMNS, "r.id");
-    // The page's ids first (an index-only range scan, however deep), then only their rows.
-    const [count, rows] = await Promise.all([
-      this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repositories r ${where}`,
-      this.#db.$queryRaw<RepositoryRow[]>`
-        WITH page AS MATERIALIZED (SELECT r.id FROM repositories r ${where} ORDER BY ${order} LIMIT ${options.take} OFFSET ${options.skip})
-        SELECT r.id, r.name, r.created_at, r.updated_at, p.id AS project_id,
-               (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id)::bigint AS artifact_count,
-               (SELECT max(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_push
-        FROM page JOIN repositories r ON r.id = page.id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
-        ORDER BY ${order}`,
-    ]);
-    return { total: Number(count[0]!.n), items: rows.map(repositoryRecord) };
+    const where = byName ? sql`WHERE ${inProject(projectName)} ${nameFilter}` : sql`WHERE split_part(r.name, '/', 1) = ${projectName} AND ${inProject(projectName)} ${nameFilter}`;
+    const order = options.order?.length ? options.order : ([{ field: "name", direction: "asc" }] as const);
+    // The total first (the project's count rows; a filter counts its matches), then the page's
+    // ids from the nearer end of the list (an index-only range scan), then only their rows.
+    const total =
+      options.name === undefined
+        ? await countProjectRepositories(this.#db, projectName)
+        : Number((await this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repositories r ${where}`)[0]!.n);
+    const page = pageWindow(total, options.skip, options.take);
+    if (page.limit === 0) return { total, items: [] };
+    const rows = await this.#db.$queryRaw<RepositoryRow[]>`
+      WITH page AS MATERIALIZED (
+        SELECT r.id FROM repositories r ${where} ORDER BY ${orderItems(order, REPOSITORY_COLUMNS, "r.id", page.reversed)} LIMIT ${page.limit} OFFSET ${page.offset})
+      SELECT r.id, r.name, r.created_at, r.updated_at, p.id AS project_id,
+             (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id)::bigint AS artifact_count,
+             (SELECT max(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_push
+      FROM page JOIN repositories r ON r.id = page.id LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
+      ORDER BY ${orderItems(order, REPOSITORY_COLUMNS, "r.id")}`;
+    return { total, items: rows.map(repositoryRecord) };
   }
 
   /** Repository `name`, or `undefined`. */
@@ -259,7 +250,7 @@ export class ArtifactStore {
           SELECT blob_digest FROM repository_blobs WHERE repository_id = ${repositoryId} ORDER BY blob_digest`;
         await unlinkBlobs(tx, repositoryId, links.map((l) => l.blob_digest));
         await tx.$executeRaw`DELETE FROM upload_sessions WHERE repository_id = ${repositoryId}`;
-        await tx.$executeRaw`DELETE FROM repositories WHERE id = ${repositoryId}`;
+        await deleteRepositoryRow(tx, repositoryId);
         return { manifests: manifests.length, tags: tags.length };
       },
       { timeout: 60_000, maxWait: 30_000 },
@@ -280,17 +271,19 @@ export class ArtifactStore {
     if (tag?.kind === "none") parts.push(sql`NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)`);
     for (const labelId of query.labelIds ?? []) parts.push(sql`EXISTS (SELECT 1 FROM artifact_labels al WHERE al.manifest_id = m.id AND al.label_id = ${labelId})`);
     const where = join(parts, " AND ");
-    const order = orderItems(query.order?.length ? query.order : [{ field: "pushTime", direction: "desc" }], ARTIFACT_COLUMNS, "m.id");
-    // The page's ids first — an index-only range scan of the sort's index, however deep the page
-    // — then the rows (with their payloads) of those ids only.
-    const [count, rows] = await Promise.all([
-      this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM manifests m WHERE ${where}`,
-      this.#db.$queryRaw<ManifestRow[]>`
-        WITH page AS MATERIALIZED (SELECT m.id FROM manifests m WHERE ${where} ORDER BY ${order} LIMIT ${query.take} OFFSET ${query.skip})
-        ${ARTIFACT_SELECT} JOIN page ON page.id = m.id
-        ORDER BY ${order}`,
-    ]);
-    return { total: Number(count[0]!.n), items: await this.#records(rows) };
+    const order = query.order?.length ? query.order : ([{ field: "pushTime", direction: "desc" }] as const);
+    // The total first, then the page's ids — an index-only range scan of the sort's index from
+    // the nearer end of the list — then the rows (with their payloads) of those ids only.
+    const count = await this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM manifests m WHERE ${where}`;
+    const total = Number(count[0]!.n);
+    const page = pageWindow(total, query.skip, query.take);
+    if (page.limit === 0) return { total, items: [] };
+    const rows = await this.#db.$queryRaw<ManifestRow[]>`
+      WITH page AS MATERIALIZED (
+        SELECT m.id FROM manifests m WHERE ${where} ORDER BY ${orderItems(order, ARTIFACT_COLUMNS, "m.id", page.reversed)} LIMIT ${page.limit} OFFSET ${page.offset})
+      ${ARTIFACT_SELECT} JOIN page ON page.id = m.id
+      ORDER BY ${orderItems(order, ARTIFACT_COLUMNS, "m.id")}`;
+    return { total, items: await this.#records(rows) };
   }
 
   /**

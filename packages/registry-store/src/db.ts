@@ -1,5 +1,5 @@
-/** Small SQL helpers shared by the stores (repositories and the outbox). */
-import type { SqlExecutor } from "@berth/db/sql";
+/** Small SQL helpers shared by the stores (repositories, their counts per project, and the outbox). */
+import { raw, type Sql, type SqlExecutor } from "@berth/db/sql";
 import type { OutboxEventPayload, RegistryEventType } from "@berth/queue/events";
 
 /** A database handle or an interactive transaction's (a store runs its statements in either). */
@@ -19,10 +19,57 @@ export async function ensureRepositoryId(db: Db, name: string): Promise<number> 
   const existing = await findRepositoryId(db, name);
   if (existing !== undefined) return existing;
   const inserted = await db.$queryRaw<{ id: number }[]>`
-    INSERT INTO repositories (name, updated_at) VALUES (${name}, now())
-    ON CONFLICT (name) DO UPDATE SET updated_at = now()
-    RETURNING id`;
+    WITH created AS (
+      INSERT INTO repositories (name, updated_at) VALUES (${name}, now())
+      ON CONFLICT (name) DO UPDATE SET updated_at = now()
+      RETURNING ${CREATED_COLUMNS}),
+    ${countCreated("created")}
+    SELECT id FROM created`;
   return inserted[0]!.id;
+}
+
+/**
+ * What a CTE inserting into `repositories` returns for {@link countCreated}: the row's id, its
+ * name and whether this statement inserted it (`xmax = 0`; an `ON CONFLICT … DO UPDATE` of an
+ * existing row is not a new repository).
+ */
+export const CREATED_COLUMNS = raw("id, name, (xmax = 0) AS inserted");
+
+/**
+ * A CTE (`<cte>_counted`) that adds each repository the CTE `cte` inserted to its project's
+ * count (`project_repository_counts`, a +1 delta row): every statement that creates repositories
+ * carries one, so the count cannot drift from the rows. Deletes append -1
+ * ({@link deleteRepositoryRow}). A project's repositories are those named `<project>/…`.
+ */
+export function countCreated(cte: string): Sql {
+  return raw(`${cte}_counted AS (INSERT INTO project_repository_counts (project, delta) SELECT split_part(name, '/', 1), 1 FROM ${cte} WHERE inserted AND strpos(name, '/') > 0)`);
+}
+
+/** Deletes repository `repositoryId` and takes it off its project's count (a -1 delta row), in one statement. */
+export async function deleteRepositoryRow(db: Db, repositoryId: number): Promise<void> {
+  await db.$executeRaw`
+    WITH gone AS (DELETE FROM repositories WHERE id = ${repositoryId} RETURNING name)
+    INSERT INTO project_repository_counts (project, delta) SELECT split_part(name, '/', 1), -1 FROM gone WHERE strpos(name, '/') > 0`;
+}
+
+/** How many repositories project `projectName` holds: the sum of its count rows (see {@link countCreated}). */
+export async function countProjectRepositories(db: Db, projectName: string): Promise<number> {
+  const rows = await db.$queryRaw<{ n: bigint }[]>`
+    SELECT coalesce(sum(delta), 0)::bigint AS n FROM project_repository_counts WHERE project = ${projectName}`;
+  return Number(rows[0]!.n);
+}
+
+/**
+ * Folds the count rows of every project that has more than one into a single row (its sum; none
+ * when that is 0), in one statement. Concurrent folds are safe: a row is summed by the fold
+ * that deleted it.
+ */
+export async function foldRepositoryCounts(db: Db): Promise<void> {
+  await db.$executeRaw`
+    WITH many AS (SELECT project FROM project_repository_counts GROUP BY project HAVING count(*) > 1),
+    d AS (DELETE FROM project_repository_counts c USING many WHERE c.project = many.project RETURNING c.project, c.delta)
+    INSERT INTO project_repository_counts (project, delta)
+    SELECT project, sum(delta) FROM d GROUP BY project HAVING sum(delta) <> 0`;
 }
 
 /** Append one event to the outbox (in the caller's transaction). */

@@ -21,7 +21,7 @@ import {
 } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
 import type { RegistryEventType } from "@berth/queue/events";
-import { actorField, findRepositoryId, writeEvent, type Actor, type Db } from "./db.js";
+import { actorField, countCreated, CREATED_COLUMNS, findRepositoryId, writeEvent, type Actor, type Db } from "./db.js";
 import {
   DescriptorSizeMismatchError,
   DigestMismatchError,
@@ -168,7 +168,8 @@ export class ManifestStore {
           WITH repo AS (
             INSERT INTO repositories (name, updated_at) SELECT ${repository}::text, now() WHERE ${repositoryId ?? null}::int IS NULL
             ON CONFLICT (name) DO UPDATE SET updated_at = now()
-            RETURNING id),
+            RETURNING ${CREATED_COLUMNS}),
+          ${countCreated("repo")},
           rid AS (SELECT coalesce(${repositoryId ?? null}::int, (SELECT id FROM repo)) AS id),
           m AS (
             INSERT INTO manifests (repository_id, digest, media_type, artifact_type, payload, size, subject_digest, config_attributes)

@@ -17,7 +17,7 @@ import { sql, type SqlDatabase } from "@berth/db/sql";
 import { digestAlgorithm, type Digest } from "@berth/oci";
 import { HashStateLostError, RunningHashCache, createUploadHash, type FileWriter, type StorageDriver, type UploadHash } from "@berth/storage";
 import type { BlobInfo } from "./blob-store.js";
-import { ensureRepositoryId } from "./db.js";
+import { countCreated, CREATED_COLUMNS, ensureRepositoryId } from "./db.js";
 import { DigestMismatchError, RangeInvalidError, SizeInvalidError, UploadUnknownError } from "./errors.js";
 import { blobDataPath, uploadDataPath, uploadDirectory } from "./paths.js";
 import { chargeBlobs, QuotaExceededError, recordQuotaExceeded, type RepositoryProject } from "./quota-store.js";
@@ -90,16 +90,18 @@ export class UploadStore {
   /** Opens a new session in `repository` (created when missing): one statement. */
   async start(repository: string): Promise<UploadSession> {
     const id = randomUUID();
-    const rows = await this.#db.$queryRaw<{ repository_id: number }[]>`
+    const rows = await this.#db.$queryRaw<{ repository_id: number; created: boolean }[]>`
       WITH r AS (SELECT id FROM repositories WHERE name = ${repository}::text),
       created AS (
         INSERT INTO repositories (name, updated_at) SELECT ${repository}::text, now() WHERE NOT EXISTS (SELECT 1 FROM r)
         ON CONFLICT (name) DO UPDATE SET updated_at = now()
-        RETURNING id)
+        RETURNING ${CREATED_COLUMNS}),
+      ${countCreated("created")}
       INSERT INTO upload_sessions (id, repository_id, "offset", storage_path, updated_at)
       SELECT ${id}::uuid, coalesce((SELECT id FROM r), (SELECT id FROM created)), 0, ${uploadDataPath(id)}::text, now()
-      RETURNING repository_id`;
+      RETURNING repository_id, coalesce((SELECT inserted FROM created), false) AS created`;
     this.#known.set(id, { repository, repositoryId: rows[0]!.repository_id });
+    if (rows[0]!.created) this.#usage?.touched(); // its count row, folded with the usage deltas
     return { id, repository, offset: 0 };
   }
 

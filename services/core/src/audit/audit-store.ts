@@ -1,6 +1,6 @@
-import { writeAuditLog, type AuditEntry } from "@berth/audit";
+import { countAuditLogs, foldAuditLogCounts, purgeAuditLogs, writeAuditLog, type AuditEntry } from "@berth/audit";
 import type { Prisma, PrismaClient } from "@berth/db";
-import { empty, join, raw, sql, type Sql } from "@berth/db/sql";
+import { empty, Folder, join, orderItems, pageWindow, raw, sql, type Sql } from "@berth/db/sql";
 import type { ListPage, Paging, ListOrder, TextMatch } from "../listing.js";
 
 export type { AuditEntry, OperatorType } from "@berth/audit";
@@ -41,7 +41,12 @@ type Tx = Prisma.TransactionClient;
 
 /** The audit log (`audit_logs`): every write comes through here. */
 export class AuditStore {
-  constructor(private readonly db: PrismaClient) {}
+  /** Folds the count rows soon after a list read them (jobservice folds after its writes too). */
+  readonly #folder: Folder;
+
+  constructor(private readonly db: PrismaClient) {
+    this.#folder = new Folder({ fold: () => foldAuditLogCounts(db) });
+  }
 
   /** Writes `entry` inside the caller's transaction `tx`, so the change and its row commit together. */
   static write(tx: Tx, entry: AuditEntry): Promise<void> {
@@ -54,23 +59,31 @@ export class AuditStore {
   }
 
   /**
-   * A page of audit rows, newest first unless `sort` says otherwise. The page's ids come first
-   * (an index-only range scan of `(op_time, id)` or `(project_id, op_time, id)` in the default
-   * order, however deep the page), then only their rows.
+   * A page of audit rows, newest first unless `sort` says otherwise. The total first — the
+   * count rows of `@berth/audit` when only the project filters, else a count of the matches —
+   * then the page's ids (an index-only range scan of `(op_time, id)` or `(project_id, op_time,
+   * id)` in the default order, from the nearer end of the list), then only their rows.
    */
   async list(filter: AuditFilter, page: Paging, sort?: ListOrder<AuditSortField>): Promise<ListPage<AuditLogView>> {
+    this.#folder.touched();
     const where = auditWhere(filter);
-    const order = auditOrder(sort?.length ? sort : [{ field: "opTime", direction: "desc" }]);
-    const [count, rows] = await Promise.all([
-      this.db.$queryRaw<{ n: bigint }[]>(sql`SELECT count(*)::bigint AS n FROM audit_logs a ${where}`),
-      this.db.$queryRaw<AuditRow[]>(sql`
-        WITH page AS MATERIALIZED (SELECT a.id FROM audit_logs a ${where} ORDER BY ${order} LIMIT ${page.take} OFFSET ${page.skip})
-        SELECT a.id, a.operator, a.operator_type, a.resource, a.resource_type, a.operation, a.result, a.source, a.project_id, a.detail, a.op_time
-        FROM page JOIN audit_logs a ON a.id = page.id
-        ORDER BY ${order}`),
-    ]);
+    const order = sort?.length ? sort : ([{ field: "opTime", direction: "desc" }] as const);
+    const onlyProject = Object.entries(filter).every(([k, v]) => v === undefined || k === "projectId");
+    const total = onlyProject
+      ? await countAuditLogs(this.db, filter.projectId)
+      : Number((await this.db.$queryRaw<{ n: bigint }[]>(sql`SELECT count(*)::bigint AS n FROM audit_logs a ${where}`))[0]!.n);
+    const window = pageWindow(total, page.skip, page.take);
+    const rows =
+      window.limit === 0
+        ? []
+        : await this.db.$queryRaw<AuditRow[]>(sql`
+            WITH page AS MATERIALIZED (
+              SELECT a.id FROM audit_logs a ${where} ORDER BY ${orderItems(order, AUDIT_COLUMNS, "a.id", window.reversed)} LIMIT ${window.limit} OFFSET ${window.offset})
+            SELECT a.id, a.operator, a.operator_type, a.resource, a.resource_type, a.operation, a.result, a.source, a.project_id, a.detail, a.op_time
+            FROM page JOIN audit_logs a ON a.id = page.id
+            ORDER BY ${orderItems(order, AUDIT_COLUMNS, "a.id")}`);
     return {
-      total: Number(count[0]!.n),
+      total,
       items: rows.map((r) => ({
         id: Number(r.id),
         username: r.operator,
@@ -90,8 +103,7 @@ export class AuditStore {
   /** Deletes rows older than `days`; returns how many. */
   async purgeOlderThan(days: number, now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - days * 86_400_000);
-    const { count } = await this.db.auditLog.deleteMany({ where: { opTime: { lt: cutoff } } });
-    return count;
+    return purgeAuditLogs(this.db, cutoff);
   }
 }
 
@@ -116,12 +128,6 @@ const AUDIT_COLUMNS: Record<AuditSortField, string> = {
   resourceType: "a.resource_type",
   operator: "a.operator",
 };
-
-/** `ORDER BY` for `sort`, the id last in the first key's direction (ascending NULLS FIRST, descending NULLS LAST, as the indexes). */
-function auditOrder(sort: ListOrder<AuditSortField>): Sql {
-  const dir = (d: "asc" | "desc") => (d === "desc" ? "DESC NULLS LAST" : "ASC NULLS FIRST");
-  return join([...sort.map((s) => raw(`${AUDIT_COLUMNS[s.field]} ${dir(s.direction)}`)), raw(`a.id ${dir(sort[0]!.direction)}`)], ", ");
-}
 
 function textCondition(column: string, match: TextMatch | undefined): Sql | undefined {
   if (match === undefined) return undefined;

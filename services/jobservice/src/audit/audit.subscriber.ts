@@ -1,5 +1,6 @@
 /** Writes core's audit log rows for the registry's pushes, pulls and deletes. */
-import { operatorTypeOf, writeAuditLog } from "@berth/audit";
+import { foldAuditLogCounts, operatorTypeOf, writeAuditLog } from "@berth/audit";
+import { Folder } from "@berth/db/sql";
 import type { PrismaClient } from "@berth/db";
 import type { OutboxEventType } from "@berth/queue";
 import { projectOf, registryEventData, type EventSubscriber } from "../events/subscriber.js";
@@ -14,6 +15,8 @@ const OPERATIONS: { readonly [E in OutboxEventType]?: string } = {
 };
 
 export function auditSubscriber(db: PrismaClient): EventSubscriber {
+  // Each row adds a count row (`audit_log_counts`); they are folded a second after a burst.
+  const counts = new Folder({ fold: () => foldAuditLogCounts(db) });
   return {
     name: "audit",
     types: Object.keys(OPERATIONS) as OutboxEventType[],
@@ -41,6 +44,7 @@ export function auditSubscriber(db: PrismaClient): EventSubscriber {
         // A fan-out run again for this event (a redelivered job) writes no second row.
         eventId: event.eventId,
       });
+      counts.touched();
     },
   };
 }
