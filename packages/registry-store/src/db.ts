@@ -1,5 +1,5 @@
 /** Small SQL helpers shared by the stores (repositories, their counts per project, and the outbox). */
-import { raw, type Sql, type SqlExecutor } from "@berth/db/sql";
+import { raw, sql, type Sql, type SqlExecutor } from "@berth/db/sql";
 import type { OutboxEventPayload, RegistryEventType } from "@berth/queue/events";
 
 /** A database handle or an interactive transaction's (a store runs its statements in either). */
@@ -70,6 +70,54 @@ export async function foldRepositoryCounts(db: Db): Promise<void> {
     d AS (DELETE FROM project_repository_counts c USING many WHERE c.project = many.project RETURNING c.project, c.delta)
     INSERT INTO project_repository_counts (project, delta)
     SELECT project, sum(delta) FROM d GROUP BY project HAVING sum(delta) <> 0`;
+}
+
+/**
+ * A CTE (`<cte>_counted`) that adds the manifest the CTE `cte` inserted (columns `id`,
+ * `inserted`: `xmax = 0`) to repository `repositoryId`'s artifact count
+ * (`repository_artifact_counts`, a +1 row). Every statement inserting manifests carries one;
+ * deletes go through {@link deleteManifestRow}; a deleted repository takes its rows along.
+ */
+export function countNewManifest(cte: string, repositoryId: Sql): Sql {
+  return sql`${raw(cte)}_counted AS (INSERT INTO repository_artifact_counts (repository_id, delta) SELECT ${repositoryId}, 1 FROM ${raw(cte)} WHERE ${raw(cte)}.inserted)`;
+}
+
+/** Deletes manifest `id` and takes it off its repository's artifact count (a -1 row), in one statement. */
+export async function deleteManifestRow(db: Db, id: bigint): Promise<void> {
+  await db.$executeRaw`
+    WITH gone AS (DELETE FROM manifests WHERE id = ${id} RETURNING repository_id)
+    INSERT INTO repository_artifact_counts (repository_id, delta) SELECT repository_id, -1 FROM gone`;
+}
+
+/** Repository `r.id`'s artifact count as a SQL expression (for a select list over `repositories r`). */
+export const ARTIFACT_COUNT = raw("(SELECT coalesce(sum(c.delta), 0) FROM repository_artifact_counts c WHERE c.repository_id = r.id)::bigint");
+
+/** How many artifacts repository `repositoryId` holds (the sum of its count rows). */
+export async function countRepositoryArtifacts(db: Db, repositoryId: number): Promise<number> {
+  const rows = await db.$queryRaw<{ n: bigint }[]>`
+    SELECT coalesce(sum(delta), 0)::bigint AS n FROM repository_artifact_counts WHERE repository_id = ${repositoryId}`;
+  return Number(rows[0]!.n);
+}
+
+/**
+ * Folds the artifact count rows of the repositories written since row `since` (an id; 0: all)
+ * into one row each — there is a row per repository, so a fold looks only at recent ones — and
+ * returns the id to pass next time. A row written by a transaction that commits later with a
+ * lower id stays as it is (the sums are exact either way) until its repository is written again.
+ */
+export async function foldArtifactCounts(db: Db, since: bigint): Promise<bigint> {
+  const rows = await db.$queryRaw<{ upto: bigint | null }[]>`
+    WITH recent AS MATERIALIZED (SELECT id, repository_id FROM repository_artifact_counts WHERE id > ${since}),
+    many AS (
+      SELECT repository_id FROM repository_artifact_counts WHERE repository_id IN (SELECT repository_id FROM recent)
+      GROUP BY repository_id HAVING count(*) > 1),
+    d AS (DELETE FROM repository_artifact_counts c USING many WHERE c.repository_id = many.repository_id RETURNING c.repository_id, c.delta),
+    ins AS (
+      INSERT INTO repository_artifact_counts (repository_id, delta)
+      SELECT repository_id, sum(delta) FROM d GROUP BY repository_id HAVING sum(delta) <> 0
+      RETURNING id)
+    SELECT greatest((SELECT max(id) FROM recent), (SELECT max(id) FROM ins)) AS upto`;
+  return rows[0]?.upto ?? since;
 }
 
 /** Append one event to the outbox (in the caller's transaction). */

@@ -12,7 +12,8 @@
  * (immutability.ts); a tag another push created meanwhile is not overwritten either (the
  * upsert's `WHERE`), and the caller then runs the full transaction.
  */
-import type { SqlExecutor } from "@berth/db/sql";
+import { raw, type SqlExecutor } from "@berth/db/sql";
+import { countNewManifest } from "./db.js";
 import type { RegistryEventType } from "@berth/queue/events";
 
 export interface ImagePush {
@@ -59,6 +60,7 @@ export async function pushImageInOneStatement(db: SqlExecutor, p: ImagePush): Pr
       WHERE (SELECT ok FROM ok)
       ON CONFLICT (repository_id, digest) DO UPDATE SET pushed_at = now()
       RETURNING id, (xmax = 0) AS inserted),
+    ${countNewManifest("m", raw("(SELECT id FROM r)"))},
     refs AS (
       INSERT INTO manifest_references (manifest_id, kind, digest)
       SELECT m.id, x.k, x.d FROM m, unnest(${p.references.kinds}::text[], ${p.references.digests}::text[]) AS x(k, d)

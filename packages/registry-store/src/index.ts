@@ -105,7 +105,7 @@ export function createRegistryStore(options: RegistryStoreOptions): RegistryStor
   return {
     blobs: new BlobStore({ db, driver, usage }),
     uploads: new UploadStore({ db, driver, usage }),
-    manifests: new ManifestStore({ db, driver, ...(options.contentCheckAfterMs !== undefined && { contentCheckAfterMs: options.contentCheckAfterMs }) }),
+    manifests: new ManifestStore({ db, driver, usage, ...(options.contentCheckAfterMs !== undefined && { contentCheckAfterMs: options.contentCheckAfterMs }) }),
     listings: new ListingStore({ db }),
     pulls,
     quotas: new QuotaStore({ db }),

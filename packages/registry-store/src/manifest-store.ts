@@ -7,7 +7,7 @@
  * MANIFEST_BLOB_UNKNOWN (GC.md races 1, 2) — and writes the manifest (with its bytes), its
  * references, the tag and the outbox events.
  */
-import type { SqlDatabase } from "@berth/db/sql";
+import { raw, type SqlDatabase } from "@berth/db/sql";
 import {
   computeDigest,
   digestAlgorithm,
@@ -21,7 +21,7 @@ import {
 } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
 import type { RegistryEventType } from "@berth/queue/events";
-import { actorField, countCreated, CREATED_COLUMNS, findRepositoryId, writeEvent, type Actor, type Db } from "./db.js";
+import { actorField, countCreated, countNewManifest, CREATED_COLUMNS, deleteManifestRow, findRepositoryId, writeEvent, type Actor, type Db } from "./db.js";
 import {
   DescriptorSizeMismatchError,
   DigestMismatchError,
@@ -78,6 +78,8 @@ export interface ManifestStoreOptions {
    * Default 5 minutes; `Infinity` disables the check.
    */
   contentCheckAfterMs?: number;
+  /** Told after a push or delete (a repository's artifact count row, or a new repository's), to fold it soon. */
+  usage?: { touched(): void };
 }
 
 
@@ -86,11 +88,13 @@ export class ManifestStore {
   readonly #db: SqlDatabase;
   readonly #driver: StorageDriver;
   readonly #contentCheckAfterMs: number;
+  readonly #usage: { touched(): void } | undefined;
 
   constructor(options: ManifestStoreOptions) {
     this.#db = options.db;
     this.#driver = options.driver;
     this.#contentCheckAfterMs = options.contentCheckAfterMs ?? 5 * 60_000;
+    this.#usage = options.usage;
   }
 
   /**
@@ -143,7 +147,10 @@ export class ManifestStore {
         pushedPayload,
         tagPayload: JSON.stringify({ ...event, tag }),
       });
-      if (pushed) return result;
+      if (pushed) {
+        this.#usage?.touched();
+        return result;
+      }
     }
 
     // The full transaction: three statements (four for an index); the locks and their order are
@@ -178,6 +185,7 @@ export class ManifestStore {
             FROM rid
             ON CONFLICT (repository_id, digest) DO UPDATE SET pushed_at = now()
             RETURNING id, (xmax = 0) AS inserted),
+          ${countNewManifest("m", raw("(SELECT id FROM rid)"))},
           refs AS (
             INSERT INTO manifest_references (manifest_id, kind, digest, child_manifest_id)
             SELECT m.id, x.k, x.d, x.c::bigint FROM m, unnest(${refs.kinds}::text[], ${refs.digests}::text[], ${refs.children}::text[]) AS x(k, d, c)
@@ -192,6 +200,7 @@ export class ManifestStore {
       },
       { timeout: 60_000, maxWait: 30_000 },
     );
+    this.#usage?.touched();
     return result;
   }
 
@@ -275,6 +284,7 @@ export class ManifestStore {
       if (parents.length > 0) throw new ManifestReferencedError(reference.digest, parents.map((p) => p.digest));
       await this.#deleteLocked(tx, repository, reference.digest, row, actor);
     });
+    if (reference.kind === "digest") this.#usage?.touched();
   }
 
   /**
@@ -286,7 +296,7 @@ export class ManifestStore {
    * was last pushed more than `windowSeconds` ago. Returns whether it was deleted.
    */
   async deleteIfUnused(repository: string, digest: Digest, windowSeconds: number, actor?: Actor): Promise<boolean> {
-    return this.#db.$transaction(async (tx) => {
+    const deleted = await this.#db.$transaction(async (tx) => {
       const row = await this.#lockManifest(tx, repository, digest);
       if (row === undefined) return false;
       // A new statement after the lock: sees every push that committed while we waited.
@@ -300,6 +310,8 @@ export class ManifestStore {
       await this.#deleteLocked(tx, repository, digest, row, actor);
       return true;
     });
+    if (deleted) this.#usage?.touched();
+    return deleted;
   }
 
   async #lockManifest(tx: Db, repository: string, digest: string): Promise<{ id: bigint; media_type: string; size: bigint } | undefined> {
@@ -313,7 +325,7 @@ export class ManifestStore {
   async #deleteLocked(tx: Db, repository: string, digest: string, row: { id: bigint; media_type: string; size: bigint }, actor: Actor | undefined): Promise<void> {
     const tags = await tx.$queryRaw<{ name: string }[]>`DELETE FROM tags WHERE manifest_id = ${row.id} RETURNING name`;
     await assertMutable(tx, repository, tags.map((t) => t.name), "deleted");
-    await tx.$executeRaw`DELETE FROM manifests WHERE id = ${row.id}`;
+    await deleteManifestRow(tx, row.id);
     const base = { repository, digest, mediaType: row.media_type, ...actorField(actor) };
     for (const t of tags) await writeEvent(tx, "tag.deleted", { ...base, tag: t.name });
     await writeEvent(tx, "manifest.deleted", { ...base, size: Number(row.size) });

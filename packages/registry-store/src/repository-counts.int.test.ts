@@ -1,12 +1,14 @@
 /**
- * A project's repository count (`project_repository_counts`, db.ts) against a real PostgreSQL:
- * equal to its `<project>/…` rows through concurrent creation of the same repositories by
- * uploads, mounts and manifest pushes, deletes and folds — it is the `X-Total-Count` of the
- * repositories list and `repo_count` of project views.
+ * The count rows of db.ts against a real PostgreSQL: a project's repositories
+ * (`project_repository_counts`; the repositories list's `X-Total-Count`, `repo_count` of project
+ * views) and a repository's artifacts (`repository_artifact_counts`; the artifact list's total,
+ * `artifact_count` of repository views) stay equal to the rows they count through concurrent
+ * creation by every write path, deletes, deleted repositories and folds.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { foldRepositoryCounts } from "./db.js";
+import { parseManifestReference } from "@berth/oci";
+import { foldArtifactCounts, foldRepositoryCounts } from "./db.js";
 import { createGcFixture, digestOf, type GcFixture } from "./gc/gc-support.test-helpers.js";
 
 const adminUrl = process.env["BERTH_TEST_PG_URL"];
@@ -72,5 +74,76 @@ describe("repository counts per project", { skip: adminUrl === undefined && "BER
     assert.equal(await countRows("counted"), 0, "a project folded to 0 keeps no row");
     const list = await f.store.artifacts.listRepositories("counted", { skip: 0, take: 10 });
     assert.deepEqual(list, { total: 0, items: [] });
+  });
+});
+
+describe("artifact counts per repository", { skip: adminUrl === undefined && "BERTH_TEST_PG_URL is not set" }, () => {
+  let f: GcFixture;
+  before(async () => {
+    f = await createGcFixture(adminUrl!, 24);
+  });
+  after(async () => f?.close());
+
+  const manifests = async (repository: string) => {
+    const r = await f.prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*)::bigint AS n FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE r.name = ${repository}`;
+    return Number(r[0]!.n);
+  };
+  const image = async (repository: string, i: number) => {
+    const config = Buffer.from(`artifact-config-${repository}-${i}`);
+    const layer = Buffer.from(`artifact-layer-${repository}-${i}`);
+    await f.upload(repository, config);
+    await f.upload(repository, layer);
+    return f.imageManifest(config, [layer]);
+  };
+  const listed = async (repository: string) => (await f.store.artifacts.listArtifacts(repository, { skip: 0, take: 100 })).total;
+  const viewed = async (repository: string) => (await f.store.artifacts.getRepository(repository))?.artifactCount;
+
+  test("pushes count each new manifest once (re-pushes, concurrent pushes of one manifest, both push paths)", async () => {
+    const bodies = await Promise.all(Array.from({ length: 8 }, (_, i) => image("arts/app", i)));
+    // The same eight manifests pushed three times each, at once, under different tags.
+    await Promise.all(bodies.flatMap((body, i) => [f.push("arts/app", `a${i}`, body), f.push("arts/app", `b${i}`, body), f.push("arts/app", `a${i}`, body)]));
+    // An index (the full-transaction path) over two of them.
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.index.v1+json",
+        manifests: bodies.slice(0, 2).map((b) => ({ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: digestOf(b), size: b.length })),
+      }),
+    );
+    await f.push("arts/app", "multi", index);
+    assert.equal(await manifests("arts/app"), 9);
+    assert.equal(await listed("arts/app"), 9);
+    assert.equal(await viewed("arts/app"), 9);
+    const page = await f.store.artifacts.listRepositories("arts", { skip: 0, take: 10 });
+    assert.deepEqual(page.items.map((r) => [r.name, r.artifactCount]), [["arts/app", 9]]);
+  });
+
+  test("deletes take manifests off, filtered lists count their matches, folds keep the sums", async () => {
+    const body = await image("arts/app", 0);
+    await f.store.manifests.delete("arts/app", parseManifestReference(digestOf(await image("arts/app", 7))));
+    assert.equal(await listed("arts/app"), 8);
+    await f.store.manifests.delete("arts/app", parseManifestReference("b1")); // a tag, not an artifact
+    assert.equal(await listed("arts/app"), 8);
+    const untagged = await f.store.artifacts.listArtifacts("arts/app", { skip: 0, take: 100, tag: { kind: "none" } });
+    assert.equal(untagged.total, 0);
+    const tagged = await f.store.artifacts.listArtifacts("arts/app", { skip: 0, take: 100, tag: { kind: "exact", value: "a0" } });
+    assert.equal(tagged.total, 1);
+    assert.equal(digestOf(body), tagged.items[0]!.digest);
+    const rowsBefore = await f.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repository_artifact_counts`;
+    assert.ok(Number(rowsBefore[0]!.n) > 1);
+    const upto = await foldArtifactCounts(f.prisma, 0n);
+    assert.equal(await foldArtifactCounts(f.prisma, upto), upto, "nothing new since the last fold");
+    const rowsAfter = await f.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repository_artifact_counts`;
+    assert.equal(Number(rowsAfter[0]!.n), 1);
+    assert.equal(await listed("arts/app"), await manifests("arts/app"));
+    assert.equal(await viewed("arts/app"), 8);
+  });
+
+  test("a deleted repository takes its count along", async () => {
+    await f.store.artifacts.deleteRepository("arts/app");
+    const rows = await f.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repository_artifact_counts`;
+    assert.equal(Number(rows[0]!.n), 0);
+    assert.equal(await f.store.artifacts.countRepositories("arts"), 0);
   });
 });

@@ -2,6 +2,7 @@
 // robots, audit logs, browser sessions with CSRF, systeminfo.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { foldAuditLogCounts } from "@berth/audit";
 import { adminAuth, basic, call, createUser, startTestCore, type TestCore } from "./test-support.js";
 
 let core: TestCore;
@@ -239,7 +240,24 @@ test("audit log: every write has a row; sysadmin queries; project logs need log 
   assert.ok(res.data.every((r: { project_id: number }) => r.project_id === res.data[0].project_id));
   assert.ok(res.data.some((r: { resource_type: string }) => r.resource_type === "member"));
   assert.equal((await api("GET", "/projects/crew/logs", { headers: basic("m2", PW) })).status, 403, "guests cannot list logs");
+  // The totals come from the count rows (@berth/audit), not a count of the rows: equal to it, for
+  // the system and a project's list, before and after a purge, across folds.
+  const totals = async () => {
+    const crew = (await core.db.project.findUniqueOrThrow({ where: { name: "crew" } })).id;
+    const [all, project] = [await core.db.auditLog.count(), await core.db.auditLog.count({ where: { projectId: crew } })];
+    assert.equal(Number((await admin("GET", "/audit-logs?page_size=1")).headers.get("x-total-count")), all);
+    assert.equal(Number((await admin("GET", "/projects/crew/logs?page_size=1")).headers.get("x-total-count")), project);
+    return all;
+  };
+  assert.ok((await totals()) > 10);
+  await core.db.auditLog.updateMany({ where: { operation: "create" }, data: { opTime: new Date(Date.now() - 3 * 86_400_000) } });
+  assert.equal(await core.services.audit.purgeOlderThan(1) > 0, true);
+  await totals();
+  await foldAuditLogCounts(core.db);
+  assert.ok((await core.db.auditLogCount.count()) <= (await core.db.auditLogCount.groupBy({ by: ["projectId"] })).length, "one count row per project after a fold");
+  await totals();
   assert.equal(await core.services.audit.purgeOlderThan(1, new Date(Date.now() + 2 * 86_400_000)) > 0, true);
+  assert.equal(await totals(), 0);
 });
 
 test("sessions: login sets an HttpOnly cookie; CSRF token required for cookie writes", async () => {

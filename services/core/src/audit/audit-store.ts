@@ -80,7 +80,7 @@ export class AuditStore {
             WITH page AS MATERIALIZED (
               SELECT a.id FROM audit_logs a ${where} ORDER BY ${orderItems(order, AUDIT_COLUMNS, "a.id", window.reversed)} LIMIT ${window.limit} OFFSET ${window.offset})
             SELECT a.id, a.operator, a.operator_type, a.resource, a.resource_type, a.operation, a.result, a.source, a.project_id, a.detail, a.op_time
-            FROM page JOIN audit_logs a ON a.id = page.id
+            FROM audit_logs a WHERE a.id = ANY(ARRAY(SELECT id FROM page))
             ORDER BY ${orderItems(order, AUDIT_COLUMNS, "a.id")}`);
     return {
       total,

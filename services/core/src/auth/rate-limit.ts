@@ -61,24 +61,28 @@ export class LoginRateLimiter {
     return this.redis;
   }
 
-  /** Seconds until the caller may try again when any key is over its limit, else `undefined`. */
-  async blockedFor(keys: string[]): Promise<number | undefined> {
+  /**
+   * The failures counted against each key (0 each without Redis or while failing open) and the
+   * seconds until the caller may try again when any key is over its limit (else `undefined`).
+   */
+  async status(keys: string[]): Promise<{ waitSeconds: number | undefined; failures: number[] }> {
     const redis = this.client;
-    if (!redis) return undefined;
+    if (!redis) return { waitSeconds: undefined, failures: keys.map(() => 0) };
     try {
       const pipeline = redis.multi();
       for (const k of keys) pipeline.get(this.key(k)).ttl(this.key(k));
       const results = (await pipeline.exec()) ?? [];
       let wait: number | undefined;
-      for (let i = 0; i < keys.length; i++) {
+      const failures = keys.map((_k, i) => {
         const count = Number(results[i * 2]?.[1] ?? 0);
         const ttl = Number(results[i * 2 + 1]?.[1] ?? -1);
         if (count >= this.options.maxFailures) wait = Math.max(wait ?? 1, ttl > 0 ? ttl : this.options.windowSeconds);
-      }
-      return wait;
+        return count;
+      });
+      return { waitSeconds: wait, failures };
     } catch (err) {
       this.failOpen(err);
-      return undefined;
+      return { waitSeconds: undefined, failures: keys.map(() => 0) };
     }
   }
 
