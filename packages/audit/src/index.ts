@@ -4,6 +4,7 @@
  * write through {@link writeAuditLog}.
  */
 import type { Prisma, PrismaClient } from "@berth/db";
+import { foldCountRows } from "@berth/db/sql";
 
 /** Who performed an audited operation. */
 export type OperatorType = "user" | "robot" | "anonymous" | "system";
@@ -77,10 +78,6 @@ export async function countAuditLogs(db: PrismaClient | Prisma.TransactionClient
  * sums to 0), in one statement; concurrent folds are safe (a row is summed by the fold that
  * deleted it). Run it soon after writes (`Folder` of `@berth/db/sql`).
  */
-export async function foldAuditLogCounts(db: PrismaClient | Prisma.TransactionClient): Promise<void> {
-  await db.$executeRaw`
-    WITH many AS (SELECT project_id FROM audit_log_counts GROUP BY project_id HAVING count(*) > 1),
-    d AS (DELETE FROM audit_log_counts c USING many WHERE c.project_id IS NOT DISTINCT FROM many.project_id RETURNING c.project_id, c.delta)
-    INSERT INTO audit_log_counts (project_id, delta)
-    SELECT project_id, sum(delta) FROM d GROUP BY project_id HAVING sum(delta) <> 0`;
+export function foldAuditLogCounts(db: PrismaClient | Prisma.TransactionClient): Promise<void> {
+  return foldCountRows(db, "audit_log_counts", "project_id");
 }

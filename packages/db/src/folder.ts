@@ -4,6 +4,22 @@
  * burst of writes costs one fold. Deltas are exact while pending (reads add them), so folding
  * only bounds how many rows a read sums; a crash or a stopped folder loses nothing.
  */
+import { raw, type SqlExecutor } from "./sql-database.js";
+
+/**
+ * Folds the delta rows (`id`, `<key>`, `delta`) of `table` into one row per key, for every key
+ * that has more than one (none when they sum to 0), in one statement. Concurrent folds are safe:
+ * a row is summed by the fold that deleted it. `table` and `key` are trusted identifiers.
+ */
+export async function foldCountRows(db: SqlExecutor, table: string, key: string): Promise<void> {
+  await db.$executeRaw(
+    raw(`WITH many AS (SELECT ${key} FROM ${table} GROUP BY ${key} HAVING count(*) > 1),
+    d AS (DELETE FROM ${table} c USING many WHERE c.${key} IS NOT DISTINCT FROM many.${key} RETURNING c.${key}, c.delta)
+    INSERT INTO ${table} (${key}, delta)
+    SELECT ${key}, sum(delta) FROM d GROUP BY ${key} HAVING sum(delta) <> 0`),
+  );
+}
+
 export interface FolderOptions {
   /** The fold; runs never overlap within one folder. */
   fold: () => Promise<unknown>;

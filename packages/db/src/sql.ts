@@ -9,4 +9,4 @@ export { isRecordNotFound, isUniqueViolation } from "./db-errors.js";
 export { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from "./database-errors.js";
 export { JOB_LIMITS, REQUEST_LIMITS, type DatabaseLimits } from "./connection-pool.js";
 export { orderItems, pageWindow, type ListOrder, type PageWindow } from "./list-page.js";
-export { Folder, type FolderOptions } from "./folder.js";
+export { Folder, foldCountRows, type FolderOptions } from "./folder.js";

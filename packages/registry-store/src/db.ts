@@ -1,5 +1,5 @@
 /** Small SQL helpers shared by the stores (repositories, their counts per project, and the outbox). */
-import { raw, sql, type Sql, type SqlExecutor } from "@berth/db/sql";
+import { foldCountRows, raw, sql, type Sql, type SqlExecutor } from "@berth/db/sql";
 import type { OutboxEventPayload, RegistryEventType } from "@berth/queue/events";
 
 /** A database handle or an interactive transaction's (a store runs its statements in either). */
@@ -64,12 +64,8 @@ export async function countProjectRepositories(db: Db, projectName: string): Pro
  * when that is 0), in one statement. Concurrent folds are safe: a row is summed by the fold
  * that deleted it.
  */
-export async function foldRepositoryCounts(db: Db): Promise<void> {
-  await db.$executeRaw`
-    WITH many AS (SELECT project FROM project_repository_counts GROUP BY project HAVING count(*) > 1),
-    d AS (DELETE FROM project_repository_counts c USING many WHERE c.project = many.project RETURNING c.project, c.delta)
-    INSERT INTO project_repository_counts (project, delta)
-    SELECT project, sum(delta) FROM d GROUP BY project HAVING sum(delta) <> 0`;
+export function foldRepositoryCounts(db: Db): Promise<void> {
+  return foldCountRows(db, "project_repository_counts", "project");
 }
 
 /**
