@@ -4,7 +4,7 @@
  * write through {@link writeAuditLog}.
  */
 import type { Prisma, PrismaClient } from "@berth/db";
-import { foldCountRows } from "@berth/db/sql";
+import { empty, foldCountRows, sql } from "@berth/db/sql";
 
 /** Who performed an audited operation. */
 export type OperatorType = "user" | "robot" | "anonymous" | "system";
@@ -64,13 +64,21 @@ export async function purgeAuditLogs(db: PrismaClient | Prisma.TransactionClient
   return Number(rows[0]!.n);
 }
 
-/** How many audit rows there are: all of them, or project `projectId`'s (the sum of the count rows). */
-export async function countAuditLogs(db: PrismaClient | Prisma.TransactionClient, projectId?: number): Promise<number> {
-  const rows =
-    projectId === undefined
-      ? await db.$queryRaw<{ n: bigint }[]>`SELECT coalesce(sum(delta), 0)::bigint AS n FROM audit_log_counts`
-      : await db.$queryRaw<{ n: bigint }[]>`SELECT coalesce(sum(delta), 0)::bigint AS n FROM audit_log_counts WHERE project_id = ${projectId}::int`;
-  return Number(rows[0]!.n);
+/**
+ * How many audit rows there are — all of them, or project `projectId`'s: the sum of the count
+ * rows — and the state of the list they count: a fingerprint of each project's
+ * count rows (the last id and how many), which changes with every row written or purged and never
+ * comes back — an id is never reused, a fold replaces a project's rows with a new one (or none,
+ * when they sum to 0), and under the same last id the number of rows only grows (transactions
+ * that took earlier ids committing). So pages of one state can share their boundaries
+ * (`PageBoundaries` of `@berth/db/sql`).
+ */
+export async function tallyAuditLogs(db: PrismaClient | Prisma.TransactionClient, projectId?: number): Promise<{ total: number; generation: string }> {
+  const only = projectId === undefined ? empty : sql`WHERE project_id = ${projectId}::int`;
+  const rows = await db.$queryRaw<{ n: bigint; generation: string | null }[]>`
+    SELECT coalesce(sum(n), 0)::bigint AS n, md5(string_agg(coalesce(project_id::text, '-') || ':' || last || ':' || rows, ',' ORDER BY project_id)) AS generation
+    FROM (SELECT project_id, sum(delta) AS n, max(id) AS last, count(*) AS rows FROM audit_log_counts ${only} GROUP BY project_id) k`;
+  return { total: Number(rows[0]!.n), generation: rows[0]!.generation ?? "" };
 }
 
 /**

@@ -7,10 +7,10 @@
  * A repository belongs to the project named by its first path segment (see quota-store.ts).
  */
 import type { SqlDatabase } from "@berth/db/sql";
-import { empty, join, orderItems, pageWindow, sql, type ListOrder, type Sql } from "@berth/db/sql";
+import { boundaryIds, empty, fromBoundary, join, orderItems, PageBoundaries, pageWindow, seekable, sql, type ListOrder, type Sql } from "@berth/db/sql";
 import { isIndexMediaType, type Digest } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
-import { actorField, ARTIFACT_COUNT, countProjectRepositories, countRepositoryArtifacts, deleteRepositoryRow, findRepositoryId, writeEvent, type Actor } from "./db.js";
+import { actorField, ARTIFACT_COUNT, countProjectRepositories, countRepositoryArtifacts, deleteRepositoryRow, findRepositoryId, tallyProjectRepositories, writeEvent, type Actor } from "./db.js";
 import { ManifestUnknownError, NameUnknownError, RegistryStoreError } from "./errors.js";
 import { assertMutable, findImmutableTag } from "./immutability.js";
 import { readConfigAttributes } from "./config-attributes.js";
@@ -161,6 +161,8 @@ function inProject(projectName: string): Sql {
 export class ArtifactStore {
   readonly #db: SqlDatabase;
   readonly #driver: StorageDriver;
+  /** Of projects' unfiltered repository lists, per order (page-boundaries.ts in @berth/db). */
+  readonly #repositoryPages = new PageBoundaries<number>();
 
   constructor(options: { db: SqlDatabase; driver: StorageDriver }) {
     this.#db = options.db;
@@ -197,15 +199,25 @@ export class ArtifactStore {
     // ids from the nearer end of the list (an index-only range scan), then only their rows — by
     // `= ANY(ARRAY(…))`, which even the generic plan of the prepared statement (it cannot see
     // the LIMIT) reads by primary key rather than hashing the whole table.
-    const total =
+    // Unfiltered, a deep page starts at the nearest boundary row of the list in its current state.
+    const { total, generation } =
       options.name === undefined
-        ? await countProjectRepositories(this.#db, projectName)
-        : Number((await this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repositories r ${where}`)[0]!.n);
+        ? await tallyProjectRepositories(this.#db, projectName)
+        : { total: Number((await this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repositories r ${where}`)[0]!.n), generation: undefined };
     const page = pageWindow(total, options.skip, options.take);
     if (page.limit === 0) return { total, items: [] };
+    const start =
+      generation !== undefined && seekable(order)
+        ? await this.#repositoryPages.start(`${projectName}\n${order.map((o) => `${o.field} ${o.direction}`).join(",")}`, generation, { skip: options.skip, walk: page.offset, total }, async (every) =>
+            (await this.#db.$queryRaw<{ id: number }[]>(boundaryIds(sql`FROM repositories r ${where}`, orderItems(order, REPOSITORY_COLUMNS, "r.id"), "r.id", every))).map((b) => b.id),
+          )
+        : undefined;
+    const ids = start
+      ? sql`SELECT r.id FROM repositories r ${where} AND ${fromBoundary(order, REPOSITORY_COLUMNS, "repositories", "r", "r.id", start.id)}
+            ORDER BY ${orderItems(order, REPOSITORY_COLUMNS, "r.id")} LIMIT ${page.limit} OFFSET ${start.skip}`
+      : sql`SELECT r.id FROM repositories r ${where} ORDER BY ${orderItems(order, REPOSITORY_COLUMNS, "r.id", page.reversed)} LIMIT ${page.limit} OFFSET ${page.offset}`;
     const rows = await this.#db.$queryRaw<RepositoryRow[]>`
-      WITH page AS MATERIALIZED (
-        SELECT r.id FROM repositories r ${where} ORDER BY ${orderItems(order, REPOSITORY_COLUMNS, "r.id", page.reversed)} LIMIT ${page.limit} OFFSET ${page.offset})
+      WITH page AS MATERIALIZED (${ids})
       SELECT r.id, r.name, r.created_at, r.updated_at, p.id AS project_id,
              ${ARTIFACT_COUNT} AS artifact_count,
              (SELECT max(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_push

@@ -21,12 +21,19 @@ export async function ensureRepositoryId(db: Db, name: string): Promise<number> 
   const inserted = await db.$queryRaw<{ id: number }[]>`
     WITH created AS (
       INSERT INTO repositories (name, updated_at) VALUES (${name}, now())
-      ON CONFLICT (name) DO UPDATE SET updated_at = now()
+      ${ON_NAME_CONFLICT}
       RETURNING ${CREATED_COLUMNS}),
     ${countCreated("created")}
     SELECT id FROM created`;
   return inserted[0]!.id;
 }
+
+/**
+ * How an insert into `repositories` meets the same name inserted concurrently: it returns the
+ * existing row, unchanged (an update of nothing, so `RETURNING` has the row). A repository's
+ * name and times never change after its insert, so the list's page boundaries stay true.
+ */
+export const ON_NAME_CONFLICT = raw("ON CONFLICT (name) DO UPDATE SET updated_at = repositories.updated_at");
 
 /**
  * What a CTE inserting into `repositories` returns for {@link countCreated}: the row's id, its
@@ -54,9 +61,20 @@ export async function deleteRepositoryRow(db: Db, repositoryId: number): Promise
 
 /** How many repositories project `projectName` holds: the sum of its count rows (see {@link countCreated}). */
 export async function countProjectRepositories(db: Db, projectName: string): Promise<number> {
-  const rows = await db.$queryRaw<{ n: bigint }[]>`
-    SELECT coalesce(sum(delta), 0)::bigint AS n FROM project_repository_counts WHERE project = ${projectName}`;
-  return Number(rows[0]!.n);
+  return (await tallyProjectRepositories(db, projectName)).total;
+}
+
+/**
+ * {@link countProjectRepositories}, with the state of the project's list of repositories: it
+ * changes with every repository created or deleted, each of which appends a count row, and never
+ * comes back — a count row's id is never reused, a fold replaces its rows with a new one, and
+ * under the same last id the number of rows only grows (transactions that took earlier ids
+ * committing). So pages of one state can share their boundaries (`PageBoundaries`).
+ */
+export async function tallyProjectRepositories(db: Db, projectName: string): Promise<{ total: number; generation: string }> {
+  const rows = await db.$queryRaw<{ n: bigint; rows: bigint; last: bigint | null }[]>`
+    SELECT coalesce(sum(delta), 0)::bigint AS n, count(*)::bigint AS rows, max(id) AS last FROM project_repository_counts WHERE project = ${projectName}`;
+  return { total: Number(rows[0]!.n), generation: `${rows[0]!.last ?? ""}:${rows[0]!.rows}` };
 }
 
 /**

@@ -21,7 +21,7 @@ import {
 } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
 import type { RegistryEventType } from "@berth/queue/events";
-import { actorField, countCreated, countNewManifest, CREATED_COLUMNS, deleteManifestRow, findRepositoryId, writeEvent, type Actor, type Db } from "./db.js";
+import { actorField, countCreated, countNewManifest, CREATED_COLUMNS, ON_NAME_CONFLICT, deleteManifestRow, findRepositoryId, writeEvent, type Actor, type Db } from "./db.js";
 import {
   DescriptorSizeMismatchError,
   DigestMismatchError,
@@ -174,7 +174,7 @@ export class ManifestStore {
         const rows = await tx.$queryRaw<{ id: bigint; repository_id: number }[]>`
           WITH repo AS (
             INSERT INTO repositories (name, updated_at) SELECT ${repository}::text, now() WHERE ${repositoryId ?? null}::int IS NULL
-            ON CONFLICT (name) DO UPDATE SET updated_at = now()
+            ${ON_NAME_CONFLICT}
             RETURNING ${CREATED_COLUMNS}),
           ${countCreated("repo")},
           rid AS (SELECT coalesce(${repositoryId ?? null}::int, (SELECT id FROM repo)) AS id),

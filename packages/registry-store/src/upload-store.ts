@@ -17,7 +17,7 @@ import { sql, type SqlDatabase } from "@berth/db/sql";
 import { digestAlgorithm, type Digest } from "@berth/oci";
 import { HashStateLostError, RunningHashCache, createUploadHash, type FileWriter, type StorageDriver, type UploadHash } from "@berth/storage";
 import type { BlobInfo } from "./blob-store.js";
-import { countCreated, CREATED_COLUMNS, ensureRepositoryId } from "./db.js";
+import { countCreated, CREATED_COLUMNS, ON_NAME_CONFLICT, ensureRepositoryId } from "./db.js";
 import { DigestMismatchError, RangeInvalidError, SizeInvalidError, UploadUnknownError } from "./errors.js";
 import { blobDataPath, uploadDataPath, uploadDirectory } from "./paths.js";
 import { chargeBlobs, QuotaExceededError, recordQuotaExceeded, type RepositoryProject } from "./quota-store.js";
@@ -94,7 +94,7 @@ export class UploadStore {
       WITH r AS (SELECT id FROM repositories WHERE name = ${repository}::text),
       created AS (
         INSERT INTO repositories (name, updated_at) SELECT ${repository}::text, now() WHERE NOT EXISTS (SELECT 1 FROM r)
-        ON CONFLICT (name) DO UPDATE SET updated_at = now()
+        ${ON_NAME_CONFLICT}
         RETURNING ${CREATED_COLUMNS}),
       ${countCreated("created")}
       INSERT INTO upload_sessions (id, repository_id, "offset", storage_path, updated_at)

@@ -1,6 +1,6 @@
-import { countAuditLogs, foldAuditLogCounts, purgeAuditLogs, writeAuditLog, type AuditEntry } from "@berth/audit";
+import { foldAuditLogCounts, purgeAuditLogs, tallyAuditLogs, writeAuditLog, type AuditEntry } from "@berth/audit";
 import type { Prisma, PrismaClient } from "@berth/db";
-import { empty, Folder, join, orderItems, pageWindow, raw, sql, type Sql } from "@berth/db/sql";
+import { boundaryIds, empty, Folder, fromBoundary, join, orderItems, PageBoundaries, pageWindow, raw, sql, type Sql } from "@berth/db/sql";
 import type { ListPage, Paging, ListOrder, TextMatch } from "../listing.js";
 
 export type { AuditEntry, OperatorType } from "@berth/audit";
@@ -43,6 +43,8 @@ type Tx = Prisma.TransactionClient;
 export class AuditStore {
   /** Folds the count rows soon after a list read them (jobservice folds after its writes too). */
   readonly #folder: Folder;
+  /** Of the unfiltered lists (all rows, a project's) newest first (page-boundaries.ts in @berth/db). */
+  readonly #pages = new PageBoundaries<bigint>();
 
   constructor(private readonly db: PrismaClient) {
     this.#folder = new Folder({ fold: () => foldAuditLogCounts(db) });
@@ -62,23 +64,34 @@ export class AuditStore {
    * A page of audit rows, newest first unless `sort` says otherwise. The total first — the
    * count rows of `@berth/audit` when only the project filters, else a count of the matches —
    * then the page's ids (an index-only range scan of `(op_time, id)` or `(project_id, op_time,
-   * id)` in the default order, from the nearer end of the list), then only their rows.
+   * id)` in the default order, from the nearer end of the list or, for deep pages of an
+   * unchanged unfiltered list by time, from the nearest page boundary), then only their rows.
    */
   async list(filter: AuditFilter, page: Paging, sort?: ListOrder<AuditSortField>): Promise<ListPage<AuditLogView>> {
     this.#folder.touched();
     const where = auditWhere(filter);
     const order = sort?.length ? sort : ([{ field: "opTime", direction: "desc" }] as const);
     const onlyProject = Object.entries(filter).every(([k, v]) => v === undefined || k === "projectId");
-    const total = onlyProject
-      ? await countAuditLogs(this.db, filter.projectId)
-      : Number((await this.db.$queryRaw<{ n: bigint }[]>(sql`SELECT count(*)::bigint AS n FROM audit_logs a ${where}`))[0]!.n);
+    const { total, generation } = onlyProject
+      ? await tallyAuditLogs(this.db, filter.projectId)
+      : { total: Number((await this.db.$queryRaw<{ n: bigint }[]>(sql`SELECT count(*)::bigint AS n FROM audit_logs a ${where}`))[0]!.n), generation: undefined };
     const window = pageWindow(total, page.skip, page.take);
+    // Only the order by time has an index to seek in.
+    const start =
+      generation !== undefined && order.length === 1 && order[0]!.field === "opTime" && window.limit > 0
+        ? await this.#pages.start(`${filter.projectId ?? "*"} ${order[0]!.direction}`, generation, { skip: page.skip, walk: window.offset, total }, async (every) =>
+            (await this.db.$queryRaw<{ id: bigint }[]>(boundaryIds(sql`FROM audit_logs a ${where}`, orderItems(order, AUDIT_COLUMNS, "a.id"), "a.id", every))).map((b) => b.id),
+          )
+        : undefined;
+    const ids = start
+      ? sql`SELECT a.id FROM audit_logs a ${auditWhere(filter, [fromBoundary(order, AUDIT_COLUMNS, "audit_logs", "a", "a.id", start.id)])}
+            ORDER BY ${orderItems(order, AUDIT_COLUMNS, "a.id")} LIMIT ${window.limit} OFFSET ${start.skip}`
+      : sql`SELECT a.id FROM audit_logs a ${where} ORDER BY ${orderItems(order, AUDIT_COLUMNS, "a.id", window.reversed)} LIMIT ${window.limit} OFFSET ${window.offset}`;
     const rows =
       window.limit === 0
         ? []
         : await this.db.$queryRaw<AuditRow[]>(sql`
-            WITH page AS MATERIALIZED (
-              SELECT a.id FROM audit_logs a ${where} ORDER BY ${orderItems(order, AUDIT_COLUMNS, "a.id", window.reversed)} LIMIT ${window.limit} OFFSET ${window.offset})
+            WITH page AS MATERIALIZED (${ids})
             SELECT a.id, a.operator, a.operator_type, a.resource, a.resource_type, a.operation, a.result, a.source, a.project_id, a.detail, a.op_time
             FROM audit_logs a WHERE a.id = ANY(ARRAY(SELECT id FROM page))
             ORDER BY ${orderItems(order, AUDIT_COLUMNS, "a.id")}`);
@@ -136,7 +149,8 @@ function textCondition(column: string, match: TextMatch | undefined): Sql | unde
   return sql`${raw(column)} = ANY(${match.anyOf}::text[])`;
 }
 
-function auditWhere(f: AuditFilter): Sql {
+/** `WHERE` the filter's conditions and `extra`, or nothing. */
+function auditWhere(f: AuditFilter, extra: Sql[] = []): Sql {
   const parts = [
     textCondition("a.operation", f.operation),
     textCondition("a.resource", f.resource),
@@ -145,6 +159,7 @@ function auditWhere(f: AuditFilter): Sql {
     f.from === undefined ? undefined : sql`a.op_time >= ${f.from}`,
     f.to === undefined ? undefined : sql`a.op_time <= ${f.to}`,
     f.projectId === undefined ? undefined : sql`a.project_id = ${f.projectId}::int`,
+    ...extra,
   ].filter((p): p is Sql => p !== undefined);
   return parts.length === 0 ? empty : sql`WHERE ${join(parts, " AND ")}`;
 }

@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { metricsRegistry } from "@berth/metrics";
+import { fromBoundary, PageBoundaries } from "./page-boundaries.js";
+
+/** A builder over a list of `n` rows whose ids are 100 + position, counting its calls. */
+function builder(n: number) {
+  const calls: number[] = [];
+  const build = async (every: number) => {
+    calls.push(every);
+    return Array.from({ length: Math.ceil(n / every) }, (_, i) => 100 + i * every);
+  };
+  return { build, calls };
+}
+
+async function reads(read: string): Promise<number> {
+  const metric = (await metricsRegistry.getSingleMetric("berth_list_deep_pages_total")?.get())?.values ?? [];
+  return metric.find((v) => v.labels["read"] === read)?.value ?? 0;
+}
+
+/** A deep read of row `skip` of a list of `total`, walking `walk` entries without boundaries. */
+const deep = (skip: number, total: number, walk = skip) => ({ skip, walk, total });
+
+test("a deep page walks until its state's walks reach the list's size, then starts at the nearest boundary", async () => {
+  const pages = new PageBoundaries<number>({ every: 10 });
+  const { build, calls } = builder(95);
+  const [walked, built, seeked] = [await reads("walked"), await reads("built"), await reads("seeked")];
+  assert.equal(await pages.start("p", "g1", deep(5, 95), build), undefined, "near an end: no boundary needed");
+  assert.equal(await pages.start("p", "g1", deep(42, 95, 42), build), undefined, "first deep read of g1: walk");
+  assert.equal(await pages.start("p", "g1", deep(42, 95, 42), build), undefined, "42 of 95 walked: walk");
+  assert.equal(await pages.start("p", "g1", deep(42, 95, 42), build), undefined, "84 of 95 walked: walk");
+  assert.deepEqual(calls, []);
+  assert.deepEqual(await pages.start("p", "g1", deep(42, 95, 42), build), { id: 140, skip: 2 });
+  assert.deepEqual(await pages.start("p", "g1", deep(90, 95, 15), build), { id: 190, skip: 0 }, "read from the boundaries, not the far end");
+  assert.deepEqual(calls, [10], "built once");
+  assert.equal(await pages.start("p", "g1", deep(120, 95, 20), build), undefined, "past the built rows: walk");
+  assert.deepEqual([await reads("walked"), await reads("built"), await reads("seeked")], [walked + 4, built + 1, seeked + 2]);
+});
+
+test("boundaries of another state of the list are never used", async () => {
+  const pages = new PageBoundaries<number>({ every: 10 });
+  const { build, calls } = builder(50);
+  await pages.start("p", "g1", deep(30, 50), build);
+  await pages.start("p", "g1", deep(30, 50), build);
+  assert.deepEqual(await pages.start("p", "g1", deep(20, 50), build), { id: 120, skip: 0 });
+  assert.equal(await pages.start("p", "g2", deep(20, 50), build), undefined, "changed: walk");
+  assert.equal(await pages.start("p", "g1", deep(20, 50), build), undefined, "an older state is a change too");
+  assert.equal(await pages.start("q", "g1", deep(20, 50), build), undefined, "lists are apart");
+  assert.equal(calls.length, 1);
+});
+
+test("a list that changes between deep reads is only walked", async () => {
+  const pages = new PageBoundaries<number>({ every: 10 });
+  const { build, calls } = builder(1000);
+  for (let g = 0; g < 50; g++) for (let i = 0; i < 3; i++) assert.equal(await pages.start("p", `g${g}`, deep(300, 1000), build), undefined);
+  assert.deepEqual(calls, []);
+});
+
+test("concurrent deep reads share one build; a failed build fails its reads and the next one retries", async () => {
+  const pages = new PageBoundaries<number>({ every: 10 });
+  let builds = 0;
+  let fail = true;
+  const build = async () => {
+    builds++;
+    await new Promise((r) => setTimeout(r, 10));
+    if (fail) throw new Error("database unavailable");
+    return [1, 2, 3];
+  };
+  await pages.start("p", "g", deep(30, 30), build);
+  const failed = await Promise.allSettled([pages.start("p", "g", deep(10, 30), build), pages.start("p", "g", deep(25, 30), build)]);
+  assert.deepEqual(failed.map((r) => r.status), ["rejected", "rejected"]);
+  assert.equal(builds, 1);
+  fail = false;
+  assert.deepEqual(await Promise.all([pages.start("p", "g", deep(10, 30), build), pages.start("p", "g", deep(25, 30), build)]), [{ id: 2, skip: 0 }, { id: 3, skip: 5 }]);
+  assert.equal(builds, 2);
+});
+
+test("at most `lists` lists are kept, least recently used dropped first", async () => {
+  const pages = new PageBoundaries<number>({ every: 10, lists: 2 });
+  const { build, calls } = builder(30);
+  for (const list of ["a", "b"]) {
+    await pages.start(list, "g", deep(30, 30), build);
+    await pages.start(list, "g", deep(10, 30), build);
+  }
+  await pages.start("a", "g", deep(10, 30), build); // a is now the most recent
+  await pages.start("c", "g", deep(10, 30), build); // drops b
+  assert.deepEqual(await pages.start("a", "g", deep(10, 30), build), { id: 110, skip: 0 });
+  assert.equal(await pages.start("b", "g", deep(10, 30), build), undefined);
+  assert.equal(calls.length, 2);
+});
+
+test("a boundary is a row comparison in the order's direction against the boundary row's keys", () => {
+  const columns = { name: 'r.name COLLATE "C"', time: "r.created_at" };
+  const asc = fromBoundary([{ field: "name", direction: "asc" }], columns, "repositories", "r", "r.id", 7);
+  assert.equal(asc.text, '(r.name COLLATE "C", r.id) >= ((SELECT r.name COLLATE "C" FROM repositories r WHERE r.id = $1), $2)');
+  assert.deepEqual(asc.values, [7, 7]);
+  const desc = fromBoundary([{ field: "time", direction: "desc" }, { field: "name", direction: "desc" }], columns, "repositories", "r", "r.id", 7);
+  assert.match(desc.text, /^\(r\.created_at, r\.name COLLATE "C", r\.id\) <= \(\(SELECT r\.created_at FROM/);
+});

@@ -1,0 +1,124 @@
+/**
+ * Deep offset pages that do not walk: where every `every`-th row of a big list is, kept per list
+ * and per state of the list, so that a page starts at the nearest boundary row (a keyset seek,
+ * {@link fromBoundary}) and steps over fewer than `every` rows, instead of walking the index up
+ * to its offset ({@link pageWindow} halves that walk; this removes it).
+ *
+ * A list's boundaries hold only while the list is unchanged: the caller names the list's state
+ * (its `generation`, e.g. from its count rows, which every insert and delete appends to) and
+ * boundaries of another state are never used. Building them reads the whole list once, so they
+ * are built only when a state has already cost that much in walks (deep pages read in it
+ * walked as many entries as the list holds): a list that changes between deep reads is walked
+ * as before, at no more than the walks it does anyway; one read over and over is walked until
+ * then and afterwards costs about what its first page does. Bounded: at most `lists` lists are
+ * kept, least recently used dropped first.
+ */
+import { counter } from "@berth/metrics";
+import { join, raw, sql, type Sql } from "./sql-database.js";
+import type { ListOrder } from "./list-page.js";
+
+const deepPages = counter({
+  name: "berth_list_deep_pages_total",
+  help: "Deep pages of big lists, by how they were read: walked (up to the offset, from the nearer end), built (the page boundaries of the list in its state were built for it), seeked (started at a boundary)",
+  labelNames: ["read"],
+});
+
+export interface PageBoundariesOptions {
+  /** A boundary every this many rows (default 1000): the most a page steps over. */
+  every?: number;
+  /** Most lists kept (default 256). */
+  lists?: number;
+}
+
+/** Where a page starts: boundary row `id`, then `skip` rows stepped over. */
+export interface PageStart<Id> {
+  id: Id;
+  skip: number;
+}
+
+interface Entry<Id> {
+  generation: string;
+  /** Index entries the deep reads of this state have walked. */
+  walked: number;
+  ids?: readonly Id[];
+  building?: Promise<readonly Id[]>;
+}
+
+export class PageBoundaries<Id> {
+  readonly every: number;
+  readonly #max: number;
+  readonly #lists = new Map<string, Entry<Id>>();
+
+  constructor(options: PageBoundariesOptions = {}) {
+    this.every = options.every ?? 1000;
+    this.#max = options.lists ?? 256;
+  }
+
+  /**
+   * Where rows `skip…` of `list` in state `generation` start, or `undefined`: walk as before
+   * (`walk`, the entries the caller's walk would step over, is under `every`, or the state's
+   * walks have not yet cost a build). `build(every)` returns the ids of rows 0, every, 2·every, …
+   * in the list's order (`total` rows); it runs once per list and state.
+   */
+  async start(list: string, generation: string, page: { skip: number; walk: number; total: number }, build: (every: number) => Promise<readonly Id[]>): Promise<PageStart<Id> | undefined> {
+    if (page.walk < this.every) return undefined;
+    const entry = this.#lists.get(list);
+    this.#lists.delete(list);
+    if (!entry || entry.generation !== generation) {
+      this.#keep(list, { generation, walked: page.walk });
+      deepPages.inc({ read: "walked" });
+      return undefined;
+    }
+    this.#keep(list, entry);
+    if (!entry.ids) {
+      if (!entry.building && entry.walked < page.total) {
+        entry.walked += page.walk;
+        deepPages.inc({ read: "walked" });
+        return undefined;
+      }
+      if (!entry.building) deepPages.inc({ read: "built" });
+      const building = (entry.building ??= build(this.every));
+      try {
+        entry.ids = await building;
+      } finally {
+        entry.building = undefined;
+      }
+    }
+    const i = Math.floor(page.skip / this.every);
+    const id = entry.ids[i];
+    deepPages.inc({ read: id === undefined ? "walked" : "seeked" });
+    return id === undefined ? undefined : { id, skip: page.skip - i * this.every };
+  }
+
+  #keep(list: string, entry: Entry<Id>): void {
+    this.#lists.set(list, entry);
+    if (this.#lists.size > this.#max) this.#lists.delete(this.#lists.keys().next().value!);
+  }
+}
+
+/** Whether `order` can start at a boundary: every key in one direction (a row comparison). */
+export function seekable<F extends string>(order: ListOrder<F>): boolean {
+  return order.every((o) => o.direction === order[0]!.direction);
+}
+
+/**
+ * `(keys…, tiebreak) >= (the boundary row's)` — `<=` for a descending order — for a
+ * {@link seekable} order over `columns` of `table` aliased `alias` (the columns are written with
+ * that alias, e.g. `r.created_at`), the tie-breaking id last as {@link orderItems} puts it. The
+ * boundary row's keys are scalar subqueries by primary key, so the comparison is an index
+ * condition even in a prepared statement's generic plan.
+ */
+export function fromBoundary<F extends string>(order: ListOrder<F>, columns: Readonly<Record<F, string>>, table: string, alias: string, tiebreak: string, id: number | bigint): Sql {
+  const keys = order.map((o) => columns[o.field]);
+  const boundary = keys.map((k) => sql`(SELECT ${raw(k)} FROM ${raw(`${table} ${alias}`)} WHERE ${raw(tiebreak)} = ${id})`);
+  const op = order[0]?.direction === "desc" ? "<=" : ">=";
+  return sql`(${join([...keys.map((k) => raw(k)), raw(tiebreak)], ", ")}) ${raw(op)} (${join([...boundary, sql`${id}`], ", ")})`;
+}
+
+/**
+ * The ids of rows 0, every, 2·every, … of `SELECT <tiebreak> FROM <from> <where> ORDER BY
+ * <orderBy>`: one pass over the list's index.
+ */
+export function boundaryIds(from: Sql, orderBy: Sql, tiebreak: string, every: number): Sql {
+  return sql`SELECT id FROM (SELECT ${raw(tiebreak)} AS id, row_number() OVER (ORDER BY ${orderBy}) AS n ${from}) b WHERE (n - 1) % ${every} = 0 ORDER BY n`;
+}
