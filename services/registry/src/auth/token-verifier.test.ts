@@ -57,6 +57,15 @@ test("bad tokens are refused", () => {
   assert.equal(verifier.verify(sign({ exp: now - 10 })).subject, "alice");
 });
 
+test("a verified token is reused only for the very same string", () => {
+  const token = sign({ reused: true });
+  assert.equal(verifier.verify(token).subject, "alice");
+  assert.equal(verifier.verify(token).subject, "alice", "from the cache");
+  const tampered = `${token.slice(0, -2)}${token.at(-2) === "A" ? "B" : "A"}${token.at(-1)}`;
+  assert.throws(() => verifier.verify(tampered), TokenInvalidError, "one signature character changed");
+  assert.throws(() => verifier.verify(`${token} `), TokenInvalidError, "one byte appended");
+});
+
 test("the authorizer challenges and grants", () => {
   const auth = new TokenAuthorizer({ verifier, realm: "http://r/service/token", service: "svc" });
   const need = [{ type: "repository" as const, name: "a/b", actions: ["pull"] }];
