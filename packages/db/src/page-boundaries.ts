@@ -8,7 +8,8 @@
  * (its `generation`, e.g. from its count rows, which every insert and delete appends to) and
  * boundaries of another state are never used. Building them reads the whole list once, so they
  * are built only when a state has already cost that much in walks (deep pages read in it
- * walked as many entries as the list holds): a list that changes between deep reads is walked
+ * walked as many entries as the list holds; a build that fails, e.g. past the statement
+ * timeout, leaves the state walked): a list that changes between deep reads is walked
  * as before, at no more than the walks it does anyway; one read over and over is walked until
  * then and afterwards costs about what its first page does. Bounded: at most `lists` lists are
  * kept, least recently used dropped first.
@@ -41,7 +42,9 @@ interface Entry<Id> {
   /** Index entries the deep reads of this state have walked. */
   walked: number;
   ids?: readonly Id[];
-  building?: Promise<readonly Id[]>;
+  building?: Promise<readonly Id[]> | undefined;
+  /** The build failed: this state is walked. */
+  failed?: boolean;
 }
 
 export class PageBoundaries<Id> {
@@ -71,7 +74,7 @@ export class PageBoundaries<Id> {
     }
     this.#keep(list, entry);
     if (!entry.ids) {
-      if (!entry.building && entry.walked < page.total) {
+      if (entry.failed || (!entry.building && entry.walked < page.total)) {
         entry.walked += page.walk;
         deepPages.inc({ read: "walked" });
         return undefined;
@@ -80,6 +83,12 @@ export class PageBoundaries<Id> {
       const building = (entry.building ??= build(this.every));
       try {
         entry.ids = await building;
+      } catch {
+        // Too big to read within the statement timeout, or the database failed: walk, as the
+        // caller would have (a database that fails fails the walk too), and not again in this state.
+        entry.failed = true;
+        deepPages.inc({ read: "walked" });
+        return undefined;
       } finally {
         entry.building = undefined;
       }
