@@ -5,7 +5,7 @@
  * {@link UnrecoverableError} for failures that retrying cannot fix. `@berth/queue/events` and
  * `@berth/queue/cron` load no BullMQ.
  */
-export { QUEUE_NAMES, JOB_QUEUES, jobsOf, isJobName, type QueueName, type JobMap, type JobName, type JobData } from "./jobs.js";
+export { QUEUE_NAMES, JOB_QUEUES, jobsOf, isJobName, type QueueName, type JobMap, type JobName, type JobData, type QueuedOutboxEvent } from "./jobs.js";
 export { DEFAULT_JOB_OPTIONS, JOB_OPTIONS, jobOptions } from "./defaults.js";
 export { Queues, type QueueConnection } from "./queues.js";
 export { UnrecoverableError, type Job, type JobsOptions } from "bullmq";

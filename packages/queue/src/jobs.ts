@@ -1,6 +1,7 @@
 /**
  * Every job Berth runs, defined once: its name, the queue it runs on and its payload. Payloads
- * carry ids only; handlers load the current state from Postgres when they run.
+ * carry ids only; handlers load the current state from Postgres when they run. The one exception
+ * is an outbox event, which never changes once written: its fan-out job carries a copy.
  */
 
 /** The queues. Each has its own workers and concurrency (`BERTH_QUEUE_CONCURRENCY_<QUEUE>`). */
@@ -12,7 +13,7 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 /** Job name → payload. Add a job here and the handler map stops compiling until it is handled. */
 export interface JobMap {
   /** Fan an outbox event out to its subscribers (audit, webhooks, later scan and replication). */
-  "event.fanout": { eventId: string };
+  "event.fanout": { eventId: string; event?: QueuedOutboxEvent };
   /** Deliver one webhook task (one target of one policy for one event). */
   "webhook.deliver": { taskId: number };
   /** Safety sweep of the outbox relay: publishes rows a missed wake-up left behind. */
@@ -39,6 +40,19 @@ export interface JobMap {
   "retention.execute": { executionId: string };
   /** A retention policy's cron fired: starts an execution (scheduler `scheduler:retention.scheduled:<policyId>`). */
   "retention.scheduled": { policyId: number };
+}
+
+/**
+ * An outbox row as the relay queues it (the row never changes, so the fan-out need not read it
+ * back); a job queued without it (an older relay) reads the row.
+ */
+export interface QueuedOutboxEvent {
+  /** The row's id (a bigint as a string). */
+  id: string;
+  type: string;
+  payload: unknown;
+  /** ISO 8601. */
+  createdAt: string;
 }
 
 /** A job's name. */

@@ -20,9 +20,9 @@ export function auditSubscriber(db: PrismaClient): EventSubscriber {
   return {
     name: "audit",
     types: Object.keys(OPERATIONS) as OutboxEventType[],
-    async handle(event) {
+    async handle(event, context) {
       const data = registryEventData(event);
-      const project = await db.project.findUnique({ where: { name: projectOf(data.repository) }, select: { id: true } });
+      const project = await context.project(projectOf(data.repository));
       await writeAuditLog(db, {
         operator: data.actor ?? "anonymous",
         operatorType: operatorTypeOf(data.actor),

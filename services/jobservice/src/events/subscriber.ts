@@ -1,15 +1,38 @@
-import type { OutboxEvent } from "@berth/db";
+import type { OutboxEvent, Prisma, PrismaClient } from "@berth/db";
 import type { OutboxEventType, RegistryEventPayload } from "@berth/queue";
 
 /**
- * One consumer of outbox events (audit, webhooks; later scan-on-push and replication). The
- * fan-out calls `handle` for every event whose type is in `types`; a subscriber that succeeded
- * is not called again when the fan-out job is retried for another's failure.
+ * One consumer of outbox events (audit, webhooks, scan-on-push, replication). The fan-out calls
+ * `handle` for every event whose type is in `types`; a subscriber that succeeded is not called
+ * again when the fan-out job is retried for another's failure.
  */
 export interface EventSubscriber {
   readonly name: string;
   readonly types: readonly OutboxEventType[];
-  handle(event: OutboxEvent): Promise<void>;
+  handle(event: OutboxEvent, context: EventContext): Promise<void>;
+}
+
+/** What the subscribers of one event share: reads made once for all of them. */
+export interface EventContext {
+  /** Project `name` (id and metadata), read once per event; null when there is none. */
+  project(name: string): Promise<EventProject | null>;
+}
+
+export interface EventProject {
+  id: number;
+  metadata: Prisma.JsonValue;
+}
+
+/** A fresh context for one run of one event's fan-out. */
+export function eventContext(db: PrismaClient): EventContext {
+  const projects = new Map<string, Promise<EventProject | null>>();
+  return {
+    project(name) {
+      let project = projects.get(name);
+      if (!project) projects.set(name, (project = db.project.findUnique({ where: { name }, select: { id: true, metadata: true } })));
+      return project;
+    },
+  };
 }
 
 /** The payload of registry events (`manifest.*`, `tag.*`), as registry-store writes it. */

@@ -52,6 +52,11 @@ describe("outbox relay", { skip: !enabled && "needs BERTH_TEST_PG_URL and BERTH_
     const jobs = await events.getJobs(["waiting", "prioritized", "delayed"]);
     assert.deepEqual(jobs.map((j) => j.id).sort(), [...ids].sort());
     assert.ok(jobs.every((j) => j.name === "event.fanout" && ids.includes(j.data.eventId)));
+    // Each job carries its row, so the fan-out need not read it back.
+    for (const row of await t.db.outboxEvent.findMany({ where: { eventId: { in: ids } } })) {
+      const job = jobs.find((j) => j.id === row.eventId)!;
+      assert.deepEqual(job.data.event, { id: String(row.id), type: row.type, payload: row.payload, createdAt: row.createdAt.toISOString() });
+    }
     const unpublished = await t.db.outboxEvent.count({ where: { publishedAt: null } });
     assert.equal(unpublished, 0);
   });

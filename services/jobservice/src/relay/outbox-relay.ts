@@ -1,14 +1,15 @@
 /**
  * The outbox relay: moves committed `outbox_events` rows into BullMQ (`event.fanout`, job id =
- * the event's id, so BullMQ drops a second add of the same event) and then stamps
+ * the event's id, so BullMQ drops a second add of the same event; the job carries the row, which
+ * never changes) and then stamps
  * `published_at`. A crash between the two leaves rows unstamped; the next pass adds them again
  * and the job id makes that a no-op. With Redis down the relay waits and retries: writers are
  * unaffected and events wait in the outbox.
  */
-import type { PrismaClient } from "@berth/db";
+import type { OutboxEvent, PrismaClient } from "@berth/db";
 import { settlesWithin } from "@berth/http";
 import type { Logger } from "@berth/logger";
-import type { Queues } from "@berth/queue";
+import type { QueuedOutboxEvent, Queues } from "@berth/queue";
 
 export interface OutboxRelayOptions {
   db: PrismaClient;
@@ -104,13 +105,13 @@ export class OutboxRelay {
       where: { publishedAt: null },
       orderBy: { id: "asc" },
       take: batchSize,
-      select: { id: true, eventId: true },
+      select: { id: true, eventId: true, type: true, payload: true, createdAt: true },
     });
     if (rows.length === 0) return 0;
     // Fail fast rather than queue commands in ioredis' offline queue while Redis is down.
     if (!this.#o.queueReady()) throw new Error("the queue's Redis connection is not ready");
     await withTimeout(
-      queues.enqueueBulk("event.fanout", rows.map((r) => ({ data: { eventId: r.eventId }, options: { jobId: r.eventId } }))),
+      queues.enqueueBulk("event.fanout", rows.map((r) => ({ data: { eventId: r.eventId, event: queued(r) }, options: { jobId: r.eventId } }))),
       10_000,
       "adding events to the queue timed out",
     );
@@ -128,6 +129,11 @@ export class OutboxRelay {
       this.#wake = done;
     });
   }
+}
+
+/** The row as its fan-out job carries it (the row never changes, so the fan-out need not read it back). */
+function queued(r: Pick<OutboxEvent, "id" | "type" | "payload" | "createdAt">): QueuedOutboxEvent {
+  return { id: String(r.id), type: r.type, payload: r.payload, createdAt: r.createdAt.toISOString() };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

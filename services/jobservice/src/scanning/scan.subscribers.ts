@@ -48,10 +48,10 @@ export function scanOnPushSubscriber(deps: { db: PrismaClient; queues: Queues; r
   return {
     name: "scan-on-push",
     types: ["manifest.pushed"],
-    async handle(event) {
+    async handle(event, context) {
       const data = registryEventData(event);
       if (!SCANNABLE_MANIFEST_TYPES.some((t) => t === data.mediaType)) return;
-      const project = await deps.db.project.findUnique({ where: { name: projectOf(data.repository) }, select: { metadata: true } });
+      const project = await context.project(projectOf(data.repository));
       const metadata = (project?.metadata ?? {}) as Record<string, string>;
       const mimeTypes = [...(metadata["auto_scan"] === "true" ? [VULN_REPORT_MIME] : []), ...(metadata["auto_sbom_generation"] === "true" ? [SBOM_REPORT_MIME] : [])];
       if (mimeTypes.length === 0) return;

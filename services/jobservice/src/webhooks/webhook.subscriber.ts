@@ -21,7 +21,7 @@ export function webhookSubscriber(deps: { db: PrismaClient; executions: Executio
   return {
     name: "webhooks",
     types: Object.keys(OUTBOX_TO_WEBHOOK_EVENT) as OutboxEventType[],
-    async handle(event) {
+    async handle(event, context) {
       const eventType = OUTBOX_TO_WEBHOOK_EVENT[event.type as OutboxEventType]!;
       // A replication concerns every project of this Berth it copied from or into.
       if (event.type === "replication.finished") {
@@ -36,7 +36,7 @@ export function webhookSubscriber(deps: { db: PrismaClient; executions: Executio
         return;
       }
       const data = registryEventData(event);
-      const project = await db.project.findUnique({ where: { name: projectOf(data.repository) }, select: { id: true } });
+      const project = await context.project(projectOf(data.repository));
       if (!project) return;
       await deliverTo(project.id, eventType, event, { event_type: eventType, event_id: event.eventId, repository: data.repository, digest: data.digest, ...(data.tag !== undefined && { tag: data.tag }) });
     },
