@@ -66,19 +66,23 @@ export async function purgeAuditLogs(db: PrismaClient | Prisma.TransactionClient
 
 /**
  * How many audit rows there are — all of them, or project `projectId`'s: the sum of the count
- * rows — and the state of the list they count: a fingerprint of each project's
- * count rows (the last id and how many), which changes with every row written or purged and never
- * comes back — an id is never reused, a fold replaces a project's rows with a new one (or none,
- * when they sum to 0), and under the same last id the number of rows only grows (transactions
- * that took earlier ids committing). So pages of one state can share their boundaries
- * (`PageBoundaries` of `@berth/db/sql`).
+ * rows — and how to read the state of the list they count (read only when a deep page needs it):
+ * a fingerprint of each project's count rows (the last id and how many), which changes with
+ * every row written or purged and never comes back — an id is never reused, a fold replaces a
+ * project's rows with a new one (or none, when they sum to 0), and under the same last id the
+ * number of rows only grows (transactions that took earlier ids committing). So pages of one
+ * state can share their boundaries (`PageBoundaries` of `@berth/db/sql`).
  */
-export async function tallyAuditLogs(db: PrismaClient | Prisma.TransactionClient, projectId?: number): Promise<{ total: number; generation: string }> {
+export async function tallyAuditLogs(db: PrismaClient | Prisma.TransactionClient, projectId?: number): Promise<{ total: number; generation: () => Promise<string> }> {
   const only = projectId === undefined ? empty : sql`WHERE project_id = ${projectId}::int`;
-  const rows = await db.$queryRaw<{ n: bigint; generation: string | null }[]>`
-    SELECT coalesce(sum(n), 0)::bigint AS n, md5(string_agg(coalesce(project_id::text, '-') || ':' || last || ':' || rows, ',' ORDER BY project_id)) AS generation
-    FROM (SELECT project_id, sum(delta) AS n, max(id) AS last, count(*) AS rows FROM audit_log_counts ${only} GROUP BY project_id) k`;
-  return { total: Number(rows[0]!.n), generation: rows[0]!.generation ?? "" };
+  const rows = await db.$queryRaw<{ n: bigint }[]>`SELECT coalesce(sum(delta), 0)::bigint AS n FROM audit_log_counts ${only}`;
+  const generation = async () => {
+    const states = await db.$queryRaw<{ generation: string | null }[]>`
+      SELECT md5(string_agg(coalesce(project_id::text, '-') || ':' || last || ':' || rows, ',' ORDER BY project_id)) AS generation
+      FROM (SELECT project_id, max(id) AS last, count(*) AS rows FROM audit_log_counts ${only} GROUP BY project_id) k`;
+    return states[0]!.generation ?? "";
+  };
+  return { total: Number(rows[0]!.n), generation };
 }
 
 /**

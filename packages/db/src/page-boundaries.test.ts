@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { metricsRegistry } from "@berth/metrics";
+import { metricValue } from "@berth/metrics";
 import { fromBoundary, PageBoundaries } from "./page-boundaries.js";
 
 /** A builder over a list of `n` rows whose ids are 100 + position, counting its calls. */
@@ -13,9 +13,8 @@ function builder(n: number) {
   return { build, calls };
 }
 
-async function reads(read: string): Promise<number> {
-  const metric = (await metricsRegistry.getSingleMetric("berth_list_deep_pages_total")?.get())?.values ?? [];
-  return metric.find((v) => v.labels["read"] === read)?.value ?? 0;
+function reads(read: string): Promise<number> {
+  return metricValue("berth_list_deep_pages_total", { read });
 }
 
 /** A deep read of row `skip` of a list of `total`, walking `walk` entries without boundaries. */
@@ -47,6 +46,19 @@ test("boundaries of another state of the list are never used", async () => {
   assert.equal(await pages.start("p", "g1", deep(20, 50), build), undefined, "an older state is a change too");
   assert.equal(await pages.start("q", "g1", deep(20, 50), build), undefined, "lists are apart");
   assert.equal(calls.length, 1);
+});
+
+test("a state given as a function is read only for a deep page", async () => {
+  const pages = new PageBoundaries<number>({ every: 10 });
+  const { build } = builder(50);
+  let reads = 0;
+  const state = async () => (reads++, "g1");
+  assert.equal(await pages.start("p", state, deep(5, 50), build), undefined);
+  assert.equal(reads, 0, "a page near an end does not need the state");
+  await pages.start("p", state, deep(30, 50), build);
+  await pages.start("p", state, deep(30, 50), build);
+  assert.deepEqual(await pages.start("p", "g1", deep(20, 50), build), { id: 120, skip: 0 }, "the same state, however it was given");
+  assert.equal(reads, 2);
 });
 
 test("a list that changes between deep reads is only walked", async () => {

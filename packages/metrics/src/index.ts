@@ -58,4 +58,10 @@ export async function renderMetrics(): Promise<{ contentType: string; body: stri
   return { contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() };
 }
 
+/** The value of metric `name` at `labels` (0 before the first count), as a test reads it. */
+export async function metricValue(name: string, labels: Record<string, string> = {}): Promise<number> {
+  const values = (await metricsRegistry.getSingleMetric(name)?.get())?.values ?? [];
+  return values.find((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))?.value ?? 0;
+}
+
 export type { Counter, Gauge, Histogram };

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { metricsRegistry } from "@berth/metrics";
+import { metricValue } from "@berth/metrics";
 import type { ListOrder, RepositoryOrderField } from "./artifact-store.js";
 import { createGcFixture, type GcFixture } from "./gc/gc-support.test-helpers.js";
 
@@ -40,9 +40,8 @@ function sorted(rows: Row[], order: ListOrder<RepositoryOrderField>): string[] {
     .map((r) => r.name);
 }
 
-async function seeked(): Promise<number> {
-  const values = (await metricsRegistry.getSingleMetric("berth_list_deep_pages_total")?.get())?.values ?? [];
-  return values.find((v) => v.labels["read"] === "seeked")?.value ?? 0;
+function seeked(): Promise<number> {
+  return metricValue("berth_list_deep_pages_total", { read: "seeked" });
 }
 
 describe("deep pages of a project's repositories", { skip: adminUrl === undefined && "BERTH_TEST_PG_URL is not set" }, () => {

@@ -7,15 +7,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createPrismaClient, type PrismaClient } from "@berth/db";
 import { createTestDatabase, type TestDatabase } from "@berth/db/testing";
-import { metricsRegistry } from "@berth/metrics";
+import { metricValue } from "@berth/metrics";
 import { AuditStore } from "./audit-store.js";
 
 const adminUrl = process.env["BERTH_TEST_PG_URL"];
 const N = 4500;
 
-async function seeked(): Promise<number> {
-  const values = (await metricsRegistry.getSingleMetric("berth_list_deep_pages_total")?.get())?.values ?? [];
-  return values.find((v) => v.labels["read"] === "seeked")?.value ?? 0;
+function seeked(): Promise<number> {
+  return metricValue("berth_list_deep_pages_total", { read: "seeked" });
 }
 
 describe("deep pages of the audit log", { skip: adminUrl === undefined && "BERTH_TEST_PG_URL is not set" }, () => {
