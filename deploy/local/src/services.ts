@@ -85,7 +85,7 @@ export async function startService(
     name,
     command: process.execPath,
     // The program's own Node flags (its package.json's `berth.nodeOptions`: the registry's small
-    // young generation keeps its resident memory down; docs/operations.md).
+    // young generation and slow heap growth keep its resident memory down; docs/operations.md).
     args: [...nodeOptionsOf(join(ctx.repoRoot, "services", name, "package.json")), main],
     cwd: ctx.repoRoot,
     env: serviceEnv(name, ctx),

@@ -187,8 +187,8 @@ export function backendConfig(
 /**
  * The Node.js flags a program declares in its package.json (`"berth": {"nodeOptions": [...]}`),
  * the one home of a program's runtime tuning: the launcher passes them to `node`, the image
- * builder bakes them into the image's `NODE_OPTIONS` (docs/operations.md). Only flags Node accepts
- * in `NODE_OPTIONS` belong there. A missing file or field is no flags; a malformed one throws.
+ * builder puts them on the image's command line (docs/operations.md). A missing file or field is
+ * no flags; a malformed one throws.
  */
 export function nodeOptionsOf(packageJsonPath: string): string[] {
   let text: string;
