@@ -58,7 +58,7 @@ export class PageBoundaries<Id> {
   }
 
   /**
-   * Where rows `skip…` of `list` in state `generation` start, or `undefined`: walk as before
+   * Where rows `skip…` of `list` in state `state` start, or `undefined`: walk as before
    * (`walk`, the entries the caller's walk would step over, is under `every`, or the state's
    * walks have not yet cost a build). `build(every)` returns the ids of rows 0, every, 2·every, …
    * in the list's order (`total` rows); it runs once per list and state. A state that costs a
