@@ -118,19 +118,23 @@ export async function scenarios(stack: ScaleStack, d: Dataset): Promise<Scenario
     const list = (json(body) as Record<string, unknown>)[key];
     if (!Array.isArray(list) || list.length !== n) throw new Error(`${key}: ${Array.isArray(list) ? list.length : "none"} entries, expected ${n}`);
   };
-  // How many entries follow `last` in byte order among `all` (what a deep page must hold, up to n).
   const byteOrder = (all: string[]) => all.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  const after = (sorted: string[], last: string) => sorted.filter((x) => Buffer.compare(Buffer.from(x), Buffer.from(last)) > 0).length;
   const repoNames = byteOrder([`${p}/one`, ...Array.from({ length: d.repositories }, (_, i) => `${p}/r${i}`), ...(d.seededTags ? [d.seededTags.repository] : [])]);
   const tagNames = byteOrder(Array.from({ length: d.artifacts }, (_, i) => `t${i}`));
-  const deepLast = (i: number, sorted: string[]) => sorted[Math.min(sorted.length - 1, pageAt(i, sorted.length) - 1)]!;
+  // A random deep page's `last` and how many entries follow it in byte order (what the page must
+  // hold, up to n) — known from its position, so checking an answer costs the client nothing: a
+  // scan of every name per answer stalled the client, and with it the other requests in flight.
+  const deep = (i: number, sorted: string[]) => {
+    const at = Math.min(sorted.length - 1, pageAt(i, sorted.length) - 1);
+    return { last: sorted[at]!, following: sorted.length - 1 - at };
+  };
   out.push({ name: "_catalog, first page (n=100)", targetMs: 50, probe: () => ({ path: "/v2/_catalog?n=100", headers: catalog, check: (_s, b) => names(b, "repositories", 100) }) });
   out.push({
     name: "_catalog, random deep page (n=100, last=…)",
     targetMs: 50,
     probe: (i) => {
-      const last = deepLast(i, repoNames);
-      return { path: `/v2/_catalog?n=100&last=${encodeURIComponent(last)}`, headers: catalog, check: (_s, b) => names(b, "repositories", Math.min(100, after(repoNames, last))) };
+      const { last, following } = deep(i, repoNames);
+      return { path: `/v2/_catalog?n=100&last=${encodeURIComponent(last)}`, headers: catalog, check: (_s, b) => names(b, "repositories", Math.min(100, following)) };
     },
   });
   out.push({ name: "tags/list, first page (n=100)", targetMs: 50, probe: () => ({ path: `/v2/${p}/one/tags/list?n=100`, headers: tagsToken, check: (_s, b) => names(b, "tags", 100) }) });
@@ -138,8 +142,8 @@ export async function scenarios(stack: ScaleStack, d: Dataset): Promise<Scenario
     name: "tags/list, random deep page (n=100, last=…)",
     targetMs: 50,
     probe: (i) => {
-      const last = deepLast(i, tagNames);
-      return { path: `/v2/${p}/one/tags/list?n=100&last=${last}`, headers: tagsToken, check: (_s, b) => names(b, "tags", Math.min(100, after(tagNames, last))) };
+      const { last, following } = deep(i, tagNames);
+      return { path: `/v2/${p}/one/tags/list?n=100&last=${last}`, headers: tagsToken, check: (_s, b) => names(b, "tags", Math.min(100, following)) };
     },
   });
   if (d.seededTags) {
