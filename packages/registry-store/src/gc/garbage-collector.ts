@@ -106,7 +106,7 @@ export async function releaseLinks(tx: Db, repositoryId: number, digests: string
   return (await unlinkBlobs(tx, repositoryId, digests)).length;
 }
 
-const DIGEST_FILE = /^\/blobs\/([a-z0-9]+)\/[0-9a-f]{2}\/([0-9a-f]+)\/data$/;
+const DIGEST_DIRECTORY = /^\/blobs\/([a-z0-9]+)\/[0-9a-f]{2}\/([0-9a-f]+)$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -116,6 +116,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * core: 32 per group ran at ~1,000 blobs/s, 128 at ~1,200.
  */
 const SWEEP_GROUP = 250;
+
+/** Digests found in storage looked up per statement (step 5). */
+const LOOKUP_BATCH = 2000;
+
+/** A blob's data file found in storage. */
+interface BlobFile {
+  digest: Digest;
+  size: number;
+  modTime: Date;
+}
 
 /** Runs garbage collection over one database and storage. Safe to run concurrently with itself. */
 export class GarbageCollector {
@@ -404,41 +414,47 @@ export class GarbageCollector {
 
   // ---- step 5: storage walk -------------------------------------------------------------------
 
-  /** Blob files under `/blobs` (digest, size, mtime), in batches. */
-  async #blobFiles(onBatch: (files: { digest: Digest; size: number; modTime: Date }[]) => Promise<void>): Promise<void> {
-    let batch: { digest: Digest; size: number; modTime: Date }[] = [];
-    const pending: Promise<void>[] = [];
+  /**
+   * Blob files older than the window that have no `blobs` row, in batches. The walk stops at each
+   * blob's directory (`/blobs/<algorithm>/<xx>/<hex>`, `"skipDir"`): its name is the digest,
+   * checked against the rows `LOOKUP_BATCH` at a time, and only a directory with no row is looked
+   * into (its data file's size and age). Walking into every directory cost two more file-system
+   * calls per live blob: most of a big registry's GC (docs/performance.md).
+   */
+  async #orphanFiles(w: number, onBatch: (files: BlobFile[]) => Promise<void>): Promise<void> {
+    const cutoff = Date.now() - w * 1000;
+    let batch: { digest: Digest; path: string }[] = [];
+    const flush = async () => {
+      const candidates = batch;
+      batch = [];
+      const known = new Set(
+        (await this.#db.$queryRaw<{ digest: string }[]>`SELECT digest FROM blobs WHERE digest = ANY(${candidates.map((c) => c.digest)}::text[])`).map((r) => r.digest),
+      );
+      const files: BlobFile[] = [];
+      for (const c of candidates) {
+        if (known.has(c.digest)) continue;
+        const info = await this.#driver.stat(`${c.path}/data`).catch((err: unknown) => (err instanceof PathNotFoundError ? undefined : Promise.reject(err)));
+        if (info !== undefined && !info.isDir && info.modTime.getTime() <= cutoff) files.push({ digest: c.digest, size: info.size, modTime: info.modTime });
+      }
+      if (files.length > 0) await onBatch(files);
+    };
     try {
-      await this.#driver.walk("/blobs", (info) => {
-        if (info.isDir) return;
-        const m = DIGEST_FILE.exec(info.path);
-        if (m === null) return;
-        batch.push({ digest: `${m[1]}:${m[2]}` as Digest, size: info.size, modTime: info.modTime });
-        if (batch.length >= this.#batch) {
-          pending.push(onBatch(batch));
-          batch = [];
-        }
+      await this.#driver.walk("/blobs", async (info) => {
+        const m = info.isDir ? DIGEST_DIRECTORY.exec(info.path) : null;
+        if (m === null) return undefined;
+        batch.push({ digest: `${m[1]}:${m[2]}` as Digest, path: info.path });
+        if (batch.length >= LOOKUP_BATCH) await flush();
+        return "skipDir";
       });
     } catch (err) {
       if (!(err instanceof PathNotFoundError)) throw err;
     }
-    await Promise.all(pending);
-    if (batch.length > 0) await onBatch(batch);
-  }
-
-  /** Digests of `files` that have no `blobs` row and are older than the window. */
-  async #orphans(files: { digest: Digest; size: number; modTime: Date }[], w: number): Promise<{ digest: Digest; size: number }[]> {
-    const digests = files.map((f) => f.digest);
-    const known = new Set(
-      (await this.#db.$queryRaw<{ digest: string }[]>`SELECT digest FROM blobs WHERE digest = ANY(${digests}::text[])`).map((r) => r.digest),
-    );
-    const cutoff = Date.now() - w * 1000;
-    return files.filter((f) => !known.has(f.digest) && f.modTime.getTime() <= cutoff);
+    if (batch.length > 0) await flush();
   }
 
   async #walkStorage(w: number, report: GcReport, log: GcLog): Promise<void> {
-    await this.#blobFiles(async (files) => {
-      for (const f of await this.#orphans(files, w)) {
+    await this.#orphanFiles(w, async (files) => {
+      for (const f of files) {
         // Claim the digest with a placeholder row: an upload of the same digest in progress
         // (row inserted, not committed) makes us wait and then skip; one that starts after us
         // waits for our commit. The placeholder goes with the file.
@@ -529,8 +545,8 @@ export class GarbageCollector {
     const uploads = await this.#db.$queryRaw<{ n: bigint }[]>`
       SELECT count(*) AS n FROM upload_sessions WHERE updated_at < now() - make_interval(secs => ${this.#uploadIdleSeconds(w)})`;
     report.uploadsPurged = Number(uploads[0]!.n);
-    await this.#blobFiles(async (files) => {
-      for (const f of await this.#orphans(files, w)) {
+    await this.#orphanFiles(w, async (files) => {
+      for (const f of files) {
         report.orphanBlobFiles++;
         report.bytesFreed += f.size;
         log(`would delete orphan blob file ${f.digest} (${f.size} bytes)`, "item");

@@ -4,6 +4,8 @@
  * the grace window, untagged manifests, stale uploads and crash recovery.
  */
 import assert from "node:assert/strict";
+import { utimes } from "node:fs/promises";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
@@ -214,6 +216,29 @@ describe("online GC", { skip: adminUrl === undefined && "BERTH_TEST_PG_URL is no
     assert.ok(report.orphanBlobFiles >= 1);
     assert.equal(await f.blobRow(digest), undefined);
     assert.equal(await f.contentExists(digestOf(orphan)), false);
+  });
+
+  test("the storage walk stats only blob directories without a row: an old orphan file goes, a young one and a live blob stay", async () => {
+    const live = await f.upload("walk/app", Buffer.from("walk-live-blob"));
+    const [young, old] = [Buffer.from("walk-young-orphan"), Buffer.from("walk-old-orphan")];
+    for (const b of [young, old]) await f.driver.putContent(blobDataPath(digestOf(b)), b);
+    const threeHoursAgo = new Date(Date.now() - 3 * 3600_000);
+    await utimes(join(f.dir, blobDataPath(digestOf(old))), threeHoursAgo, threeHoursAgo);
+    const statted: string[] = [];
+    const driver = new Proxy(f.driver, {
+      get(target, key) {
+        if (key === "stat") return (path: string) => (statted.push(path), target.stat(path));
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const report = await f.gc({ driver }).run({ timeWindowHours: 2 });
+    assert.ok(report.orphanBlobFiles >= 1);
+    assert.equal(await f.contentExists(digestOf(old)), false, "an orphan older than the window is removed");
+    assert.equal(await f.contentExists(digestOf(young)), true, "one inside the window may be an upload in flight");
+    assert.ok(await f.contentVerifies(live));
+    assert.ok(statted.includes(blobDataPath(digestOf(young))), "a directory without a row is looked at");
+    assert.ok(!statted.includes(blobDataPath(live)), "a blob with a row is known by its name alone");
   });
 
   test("race 5, revived: a re-upload after the crash restores content", async () => {
