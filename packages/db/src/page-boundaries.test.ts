@@ -20,51 +20,54 @@ function reads(read: string): Promise<number> {
 /** A deep read of row `skip` of a list of `total`, walking `walk` entries without boundaries. */
 const deep = (skip: number, total: number, walk = skip) => ({ skip, walk, total });
 
+/** A list's state as the stores give it: read on demand. */
+const state = (generation: string) => async () => generation;
+
 test("a deep page walks until its state's walks reach the list's size, then starts at the nearest boundary", async () => {
   const pages = new PageBoundaries<number>({ every: 10 });
   const { build, calls } = builder(95);
   const [walked, built, seeked] = [await reads("walked"), await reads("built"), await reads("seeked")];
-  assert.equal(await pages.start("p", "g1", deep(5, 95), build), undefined, "near an end: no boundary needed");
-  assert.equal(await pages.start("p", "g1", deep(42, 95, 42), build), undefined, "first deep read of g1: walk");
-  assert.equal(await pages.start("p", "g1", deep(42, 95, 42), build), undefined, "42 of 95 walked: walk");
-  assert.equal(await pages.start("p", "g1", deep(42, 95, 42), build), undefined, "84 of 95 walked: walk");
+  assert.equal(await pages.start("p", state("g1"), deep(5, 95), build), undefined, "near an end: no boundary needed");
+  assert.equal(await pages.start("p", state("g1"), deep(42, 95, 42), build), undefined, "first deep read of g1: walk");
+  assert.equal(await pages.start("p", state("g1"), deep(42, 95, 42), build), undefined, "42 of 95 walked: walk");
+  assert.equal(await pages.start("p", state("g1"), deep(42, 95, 42), build), undefined, "84 of 95 walked: walk");
   assert.deepEqual(calls, []);
-  assert.deepEqual(await pages.start("p", "g1", deep(42, 95, 42), build), { id: 140, skip: 2 });
-  assert.deepEqual(await pages.start("p", "g1", deep(90, 95, 15), build), { id: 190, skip: 0 }, "read from the boundaries, not the far end");
+  assert.deepEqual(await pages.start("p", state("g1"), deep(42, 95, 42), build), { id: 140, skip: 2 });
+  assert.deepEqual(await pages.start("p", state("g1"), deep(90, 95, 15), build), { id: 190, skip: 0 }, "read from the boundaries, not the far end");
   assert.deepEqual(calls, [10], "built once");
-  assert.equal(await pages.start("p", "g1", deep(120, 95, 20), build), undefined, "past the built rows: walk");
+  assert.equal(await pages.start("p", state("g1"), deep(120, 95, 20), build), undefined, "past the built rows: walk");
   assert.deepEqual([await reads("walked"), await reads("built"), await reads("seeked")], [walked + 4, built + 1, seeked + 2]);
 });
 
 test("boundaries of another state of the list are never used", async () => {
   const pages = new PageBoundaries<number>({ every: 10 });
   const { build, calls } = builder(50);
-  await pages.start("p", "g1", deep(30, 50), build);
-  await pages.start("p", "g1", deep(30, 50), build);
-  assert.deepEqual(await pages.start("p", "g1", deep(20, 50), build), { id: 120, skip: 0 });
-  assert.equal(await pages.start("p", "g2", deep(20, 50), build), undefined, "changed: walk");
-  assert.equal(await pages.start("p", "g1", deep(20, 50), build), undefined, "an older state is a change too");
-  assert.equal(await pages.start("q", "g1", deep(20, 50), build), undefined, "lists are apart");
+  await pages.start("p", state("g1"), deep(30, 50), build);
+  await pages.start("p", state("g1"), deep(30, 50), build);
+  assert.deepEqual(await pages.start("p", state("g1"), deep(20, 50), build), { id: 120, skip: 0 });
+  assert.equal(await pages.start("p", state("g2"), deep(20, 50), build), undefined, "changed: walk");
+  assert.equal(await pages.start("p", state("g1"), deep(20, 50), build), undefined, "an older state is a change too");
+  assert.equal(await pages.start("q", state("g1"), deep(20, 50), build), undefined, "lists are apart");
   assert.equal(calls.length, 1);
 });
 
-test("a state given as a function is read only for a deep page", async () => {
+test("a list's state is read only for a deep page", async () => {
   const pages = new PageBoundaries<number>({ every: 10 });
   const { build } = builder(50);
   let reads = 0;
-  const state = async () => (reads++, "g1");
-  assert.equal(await pages.start("p", state, deep(5, 50), build), undefined);
+  const counted = async () => (reads++, "g1");
+  assert.equal(await pages.start("p", counted, deep(5, 50), build), undefined);
   assert.equal(reads, 0, "a page near an end does not need the state");
-  await pages.start("p", state, deep(30, 50), build);
-  await pages.start("p", state, deep(30, 50), build);
-  assert.deepEqual(await pages.start("p", "g1", deep(20, 50), build), { id: 120, skip: 0 }, "the same state, however it was given");
-  assert.equal(reads, 2);
+  await pages.start("p", counted, deep(30, 50), build);
+  await pages.start("p", counted, deep(30, 50), build);
+  assert.deepEqual(await pages.start("p", counted, deep(20, 50), build), { id: 120, skip: 0 });
+  assert.equal(reads, 3);
 });
 
 test("a list that changes between deep reads is only walked", async () => {
   const pages = new PageBoundaries<number>({ every: 10 });
   const { build, calls } = builder(1000);
-  for (let g = 0; g < 50; g++) for (let i = 0; i < 3; i++) assert.equal(await pages.start("p", `g${g}`, deep(300, 1000), build), undefined);
+  for (let g = 0; g < 50; g++) for (let i = 0; i < 3; i++) assert.equal(await pages.start("p", state(`g${g}`), deep(300, 1000), build), undefined);
   assert.deepEqual(calls, []);
 });
 
@@ -78,14 +81,14 @@ test("concurrent deep reads share one build; a failed build leaves its state wal
     if (fail) throw new Error("canceling statement due to statement timeout");
     return [1, 2, 3];
   };
-  await pages.start("p", "g", deep(30, 30), build);
-  assert.deepEqual(await Promise.all([pages.start("p", "g", deep(10, 30), build), pages.start("p", "g", deep(25, 30), build)]), [undefined, undefined]);
+  await pages.start("p", state("g"), deep(30, 30), build);
+  assert.deepEqual(await Promise.all([pages.start("p", state("g"), deep(10, 30), build), pages.start("p", state("g"), deep(25, 30), build)]), [undefined, undefined]);
   assert.equal(builds, 1);
   fail = false;
-  assert.equal(await pages.start("p", "g", deep(10, 30), build), undefined, "not built again in that state");
+  assert.equal(await pages.start("p", state("g"), deep(10, 30), build), undefined, "not built again in that state");
   assert.equal(builds, 1);
-  await pages.start("p", "g2", deep(30, 30), build);
-  assert.deepEqual(await Promise.all([pages.start("p", "g2", deep(10, 30), build), pages.start("p", "g2", deep(25, 30), build)]), [{ id: 2, skip: 0 }, { id: 3, skip: 5 }]);
+  await pages.start("p", state("g2"), deep(30, 30), build);
+  assert.deepEqual(await Promise.all([pages.start("p", state("g2"), deep(10, 30), build), pages.start("p", state("g2"), deep(25, 30), build)]), [{ id: 2, skip: 0 }, { id: 3, skip: 5 }]);
   assert.equal(builds, 2);
 });
 
@@ -93,13 +96,13 @@ test("at most `lists` lists are kept, least recently used dropped first", async 
   const pages = new PageBoundaries<number>({ every: 10, lists: 2 });
   const { build, calls } = builder(30);
   for (const list of ["a", "b"]) {
-    await pages.start(list, "g", deep(30, 30), build);
-    await pages.start(list, "g", deep(10, 30), build);
+    await pages.start(list, state("g"), deep(30, 30), build);
+    await pages.start(list, state("g"), deep(10, 30), build);
   }
-  await pages.start("a", "g", deep(10, 30), build); // a is now the most recent
-  await pages.start("c", "g", deep(10, 30), build); // drops b
-  assert.deepEqual(await pages.start("a", "g", deep(10, 30), build), { id: 110, skip: 0 });
-  assert.equal(await pages.start("b", "g", deep(10, 30), build), undefined);
+  await pages.start("a", state("g"), deep(10, 30), build); // a is now the most recent
+  await pages.start("c", state("g"), deep(10, 30), build); // drops b
+  assert.deepEqual(await pages.start("a", state("g"), deep(10, 30), build), { id: 110, skip: 0 });
+  assert.equal(await pages.start("b", state("g"), deep(10, 30), build), undefined);
   assert.equal(calls.length, 2);
 });
 

@@ -61,12 +61,12 @@ export class PageBoundaries<Id> {
    * Where rows `skip…` of `list` in state `state` start, or `undefined`: walk as before
    * (`walk`, the entries the caller's walk would step over, is under `every`, or the state's
    * walks have not yet cost a build). `build(every)` returns the ids of rows 0, every, 2·every, …
-   * in the list's order (`total` rows); it runs once per list and state. A state that costs a
-   * read may be given as a function: it is read only for a deep page.
+   * in the list's order (`total` rows); it runs once per list and state. `state()` is read only
+   * for a deep page (it may cost a query).
    */
-  async start(list: string, state: string | (() => Promise<string>), page: { skip: number; walk: number; total: number }, build: (every: number) => Promise<readonly Id[]>): Promise<PageStart<Id> | undefined> {
+  async start(list: string, state: () => Promise<string>, page: { skip: number; walk: number; total: number }, build: (every: number) => Promise<readonly Id[]>): Promise<PageStart<Id> | undefined> {
     if (page.walk < this.every) return undefined;
-    const generation = typeof state === "string" ? state : await state();
+    const generation = await state();
     const entry = this.#lists.get(list);
     this.#lists.delete(list);
     if (!entry || entry.generation !== generation) {

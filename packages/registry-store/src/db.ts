@@ -71,10 +71,11 @@ export async function countProjectRepositories(db: Db, projectName: string): Pro
  * under the same last id the number of rows only grows (transactions that took earlier ids
  * committing). So pages of one state can share their boundaries (`PageBoundaries`).
  */
-export async function tallyProjectRepositories(db: Db, projectName: string): Promise<{ total: number; generation: string }> {
+export async function tallyProjectRepositories(db: Db, projectName: string): Promise<{ total: number; generation: () => Promise<string> }> {
   const rows = await db.$queryRaw<{ n: bigint; rows: bigint; last: bigint | null }[]>`
     SELECT coalesce(sum(delta), 0)::bigint AS n, count(*)::bigint AS rows, max(id) AS last FROM project_repository_counts WHERE project = ${projectName}`;
-  return { total: Number(rows[0]!.n), generation: `${rows[0]!.last ?? ""}:${rows[0]!.rows}` };
+  const generation = `${rows[0]!.last ?? ""}:${rows[0]!.rows}`;
+  return { total: Number(rows[0]!.n), generation: async () => generation };
 }
 
 /**

@@ -1,7 +1,7 @@
 /** `event.fanout`: hands one outbox event to every subscriber interested in its type. */
 import type { OutboxEvent, PrismaClient } from "@berth/db";
 import { isOutboxEventType, UnrecoverableError, type Job, type JobData } from "@berth/queue";
-import { eventContext, type EventSubscriber } from "./subscriber.js";
+import { eventContext, type EventSubscriber, type SubscribedEvent } from "./subscriber.js";
 
 interface FanoutProgress {
   done?: string[];
@@ -35,8 +35,8 @@ export function fanoutHandler(deps: { db: PrismaClient; subscribers: readonly Ev
 }
 
 /** The event the job carries, or (a job an older relay queued) its outbox row. */
-async function eventOf(db: PrismaClient, data: JobData<"event.fanout">): Promise<OutboxEvent> {
-  if (data.event) return { ...data.event, id: BigInt(data.event.id), eventId: data.eventId, payload: data.event.payload as OutboxEvent["payload"], createdAt: new Date(data.event.createdAt), publishedAt: null };
+async function eventOf(db: PrismaClient, data: JobData<"event.fanout">): Promise<SubscribedEvent> {
+  if (data.event) return { ...data.event, id: BigInt(data.event.id), eventId: data.eventId, payload: data.event.payload as OutboxEvent["payload"], createdAt: new Date(data.event.createdAt) };
   const event = await db.outboxEvent.findUnique({ where: { eventId: data.eventId } });
   if (!event) throw new UnrecoverableError(`outbox event ${data.eventId} does not exist`);
   return event;

@@ -9,8 +9,11 @@ import type { OutboxEventType, RegistryEventPayload } from "@berth/queue";
 export interface EventSubscriber {
   readonly name: string;
   readonly types: readonly OutboxEventType[];
-  handle(event: OutboxEvent, context: EventContext): Promise<void>;
+  handle(event: SubscribedEvent, context: EventContext): Promise<void>;
 }
+
+/** An outbox event as its subscribers get it: the row, without the relay's bookkeeping. */
+export type SubscribedEvent = Omit<OutboxEvent, "publishedAt">;
 
 /** What the subscribers of one event share: reads made once for all of them. */
 export interface EventContext {
@@ -39,7 +42,7 @@ export function eventContext(db: PrismaClient): EventContext {
 export type RegistryEventData = RegistryEventPayload;
 
 /** Reads a registry event's payload (throws on a malformed one). */
-export function registryEventData(event: OutboxEvent): RegistryEventData {
+export function registryEventData(event: SubscribedEvent): RegistryEventData {
   const p = event.payload as Record<string, unknown> | null;
   if (!p || typeof p["repository"] !== "string" || typeof p["digest"] !== "string") throw new Error(`event ${event.eventId} (${event.type}) has no repository/digest`);
   return p as unknown as RegistryEventData;

@@ -3,21 +3,21 @@
  * `event_data` (per project of this Berth it copied from or into) and an audit entry.
  */
 import { writeAuditLog } from "@berth/audit";
-import type { OutboxEvent, PrismaClient } from "@berth/db";
+import type { PrismaClient } from "@berth/db";
 import type { OutboxEventPayload } from "@berth/queue";
-import type { EventSubscriber } from "../events/subscriber.js";
+import type { EventSubscriber, SubscribedEvent } from "../events/subscriber.js";
 import type { TaskAttrs } from "./replication-deps.js";
 
 const HARBOR_JOB_STATUS: Record<string, string> = { Success: "Success", Error: "Failed", Stopped: "Stopped" };
 
-function payloadOf(event: OutboxEvent): OutboxEventPayload<"replication.finished"> {
+function payloadOf(event: SubscribedEvent): OutboxEventPayload<"replication.finished"> {
   const p = event.payload as Partial<OutboxEventPayload<"replication.finished">> | null;
   if (typeof p?.executionId !== "string" || typeof p.policyId !== "number") throw new Error(`event ${event.eventId} (${event.type}) has no executionId/policyId`);
   return p as OutboxEventPayload<"replication.finished">;
 }
 
 /** Harbor's replication `event_data`, once per local project the execution touched. */
-export async function replicationWebhookData(db: PrismaClient, event: OutboxEvent): Promise<{ projectId: number; eventData: Record<string, unknown>; operator: string }[]> {
+export async function replicationWebhookData(db: PrismaClient, event: SubscribedEvent): Promise<{ projectId: number; eventData: Record<string, unknown>; operator: string }[]> {
   const p = payloadOf(event);
   const execution = await db.execution.findUnique({ where: { id: BigInt(p.executionId) }, include: { tasks: { select: { status: true, extraAttrs: true } } } });
   const policy = await db.replicationPolicy.findUnique({ where: { id: p.policyId }, include: { srcRegistry: true, destRegistry: true } });

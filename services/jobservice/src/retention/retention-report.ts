@@ -1,9 +1,10 @@
 /** What a finished retention execution tells the outside: Harbor's `TAG_RETENTION` webhook `event_data`. */
-import type { OutboxEvent, PrismaClient } from "@berth/db";
+import type { PrismaClient } from "@berth/db";
 import type { OutboxEventPayload } from "@berth/queue";
+import type { SubscribedEvent } from "../events/subscriber.js";
 
 /** Harbor's retention `event_data` for the policy's project, or undefined when it is gone. */
-export async function retentionWebhookData(db: PrismaClient, event: OutboxEvent, externalUrl: string): Promise<{ projectId: number; eventData: Record<string, unknown>; operator: string } | undefined> {
+export async function retentionWebhookData(db: PrismaClient, event: SubscribedEvent, externalUrl: string): Promise<{ projectId: number; eventData: Record<string, unknown>; operator: string } | undefined> {
   const p = event.payload as Partial<OutboxEventPayload<"retention.finished">> | null;
   if (typeof p?.executionId !== "string" || typeof p.policyId !== "number") throw new Error(`event ${event.eventId} (${event.type}) has no executionId/policyId`);
   const execution = await db.execution.findUnique({ where: { id: BigInt(p.executionId) }, include: { tasks: { select: { extraAttrs: true, log: true } } } });

@@ -3,13 +3,13 @@
  * subscribed to its webhook event type, one execution, one task per target, one
  * `webhook.deliver` job per task (job id `task-<id>`, so a retried fan-out adds nothing twice).
  */
-import type { OutboxEvent, Prisma, PrismaClient } from "@berth/db";
+import type { Prisma, PrismaClient } from "@berth/db";
 import type { OutboxEventType, Queues } from "@berth/queue";
 import { OUTBOX_TO_WEBHOOK_EVENT, WEBHOOK_VENDOR_TYPE, type WebhookEventType, type WebhookTarget } from "@berth/webhooks";
 import { replicationWebhookData } from "../replication/replication-report.js";
 import { retentionWebhookData } from "../retention/retention-report.js";
 import type { ExecutionStore } from "../executions/execution-store.js";
-import { projectOf, registryEventData, type EventSubscriber } from "../events/subscriber.js";
+import { projectOf, registryEventData, type EventSubscriber, type SubscribedEvent } from "../events/subscriber.js";
 
 /** Formats that only make sense for some events (Docker Hub only ever sends pushes). */
 function targetWants(target: WebhookTarget, eventType: string): boolean {
@@ -42,7 +42,7 @@ export function webhookSubscriber(deps: { db: PrismaClient; executions: Executio
     },
   };
 
-  async function deliverTo(projectId: number, eventType: WebhookEventType, event: OutboxEvent, extraAttrs: Prisma.InputJsonObject, taskAttrs: Prisma.InputJsonObject = {}): Promise<void> {
+  async function deliverTo(projectId: number, eventType: WebhookEventType, event: SubscribedEvent, extraAttrs: Prisma.InputJsonObject, taskAttrs: Prisma.InputJsonObject = {}): Promise<void> {
     const policies = await db.webhookPolicy.findMany({ where: { projectId, enabled: true, eventTypes: { has: eventType } }, orderBy: { id: "asc" } });
     for (const policy of policies) {
       const targets = (policy.targets as unknown as WebhookTarget[]).filter((t) => targetWants(t, eventType));
