@@ -84,7 +84,7 @@ export function createCoreServices(o: CoreServiceOptions) {
   const projects = new ProjectStore(o.db, o.repositoryCount ?? registryRepositoryCounter(o.registry));
   const members = new MemberStore(o.db);
   const robotStore = new RobotStore(o.db, check);
-  const audit = new AuditStore(o.db);
+  const audit = new AuditStore(o.db, (err) => o.logger.warn("could not fold audit log counts (retried after the next read)", { err }));
   const access = new AccessControl(members);
   const limiter = new LoginRateLimiter(o.redis, o.loginRateLimit, o.logger);
   const scanners = new ScannerStore(o.db, o.dataKey);

@@ -126,7 +126,7 @@ export function createJobservice(o: JobserviceOptions) {
   const relay = new OutboxRelay({ db: o.db, queues, logger: o.logger, queueReady: () => o.redis.status === "ready", pollIntervalMs: o.relayPollMs });
   // The fan-out is a list of small subscribers; scan-on-push and replication join here.
   const subscribers: EventSubscriber[] = [
-    auditSubscriber(o.db),
+    auditSubscriber(o.db, o.logger),
     webhookSubscriber({ db: o.db, executions, queues, externalUrl: o.externalUrl }),
     promoteTagSubscriber({ tagger: o.tagger ?? o.storage.registry.artifacts, proxies: o.storage.registry.proxies, logger: o.logger }),
     gcRequestedSubscriber({ queues }),

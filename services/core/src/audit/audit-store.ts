@@ -46,8 +46,12 @@ export class AuditStore {
   /** Of the unfiltered lists (all rows, a project's) newest first (page-boundaries.ts in @berth/db). */
   readonly #pages = new PageBoundaries<bigint>();
 
-  constructor(private readonly db: PrismaClient) {
-    this.#folder = new Folder({ fold: () => foldAuditLogCounts(db) });
+  /** `onFoldError` hears of a failed fold (nothing is lost: the next fold takes its rows). */
+  constructor(
+    private readonly db: PrismaClient,
+    onFoldError?: (err: unknown) => void,
+  ) {
+    this.#folder = new Folder({ fold: () => foldAuditLogCounts(db), ...(onFoldError && { onError: onFoldError }) });
   }
 
   /** Writes `entry` inside the caller's transaction `tx`, so the change and its row commit together. */

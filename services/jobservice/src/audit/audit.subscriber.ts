@@ -2,6 +2,7 @@
 import { foldAuditLogCounts, operatorTypeOf, writeAuditLog } from "@berth/audit";
 import { Folder } from "@berth/db/sql";
 import type { PrismaClient } from "@berth/db";
+import type { Logger } from "@berth/logger";
 import type { OutboxEventType } from "@berth/queue";
 import { projectOf, registryEventData, type EventSubscriber } from "../events/subscriber.js";
 
@@ -14,9 +15,10 @@ const OPERATIONS: { readonly [E in OutboxEventType]?: string } = {
   "scan.stopped": "stop_scan",
 };
 
-export function auditSubscriber(db: PrismaClient): EventSubscriber {
-  // Each row adds a count row (`audit_log_counts`); they are folded a second after a burst.
-  const counts = new Folder({ fold: () => foldAuditLogCounts(db) });
+export function auditSubscriber(db: PrismaClient, logger?: Logger): EventSubscriber {
+  // Each row adds a count row (`audit_log_counts`); they are folded a second after a burst. A
+  // failed fold loses nothing (reads add the pending rows; the next fold takes them).
+  const counts = new Folder({ fold: () => foldAuditLogCounts(db), onError: (err) => logger?.warn("could not fold audit log counts (retried after the next write)", { err }) });
   return {
     name: "audit",
     types: Object.keys(OPERATIONS) as OutboxEventType[],
