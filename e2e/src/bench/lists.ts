@@ -8,7 +8,8 @@
 // Then, R requests per scenario, C in flight, over keep-alive through nginx with Basic auth: the
 // floor (`users/current`), the repositories list (first page, random deep pages for every sort),
 // the audit logs (system and project; first and deep pages), the artifacts of `<p>/one` with tags
-// (random deep pages, every sort), the projects list and the project summary. Every answer's
+// (page 1, random deep pages, every sort), the projects list, the project summary, and `/v2/_catalog`
+// (first and deep pages, with a catalog token). Every answer's
 // status and X-Total-Count are checked. p50/p95/p99 in ms.
 // BERTH_LISTS_ROOT: a built checkout to measure instead of this one (before/after: run both,
 // alternating). BERTH_LISTS_SIZE (100000), BERTH_LISTS_REQUESTS (200), BERTH_LISTS_CONCURRENCY
@@ -104,7 +105,12 @@ async function main(): Promise<void> {
 
     const api = (path: string) => `/api/v2.0${path}`;
     const repos = N + 1;
-    const scenarios: { name: string; path: (i: number) => string; total?: number }[] = [
+    const catalog = await stack.token("registry:catalog:*");
+    const repositoriesIn = (key: string) => (_status: number, body: Buffer) => {
+      const list = (JSON.parse(body.toString("utf8")) as Record<string, unknown>)[key];
+      if (!Array.isArray(list) || list.length === 0) throw new Error(`${key}: no entries`);
+    };
+    const scenarios: { name: string; path: (i: number) => string; total?: number; headers?: Record<string, string>; check?: (status: number, body: Buffer) => void }[] = [
       { name: "floor: users/current (Basic, one row)", path: () => api("/users/current") },
       { name: "projects list", path: () => api("/projects?page=1&page_size=10") },
       { name: "project summary", path: () => api(`/projects/${P}/summary`) },
@@ -114,6 +120,7 @@ async function main(): Promise<void> {
         path: (i: number) => api(`/projects/${P}/repositories?page=${pageAt(i, Math.ceil(repos / PAGE))}&page_size=${PAGE}${sort ? `&sort=${sort}` : ""}`),
         total: repos,
       })),
+      { name: "artifacts with tags, page 1", path: () => api(`/projects/${P}/repositories/one/artifacts?with_tag=true&page_size=${PAGE}&page=1`), total: N },
       ...["", "push_time", "-push_time", "pull_time", "size", "digest"].map((sort) => ({
         name: `artifacts with tags, random deep page${sort ? `, sort=${sort}` : ""}`,
         path: (i: number) => api(`/projects/${P}/repositories/one/artifacts?with_tag=true&page_size=${PAGE}&page=${pageAt(i, N / PAGE)}${sort ? `&sort=${sort}` : ""}`),
@@ -123,9 +130,12 @@ async function main(): Promise<void> {
       { name: "audit logs, random deep page", path: (i) => api(`/audit-logs?page=${pageAt(i, Math.ceil(audits / PAGE))}&page_size=${PAGE}`), total: audits },
       { name: "project logs, page 1", path: () => api(`/projects/${P}/logs?page=1&page_size=${PAGE}`), total: projectAudits },
       { name: "project logs, random deep page", path: (i) => api(`/projects/${P}/logs?page=${pageAt(i, Math.ceil(projectAudits / PAGE))}&page_size=${PAGE}`), total: projectAudits },
+      { name: "_catalog, first page (n=100)", path: () => "/v2/_catalog?n=100", headers: catalog, check: repositoriesIn("repositories") },
+      { name: "_catalog, random deep page (n=100, last=…)", path: (i) => `/v2/_catalog?n=100&last=${encodeURIComponent(`${P}/r${pageAt(i, N) - 1}`)}`, headers: catalog, check: repositoriesIn("repositories") },
     ];
     for (const s of scenarios) {
-      const stats = await measure(stack.http, (i) => ({ path: s.path(i), headers: stack.admin, ...(s.total !== undefined && { check: checkTotal(s.total) }) }), REQUESTS, CONCURRENCY);
+      const check = s.check ?? (s.total !== undefined ? checkTotal(s.total) : undefined);
+      const stats = await measure(stack.http, (i) => ({ path: s.path(i), headers: s.headers ?? stack.admin, ...(check && { check }) }), REQUESTS, CONCURRENCY);
       results.push({ name: s.name, stats });
       log(`${s.name}: p50 ${stats.p50} / p95 ${stats.p95} / p99 ${stats.p99} ms`);
     }
