@@ -9,7 +9,9 @@
  * boundaries of another state are never used. Building them reads the whole list once, so they
  * are built only when a state has already cost that much in walks (deep pages read in it
  * walked as many entries as the list holds; a build that fails, e.g. past the statement
- * timeout, leaves the state walked): a list that changes between deep reads is walked
+ * timeout, leaves the state walked). The build runs beside the reads, which walk until it is
+ * done — none waits for it (a read that waited for a build of 200,000 rows was the slowest of
+ * its list by ~100 ms). A list that changes between deep reads is walked
  * as before, at no more than the walks it does anyway; one read over and over is walked until
  * then and afterwards costs about what its first page does. Bounded: at most `lists` lists are
  * kept, least recently used dropped first.
@@ -20,7 +22,7 @@ import type { ListOrder } from "./list-page.js";
 
 const deepPages = counter({
   name: "berth_list_deep_pages_total",
-  help: "Deep pages of big lists, by how they were read: walked (up to the offset, from the nearer end), built (the page boundaries of the list in its state were built for it), seeked (started at a boundary)",
+  help: "Deep pages of big lists, by how they were read: walked (up to the offset, from the nearer end), seeked (started at a boundary); built counts the builds of a list's page boundaries in its state, started by a read that walked",
   labelNames: ["read"],
 });
 
@@ -42,7 +44,7 @@ interface Entry<Id> {
   /** Index entries the deep reads of this state have walked. */
   walked: number;
   ids?: readonly Id[];
-  building?: Promise<readonly Id[]> | undefined;
+  building?: Promise<void> | undefined;
   /** The build failed: this state is walked. */
   failed?: boolean;
 }
@@ -76,24 +78,21 @@ export class PageBoundaries<Id> {
     }
     this.#keep(list, entry);
     if (!entry.ids) {
-      if (entry.failed || (!entry.building && entry.walked < page.total)) {
+      // The build runs beside the reads, which walk until it is done: no read waits for it.
+      if (!entry.failed && !entry.building && entry.walked >= page.total) {
+        deepPages.inc({ read: "built" });
+        entry.building = build(this.every).then(
+          (ids) => void (entry.ids = ids),
+          // Too big to read within the statement timeout, or the database failed: this state is
+          // walked, as before (a database that fails fails the walk too), and not built again.
+          () => void (entry.failed = true),
+        );
+        void entry.building.finally(() => (entry.building = undefined));
+      } else {
         entry.walked += page.walk;
-        deepPages.inc({ read: "walked" });
-        return undefined;
       }
-      if (!entry.building) deepPages.inc({ read: "built" });
-      const building = (entry.building ??= build(this.every));
-      try {
-        entry.ids = await building;
-      } catch {
-        // Too big to read within the statement timeout, or the database failed: walk, as the
-        // caller would have (a database that fails fails the walk too), and not again in this state.
-        entry.failed = true;
-        deepPages.inc({ read: "walked" });
-        return undefined;
-      } finally {
-        entry.building = undefined;
-      }
+      deepPages.inc({ read: "walked" });
+      return undefined;
     }
     const i = Math.floor(page.skip / this.every);
     const id = entry.ids[i];
