@@ -81,13 +81,14 @@ export class PageBoundaries<Id> {
       // The build runs beside the reads, which walk until it is done: no read waits for it.
       if (!entry.failed && !entry.building && entry.walked >= page.total) {
         deepPages.inc({ read: "built" });
-        entry.building = build(this.every).then(
-          (ids) => void (entry.ids = ids),
-          // Too big to read within the statement timeout, or the database failed: this state is
-          // walked, as before (a database that fails fails the walk too), and not built again.
-          () => void (entry.failed = true),
-        );
-        void entry.building.finally(() => (entry.building = undefined));
+        entry.building = build(this.every)
+          .then(
+            (ids) => void (entry.ids = ids),
+            // Too big to read within the statement timeout, or the database failed: this state is
+            // walked, as before (a database that fails fails the walk too), and not built again.
+            () => void (entry.failed = true),
+          )
+          .finally(() => (entry.building = undefined));
       } else {
         entry.walked += page.walk;
       }
