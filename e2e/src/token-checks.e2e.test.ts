@@ -6,7 +6,7 @@ import { generateKeyPairSync, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CoreApi } from "./support/api.js";
-import { claims, signHs256, signRs256, unsigned } from "./support/jwt.js";
+import { claims, signHs256, signWithKey, unsigned } from "./support/jwt.js";
 import { startTestStack, type TestStack } from "./support/stack.js";
 
 describe("registry token checks through nginx", { timeout: 180_000 }, () => {
@@ -42,7 +42,8 @@ describe("registry token checks through nginx", { timeout: 180_000 }, () => {
   }
 
   it("control: a token signed with core's key, as core would, is accepted", async () => {
-    const r = await tagsWith(signRs256(claims(pull), realKey));
+    assert.equal(JSON.parse(Buffer.from((await api.token([`repository:${repo}:pull`])).split(".")[0]!, "base64url").toString()).alg, "ES256");
+    const r = await tagsWith(signWithKey(claims(pull), realKey));
     // The repository does not exist: past authentication the answer is 404 NAME_UNKNOWN.
     assert.equal(r.status, 404, r.body);
     assert.match(r.body, /NAME_UNKNOWN/);
@@ -50,9 +51,9 @@ describe("registry token checks through nginx", { timeout: 180_000 }, () => {
     assert.equal(issued.status, 404, issued.body);
   });
 
-  it("rejects a forged signature (another RSA key, and a tampered payload)", async () => {
-    const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
-    await assertInvalid(signRs256(claims(pull), other), "other key");
+  it("rejects a forged signature (another EC key, an RSA key, and a tampered payload)", async () => {
+    await assertInvalid(signWithKey(claims(pull), generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey), "other EC key (ES256)");
+    await assertInvalid(signWithKey(claims(pull), generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey), "an RSA key (RS256)");
     const genuine = await api.token([`repository:${repo}:pull`]);
     const [h, , s] = genuine.split(".");
     const tampered = `${h}.${Buffer.from(JSON.stringify(claims([{ type: "repository", name: repo, actions: ["pull", "push", "delete"] }]))).toString("base64url")}.${s}`;
@@ -60,13 +61,13 @@ describe("registry token checks through nginx", { timeout: 180_000 }, () => {
   });
 
   it("rejects a wrong audience and a wrong issuer", async () => {
-    await assertInvalid(signRs256(claims(pull, { aud: "some-other-registry" }), realKey), "wrong audience");
-    await assertInvalid(signRs256(claims(pull, { iss: "someone-else" }), realKey), "wrong issuer");
+    await assertInvalid(signWithKey(claims(pull, { aud: "some-other-registry" }), realKey), "wrong audience");
+    await assertInvalid(signWithKey(claims(pull, { iss: "someone-else" }), realKey), "wrong issuer");
   });
 
   it("rejects an expired token", async () => {
     const now = Math.floor(Date.now() / 1000);
-    await assertInvalid(signRs256(claims(pull, { iat: now - 3600, nbf: now - 3600, exp: now - 600 }), realKey), "expired");
+    await assertInvalid(signWithKey(claims(pull, { iat: now - 3600, nbf: now - 3600, exp: now - 600 }), realKey), "expired");
   });
 
   it("rejects alg none", async () => {
@@ -87,7 +88,7 @@ describe("registry token checks through nginx", { timeout: 180_000 }, () => {
     assert.match(r.challenge, new RegExp(`scope="repository:${repo}:push"`), r.challenge);
     assert.equal((JSON.parse(r.body) as { errors: { code: string }[] }).errors[0]?.code, "DENIED");
     // The same with a valid token that has no access entries at all.
-    const bare = await tagsWith(signRs256(claims([]), realKey), "POST", `/v2/${repo}/blobs/uploads/`);
+    const bare = await tagsWith(signWithKey(claims([]), realKey), "POST", `/v2/${repo}/blobs/uploads/`);
     assert.equal(bare.status, 401);
     assert.match(bare.challenge, /error="insufficient_scope"/);
     assert.match(bare.body, /"DENIED"/);

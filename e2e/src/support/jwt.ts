@@ -1,5 +1,5 @@
 // Hand-made JWTs for negative token tests (forged, wrong audience, expired, alg none, HS256).
-import { createHmac, createSign, randomUUID, type KeyObject } from "node:crypto";
+import { createHmac, createPrivateKey, randomUUID, sign, type KeyObject } from "node:crypto";
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString("base64url");
 
@@ -20,9 +20,12 @@ export function claims(access: Claims["access"], overrides: Claims = {}): Claims
   return { iss: "berth-token-issuer", sub: "admin", aud: "berth-registry", iat: now, nbf: now, exp: now + 300, jti: randomUUID(), access, ...overrides };
 }
 
-export function signRs256(payload: Claims, key: KeyObject | string, header: Record<string, unknown> = {}): string {
-  const input = `${b64url(JSON.stringify({ typ: "JWT", alg: "RS256", ...header }))}.${b64url(JSON.stringify(payload))}`;
-  return `${input}.${b64url(createSign("RSA-SHA256").update(input).sign(key))}`;
+/** A JWT signed with `key` as core signs: ES256 with an EC key (r‖s), RS256 with an RSA key. */
+export function signWithKey(payload: Claims, key: KeyObject | string, header: Record<string, unknown> = {}): string {
+  const privateKey = typeof key === "string" ? createPrivateKey(key) : key;
+  const alg = privateKey.asymmetricKeyType === "ec" ? "ES256" : "RS256";
+  const input = `${b64url(JSON.stringify({ typ: "JWT", alg, ...header }))}.${b64url(JSON.stringify(payload))}`;
+  return `${input}.${b64url(sign("sha256", Buffer.from(input), { key: privateKey, dsaEncoding: "ieee-p1363" }))}`;
 }
 
 export function signHs256(payload: Claims, secret: Buffer | string): string {

@@ -36,7 +36,7 @@ export interface IssuedToken {
 const b64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
 
 /**
- * RS256 JWTs as CNCF Distribution's `auth.token` verifies them: `x5c` (the certificate chained
+ * ES256 (or, with an RSA key, RS256) JWTs as CNCF Distribution's `auth.token` verifies them: `x5c` (the certificate chained
  * to the registry's `rootcertbundle`) and `kid` (libtrust key ID) in the header; `iss`, `aud`
  * (the service), `exp`/`nbf`/`iat`, `jti` and `access` in the claims.
  */
@@ -53,7 +53,7 @@ export class TokenIssuer {
   issue(subject: string, access: TokenAccess[], now = new Date(), options: IssueOptions = {}): IssuedToken {
     const iat = Math.floor(now.getTime() / 1000);
     const expiresIn = options.expiresInSeconds ?? this.options.expirationMinutes * 60;
-    const header = { typ: "JWT", alg: "RS256", kid: this.key.keyId, x5c: [this.key.certificateDer.toString("base64")] };
+    const header = { typ: "JWT", alg: this.key.algorithm, kid: this.key.keyId, x5c: [this.key.certificateDer.toString("base64")] };
     const claims: TokenClaims = {
       iss: this.options.issuer,
       sub: subject,
@@ -66,7 +66,8 @@ export class TokenIssuer {
       ...(options.purpose !== undefined && { berth_purpose: options.purpose }),
     };
     const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-    const signature = sign("sha256", Buffer.from(signingInput), this.key.privateKey);
+    // JWS wants an ECDSA signature as r‖s (IEEE P1363), not DER.
+    const signature = sign("sha256", Buffer.from(signingInput), { key: this.key.privateKey, dsaEncoding: "ieee-p1363" });
     return { token: `${signingInput}.${signature.toString("base64url")}`, expiresIn, issuedAt: new Date(iat * 1000) };
   }
 }

@@ -68,7 +68,7 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
   } else if (redisOption !== "none") redis = createRedisClient(redisOption, logger);
   const keyDir = mkdtempSync(path.join(tmpdir(), "berth-core-token-"));
   const registry = createRegistryStore({ db, driver: new FilesystemDriver({ rootDirectory: path.join(keyDir, "storage") }) });
-  const signingKey = await ensureSigningKey({ keyFile: path.join(keyDir, "tls.key"), certFile: path.join(keyDir, "tls.crt"), bits: 2048 });
+  const signingKey = await ensureSigningKey({ keyFile: path.join(keyDir, "tls.key"), certFile: path.join(keyDir, "tls.crt") });
   const services = createCoreServices({
     db,
     redis,

@@ -25,7 +25,7 @@ describe("scan jobs", { skip: !enabled && "needs BERTH_TEST_PG_URL and BERTH_TES
 
   before(async () => {
     keyDir = await mkdtemp(join(tmpdir(), "berth-scan-key-"));
-    const key = ensureSigningKey({ keyFile: join(keyDir, "tls.key"), certFile: join(keyDir, "tls.crt"), bits: 2048 });
+    const key = ensureSigningKey({ keyFile: join(keyDir, "tls.key"), certFile: join(keyDir, "tls.crt") });
     adapter = await startReceiver((req, res) => {
       if (req.method === "POST" && req.url === "/api/v1/scan") {
         res.writeHead(202, { "content-type": "application/vnd.scanner.adapter.scan.response+json; version=1.0" });

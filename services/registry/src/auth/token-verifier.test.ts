@@ -57,6 +57,24 @@ test("bad tokens are refused", () => {
   assert.equal(verifier.verify(sign({ exp: now - 10 })).subject, "alice");
 });
 
+test("with an EC P-256 key only ES256 verifies; other keys are refused", () => {
+  const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const ecVerifier = new TokenVerifier({ publicKey: parseTokenKey(ec.publicKey.export({ type: "spki", format: "pem" }) as string), issuer: "iss", service: "svc" });
+  const options = { issuer: "iss", audience: "svc", subject: "bob", expiresIn: 300 } as const;
+  assert.equal(ecVerifier.verify(jwt.sign({ access }, ec.privateKey, { algorithm: "ES256", ...options })).subject, "bob");
+  const otherEc = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+  assert.throws(() => ecVerifier.verify(jwt.sign({ access }, otherEc, { algorithm: "ES256", ...options })), TokenInvalidError, "another EC key");
+  // An RSA-signed token against the EC key, and an ES256 one against the RSA key: refused by algorithm.
+  assert.throws(() => ecVerifier.verify(sign({})), TokenInvalidError, "RS256 against an EC key");
+  assert.throws(() => verifier.verify(jwt.sign({ access }, ec.privateKey, { algorithm: "ES256", ...options })), TokenInvalidError, "ES256 against an RSA key");
+  const weak = [
+    generateKeyPairSync("ec", { namedCurve: "secp256k1" }).publicKey,
+    generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey,
+    generateKeyPairSync("ed25519").publicKey,
+  ];
+  for (const key of weak) assert.throws(() => parseTokenKey(key.export({ type: "spki", format: "pem" }) as string), /EC P-256 or RSA/);
+});
+
 test("a verified token is reused only for the very same string", () => {
   const token = sign({ reused: true });
   assert.equal(verifier.verify(token).subject, "alice");

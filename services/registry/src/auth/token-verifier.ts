@@ -1,7 +1,8 @@
 /**
- * Verifies the registry's bearer tokens: RS256 JWTs signed by core's token service, checked
- * against the public key of core's certificate (`tls.crt`; a bare PEM public key also works).
- * Only RS256 is accepted, so `alg: none` and HS256-signed-with-the-public-key tokens fail.
+ * Verifies the registry's bearer tokens: JWTs signed by core's token service, checked against the
+ * public key of core's certificate (`tls.crt`; a bare PEM public key also works). The key decides
+ * the one algorithm accepted — ES256 for an EC P-256 key (what core creates), RS256 for an RSA
+ * key — so `alg: none`, HS256-signed-with-the-public-key and any other algorithm fail.
  */
 import { X509Certificate, createHash, createPublicKey, type KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -31,10 +32,17 @@ export class TokenInvalidError extends Error {
   override name = "TokenInvalidError";
 }
 
-/** The public key in a PEM certificate or PEM public key. */
+/** The one algorithm tokens signed with `key` may use; `undefined` for a key core never signs with. */
+export function tokenAlgorithm(key: KeyObject): "ES256" | "RS256" | undefined {
+  if (key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1") return "ES256";
+  if (key.asymmetricKeyType === "rsa" && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048) return "RS256";
+  return undefined;
+}
+
+/** The public key in a PEM certificate or PEM public key: EC P-256 or RSA (2048 bits or more). */
 export function parseTokenKey(pem: string): KeyObject {
   const key = pem.includes("BEGIN CERTIFICATE") ? new X509Certificate(pem).publicKey : createPublicKey(pem);
-  if (key.asymmetricKeyType !== "rsa") throw new Error(`token key must be RSA, got ${key.asymmetricKeyType}`);
+  if (tokenAlgorithm(key) === undefined) throw new Error(`token key must be EC P-256 or RSA (2048 bits or more), got ${key.asymmetricKeyType}`);
   return key;
 }
 
@@ -53,7 +61,7 @@ export async function loadTokenKeyFile(path: string): Promise<KeyObject> {
   try {
     return parseTokenKey(pem);
   } catch (err) {
-    throw new Error(`${path} is not a PEM certificate or public key with an RSA key: ${(err as Error).message}`, { cause: err });
+    throw new Error(`${path} is not a PEM certificate or public key with an EC P-256 or RSA key: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -82,14 +90,19 @@ interface VerifiedToken {
  * Verifies tokens with one key. A token that verified is remembered by the SHA-256 of its exact
  * string (the signature is part of it, so no other bytes can hit the entry) until its `exp` (plus
  * the clock tolerance): a client sends the same token for every request of a pull or push, and
- * the RSA check is the most expensive step of a small request. The digest, not the token, is the
+ * the signature check is the most expensive step of a small request. The digest, not the token, is the
  * key: a token is a few KiB (and a slice of its request's header keeps the whole header alive),
  * so a full cache held ~7 MiB of the registry's ~30 MiB live heap.
  */
 export class TokenVerifier {
   readonly #verified = new Map<string, VerifiedToken>();
+  readonly #algorithm: jwt.Algorithm;
 
-  constructor(private readonly options: TokenVerifierOptions) {}
+  constructor(private readonly options: TokenVerifierOptions) {
+    const algorithm = tokenAlgorithm(options.publicKey);
+    if (algorithm === undefined) throw new Error(`token key must be EC P-256 or RSA (2048 bits or more), got ${options.publicKey.asymmetricKeyType}`);
+    this.#algorithm = algorithm;
+  }
 
   /** @throws {TokenInvalidError} */
   verify(token: string): TokenClaims {
@@ -107,7 +120,7 @@ export class TokenVerifier {
     let payload: jwt.JwtPayload | string;
     try {
       payload = jwt.verify(token, this.options.publicKey, {
-        algorithms: ["RS256"],
+        algorithms: [this.#algorithm],
         issuer: this.options.issuer,
         audience: this.options.service,
         clockTolerance: this.options.clockToleranceSeconds ?? 30,
