@@ -25,7 +25,7 @@ import { createTestDatabase } from "@berth/db/testing";
 import { startPostgres } from "@berth/local-stack";
 import type { StorageDriver } from "@berth/storage";
 import { repoRoot } from "../support/launcher.js";
-import { hexOf, orphanRowsSql, writeOrphanFiles } from "./scale/gc-bench.js";
+import { hexOf, orphanRowsSql, stepSeconds, writeOrphanFiles } from "./scale/gc-bench.js";
 
 const ORPHANS = Number(process.env["BERTH_BENCH_GC_ORPHANS"] ?? 100_000);
 const LIVE = Number(process.env["BERTH_BENCH_GC_LIVE"] ?? 20_000);
@@ -144,20 +144,6 @@ async function child(task: ChildTask): Promise<GcMeasurement> {
     await close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Seconds each step took: the time of the line that reports the step minus that of the line reporting the one before. */
-function stepSeconds(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  let previous: number | undefined;
-  for (const line of text.split("\n")) {
-    const m = /^(\S+) (gc start|step \d)/.exec(line);
-    if (m === null) continue;
-    const t = Date.parse(m[1]!);
-    if (previous !== undefined) out[m[2]!] = round((t - previous) / 1000);
-    previous = t;
-  }
-  return out;
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;

@@ -22,6 +22,22 @@ export interface GcResult {
   seconds: number;
   deletesPerSecond: number;
   seedSeconds: number;
+  /** Seconds per step, from the run's log (filesystem: the stack's own run). */
+  steps?: Record<string, number>;
+}
+
+/** Seconds each step took: the time of the line that reports the step minus that of the line reporting the one before. */
+export function stepSeconds(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  let previous: number | undefined;
+  for (const line of text.split("\n")) {
+    const m = /^(\S+) (gc start|step \d)/.exec(line);
+    if (m === null) continue;
+    const t = Date.parse(m[1]!);
+    if (previous !== undefined) out[m[2]!] = Math.round((t - previous) / 100) / 10;
+    previous = t;
+  }
+  return out;
 }
 
 /** The hex digest of seeded blob `i` (`prefix` + i hashed: the orphans', unless told). */
@@ -78,7 +94,8 @@ export async function gcFilesystem(stack: ScaleStack, count: number, log: (line:
   const left = Number(stack.psql(`SELECT count(*) FROM blobs WHERE digest LIKE 'sha256:%' AND size = 16 AND updated_at < now() - interval '2 hours'`).trim());
   if (left !== 0) throw new Error(`${left} orphan rows left after GC run ${id}`);
   const s = Number(seconds);
-  return { storage: "filesystem", orphans: count, deleted: Number(freed), seconds: Math.round(s * 10) / 10, deletesPerSecond: Math.round(Number(freed) / s), seedSeconds: Math.round(seedSeconds) };
+  const steps = stepSeconds(stack.psql(`SELECT log FROM gc_runs WHERE id = ${id}`));
+  return { storage: "filesystem", orphans: count, deleted: Number(freed), seconds: Math.round(s * 10) / 10, deletesPerSecond: Math.round(Number(freed) / s), seedSeconds: Math.round(seedSeconds), steps };
 }
 
 export async function gcS3(stack: ScaleStack, count: number, log: (line: string) => void): Promise<GcResult> {

@@ -75,8 +75,11 @@ export function renderScaleMarkdown(r: ScaleReport): string {
   }
   if (r.gc?.length) {
     out.push("**Garbage collection of orphan blobs**:", "");
-    out.push("| target | storage | orphans | deleted | seconds | deletes/s |", "|---|---|---:|---:|---:|---:|");
-    for (const g of r.gc) out.push(`| ${g.target} | ${g.storage} | ${g.orphans} | ${g.deleted} | ${g.seconds} | ${g.deletesPerSecond} |`);
+    out.push("| target | storage | orphans | deleted | seconds | deletes/s | steps (s) |", "|---|---|---:|---:|---:|---:|---|");
+    for (const g of r.gc) {
+      const steps = Object.entries(g.steps ?? {}).map(([k, v]) => `${k.replace("step ", "")}: ${v}`).join(", ") || "—";
+      out.push(`| ${g.target} | ${g.storage} | ${g.orphans} | ${g.deleted} | ${g.seconds} | ${g.deletesPerSecond} | ${steps} |`);
+    }
     out.push("");
   }
   return `${out.join("\n")}\n`;

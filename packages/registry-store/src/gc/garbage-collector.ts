@@ -13,9 +13,10 @@
  * 2. Links: `repository_blobs` rows older than the window, of blobs not touched within the window,
  *    that no manifest of the repository references → removed (quota released in the same
  *    transaction, {@link releaseLinks}).
- * 3. Blobs no repository links and no manifest references, not touched within the window: marked
- *    `deleting` (committed: from then on every reader treats them as absent and an upload of the
- *    same digest revives them), then in groups of 32 under `FOR UPDATE`: content deleted, rows deleted.
+ * 3. Blobs no repository links and no manifest references, not touched within the window, found
+ *    slice by slice of the primary key: marked `deleting` (committed: from then on every reader
+ *    treats them as absent and an upload of the same digest revives them), then in groups of 250
+ *    under `FOR UPDATE`: content deleted, rows deleted.
  *    A crash can only leave a `deleting` row (invisible, finished by the next run) or an orphan
  *    file — never a visible row without content.
  * 4. Upload sessions idle longer than the window (at least `uploadMinIdleHours`): rows, then files.
@@ -116,6 +117,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * core: 32 per group ran at ~1,000 blobs/s, 128 at ~1,200.
  */
 const SWEEP_GROUP = 250;
+
+/** Rows looked at per transaction in steps 2 and 3: a slice of the table's primary key. */
+const SLICE = 2000;
 
 /** Digests found in storage looked up per statement (step 5). */
 const LOOKUP_BATCH = 2000;
@@ -230,21 +234,32 @@ export class GarbageCollector {
     let cursorDigest = "";
     for (;;) {
       const result = await this.#db.$transaction(async (tx) => {
-        // Lock the candidates (skipping rows a push, mount or upload holds)...
-        const locked = await tx.$queryRaw<{ repository_id: number; blob_digest: string }[]>`
-          SELECT rb.repository_id, rb.blob_digest FROM repository_blobs rb JOIN blobs b ON b.digest = rb.blob_digest
-          WHERE (rb.repository_id, rb.blob_digest) > (${cursorRepo}, ${cursorDigest})
-            AND rb.created_at < now() - make_interval(secs => ${w})
-            AND b.updated_at < now() - make_interval(secs => ${w})
-            AND NOT EXISTS (SELECT 1 FROM manifest_references mr JOIN manifests m ON m.id = mr.manifest_id
-                            WHERE m.repository_id = rb.repository_id AND mr.digest = rb.blob_digest)
-          ORDER BY rb.repository_id, rb.blob_digest LIMIT ${this.#batch}
-          FOR UPDATE OF rb, b SKIP LOCKED`;
-        if (locked.length === 0) return undefined;
+        // Lock the candidates of the next slice of the primary key (skipping rows a push, mount
+        // or upload holds; a fixed slice for the reason given at #markBatch)...
+        const slice = await tx.$queryRaw<{ last_repo: number; last_digest: string; repos: number[]; digests: string[] }[]>`
+          WITH slice AS MATERIALIZED (
+            SELECT repository_id, blob_digest, created_at FROM repository_blobs WHERE (repository_id, blob_digest) > (${cursorRepo}, ${cursorDigest})
+            ORDER BY repository_id, blob_digest LIMIT ${SLICE}),
+          locked AS (
+            SELECT rb.repository_id, rb.blob_digest FROM repository_blobs rb JOIN blobs b ON b.digest = rb.blob_digest
+            WHERE (rb.repository_id, rb.blob_digest) IN (SELECT repository_id, blob_digest FROM slice WHERE created_at < now() - make_interval(secs => ${w}))
+              AND rb.created_at < now() - make_interval(secs => ${w})
+              AND b.updated_at < now() - make_interval(secs => ${w})
+              AND NOT EXISTS (SELECT 1 FROM manifest_references mr JOIN manifests m ON m.id = mr.manifest_id
+                              WHERE m.repository_id = rb.repository_id AND mr.digest = rb.blob_digest)
+            ORDER BY rb.repository_id, rb.blob_digest
+            FOR UPDATE OF rb, b SKIP LOCKED)
+          SELECT l.repository_id AS last_repo, l.blob_digest AS last_digest, k.repos, k.digests
+          FROM (SELECT repository_id, blob_digest FROM slice ORDER BY repository_id DESC, blob_digest DESC LIMIT 1) l
+          CROSS JOIN (SELECT ARRAY(SELECT repository_id FROM locked) AS repos, ARRAY(SELECT blob_digest FROM locked) AS digests) k`;
+        const found = slice[0];
+        if (found === undefined) return undefined;
+        const last = { repository_id: found.last_repo, blob_digest: found.last_digest };
+        if (found.repos.length === 0) return { last, removed: 0 };
         // ...then re-check in a new statement (new snapshot): pushes that committed between the
         // first statement's snapshot and our lock are visible now; later ones wait for us.
-        const repos = locked.map((l) => l.repository_id);
-        const digests = locked.map((l) => l.blob_digest);
+        const repos = found.repos;
+        const digests = found.digests;
         const still = await tx.$queryRaw<{ repository_id: number; blob_digest: string }[]>`
           SELECT rb.repository_id, rb.blob_digest FROM repository_blobs rb JOIN blobs b ON b.digest = rb.blob_digest
           JOIN unnest(${repos}::int[], ${digests}::text[]) AS x(repository_id, blob_digest)
@@ -254,11 +269,15 @@ export class GarbageCollector {
             AND NOT EXISTS (SELECT 1 FROM manifest_references mr JOIN manifests m ON m.id = mr.manifest_id
                             WHERE m.repository_id = rb.repository_id AND mr.digest = rb.blob_digest)`;
         const byRepo = new Map<number, string[]>();
-        for (const s of still) byRepo.set(s.repository_id, [...(byRepo.get(s.repository_id) ?? []), s.blob_digest]);
+        for (const s of still) {
+          const ds = byRepo.get(s.repository_id);
+          if (ds) ds.push(s.blob_digest);
+          else byRepo.set(s.repository_id, [s.blob_digest]);
+        }
         let removed = 0;
         for (const [repositoryId, ds] of byRepo) removed += await releaseLinks(tx, repositoryId, ds);
         if (removed > 0) await this.#hooks.afterUnlink?.(still.map((s) => ({ repositoryId: s.repository_id, digest: s.blob_digest })));
-        return { last: locked[locked.length - 1]!, removed };
+        return { last, removed };
       }, { timeout: this.#sweepTimeoutMs, maxWait: 30_000 });
       if (result === undefined) break;
       report.linksRemoved += result.removed;
@@ -311,21 +330,35 @@ export class GarbageCollector {
   }
 
   /**
-   * Marks the next batch after `cursor`: lock, re-check in a new statement, set `deleting`,
-   * commit. `undefined` when no candidate is left; `last` is the batch's cursor.
+   * Marks the candidates among the next {@link SLICE} rows after `cursor` in digest order (a slice of
+   * the primary key, whatever the rows are): lock, re-check in a new statement, set `deleting`,
+   * commit. `undefined` past the last row; `last` is the slice's last digest (the next cursor).
+   *
+   * A fixed slice, not "the next 500 candidates": what that query cost depended on the
+   * planner's guess of how many blobs are old. Right after many blobs became garbage (a mass
+   * delete, or seeded orphans) the statistics still say none is, and PostgreSQL read every old
+   * row and sorted them for each batch — at 100,000 orphans among 500,000 blobs, most of a run
+   * (docs/performance.md). A slice by primary key costs the same whatever the statistics say, and
+   * the whole table is read once per run; only a slice's old rows are looked up again (locked,
+   * and checked for links and references).
    */
   async #markBatch(cursor: string, w: number): Promise<{ last: string; marked: Digest[] } | undefined> {
     return this.#db.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<{ digest: string }[]>`
-        SELECT b.digest FROM blobs b
-        WHERE b.digest > ${cursor}
-          AND (b.status = 'deleting' OR b.updated_at < now() - make_interval(secs => ${w}))
-          AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.blob_digest = b.digest)
-          AND NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.digest = b.digest)
-        ORDER BY b.digest LIMIT ${this.#batch}
-        FOR UPDATE SKIP LOCKED`;
-      if (locked.length === 0) return undefined;
-      const digests = locked.map((l) => l.digest);
+      const slice = await tx.$queryRaw<{ last: string | null; digests: string[] }[]>`
+        WITH slice AS MATERIALIZED (SELECT digest, status, updated_at FROM blobs WHERE digest > ${cursor} ORDER BY digest LIMIT ${SLICE}),
+        locked AS (
+          SELECT b.digest FROM blobs b
+          WHERE b.digest = ANY(ARRAY(SELECT digest FROM slice WHERE status = 'deleting' OR updated_at < now() - make_interval(secs => ${w})))
+            AND (b.status = 'deleting' OR b.updated_at < now() - make_interval(secs => ${w}))
+            AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.blob_digest = b.digest)
+            AND NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.digest = b.digest)
+          ORDER BY b.digest
+          FOR UPDATE SKIP LOCKED)
+        SELECT (SELECT max(digest) FROM slice) AS last, ARRAY(SELECT digest FROM locked) AS digests`;
+      const last = slice[0]?.last ?? null;
+      if (last === null) return undefined;
+      const digests = slice[0]!.digests;
+      if (digests.length === 0) return { last, marked: [] };
       const rows = await tx.$queryRaw<{ digest: string }[]>`
         UPDATE blobs b SET status = 'deleting'
         WHERE b.digest = ANY(${digests}::text[])
@@ -333,7 +366,7 @@ export class GarbageCollector {
           AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.blob_digest = b.digest)
           AND NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.digest = b.digest)
         RETURNING b.digest`;
-      return { last: digests[digests.length - 1]!, marked: rows.map((r) => r.digest as Digest) };
+      return { last, marked: rows.map((r) => r.digest as Digest) };
     });
   }
 

@@ -361,6 +361,61 @@ describe("GC runs", { skip: adminUrl === undefined && "BERTH_TEST_PG_URL is not 
     }
   });
 
+  test("marking reads the blobs slice by slice of the primary key: orphans behind slices of live rows go, with statistics that know none of them", async () => {
+    const f = await createGcFixture(adminUrl!);
+    try {
+      // 5,000 live rows first in digest order ('0…'), then 2,500 old orphans ('f…'): the first
+      // slices hold no candidate at all. The statistics are taken before the orphans exist.
+      await f.prisma.$executeRawUnsafe(`INSERT INTO blobs (digest, size, status, updated_at)
+        SELECT 'sha256:0' || substr(encode(sha256(convert_to('slice-live-' || g, 'UTF8')), 'hex'), 2), 1, 'none', now()
+        FROM generate_series(1, 5000) AS g`);
+      await f.prisma.$executeRawUnsafe("ANALYZE blobs");
+      await f.prisma.$executeRawUnsafe(`INSERT INTO blobs (digest, size, status, updated_at)
+        SELECT 'sha256:f' || substr(encode(sha256(convert_to('slice-orphan-' || g, 'UTF8')), 'hex'), 2), 1, 'none', now() - interval '3 hours'
+        FROM generate_series(1, 2500) AS g`);
+      const linked = await f.upload("slices/app", Buffer.from("an old blob a repository still links"));
+      await f.prisma.$executeRaw`UPDATE blobs SET updated_at = now() - interval '3 hours' WHERE digest = ${linked}`;
+      const batches: number[] = [];
+      const report = await f.gc({ hooks: { afterMark: (digests) => void batches.push(digests.length) } }).run({ timeWindowHours: 2 });
+      assert.equal(report.blobsDeleted, 2500);
+      const left = await f.prisma.$queryRaw<{ live: bigint; orphans: bigint }[]>`
+        SELECT count(*) FILTER (WHERE digest LIKE 'sha256:0%' AND size = 1) AS live, count(*) FILTER (WHERE digest LIKE 'sha256:f%' AND size = 1) AS orphans FROM blobs`;
+      assert.deepEqual(left[0], { live: 5000n, orphans: 0n });
+      assert.ok(await f.blobRow(linked), "a linked blob stays, however old");
+      assert.ok(batches.length >= 2 && batches.every((n) => n <= 2000), `marked in slices of at most 2,000 rows: ${batches.join(", ")}`);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test("links are looked at slice by slice too: unreferenced old links behind a slice of young ones go", async () => {
+    const f = await createGcFixture(adminUrl!);
+    try {
+      await f.upload("slicelinks/a", Buffer.from("first repository"));
+      await f.upload("slicelinks/b", Buffer.from("second repository"));
+      const ids = await f.prisma.$queryRaw<{ id: number; name: string }[]>`SELECT id, name FROM repositories WHERE name LIKE 'slicelinks/%' ORDER BY id`;
+      assert.deepEqual(ids.map((r) => r.name), ["slicelinks/a", "slicelinks/b"]);
+      const [a, b] = ids.map((r) => r.id);
+      // 2,500 young links in the first repository (a full slice without a candidate), then 300
+      // old links nothing references in the second.
+      for (const [repo, prefix, n, age] of [[a, "young", 2500, "0 hours"], [b, "old", 300, "3 hours"]] as const) {
+        await f.prisma.$executeRawUnsafe(`WITH d AS (
+            INSERT INTO blobs (digest, size, status, updated_at)
+            SELECT 'sha256:' || encode(sha256(convert_to('slicelinks-${prefix}-' || g, 'UTF8')), 'hex'), 1, 'none', now() - interval '3 hours'
+            FROM generate_series(1, ${n}) AS g RETURNING digest)
+          INSERT INTO repository_blobs (repository_id, blob_digest, created_at) SELECT ${repo}, digest, now() - interval '${age}' FROM d`);
+      }
+      const report = await f.gc().run({ timeWindowHours: 2 });
+      assert.equal(report.linksRemoved, 300);
+      const links = await f.prisma.$queryRaw<{ repository_id: number; n: bigint }[]>`
+        SELECT repository_id, count(*) AS n FROM repository_blobs WHERE repository_id IN (${a}, ${b}) GROUP BY repository_id ORDER BY repository_id`;
+      assert.deepEqual(links.map((l) => [l.repository_id, Number(l.n)]), [[a, 2501], [b, 1]], "the young links (and each upload's own) stay");
+      assert.equal(report.blobsDeleted, 300, "and the blobs they freed go in step 3");
+    } finally {
+      await f.close();
+    }
+  });
+
   test("the stored log lists the first GC_LOG_ITEM_LINES deletions, then how many more, and every step", async () => {
     const { createGcRun, executeGcRun, GC_LOG_ITEM_LINES } = await import("./gc-runs.js");
     const f = await createGcFixture(adminUrl!);
