@@ -99,9 +99,12 @@ describe("tag immutability and labels", { skip: !enabled && "needs BERTH_TEST_PG
     await core.registry.pulls.flush();
     core.registry.pulls.record({ manifestId: stored.id, repository: "lab/pulled", digest: img.digest, mediaType: OCI_MANIFEST, size: stored.size });
     await core.registry.pulls.flush();
-    const a = (await api("GET", "/projects/lab/repositories/pulled/artifacts/v1")).data;
+    const a = (await api("GET", "/projects/lab/repositories/pulled/artifacts/v1?with_tag=true")).data;
     assert.equal(a.pull_count, 4);
     assert.notEqual(a.pull_time, "0001-01-01T00:00:00.000Z");
+    assert.deepEqual(a.tags.map((t: { name: string; pull_time: string }) => [t.name, t.pull_time]), [["v1", a.pull_time]], "a tag's pull time is its artifact's");
+    const listed = (await api("GET", "/projects/lab/repositories/pulled/artifacts?with_tag=true")).data;
+    assert.equal(listed[0].tags[0].pull_time, a.pull_time, "in the list too");
   });
 
   test("labels: system and project labels, on artifacts, shown and filtered", async () => {
