@@ -36,9 +36,9 @@ export interface IssuedToken {
 const b64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
 
 /**
- * ES256 (or, with an RSA key, RS256) JWTs as CNCF Distribution's `auth.token` verifies them: `x5c` (the certificate chained
- * to the registry's `rootcertbundle`) and `kid` (libtrust key ID) in the header; `iss`, `aud`
- * (the service), `exp`/`nbf`/`iat`, `jti` and `access` in the claims.
+ * ES256 (or, with an RSA key, RS256) JWTs as CNCF Distribution's `auth.token` verifies them:
+ * `x5c` (the certificate chained to the registry's `rootcertbundle`) and `kid` (libtrust key ID)
+ * in the header; `iss`, `aud` (the service), `exp`/`nbf`/`iat`, `jti` and `access` in the claims.
  */
 export class TokenIssuer {
   constructor(

@@ -90,9 +90,9 @@ interface VerifiedToken {
  * Verifies tokens with one key. A token that verified is remembered by the SHA-256 of its exact
  * string (the signature is part of it, so no other bytes can hit the entry) until its `exp` (plus
  * the clock tolerance): a client sends the same token for every request of a pull or push, and
- * the signature check is the most expensive step of a small request. The digest, not the token, is the
- * key: a token is a few KiB (and a slice of its request's header keeps the whole header alive),
- * so a full cache held ~7 MiB of the registry's ~30 MiB live heap.
+ * the signature check is the most expensive step of a small request. The digest, not the token,
+ * is the key: a token is a few KiB (and a slice of its request's header keeps the whole header
+ * alive), so a full cache held ~7 MiB of the registry's ~30 MiB live heap.
  */
 export class TokenVerifier {
   readonly #verified = new Map<string, VerifiedToken>();
