@@ -398,6 +398,13 @@ export class ArtifactStore {
         SELECT al.manifest_id, l.id, l.name, l.description, l.color, l.scope, l.project_id, l.created_at, l.updated_at
         FROM artifact_labels al JOIN labels l ON l.id = al.label_id WHERE al.manifest_id = ANY(${ids}::bigint[]) ORDER BY l.name, l.id`,
     ]);
+    // Each artifact's tags, grouped once (in their order): an artifact may have a million.
+    const tagsOf = new Map<bigint, typeof tags>();
+    for (const t of tags) {
+      const list = tagsOf.get(t.manifest_id);
+      if (list) list.push(t);
+      else tagsOf.set(t.manifest_id, [t]);
+    }
     return rows.map((row) => {
       const manifest = parsePayload(row.payload);
       const isIndex = isIndexMediaType(row.media_type);
@@ -425,8 +432,7 @@ export class ArtifactStore {
           .filter((l) => l.manifest_id === row.id)
           .map((l) => ({ id: l.id, name: l.name, description: l.description, color: l.color, scope: l.scope, projectId: l.project_id, createdAt: l.created_at, updatedAt: l.updated_at })),
         configAttributes: row.config_attributes,
-        tags: tags
-          .filter((t) => t.manifest_id === row.id)
+        tags: (tagsOf.get(row.id) ?? [])
           .map((t) => ({ id: Number(t.id), repositoryId: t.repository_id, artifactId: Number(t.manifest_id), name: t.name, pushTime: t.updated_at, pullTime: row.pulled_at })),
         references: mine.map((c) => ({
           parentId: Number(row.id),
