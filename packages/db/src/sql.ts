@@ -10,4 +10,4 @@ export { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from "./databa
 export { JOB_LIMITS, REQUEST_LIMITS, type DatabaseLimits } from "./connection-pool.js";
 export { orderItems, pageWindow, type ListOrder, type PageWindow } from "./list-page.js";
 export { Folder, foldCountRows, type FolderOptions } from "./folder.js";
-export { boundaryIds, fromBoundary, PageBoundaries, seekable, type PageBoundariesOptions, type PageStart } from "./page-boundaries.js";
+export { boundaryIds, fromBoundary, PageBoundaries, seekable, type BoundaryStep, type PageBoundariesOptions, type PageStart } from "./page-boundaries.js";

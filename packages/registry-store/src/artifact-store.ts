@@ -7,7 +7,7 @@
  * A repository belongs to the project named by its first path segment (see quota-store.ts).
  */
 import type { SqlDatabase } from "@berth/db/sql";
-import { boundaryIds, empty, fromBoundary, join, orderItems, PageBoundaries, pageWindow, seekable, sql, type ListOrder, type Sql } from "@berth/db/sql";
+import { boundaryIds, empty, fromBoundary, join, orderItems, PageBoundaries, pageWindow, seekable, sql, type BoundaryStep, type ListOrder, type Sql } from "@berth/db/sql";
 import { isIndexMediaType, type Digest } from "@berth/oci";
 import type { StorageDriver } from "@berth/storage";
 import { actorField, ARTIFACT_COUNT, countProjectRepositories, countRepositoryArtifacts, deleteRepositoryRow, findRepositoryId, tallyProjectRepositories, writeEvent, type Actor } from "./db.js";
@@ -206,11 +206,14 @@ export class ArtifactStore {
         : { total: Number((await this.#db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM repositories r ${where}`)[0]!.n), generation: undefined };
     const page = pageWindow(total, options.skip, options.take);
     if (page.limit === 0) return { total, items: [] };
+    const boundaries: BoundaryStep<number> = async (every, count, from) => {
+      const rows = from === undefined ? where : sql`${where} AND ${fromBoundary(order, REPOSITORY_COLUMNS, "repositories", "r", "r.id", from)}`;
+      const found = await this.#db.$queryRaw<{ id: number }[]>(boundaryIds(sql`FROM repositories r ${rows}`, orderItems(order, REPOSITORY_COLUMNS, "r.id"), "r.id", every, count));
+      return found.map((b) => b.id);
+    };
     const start =
       generation !== undefined && seekable(order)
-        ? await this.#repositoryPages.start(`${projectName}\n${order.map((o) => `${o.field} ${o.direction}`).join(",")}`, generation, { skip: options.skip, walk: page.offset, total }, async (every) =>
-            (await this.#db.$queryRaw<{ id: number }[]>(boundaryIds(sql`FROM repositories r ${where}`, orderItems(order, REPOSITORY_COLUMNS, "r.id"), "r.id", every))).map((b) => b.id),
-          )
+        ? await this.#repositoryPages.start(`${projectName}\n${order.map((o) => `${o.field} ${o.direction}`).join(",")}`, generation, { skip: options.skip, walk: page.offset, total }, boundaries)
         : undefined;
     const ids = start
       ? sql`SELECT r.id FROM repositories r ${where} AND ${fromBoundary(order, REPOSITORY_COLUMNS, "repositories", "r", "r.id", start.id)}

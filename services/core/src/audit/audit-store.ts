@@ -1,6 +1,6 @@
 import { foldAuditLogCounts, purgeAuditLogs, tallyAuditLogs, writeAuditLog, type AuditEntry } from "@berth/audit";
 import type { Prisma, PrismaClient } from "@berth/db";
-import { boundaryIds, empty, Folder, fromBoundary, join, orderItems, PageBoundaries, pageWindow, raw, sql, type Sql } from "@berth/db/sql";
+import { boundaryIds, empty, Folder, fromBoundary, join, orderItems, PageBoundaries, pageWindow, raw, sql, type BoundaryStep, type Sql } from "@berth/db/sql";
 import type { ListPage, Paging, ListOrder, TextMatch } from "../listing.js";
 
 export type { AuditEntry, OperatorType } from "@berth/audit";
@@ -80,12 +80,15 @@ export class AuditStore {
       ? await tallyAuditLogs(this.db, filter.projectId)
       : { total: Number((await this.db.$queryRaw<{ n: bigint }[]>(sql`SELECT count(*)::bigint AS n FROM audit_logs a ${where}`))[0]!.n), generation: undefined };
     const window = pageWindow(total, page.skip, page.take);
+    const boundaries: BoundaryStep<bigint> = async (every, count, from) => {
+      const rows = from === undefined ? where : auditWhere(filter, [fromBoundary(order, AUDIT_COLUMNS, "audit_logs", "a", "a.id", from)]);
+      const found = await this.db.$queryRaw<{ id: bigint }[]>(boundaryIds(sql`FROM audit_logs a ${rows}`, orderItems(order, AUDIT_COLUMNS, "a.id"), "a.id", every, count));
+      return found.map((b) => b.id);
+    };
     // Only the order by time has an index to seek in.
     const start =
       generation !== undefined && order.length === 1 && order[0]!.field === "opTime" && window.limit > 0
-        ? await this.#pages.start(`${filter.projectId ?? "*"} ${order[0]!.direction}`, generation, { skip: page.skip, walk: window.offset, total }, async (every) =>
-            (await this.db.$queryRaw<{ id: bigint }[]>(boundaryIds(sql`FROM audit_logs a ${where}`, orderItems(order, AUDIT_COLUMNS, "a.id"), "a.id", every))).map((b) => b.id),
-          )
+        ? await this.#pages.start(`${filter.projectId ?? "*"} ${order[0]!.direction}`, generation, { skip: page.skip, walk: window.offset, total }, boundaries)
         : undefined;
     const ids = start
       ? sql`SELECT a.id FROM audit_logs a ${auditWhere(filter, [fromBoundary(order, AUDIT_COLUMNS, "audit_logs", "a", "a.id", start.id)])}
