@@ -6,6 +6,7 @@
  */
 import { X509Certificate, createHash, createPublicKey, type KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { tokenAlgorithmOf } from "@berth/token";
 import jwt from "jsonwebtoken";
 
 /** One entry of the token's `access` claim. */
@@ -32,17 +33,10 @@ export class TokenInvalidError extends Error {
   override name = "TokenInvalidError";
 }
 
-/** The one algorithm tokens signed with `key` may use; `undefined` for a key core never signs with. */
-export function tokenAlgorithm(key: KeyObject): "ES256" | "RS256" | undefined {
-  if (key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1") return "ES256";
-  if (key.asymmetricKeyType === "rsa" && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048) return "RS256";
-  return undefined;
-}
-
 /** The public key in a PEM certificate or PEM public key: EC P-256 or RSA (2048 bits or more). */
 export function parseTokenKey(pem: string): KeyObject {
   const key = pem.includes("BEGIN CERTIFICATE") ? new X509Certificate(pem).publicKey : createPublicKey(pem);
-  if (tokenAlgorithm(key) === undefined) throw new Error(`token key must be EC P-256 or RSA (2048 bits or more), got ${key.asymmetricKeyType}`);
+  if (tokenAlgorithmOf(key) === undefined) throw new Error(`token key must be EC P-256 or RSA (2048 bits or more), got ${key.asymmetricKeyType}`);
   return key;
 }
 
@@ -99,7 +93,7 @@ export class TokenVerifier {
   readonly #algorithm: jwt.Algorithm;
 
   constructor(private readonly options: TokenVerifierOptions) {
-    const algorithm = tokenAlgorithm(options.publicKey);
+    const algorithm = tokenAlgorithmOf(options.publicKey);
     if (algorithm === undefined) throw new Error(`token key must be EC P-256 or RSA (2048 bits or more), got ${options.publicKey.asymmetricKeyType}`);
     this.#algorithm = algorithm;
   }
