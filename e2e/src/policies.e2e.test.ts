@@ -119,6 +119,8 @@ describe("project policies through nginx with docker and skopeo", { timeout: 300
       const a = (await api.ok("GET", "/projects/ret/repositories/app/artifacts/v1")).body as { pull_count: number };
       return a.pull_count > 0 ? true : undefined;
     }, 20_000, () => "v1's pull recorded");
+    const repository = (await api.ok("GET", "/projects/ret/repositories/app")).body as { pull_count: number };
+    assert.ok(repository.pull_count >= 1, `the repository's pull_count counts v1's pull: ${JSON.stringify(repository)}`);
     const keep = (template: string) => ({ template, params: { [template]: 1 }, ...selectors("v*") });
     const created = await api.ok("POST", "/retentions", { algorithm: "or", rules: [keep("latestPushedK"), keep("latestPulledN")], trigger: { kind: "Schedule", settings: { cron: "" } }, scope: { level: "project", ref: projectId } });
     const policy = created.headers.get("location")!.split("/").pop();

@@ -32,6 +32,8 @@ export interface RepositoryRecord {
   projectId: number | null;
   name: string;
   artifactCount: number;
+  /** Pulls of its manifests (the registry's pull recorder), deleted artifacts' included. */
+  pullCount: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -221,7 +223,7 @@ export class ArtifactStore {
       : sql`SELECT r.id FROM repositories r ${where} ORDER BY ${orderItems(order, REPOSITORY_COLUMNS, "r.id", page.reversed)} LIMIT ${page.limit} OFFSET ${page.offset}`;
     const rows = await this.#db.$queryRaw<RepositoryRow[]>`
       WITH page AS MATERIALIZED (${ids})
-      SELECT r.id, r.name, r.created_at, r.updated_at, p.id AS project_id,
+      SELECT r.id, r.name, r.created_at, r.updated_at, r.pull_count, p.id AS project_id,
              ${ARTIFACT_COUNT} AS artifact_count,
              (SELECT max(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_push
       FROM repositories r LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
@@ -233,7 +235,7 @@ export class ArtifactStore {
   /** Repository `name`, or `undefined`. */
   async getRepository(name: string): Promise<RepositoryRecord | undefined> {
     const rows = await this.#db.$queryRaw<RepositoryRow[]>`
-      SELECT r.id, r.name, r.created_at, r.updated_at, p.id AS project_id,
+      SELECT r.id, r.name, r.created_at, r.updated_at, r.pull_count, p.id AS project_id,
              ${ARTIFACT_COUNT} AS artifact_count,
              (SELECT max(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_push
       FROM repositories r LEFT JOIN projects p ON p.name = split_part(r.name, '/', 1)
@@ -456,12 +458,13 @@ interface RepositoryRow {
   updated_at: Date;
   project_id: number | null;
   artifact_count: bigint;
+  pull_count: bigint;
   last_push: Date | null;
 }
 
 function repositoryRecord(r: RepositoryRow): RepositoryRecord {
   const updated = r.last_push !== null && r.last_push > r.updated_at ? r.last_push : r.updated_at;
-  return { id: r.id, projectId: r.project_id, name: r.name, artifactCount: Number(r.artifact_count), createdAt: r.created_at, updatedAt: updated };
+  return { id: r.id, projectId: r.project_id, name: r.name, artifactCount: Number(r.artifact_count), pullCount: Number(r.pull_count), createdAt: r.created_at, updatedAt: updated };
 }
 
 function parsePayload(payload: Uint8Array): ManifestJson {

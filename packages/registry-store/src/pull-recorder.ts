@@ -1,8 +1,11 @@
 /**
  * Pull bookkeeping that must not slow GET: pulls are gathered in memory and flushed every
- * `flushIntervalMs` (default 1 s) in ONE statement that stamps `manifests.pulled_at`, adds the
- * window's pulls to `manifests.pull_count` and appends the `manifest.pulled` outbox rows. Identical pulls (same repository, digest, tag and actor)
- * within one window become one event with a `count`.
+ * `flushIntervalMs` (default 1 s) in ONE transaction that adds the window's pulls to
+ * `repositories.pull_count`, stamps `manifests.pulled_at`, adds them to `manifests.pull_count`
+ * and appends the `manifest.pulled` outbox rows. Identical pulls (same repository, digest, tag
+ * and actor) within one window become one event with a `count`. Rows are locked as a repository's
+ * deletion locks them — its repository row, then its manifests in id order (artifact-store.ts)
+ * — so a flush and a deletion never deadlock.
  *
  * Loss window: pulls recorded in the last interval before a crash (not a clean shutdown, which
  * flushes) are lost. Pull events are statistics and webhook hints, not state, so that trade is
@@ -101,15 +104,28 @@ export class PullRecorder {
       }),
     );
     try {
-      await this.#db.$executeRaw`
-        WITH pulls AS (
-          SELECT id::bigint AS id, at::timestamptz AS at, n::bigint AS n FROM unnest(${ids}::text[], ${times}::text[], ${counts}::int[]) AS x(id, at, n)
-        ), stamped AS (
-          UPDATE manifests m SET pulled_at = GREATEST(COALESCE(m.pulled_at, p.at), p.at), pull_count = m.pull_count + p.n
-          FROM (SELECT id, max(at) AS at, sum(n) AS n FROM pulls GROUP BY id) p WHERE m.id = p.id
-        )
-        INSERT INTO outbox_events (type, payload)
-        SELECT ${"manifest.pulled" satisfies RegistryEventType}::text, payload::jsonb FROM unnest(${payloads}::text[]) AS y(payload)`;
+      await this.#db.$transaction(async (tx) => {
+        await tx.$executeRaw`
+          WITH pulls AS (
+            SELECT m.repository_id AS id, sum(x.n)::bigint AS n FROM unnest(${ids}::text[], ${counts}::int[]) AS x(id, n)
+            JOIN manifests m ON m.id = x.id::bigint GROUP BY m.repository_id
+          ), locked AS MATERIALIZED (
+            SELECT r.id FROM repositories r WHERE r.id IN (SELECT id FROM pulls) ORDER BY r.id FOR NO KEY UPDATE
+          )
+          UPDATE repositories r SET pull_count = r.pull_count + p.n FROM pulls p WHERE r.id = p.id AND r.id IN (SELECT id FROM locked)`;
+        await tx.$executeRaw`
+          WITH pulls AS (
+            SELECT id::bigint AS id, max(at::timestamptz) AS at, sum(n)::bigint AS n
+            FROM unnest(${ids}::text[], ${times}::text[], ${counts}::int[]) AS x(id, at, n) GROUP BY id
+          ), locked AS MATERIALIZED (
+            SELECT m.id FROM manifests m WHERE m.id IN (SELECT id FROM pulls) ORDER BY m.id FOR NO KEY UPDATE
+          ), stamped AS (
+            UPDATE manifests m SET pulled_at = GREATEST(COALESCE(m.pulled_at, p.at), p.at), pull_count = m.pull_count + p.n
+            FROM pulls p WHERE m.id = p.id AND m.id IN (SELECT id FROM locked)
+          )
+          INSERT INTO outbox_events (type, payload)
+          SELECT ${"manifest.pulled" satisfies RegistryEventType}::text, payload::jsonb FROM unnest(${payloads}::text[]) AS y(payload)`;
+      });
     } catch (err) {
       this.#onError(err);
     }

@@ -56,8 +56,12 @@ describe("registry manifests", { skip: adminUrl === undefined && "BERTH_TEST_PG_
     const pulled = await events("manifest.pulled");
     assert.ok(pulled.length >= 1, JSON.stringify(pulled));
     assert.equal(pulled.some((p) => p["digest"] === manifest.digest && p["count"] === undefined && p["tag"] === "v1"), true, JSON.stringify(pulled));
-    const stamped = await h.prisma.$queryRawUnsafe<{ pulled_at: Date | null }[]>(`SELECT pulled_at FROM manifests WHERE digest = $1`, manifest.digest);
+    const stamped = await h.prisma.$queryRawUnsafe<{ pulled_at: Date | null; pull_count: bigint; repository_pulls: bigint }[]>(
+      `SELECT m.pulled_at, m.pull_count, r.pull_count AS repository_pulls FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE m.digest = $1`,
+      manifest.digest,
+    );
     assert.ok(stamped[0]?.pulled_at instanceof Date);
+    assert.deepEqual([stamped[0]?.pull_count, stamped[0]?.repository_pulls], [2n, 2n], "two GETs counted (HEADs are not pulls), on the manifest and its repository");
   });
 
   test("PUT by digest must match the body; re-push is idempotent; tag moves", async () => {

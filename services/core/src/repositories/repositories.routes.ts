@@ -21,7 +21,7 @@ export function repositoryView(r: RepositoryRecord) {
     name: r.name,
     description: "",
     artifact_count: r.artifactCount,
-    pull_count: 0,
+    pull_count: r.pullCount,
     creation_time: r.createdAt.toISOString(),
     update_time: r.updatedAt.toISOString(),
   };
