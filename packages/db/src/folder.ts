@@ -8,13 +8,19 @@ import { raw, type SqlExecutor } from "./sql-database.js";
 
 /**
  * Folds the delta rows (`id`, `<key>`, `delta`) of `table` into one row per key, for every key
- * that has more than one (none when they sum to 0), in one statement. Concurrent folds are safe:
- * a row is summed by the fold that deleted it. `table` and `key` are trusted identifiers.
+ * that has more than one (none when they sum to 0), in one statement. Concurrent folds (every
+ * service folds the tables it writes) neither wait for nor deadlock with each other: a fold locks
+ * the rows it takes in id order and skips those another fold holds, and a row is summed by the
+ * fold that deleted it — a key folded in two parts still sums right. `table` and `key` are
+ * trusted identifiers.
  */
 export async function foldCountRows(db: SqlExecutor, table: string, key: string): Promise<void> {
   await db.$executeRaw(
     raw(`WITH many AS (SELECT ${key} FROM ${table} GROUP BY ${key} HAVING count(*) > 1),
-    d AS (DELETE FROM ${table} c USING many WHERE c.${key} IS NOT DISTINCT FROM many.${key} RETURNING c.${key}, c.delta)
+    taken AS MATERIALIZED (
+      SELECT c.id FROM ${table} c WHERE EXISTS (SELECT 1 FROM many WHERE c.${key} IS NOT DISTINCT FROM many.${key})
+      ORDER BY c.id FOR UPDATE SKIP LOCKED),
+    d AS (DELETE FROM ${table} c USING taken WHERE c.id = taken.id RETURNING c.${key}, c.delta)
     INSERT INTO ${table} (${key}, delta)
     SELECT ${key}, sum(delta) FROM d GROUP BY ${key} HAVING sum(delta) <> 0`),
   );

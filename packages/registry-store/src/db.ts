@@ -119,6 +119,8 @@ export async function countRepositoryArtifacts(db: Db, repositoryId: number): Pr
  * into one row each — there is a row per repository, so a fold looks only at recent ones — and
  * returns the id to pass next time. A row written by a transaction that commits later with a
  * lower id stays as it is (the sums are exact either way) until its repository is written again.
+ * Rows are taken as `foldCountRows` (`@berth/db/sql`) takes them: in id order, skipping those a
+ * concurrent fold holds.
  */
 export async function foldArtifactCounts(db: Db, since: bigint): Promise<bigint> {
   const rows = await db.$queryRaw<{ upto: bigint | null }[]>`
@@ -126,7 +128,10 @@ export async function foldArtifactCounts(db: Db, since: bigint): Promise<bigint>
     many AS (
       SELECT repository_id FROM repository_artifact_counts WHERE repository_id IN (SELECT repository_id FROM recent)
       GROUP BY repository_id HAVING count(*) > 1),
-    d AS (DELETE FROM repository_artifact_counts c USING many WHERE c.repository_id = many.repository_id RETURNING c.repository_id, c.delta),
+    taken AS MATERIALIZED (
+      SELECT c.id FROM repository_artifact_counts c WHERE c.repository_id IN (SELECT repository_id FROM many)
+      ORDER BY c.id FOR UPDATE SKIP LOCKED),
+    d AS (DELETE FROM repository_artifact_counts c USING taken WHERE c.id = taken.id RETURNING c.repository_id, c.delta),
     ins AS (
       INSERT INTO repository_artifact_counts (repository_id, delta)
       SELECT repository_id, sum(delta) FROM d GROUP BY repository_id HAVING sum(delta) <> 0

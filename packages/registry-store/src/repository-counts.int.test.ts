@@ -75,6 +75,25 @@ describe("repository counts per project", { skip: adminUrl === undefined && "BER
     const list = await f.store.artifacts.listRepositories("counted", { skip: 0, take: 10 });
     assert.deepEqual(list, { total: 0, items: [] });
   });
+
+  test("a fold skips the rows another fold holds instead of waiting for them, and the sums stay exact", async () => {
+    const sum = async (project: string) =>
+      Number((await f.prisma.$queryRaw<{ n: bigint }[]>`SELECT coalesce(sum(delta), 0)::bigint AS n FROM project_repository_counts WHERE project = ${project}`)[0]!.n);
+    await f.prisma.$executeRaw`INSERT INTO project_repository_counts (project, delta) SELECT p, 1 FROM unnest(ARRAY['held', 'held', 'held', 'held', 'free', 'free', 'free']) AS p`;
+    await f.prisma.$transaction(
+      async (tx) => {
+        // What a concurrent fold holds while it deletes: two of held's rows.
+        await tx.$queryRaw`SELECT id FROM project_repository_counts WHERE project = 'held' ORDER BY id LIMIT 2 FOR UPDATE`;
+        const folded = await Promise.race([foldRepositoryCounts(f.prisma).then(() => "folded"), new Promise((r) => setTimeout(r, 10_000, "waited"))]);
+        assert.equal(folded, "folded", "the fold did not wait for the held rows");
+        assert.deepEqual([await countRows("free"), await countRows("held")], [1, 3], "free folded; held's two free rows folded into one, the held ones left");
+        assert.deepEqual([await sum("free"), await sum("held")], [3, 4]);
+      },
+      { timeout: 30_000 },
+    );
+    await foldRepositoryCounts(f.prisma);
+    assert.deepEqual([await countRows("held"), await sum("held")], [1, 4], "released, the rest folds");
+  });
 });
 
 describe("artifact counts per repository", { skip: adminUrl === undefined && "BERTH_TEST_PG_URL is not set" }, () => {
