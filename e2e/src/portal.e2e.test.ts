@@ -14,7 +14,7 @@ import { ociImageLayout } from "./support/images.js";
 import { pushIndex, repoOn } from "./support/replication-fixtures.js";
 import { assertAccessible, screenshot, signIn } from "./support/portal.js";
 import { Skopeo } from "./support/skopeo.js";
-import { startTestStack, type TestStack } from "./support/stack.js";
+import { startTestStacks, type TestStack } from "./support/stack.js";
 
 /** Polls `check` until it holds (generous: the machine is shared). */
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
@@ -47,7 +47,7 @@ describe("the portal in chromium", { timeout: 900_000 }, () => {
 
   before(async () => {
     // A second Berth to replicate to, started alongside.
-    [stack, other] = await Promise.all([startTestStack("portal"), startTestStack("portal-b")]);
+    [stack, other] = await startTestStacks(["portal"], ["portal-b"]);
     api = new CoreApi(stack.baseUrl, "admin", stack.adminPassword);
     browser = await launchBrowser();
     await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.baseUrl });

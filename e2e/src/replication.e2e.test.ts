@@ -33,7 +33,7 @@ import {
   tasks,
 } from "./support/replication-fixtures.js";
 import { Skopeo } from "./support/skopeo.js";
-import { startTestStack, type TestStack } from "./support/stack.js";
+import { startTestStacks, type TestStack } from "./support/stack.js";
 
 const MiB = 1024 * 1024;
 const SIGNATURE = "application/vnd.dev.cosign.artifact.sig.v1+json";
@@ -55,10 +55,7 @@ describe("replication", { timeout: 14 * 60_000 }, () => {
   before(async () => {
     // A runs replication with two tasks at a time (so a stop finds one pending) and 16 MiB chunks;
     // its children are restarted when they die (kill -9 of the jobservice).
-    [a, b] = await Promise.all([
-      startTestStack("repl-a", { restartChildren: true, env: { BERTH_QUEUE_CONCURRENCY_REPLICATION: "2", BERTH_REPLICATION_CHUNK_MIB: "16" } }),
-      startTestStack("repl-b"),
-    ]);
+    [a, b] = await startTestStacks(["repl-a", { restartChildren: true, env: { BERTH_QUEUE_CONCURRENCY_REPLICATION: "2", BERTH_REPLICATION_CHUNK_MIB: "16" } }], ["repl-b"]);
     apiA = new CoreApi(a.baseUrl, "admin", a.adminPassword);
     apiB = new CoreApi(b.baseUrl, "admin", b.adminPassword);
     dist = new Distributions();

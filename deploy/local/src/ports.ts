@@ -46,8 +46,14 @@ function isFree(port: number, protocol: "tcp" | "udp", host = "127.0.0.1"): Prom
  * port 0) are a poor choice: every outgoing connection (to PostgreSQL, Redis, between services)
  * also takes one from the ephemeral range, and one could take a picked port in the seconds before
  * its service binds it. Below the range, only another listener can collide, and the port was
- * checked free just now.
+ * checked free just now. A port this process picked in the last ten minutes is not picked again
+ * (two stacks started side by side in one process would otherwise each find free the port the
+ * other picked and has not bound yet).
  */
+/** Ports this process handed out, with when: kept from {@link pickPorts} for ten minutes. */
+const recentlyPicked = new Map<number, number>();
+const RECENT_MS = 10 * 60_000;
+
 export async function pickPorts<T extends string, U extends string>(
   tcp: readonly T[],
   udp: readonly U[],
@@ -56,12 +62,20 @@ export async function pickPorts<T extends string, U extends string>(
   const [low] = ephemeralRange();
   const top = low - 1;
   const bottom = Math.max(1025, top - 10_000);
+  const now = Date.now();
+  for (const [port, at] of recentlyPicked) if (now - at > RECENT_MS) recentlyPicked.delete(port);
   const taken = new Set<number>(avoid);
   const ports = {} as Record<T | U, number>;
   const pick = async (name: T | U, protocol: "tcp" | "udp") => {
     for (let attempt = 0; attempt < 1_000; attempt++) {
       const port = bottom + randomInt(top - bottom + 1);
-      if (taken.has(port) || !(await isFree(port, protocol))) continue;
+      if (taken.has(port) || recentlyPicked.has(port)) continue;
+      // Held while it is checked, so a pick running beside this one passes it by.
+      recentlyPicked.set(port, Date.now());
+      if (!(await isFree(port, protocol))) {
+        recentlyPicked.delete(port);
+        continue;
+      }
       taken.add(port);
       ports[name] = port;
       return;

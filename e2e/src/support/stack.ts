@@ -25,6 +25,20 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts two stacks side by side (their ports are distinct: `pickPorts` of @berth/local-stack
+ * never hands a port out twice in one process). When one fails to start, the other is stopped
+ * before the error is thrown — a suite's `after` never saw it, and its processes would keep the
+ * test file alive until the runner's idle watchdog (seen: a port collision, now fixed, cost a
+ * CI run 17 minutes that way).
+ */
+export async function startTestStacks(first: Parameters<typeof startTestStack>, second: Parameters<typeof startTestStack>): Promise<[TestStack, TestStack]> {
+  const [a, b] = await Promise.allSettled([startTestStack(...first), startTestStack(...second)]);
+  if (a.status === "fulfilled" && b.status === "fulfilled") return [a.value, b.value];
+  await Promise.all([a, b].map((s) => (s.status === "fulfilled" ? s.value.stop() : undefined)));
+  throw a.status === "rejected" ? a.reason : (b as PromiseRejectedResult).reason;
+}
+
 export async function startTestStack(prefix: string, options: { restartChildren?: boolean; env?: Record<string, string> } = {}): Promise<TestStack> {
   const root = mkdtempSync(join(tmpdir(), `berth-e2e-${prefix}-`));
   const dataDir = join(root, "data");
