@@ -40,6 +40,10 @@ function isFree(port: number, protocol: "tcp" | "udp", host = "127.0.0.1"): Prom
   });
 }
 
+/** Ports this process handed out, with when: kept from {@link pickPorts} for ten minutes. */
+const recentlyPicked = new Map<number, number>();
+const RECENT_MS = 10 * 60_000;
+
 /**
  * Picks distinct free ports, TCP for `tcp` names and UDP for `udp` names, at random from the
  * 10 000 ports just below the kernel's ephemeral range. Ports handed out by the kernel (bind to
@@ -50,10 +54,6 @@ function isFree(port: number, protocol: "tcp" | "udp", host = "127.0.0.1"): Prom
  * (two stacks started side by side in one process would otherwise each find free the port the
  * other picked and has not bound yet).
  */
-/** Ports this process handed out, with when: kept from {@link pickPorts} for ten minutes. */
-const recentlyPicked = new Map<number, number>();
-const RECENT_MS = 10 * 60_000;
-
 export async function pickPorts<T extends string, U extends string>(
   tcp: readonly T[],
   udp: readonly U[],
